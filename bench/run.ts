@@ -1,0 +1,31 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from './paths.js';
+import { benchTrain } from './train.js';
+
+/**
+ * `npm run bench -- <name> [options]`: runs one benchmark (or all), prints its table and writes
+ * bench/results/<name>.json.
+ */
+const benches: Record<string, (args: string[]) => Promise<object>> = {
+  train: benchTrain,
+};
+
+const [name = 'all', ...args] = process.argv.slice(2);
+const chosen = name === 'all' ? Object.keys(benches) : [name];
+for (const b of chosen) {
+  const run = benches[b];
+  if (!run) {
+    console.error(`unknown benchmark "${b}"; choose one of: ${Object.keys(benches).join(', ')}, all`);
+    process.exit(2);
+  }
+  const result = await run(args);
+  const dir = join(repoRoot, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${b}.json`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ ...result, at: new Date().toISOString(), node: process.version }, null, 2)}\n`,
+  );
+  console.log(`\nwrote ${file}`);
+}

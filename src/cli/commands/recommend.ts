@@ -1,0 +1,82 @@
+import type { Command } from 'commander';
+import { intOption, workspaceOf } from '../context.js';
+import { emit, table } from '../output.js';
+
+interface RecommendFlags {
+  book?: string;
+  basket?: string;
+  k: number;
+  model?: string;
+  json?: boolean;
+}
+
+export function registerRecommendCommand(program: Command): void {
+  program
+    .command('recommend')
+    .description('books bought together with a book (--book) or a basket (--basket), from the latest model')
+    .option('--book <id>', 'the book (its id as in the dataset; names for string ids)')
+    .option('--basket <ids>', 'comma-separated book ids of a basket')
+    .option('-k, --k <n>', 'how many recommendations', intOption('--k'), 5)
+    .option('--model <dir>', 'model bundle folder (default: the latest model in the workspace)')
+    .option('--json', 'machine-readable output')
+    .action(async (flags: RecommendFlags, cmd: Command) => {
+      const { BookmlError } = await import('../../core/index.js');
+      if ((flags.book === undefined) === (flags.basket === undefined)) {
+        throw new BookmlError('CLI_USAGE', 'give exactly one of --book ID or --basket ID,ID,…', {
+          field: 'book',
+        });
+      }
+      const model = await import('../../model/index.js');
+      const dir = flags.model ?? model.latestModelDir(workspaceOf(cmd).modelsDir);
+      const bundle = model.readBundle(dir);
+      const rec = new model.Recommender(bundle.model);
+      const index = new model.ItemIndex(bundle.itemIds, bundle.itemIdsNumeric);
+      const asked =
+        flags.book !== undefined
+          ? [flags.book]
+          : flags
+              .basket!.split(',')
+              .map((s) => s.trim())
+              .filter(Boolean);
+      const idx = asked.map((id) => index.indexOf(id));
+      const unknown = asked.filter((_, i) => idx[i] < 0);
+      const answer = flags.book !== undefined ? rec.forItem(idx[0], flags.k) : rec.forBasket(idx, flags.k);
+      const result = {
+        model: bundle.manifest.modelId,
+        ...(flags.book !== undefined ? { book_id: flags.book } : { book_ids: asked }),
+        k: flags.k,
+        fallback: answer.fallback,
+        unknown,
+        recommendations: Array.from(answer.items, (i, r) => ({
+          book_id: bundle.itemIdsNumeric ? Number(bundle.itemIds[i]) : bundle.itemIds[i],
+          score: answer.scores[r],
+          title: bundle.title[i],
+          author: bundle.author[i],
+        })),
+      };
+      emit(result, flags.json, (r) => {
+        const head =
+          flags.book !== undefined
+            ? `bought with ${describe(bundle, index.indexOf(flags.book), flags.book)}:`
+            : `bought with the basket ${asked.join(', ')}:`;
+        const note = r.fallback
+          ? `\n(popularity fallback: ${unknown.length > 0 ? `unknown book ${unknown.join(', ')}` : 'no co-bought books'})`
+          : unknown.length > 0
+            ? `\n(unknown, ignored: ${unknown.join(', ')})`
+            : '';
+        const rows = r.recommendations.map((x, n) => [
+          n + 1,
+          String(x.book_id),
+          x.title,
+          x.author,
+          x.score.toFixed(4),
+        ]);
+        return `${head}\n${table(['#', 'book', 'title', 'author', 'score'], rows)}${note}`;
+      });
+    });
+}
+
+function describe(b: { title: readonly string[]; author: readonly string[] }, i: number, id: string): string {
+  if (i < 0) return `book ${id}`;
+  return b.author[i] ? `"${b.title[i]}" by ${b.author[i]}` : `"${b.title[i]}"`;
+}

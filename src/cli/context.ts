@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { resolveWorkspace, type Workspace } from '../store/index.js';
+
+/** The workspace a command works on: `--home`, else BOOKML_HOME, else ./.bookml. */
+export function workspaceOf(cmd: Command): Workspace {
+  const { home } = cmd.optsWithGlobals() as { home?: string };
+  return resolveWorkspace(home);
+}
+
+/** Parse an integer flag, naming the flag when it is not one. */
+export function intOption(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n)) throw new Error(`${flag} must be an integer, got "${value}"`);
+    return n;
+  };
+}
+
+/** Parse a number flag, naming the flag when it is not one. */
+export function numberOption(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n)) throw new Error(`${flag} must be a number, got "${value}"`);
+    return n;
+  };
+}

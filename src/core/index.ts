@@ -1,0 +1,17 @@
+/**
+ * Primitives every layer shares: the error base class, the injectable clock, the seeded RNG.
+ *
+ * @example
+ * import { BookmlError, Rng, systemClock } from '../core/index.js';
+ * const rng = new Rng(42);
+ * const pick = rng.int(10);
+ * throw new BookmlError('DATA_BAD_ROW', 'line 3: book_id is empty', { field: 'book_id' });
+ */
+
+export type { Clock } from './clock.js';
+export { ManualClock, systemClock } from './clock.js';
+export type { CodeVersion } from './code-version.js';
+export { codeVersion } from './code-version.js';
+export type { BookmlErrorOptions } from './errors.js';
+export { BookmlError, isBookmlError } from './errors.js';
+export { Rng } from './rng.js';

@@ -1,0 +1,85 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { basename } from 'node:path';
+import { DataBadFileError, DataBadRowError } from './errors.js';
+
+export interface JsonlReadOptions {
+  /** Bytes read so far and the file size. */
+  onProgress?: (doneBytes: number, totalBytes: number) => void;
+  /** Called for a line that is not a JSON object; the default throws `DATA_BAD_ROW`. */
+  onBadLine?: (line: number, reason: string) => void;
+  /** Sees every byte of the file, in order (e.g. to hash it while parsing). */
+  onBytes?: (chunk: Buffer) => void;
+}
+
+/**
+ * Stream a JSON Lines file (one object per line, blank lines ignored) in 1 MiB chunks, calling
+ * `onObject` with each object and its 1-based line number. Memory stays one chunk plus one line.
+ */
+export async function readJsonlFile(
+  path: string,
+  onObject: (obj: Record<string, unknown>, line: number) => void,
+  opts: JsonlReadOptions = {},
+): Promise<void> {
+  const file = basename(path);
+  const onBad =
+    opts.onBadLine ??
+    ((line: number, reason: string) => {
+      throw new DataBadRowError(file, line, 'line', reason);
+    });
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw new DataBadFileError(file, `cannot open (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    let buf = Buffer.allocUnsafe(1 << 20);
+    let filled = 0;
+    let done = 0;
+    let line = 0;
+    const handle = (b: Buffer, s: number, e: number): void => {
+      line++;
+      if (e > s && b[e - 1] === 13) e--;
+      let k = s;
+      while (k < e && (b[k] === 32 || b[k] === 9)) k++;
+      if (k === e) return;
+      let obj: unknown;
+      try {
+        obj = JSON.parse(b.toString('utf8', s, e));
+      } catch {
+        onBad(line, 'is not valid JSON');
+        return;
+      }
+      if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) onBad(line, 'is not a JSON object');
+      else onObject(obj as Record<string, unknown>, line);
+    };
+    for (;;) {
+      const n = readSync(fd, buf, filled, buf.length - filled, null);
+      if (n > 0) opts.onBytes?.(buf.subarray(filled, filled + n));
+      filled += n;
+      let s = 0;
+      for (let nl = buf.indexOf(10, 0); nl >= 0 && nl < filled; nl = buf.indexOf(10, s)) {
+        handle(buf, s, nl);
+        s = nl + 1;
+      }
+      if (n === 0) {
+        if (s < filled) handle(buf, s, filled);
+        opts.onProgress?.(size, size);
+        return;
+      }
+      done += s;
+      opts.onProgress?.(done, size);
+      if (s === 0 && filled === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, filled);
+        buf = bigger;
+      } else {
+        buf.copy(buf, 0, s, filled);
+        filled -= s;
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,96 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { randomInteractions } from '../../test/fixtures/interactions.js';
+import {
+  latestModelDir,
+  readBundle,
+  saveModelToWorkspace,
+  trainItemKnn,
+  writeBundle,
+  writeNeighboursCsv,
+} from './index.js';
+
+async function fixture() {
+  const x = randomInteractions(11, 200, 50, 3000);
+  const model = await trainItemKnn(x, { k: 10 });
+  return {
+    model,
+    itemIds: x.itemIds,
+    itemIdsNumeric: true,
+    title: x.itemIds.map((id) => `Book ${id}`),
+    author: x.itemIds.map(() => 'A. Author'),
+    dataset: { hash: 'abc', uri: 'file:test' },
+    code: { version: '0.1.0', gitSha: null },
+    createdAt: '2026-01-02T03:04:05.000Z',
+  };
+}
+
+describe('model bundle', () => {
+  it('round-trips arrays, ids and manifest', async () => {
+    const input = await fixture();
+    const dir = join(mkdtempSync(join(tmpdir(), 'bookml-')), 'm');
+    const manifest = writeBundle(dir, input);
+    const b = readBundle(dir);
+    expect(b.manifest).toEqual(manifest);
+    expect(Array.from(b.model.neighbours)).toEqual(Array.from(input.model.neighbours));
+    expect(Array.from(b.model.scores)).toEqual(Array.from(input.model.scores));
+    expect(Array.from(b.model.popularOrder)).toEqual(Array.from(input.model.popularOrder));
+    expect(b.itemIds).toEqual(input.itemIds);
+    expect(b.model.params).toEqual(input.model.params);
+    expect(manifest.modelId).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('gives the same model id for the same content', async () => {
+    const a = await fixture();
+    const root = mkdtempSync(join(tmpdir(), 'bookml-'));
+    const m1 = writeBundle(join(root, 'a'), a);
+    const m2 = writeBundle(join(root, 'b'), { ...(await fixture()), createdAt: '2027-01-01T00:00:00.000Z' });
+    expect(m2.modelId).toBe(m1.modelId);
+  });
+
+  it('refuses a damaged file and a newer format, saying what is wrong', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'bookml-')), 'm');
+    writeBundle(dir, await fixture());
+    const f = join(dir, 'scores.f64');
+    const bytes = readFileSync(f);
+    bytes[3] ^= 0xff;
+    writeFileSync(f, bytes);
+    expect(() => readBundle(dir)).toThrow(
+      expect.objectContaining({ code: 'MODEL_BUNDLE_CORRUPT', field: 'scores.f64' }),
+    );
+    const mPath = join(dir, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(mPath, 'utf8'));
+    writeFileSync(mPath, JSON.stringify({ ...manifest, formatVersion: 99 }));
+    expect(() => readBundle(dir)).toThrow(expect.objectContaining({ code: 'MODEL_FORMAT_TOO_NEW' }));
+    expect(() => readBundle(join(dir, 'nope'))).toThrow(
+      expect.objectContaining({ code: 'MODEL_BUNDLE_NOT_FOUND' }),
+    );
+  });
+
+  it('keeps models in the workspace with a LATEST pointer', async () => {
+    const models = join(mkdtempSync(join(tmpdir(), 'bookml-')), 'models');
+    expect(() => latestModelDir(models)).toThrow(expect.objectContaining({ code: 'MODEL_NONE_TRAINED' }));
+    const { dir } = saveModelToWorkspace(models, await fixture());
+    expect(latestModelDir(models)).toBe(dir);
+  });
+
+  it('exports the seed stack neighbours.csv layout', async () => {
+    const input = await fixture();
+    const dir = join(mkdtempSync(join(tmpdir(), 'bookml-')), 'm');
+    writeBundle(dir, input);
+    const csv = join(dir, '..', 'n.csv');
+    await writeNeighboursCsv(readBundle(dir), csv);
+    const rows = readFileSync(csv, 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('book_id,rank,neighbour_id,score');
+    expect(rows.length - 1).toBe(input.model.neighbours.length);
+    const [book, rank, nb, score] = rows[1].split(',');
+    const first = input.model.popularOrder.length > 0 ? rows[1] : '';
+    expect(first).not.toBe('');
+    expect(Number(rank)).toBe(1);
+    const i = Number(book);
+    expect(Number(nb)).toBe(input.model.neighbours[input.model.offsets[i]]);
+    expect(Number(score)).toBe(input.model.scores[input.model.offsets[i]]);
+  });
+});

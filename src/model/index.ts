@@ -1,0 +1,24 @@
+/**
+ * The recommender model: item-kNN training over purchase lines, the on-disk bundle, and the
+ * recommender that answers "customers who bought X also bought Y".
+ *
+ * @example
+ * import { Recommender, trainItemKnn } from '../model/index.js';
+ * const model = await trainItemKnn(interactions, { similarity: 'cosine', k: 20 });
+ * const rec = new Recommender(model);
+ * const { items, scores, fallback } = rec.forItem(17, 5);
+ */
+
+export type { BundleManifest, ModelBundle, ReadBundleOptions, WriteBundleInput } from './bundle.js';
+export { BUNDLE_FORMAT_VERSION, modelIdOf, readBundle, writeBundle } from './bundle.js';
+export { latestModelDir, saveModelToWorkspace } from './bundle-store.js';
+export { ModelErrorCodes } from './errors.js';
+export { ItemIndex } from './item-index.js';
+export type { ItemKnn } from './item-knn.js';
+export { writeNeighboursCsv } from './neighbours-csv.js';
+export type { Similarity, TrainParams, TrainParamsInput } from './params.js';
+export { SIMILARITIES, trainParamsSchema } from './params.js';
+export type { Recommendation } from './recommender.js';
+export { Recommender } from './recommender.js';
+export type { TrainOptions } from './train.js';
+export { popularOrder, trainItemKnn } from './train.js';

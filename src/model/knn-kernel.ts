@@ -1,0 +1,181 @@
+import type { TrainParams } from './params.js';
+import type { RowMatrix } from './rows.js';
+
+/**
+ * Output slots for top-K neighbours: item i owns [i*K, i*K + count[i]), best first.
+ * Shared so worker threads write their items in place.
+ */
+export interface TopKSlots {
+  readonly k: number;
+  readonly neighbours: Int32Array;
+  readonly scores: Float64Array;
+  readonly count: Int32Array;
+}
+
+/** Scratch space one thread reuses for every item it scores: no allocation per item. */
+export interface KernelScratch {
+  co: Int32Array;
+  dot: Float64Array | null;
+  touched: Int32Array;
+  heapKey: Float64Array;
+  heapScore: Float64Array;
+  heapIdx: Int32Array;
+}
+
+export function createScratch(m: RowMatrix, k: number): KernelScratch {
+  return {
+    co: new Int32Array(m.nItems),
+    dot: m.rowWeights ? new Float64Array(m.nItems) : null,
+    touched: new Int32Array(m.nItems),
+    heapKey: new Float64Array(k),
+    heapScore: new Float64Array(k),
+    heapIdx: new Int32Array(k),
+  };
+}
+
+const COSINE = 0;
+const JACCARD = 1;
+const LIFT = 2;
+const CONDITIONAL = 3;
+/** Small integers compare faster than strings in the per-pair loop. */
+const SIMILARITY_CODE: Record<TrainParams['similarity'], number> = {
+  cosine: COSINE,
+  jaccard: JACCARD,
+  lift: LIFT,
+  conditional: CONDITIONAL,
+};
+
+/** Heap order: the root is the worst kept neighbour (lowest key; on equal keys, larger index). */
+function worse(ka: number, ia: number, kb: number, ib: number): boolean {
+  return ka < kb || (ka === kb && ia > ib);
+}
+
+/**
+ * Score every co-bought neighbour of items [from, to) and keep the top K.
+ *
+ * Ranking is by an exact key so that "ties go to the smaller id" holds: for unweighted cosine,
+ * co²/n_j orders like co/√(n_i·n_j) inside row i, and equal rationals are bit-equal doubles,
+ * whereas the float cosine can differ in the last bit for mathematically equal values.
+ * Returns the number of co-occurrence updates performed.
+ */
+export function scoreItems(
+  m: RowMatrix,
+  p: TrainParams,
+  out: TopKSlots,
+  s: KernelScratch,
+  from: number,
+  to: number,
+): number {
+  const { rowPtr, rowItems, itemPtr, itemRows, rowWeights, itemWeights, itemNorm2 } = m;
+  const { co, dot, touched, heapKey, heapScore, heapIdx } = s;
+  const K = out.k;
+  const exactCosine = p.similarity === 'cosine' && dot === null && p.shrinkage === 0;
+  const sim = SIMILARITY_CODE[p.similarity];
+  const { minCoCount: minCo, shrinkage, alpha } = p;
+  const nRows = m.nRows;
+  let updates = 0;
+
+  for (let i = from; i < to; i++) {
+    let nt = 0;
+    for (let a = itemPtr[i], aEnd = itemPtr[i + 1]; a < aEnd; a++) {
+      const r = itemRows[a];
+      const end = rowPtr[r + 1];
+      updates += end - rowPtr[r] - 1;
+      if (dot === null) {
+        for (let q = rowPtr[r]; q < end; q++) {
+          const j = rowItems[q];
+          if (co[j]++ === 0) touched[nt++] = j;
+        }
+      } else {
+        const wi = itemWeights![a];
+        for (let q = rowPtr[r]; q < end; q++) {
+          const j = rowItems[q];
+          if (co[j]++ === 0) touched[nt++] = j;
+          dot[j] += wi * rowWeights![q];
+        }
+      }
+    }
+
+    const ni = itemNorm2[i];
+    let size = 0;
+    for (let t = 0; t < nt; t++) {
+      const j = touched[t];
+      const c = co[j];
+      co[j] = 0;
+      const sij = dot === null ? c : dot[j];
+      if (dot !== null) dot[j] = 0;
+      if (j === i || c < minCo) continue;
+      const nj = itemNorm2[j];
+      // Exact cosine ranks by co²/n_j and keeps co in the heap; the cosine itself is computed
+      // only for the K survivors. Every other measure ranks by its score.
+      let key: number;
+      let value: number;
+      if (exactCosine) {
+        key = (c * c) / nj;
+        value = c;
+      } else {
+        if (sim === COSINE) key = sij / Math.sqrt(ni * nj);
+        else if (sim === JACCARD) key = sij / (ni + nj - sij);
+        else if (sim === LIFT) key = (sij * nRows) / (ni * nj);
+        else key = sij / (ni * nj ** alpha);
+        if (shrinkage > 0) key *= c / (c + shrinkage);
+        value = key;
+      }
+
+      if (size < K) {
+        let h = size++;
+        while (h > 0) {
+          const parent = (h - 1) >> 1;
+          if (!worse(key, j, heapKey[parent], heapIdx[parent])) break;
+          heapKey[h] = heapKey[parent];
+          heapScore[h] = heapScore[parent];
+          heapIdx[h] = heapIdx[parent];
+          h = parent;
+        }
+        heapKey[h] = key;
+        heapScore[h] = value;
+        heapIdx[h] = j;
+      } else if (worse(heapKey[0], heapIdx[0], key, j)) {
+        siftDown(heapKey, heapScore, heapIdx, size, key, value, j);
+      }
+    }
+
+    // Pop worst-first into the slot from the back: the slot ends best-first.
+    const base = i * K;
+    out.count[i] = size;
+    for (let n = size - 1; n >= 0; n--) {
+      const j = heapIdx[0];
+      out.neighbours[base + n] = j;
+      out.scores[base + n] = exactCosine ? heapScore[0] / Math.sqrt(ni * itemNorm2[j]) : heapScore[0];
+      if (n > 0) siftDown(heapKey, heapScore, heapIdx, n, heapKey[n], heapScore[n], heapIdx[n]);
+    }
+  }
+  return updates;
+}
+
+/** Replace the root with (key, score, idx) and restore the heap over the first `size` entries. */
+function siftDown(
+  heapKey: Float64Array,
+  heapScore: Float64Array,
+  heapIdx: Int32Array,
+  size: number,
+  key: number,
+  score: number,
+  idx: number,
+): void {
+  let h = 0;
+  for (;;) {
+    const l = 2 * h + 1;
+    if (l >= size) break;
+    const r = l + 1;
+    const c = r < size && worse(heapKey[r], heapIdx[r], heapKey[l], heapIdx[l]) ? r : l;
+    if (!worse(heapKey[c], heapIdx[c], key, idx)) break;
+    heapKey[h] = heapKey[c];
+    heapScore[h] = heapScore[c];
+    heapIdx[h] = heapIdx[c];
+    h = c;
+  }
+  heapKey[h] = key;
+  heapScore[h] = score;
+  heapIdx[h] = idx;
+}

@@ -1,0 +1,27 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { createScratch, scoreItems, type TopKSlots } from './knn-kernel.js';
+import type { TrainParams } from './params.js';
+import type { RowMatrix } from './rows.js';
+
+/** Data a worker thread receives: everything shared, nothing copied but the small params. */
+export interface KnnWorkerData {
+  matrix: RowMatrix;
+  params: TrainParams;
+  out: TopKSlots;
+  /** Shared cursor: the next item to score; workers take CHUNK items at a time. */
+  cursor: Int32Array;
+  chunk: number;
+}
+
+if (parentPort) {
+  const { matrix, params, out, cursor, chunk } = workerData as KnnWorkerData;
+  const scratch = createScratch(matrix, out.k);
+  let updates = 0;
+  for (;;) {
+    const from = Atomics.add(cursor, 0, chunk);
+    if (from >= matrix.nItems) break;
+    updates += scoreItems(matrix, params, out, scratch, from, Math.min(matrix.nItems, from + chunk));
+    Atomics.add(cursor, 1, Math.min(chunk, matrix.nItems - from));
+  }
+  parentPort.postMessage({ updates });
+}

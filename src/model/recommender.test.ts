@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { interactionsFrom } from '../../test/fixtures/interactions.js';
+import { ItemIndex, Recommender, trainItemKnn } from './index.js';
+
+// c0 {0,1}, c1 {0,1,2}, c2 {2,3}, c3 {4}: item 4 is bought alone, item 5 never.
+const x = interactionsFrom(
+  [
+    [0, 0],
+    [0, 1],
+    [1, 0],
+    [1, 1],
+    [1, 2],
+    [2, 2],
+    [2, 3],
+    [3, 4],
+    [4, 0],
+    [5, 1],
+  ],
+  6,
+);
+
+describe('Recommender', () => {
+  it('answers one item with its neighbours, best first, as views', async () => {
+    const rec = new Recommender(await trainItemKnn(x, { k: 3 }));
+    const r = rec.forItem(0, 2);
+    expect(Array.from(r.items)).toEqual([1, 2]);
+    expect(r.fallback).toBe(false);
+    expect(r.items.buffer).toBe(rec.model.neighbours.buffer);
+  });
+
+  it('falls back to popularity for unknown and lone items, flagged, never returning the item itself', async () => {
+    const rec = new Recommender(await trainItemKnn(x, { k: 3 }));
+    // popularity: 0→3, 1→3, 2→2, 3→1, 4→1, 5→0
+    const unknown = rec.forItem(-1, 3);
+    expect(unknown.fallback).toBe(true);
+    expect(Array.from(unknown.items)).toEqual([0, 1, 2]);
+    expect(unknown.scores[0]).toBeCloseTo(3 / 6);
+    const lone = rec.forItem(4, 3);
+    expect(lone.fallback).toBe(true);
+    expect(Array.from(lone.items)).toEqual([0, 1, 2]);
+    const never = rec.forItem(5, 2);
+    expect(Array.from(never.items)).toEqual([0, 1]);
+  });
+
+  it('aggregates a basket, excludes its own items and pads with popular ones', async () => {
+    const m = await trainItemKnn(x, { k: 3 });
+    const rec = new Recommender(m);
+    const r = rec.forBasket([0, 1], 3);
+    expect(r.fallback).toBe(false);
+    expect(Array.from(r.items)).not.toContain(0);
+    expect(Array.from(r.items)).not.toContain(1);
+    expect(r.items[0]).toBe(2); // co-bought with both
+    expect(r.items.length).toBe(3); // padded by popularity (3, 4 have popularity 1: smaller id first)
+    expect(Array.from(r.items)).toEqual([2, 3, 4]);
+    const again = rec.forBasket([0, 1], 3);
+    expect(Array.from(again.items)).toEqual([2, 3, 4]); // scratch state was reset
+    const empty = rec.forBasket([-1], 2);
+    expect(empty.fallback).toBe(true);
+    expect(Array.from(empty.items)).toEqual([0, 1]);
+  });
+
+  it('rejects k outside 1..K with the field', async () => {
+    const rec = new Recommender(await trainItemKnn(x, { k: 3 }));
+    for (const k of [0, 4, 1.5, Number.NaN]) {
+      expect(() => rec.forItem(0, k)).toThrow(
+        expect.objectContaining({ code: 'MODEL_K_OUT_OF_RANGE', field: 'k' }),
+      );
+    }
+  });
+});
+
+describe('ItemIndex', () => {
+  it('matches numeric ids by value and string ids exactly', () => {
+    const n = new ItemIndex(['1', '2', '10'], true);
+    expect([n.indexOf('10'), n.indexOf(10), n.indexOf('010'), n.indexOf('3')]).toEqual([2, 2, 2, -1]);
+    const s = new ItemIndex(['whole milk', 'yogurt'], false);
+    expect([s.indexOf('yogurt'), s.indexOf('Yogurt')]).toEqual([1, -1]);
+  });
+});

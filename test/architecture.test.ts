@@ -1,0 +1,120 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const src = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'src');
+
+/**
+ * Which folders each folder may import (DESIGN.md: cli/api → pipelines → pipeline, registry,
+ * serve, monitor, triggers → model, eval, data → store; core is beneath everything).
+ */
+const ALLOWED: Record<string, string[]> = {
+  core: [],
+  store: ['core'],
+  data: ['core', 'store'],
+  model: ['core', 'store', 'data'],
+  eval: ['core', 'store', 'data'],
+  pipeline: ['core', 'store'],
+  registry: ['core', 'store', 'data', 'model', 'eval'],
+  serve: ['core', 'store', 'data', 'model', 'registry'],
+  monitor: ['core', 'store', 'data', 'model'],
+  triggers: ['core', 'store'],
+  k8s: ['core', 'pipeline'],
+  pipelines: ['core', 'store', 'data', 'model', 'eval', 'pipeline', 'registry'],
+  api: [
+    'core',
+    'store',
+    'data',
+    'model',
+    'eval',
+    'pipeline',
+    'pipelines',
+    'registry',
+    'serve',
+    'monitor',
+    'triggers',
+    'k8s',
+  ],
+  cli: [
+    'core',
+    'store',
+    'data',
+    'model',
+    'eval',
+    'pipeline',
+    'pipelines',
+    'registry',
+    'serve',
+    'monitor',
+    'triggers',
+    'k8s',
+    'api',
+  ],
+};
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? walk(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+const IMPORT = /(?:import|export)\s[^'"]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g;
+
+interface Edge {
+  file: string;
+  from: string;
+  to: string;
+  target: string;
+  typeOnly: boolean;
+}
+
+function edges(): Edge[] {
+  const out: Edge[] = [];
+  for (const file of walk(src)) {
+    if (file.endsWith('.test.ts') || file.endsWith('.contract.ts')) continue;
+    const from = relative(src, file).split(sep)[0];
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(IMPORT)) {
+      const spec = m[1] ?? m[2];
+      if (!spec.startsWith('.')) continue;
+      const target = resolve(dirname(file), spec);
+      const rel = relative(src, target);
+      if (rel.startsWith('..')) continue;
+      const to = rel.split(sep)[0];
+      if (to === from) continue;
+      out.push({
+        file: relative(src, file),
+        from,
+        to,
+        target: rel,
+        typeOnly: /^(import|export) type/.test(m[0]),
+      });
+    }
+  }
+  return out;
+}
+
+describe('architecture', () => {
+  const all = edges();
+
+  it('every top-level folder is a known concept', () => {
+    const folders = readdirSync(src).filter((n) => statSync(join(src, n)).isDirectory());
+    expect(folders.filter((f) => !(f in ALLOWED))).toEqual([]);
+  });
+
+  it('dependencies point one way', () => {
+    const bad = all.filter((e) => !ALLOWED[e.from]?.includes(e.to)).map((e) => `${e.file} → ${e.target}`);
+    expect(bad).toEqual([]);
+  });
+
+  it('folders are entered only through their index.ts', () => {
+    const bad = all
+      .filter(
+        (e) => !e.target.endsWith(`${e.to}${sep}index.js`) && !e.target.endsWith(`${e.to}${sep}index.ts`),
+      )
+      .map((e) => `${e.file} → ${e.target}`);
+    expect(bad).toEqual([]);
+  });
+});
