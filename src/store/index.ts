@@ -1,0 +1,76 @@
+/**
+ * Storage: the workspace, the metadata database (SQLite file by default, PostgreSQL when
+ * `BOOKML_DATABASE_URL=postgres://…`; one Kysely query layer, one migration history) with small
+ * repositories over it, and the content-addressed artifact store (atomic writes, verified reads).
+ *
+ * @example
+ * import { openArtifactStore, openMetadataDb, RunStore } from '../store/index.js';
+ * const mdb = await openMetadataDb();                      // migrates on open
+ * const run = await new RunStore(mdb).createRun({ pipeline: 'recommender' });
+ * const model = await (await openArtifactStore()).put({ path: 'model.bin' });
+ * await mdb.close();
+ */
+
+export type {
+  ArtifactRef,
+  ArtifactSource,
+  ArtifactStat,
+  ArtifactStore,
+  DirArtifactRef,
+  DirManifest,
+  DirManifestEntry,
+} from './artifact-store.js';
+export { assertSha256, isSha256 } from './artifact-store.js';
+export type { DbHandle, MetadataDb, OpenMetadataDbOptions } from './db.js';
+export { openMetadataDb, withTransaction } from './db.js';
+export type { DbDialectName } from './db-errors.js';
+export { DIR_MANIFEST_MEDIA_TYPE } from './dir-manifest.js';
+export type { StoreErrorCode, StoreErrorOptions } from './errors.js';
+export { STORE_ERRORS, StoreError } from './errors.js';
+export type { EventRecord, ReadOptions } from './event-log.js';
+export { EventLog } from './event-log.js';
+export { ExecutorStore } from './executor-store.js';
+export type { FsArtifactStoreOptions } from './fs-artifact-store.js';
+export { FsArtifactStore } from './fs-artifact-store.js';
+export type { Json } from './json-column.js';
+export { fromJson, toJson } from './json-column.js';
+export type {
+  ArtifactRecord,
+  DatasetRecord,
+  LineageEdge,
+  NewArtifactRecord,
+  NewLineageEdge,
+} from './lineage-store.js';
+export { LineageStore } from './lineage-store.js';
+export { SCHEMA_VERSION } from './migrate.js';
+export type { MutexAcquisition, MutexRecord } from './mutex-store.js';
+export { MutexStore } from './mutex-store.js';
+export type { OpenArtifactStoreOptions } from './open-artifact-store.js';
+export { openArtifactStore } from './open-artifact-store.js';
+export type { AttemptPhase, NodePhase, RunPhase } from './phases.js';
+export {
+  ATTEMPT_PHASES,
+  isTerminalNodePhase,
+  isTerminalRunPhase,
+  NODE_PHASES,
+  RUN_PHASES,
+} from './phases.js';
+export type {
+  AttemptKey,
+  AttemptRecord,
+  ExecutorRecord,
+  NodeDetail,
+  NodeKey,
+  NodeRecord,
+  RunDetail,
+  RunRecord,
+} from './run-records.js';
+export type { AttemptOutcome, NewNode, NewRun, NodePatch, RunFilter } from './run-store.js';
+export { RunStore } from './run-store.js';
+export type { Database, EpochMs } from './tables.js';
+export type { ChildExit, StoreChild } from './test-children.js';
+export { spawnStoreChild } from './test-children.js';
+export type { TestDatabase } from './test-databases.js';
+export { createTestDatabase, probePostgres, TEST_POSTGRES_URL } from './test-databases.js';
+export type { Workspace } from './workspace.js';
+export { resolveWorkspace } from './workspace.js';

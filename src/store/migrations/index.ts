@@ -1,0 +1,17 @@
+/**
+ * The metadata schema's one migration history, in order. Names are `NNNN-what`; the number is the
+ * schema version it brings the database to. Append only: never edit or rename a shipped migration.
+ *
+ * @example
+ * import { MIGRATIONS } from './migrations/index.js';
+ * const latest = Object.keys(MIGRATIONS).at(-1); // '0001-initial'
+ */
+import { m0001Initial } from './0001-initial.js';
+import type { StoreMigration } from './migration.js';
+
+export type { MigrationContext, StoreMigration } from './migration.js';
+
+/** Every migration by name, oldest first. */
+export const MIGRATIONS: Readonly<Record<string, StoreMigration>> = Object.freeze({
+  '0001-initial': m0001Initial,
+});

@@ -1,0 +1,292 @@
+import type { Generated } from 'kysely';
+import type { Json } from './json-column.js';
+import type { AttemptPhase, NodePhase, RunPhase } from './phases.js';
+
+/**
+ * The metadata schema as Kysely sees it, one interface per table. Column names are the SQL names
+ * (snake_case). Timestamps are epoch milliseconds (`number`) on both dialects; JSON columns are
+ * {@link Json} text. Migration `0001-initial` creates exactly these tables.
+ */
+export interface Database {
+  datasets: DatasetsTable;
+  runs: RunsTable;
+  nodes: NodesTable;
+  executors: ExecutorsTable;
+  attempts: AttemptsTable;
+  artifacts: ArtifactsTable;
+  lineage_edges: LineageEdgesTable;
+  mutexes: MutexesTable;
+  events: EventsTable;
+  event_consumers: EventConsumersTable;
+  models: ModelsTable;
+  model_versions: ModelVersionsTable;
+  model_aliases: ModelAliasesTable;
+  alias_events: AliasEventsTable;
+  approvals: ApprovalsTable;
+  experiments: ExperimentsTable;
+  tracking_runs: TrackingRunsTable;
+  tracking_params: TrackingParamsTable;
+  tracking_metrics: TrackingMetricsTable;
+  tracking_tags: TrackingTagsTable;
+}
+
+/** Epoch milliseconds. */
+export type EpochMs = number;
+
+/** An immutable dataset snapshot, named by the hash of its content. */
+export interface DatasetsTable {
+  hash: string;
+  uri: string;
+  manifest: Json<unknown>;
+  created_at: EpochMs;
+}
+
+/** One execution of a pipeline. */
+export interface RunsTable {
+  id: string;
+  pipeline: string;
+  phase: RunPhase;
+  parameters: Json<Record<string, unknown>>;
+  /** Free-form string labels (trigger, sensor, schedule), as Argo workflow labels. */
+  labels: Json<Record<string, string>>;
+  created_at: EpochMs;
+  started_at: EpochMs | null;
+  finished_at: EpochMs | null;
+  parent_run_id: string | null;
+  retry_of: string | null;
+  resubmit_of: string | null;
+  /** The named mutex this run must hold while it runs. */
+  mutex: string | null;
+  message: string | null;
+  code_version: Json<Record<string, unknown>> | null;
+  submitted_by: string | null;
+  /** Set by triggers so a redelivered webhook or tick cannot submit the same run twice. */
+  idempotency_key: string | null;
+}
+
+/** One task instance of a run; fan-out children point at their parent node. */
+export interface NodesTable {
+  run_id: string;
+  node_id: string;
+  task: string;
+  parent_node_id: string | null;
+  phase: NodePhase;
+  inputs: Json<Record<string, unknown>> | null;
+  outputs: Json<Record<string, unknown>> | null;
+  cache_key: string | null;
+  cache_key_parts: Json<Record<string, unknown>> | null;
+  cached_from_run_id: string | null;
+  cached_from_node_id: string | null;
+  created_at: EpochMs;
+  started_at: EpochMs | null;
+  finished_at: EpochMs | null;
+  message: string | null;
+}
+
+/** One start of a pipeline executor; attempts remember which generation launched them. */
+export interface ExecutorsTable {
+  generation: Generated<number>;
+  pid: number;
+  hostname: string;
+  started_at: EpochMs;
+  heartbeat_at: EpochMs;
+  stopped_at: EpochMs | null;
+}
+
+/** One try at running a node's step in a child process. */
+export interface AttemptsTable {
+  run_id: string;
+  node_id: string;
+  attempt: number;
+  phase: AttemptPhase;
+  pid: number | null;
+  executor_generation: number | null;
+  started_at: EpochMs;
+  heartbeat_at: EpochMs;
+  finished_at: EpochMs | null;
+  exit_code: number | null;
+  signal: string | null;
+  error_code: string | null;
+  error_message: string | null;
+}
+
+/** A record that a run/node produced (or someone registered) the blob `sha256` under `name`. */
+export interface ArtifactsTable {
+  id: Generated<number>;
+  sha256: string;
+  size: number;
+  uri: string;
+  kind: 'file' | 'dir';
+  media_type: string | null;
+  run_id: string | null;
+  node_id: string | null;
+  name: string | null;
+  created_at: EpochMs;
+}
+
+/** A run or node used (`input`) or made (`output`) a dataset, an artifact or another run's result. */
+export interface LineageEdgesTable {
+  id: Generated<number>;
+  run_id: string;
+  node_id: string | null;
+  relation: 'input' | 'output';
+  kind: 'dataset' | 'artifact' | 'run';
+  /** Dataset hash, artifact sha256 or run id. */
+  ref: string;
+  name: string | null;
+  /** The URI the ref was read from or written to, as used at that moment. */
+  uri: string | null;
+  created_at: EpochMs;
+}
+
+/** A named mutex and the run holding it. */
+export interface MutexesTable {
+  name: string;
+  holder_run_id: string;
+  acquired_at: EpochMs;
+}
+
+/** The durable local event bus: `id` is the offset consumers ack. */
+export interface EventsTable {
+  id: Generated<number>;
+  topic: string;
+  payload: Json<unknown>;
+  dedupe_key: string | null;
+  created_at: EpochMs;
+}
+
+/** The last event id each consumer acked. */
+export interface EventConsumersTable {
+  consumer: string;
+  acked_id: number;
+  updated_at: EpochMs;
+}
+
+/** A registered model (MLflow RegisteredModel). */
+export interface ModelsTable {
+  name: string;
+  description: string | null;
+  tags: Json<Record<string, string>>;
+  /** Gates and alias rules (approval, approver-not-author, auto-approve), as the registry defines them. */
+  policy: Json<Record<string, unknown>>;
+  /** The highest version number handed out; versions are numbered by bumping it in the same transaction. */
+  latest_version: Generated<number>;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+  created_by: string | null;
+}
+
+/** A numbered version of a model, with everything needed to answer "what made it". */
+export interface ModelVersionsTable {
+  model_name: string;
+  version: number;
+  status: 'PENDING_REGISTRATION' | 'READY' | 'FAILED_REGISTRATION';
+  status_message: string | null;
+  artifact_sha256: string | null;
+  artifact_uri: string;
+  source_run_id: string | null;
+  source_node_id: string | null;
+  tracking_run_id: string | null;
+  metrics: Json<Record<string, number>>;
+  params: Json<Record<string, unknown>>;
+  tags: Json<Record<string, string>>;
+  description: string | null;
+  lineage: Json<Record<string, unknown>>;
+  gate_results: Json<unknown> | null;
+  idempotency_key: string | null;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+  created_by: string | null;
+}
+
+/** A movable name on a version. */
+export interface ModelAliasesTable {
+  model_name: string;
+  alias: string;
+  version: number;
+  updated_at: EpochMs;
+  updated_by: string | null;
+}
+
+/** Audit trail of every alias move; kept even when the model is deleted. */
+export interface AliasEventsTable {
+  id: Generated<number>;
+  model_name: string;
+  alias: string;
+  action: 'set' | 'delete' | 'rollback';
+  from_version: number | null;
+  to_version: number | null;
+  actor: string;
+  reason: string | null;
+  gate_results: Json<unknown> | null;
+  approval_id: number | null;
+  run_id: string | null;
+  idempotency_key: string | null;
+  created_at: EpochMs;
+}
+
+/** A request to move an alias to a version, and its decision. */
+export interface ApprovalsTable {
+  id: Generated<number>;
+  model_name: string;
+  version: number;
+  alias: string;
+  status: 'pending' | 'approved' | 'rejected';
+  /** `auto` when the workspace's auto-approve setting decided, so it shows as such everywhere. */
+  method: 'manual' | 'auto' | null;
+  requested_by: string | null;
+  requested_at: EpochMs;
+  run_id: string | null;
+  decided_by: string | null;
+  decided_at: EpochMs | null;
+  reason: string | null;
+}
+
+/** MLflow tracking experiment. */
+export interface ExperimentsTable {
+  id: Generated<number>;
+  name: string;
+  artifact_location: string | null;
+  lifecycle_stage: 'active' | 'deleted';
+  tags: Json<Record<string, string>>;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+}
+
+/** MLflow tracking run (kept apart from pipeline runs; `pipeline_run_id` links the two). */
+export interface TrackingRunsTable {
+  id: string;
+  experiment_id: number;
+  name: string | null;
+  user_id: string | null;
+  status: 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
+  start_time: EpochMs;
+  end_time: EpochMs | null;
+  artifact_uri: string | null;
+  lifecycle_stage: 'active' | 'deleted';
+  pipeline_run_id: string | null;
+}
+
+/** MLflow run parameter (write-once). */
+export interface TrackingParamsTable {
+  run_id: string;
+  key: string;
+  value: string;
+}
+
+/** MLflow metric point (append-only history). */
+export interface TrackingMetricsTable {
+  id: Generated<number>;
+  run_id: string;
+  key: string;
+  value: number;
+  timestamp: EpochMs;
+  step: number;
+}
+
+/** MLflow run tag (overwritable). */
+export interface TrackingTagsTable {
+  run_id: string;
+  key: string;
+  value: string;
+}

@@ -1,0 +1,28 @@
+import { join, resolve } from 'node:path';
+
+/**
+ * Where bookml keeps its state: `.bookml/` under the current folder, or `BOOKML_HOME`.
+ * Paths only; creating and locking are the owners' business.
+ */
+export interface Workspace {
+  readonly root: string;
+  readonly datasetsDir: string;
+  readonly modelsDir: string;
+  readonly artifactsDir: string;
+  readonly tmpDir: string;
+}
+
+/**
+ * Resolve the workspace from an explicit path, `BOOKML_HOME`, or the current folder.
+ * @example const ws = resolveWorkspace(); // ./.bookml
+ */
+export function resolveWorkspace(explicit?: string, env: NodeJS.ProcessEnv = process.env): Workspace {
+  const root = resolve(explicit ?? env.BOOKML_HOME ?? join(process.cwd(), '.bookml'));
+  return {
+    root,
+    datasetsDir: join(root, 'datasets'),
+    modelsDir: join(root, 'models'),
+    artifactsDir: join(root, 'artifacts'),
+    tmpDir: join(root, 'tmp'),
+  };
+}
