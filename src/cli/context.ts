@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { resolveWorkspace, type Workspace } from '../store/index.js';
+import { resolveWorkspace, type Workspace } from '../core/index.js';
 
 /** The workspace a command works on: `--home`, else BOOKML_HOME, else ./.bookml. */
 export function workspaceOf(cmd: Command): Workspace {

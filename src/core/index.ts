@@ -1,5 +1,6 @@
 /**
- * Primitives every layer shares: the error base class, the injectable clock, the seeded RNG.
+ * Primitives every layer shares: the error base class, the injectable clock, the seeded RNG, the
+ * workspace's paths.
  *
  * @example
  * import { BookmlError, Rng, systemClock } from '../core/index.js';
@@ -15,3 +16,5 @@ export { codeVersion } from './code-version.js';
 export type { BookmlErrorOptions } from './errors.js';
 export { BookmlError, isBookmlError } from './errors.js';
 export { Rng } from './rng.js';
+export type { Workspace } from './workspace.js';
+export { resolveWorkspace } from './workspace.js';

@@ -15,8 +15,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Workspace } from '../core/index.js';
 import { type Clock, systemClock } from '../core/index.js';
-import type { Workspace } from '../store/index.js';
 import { datasetHash, hasDatasetFiles, inspectDatasetDir } from './dataset-inspect.js';
 import type { WrittenFiles } from './dataset-writer.js';
 import { DataAmbiguousRefError, DataNoDatasetError, DataNotFoundError } from './errors.js';

@@ -38,6 +38,15 @@ export class LineColumns {
   trim(): void {
     if (this.n === this.customer.length) return;
     const n = this.n;
+    if (n >= this.customer.length * 0.9) {
+      // Close to the capacity (a good estimate): views cost a few spare percent, copies double the peak.
+      this.customer = this.customer.subarray(0, n);
+      this.item = this.item.subarray(0, n);
+      this.basket = this.basket.subarray(0, n);
+      this.time = this.time.subarray(0, n);
+      this.qty = this.qty.subarray(0, n);
+      return;
+    }
     this.customer = this.customer.slice(0, n);
     this.item = this.item.slice(0, n);
     this.basket = this.basket.slice(0, n);

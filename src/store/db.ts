@@ -1,11 +1,10 @@
 import { Kysely, sql } from 'kysely';
-import { type Clock, isBookmlError, systemClock } from '../core/index.js';
+import { type Clock, isBookmlError, resolveWorkspace, systemClock, type Workspace } from '../core/index.js';
 import type { DbDialectName } from './db-errors.js';
 import { createDialect, describeTarget, resolveConnection } from './dialect.js';
 import { StoreError } from './errors.js';
 import { migrateToLatest } from './migrate.js';
 import type { Database } from './tables.js';
-import { resolveWorkspace, type Workspace } from './workspace.js';
 
 /**
  * What repositories need to run queries: the typed Kysely instance (or a transaction of it), which

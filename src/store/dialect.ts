@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import {
   CompiledQuery,
   type DatabaseConnection,
@@ -14,10 +15,10 @@ import {
   SqliteDialect,
   type TransactionSettings,
 } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
+import type { Workspace } from '../core/index.js';
 import { type DbDialectName, toStoreError } from './db-errors.js';
 import { StoreError } from './errors.js';
-import type { Workspace } from './workspace.js';
 
 /** Where the metadata lives, decided once from the options and the environment. */
 export type ConnectionTarget =
@@ -101,33 +102,44 @@ export interface DialectOptions {
   readonly poolSize: number;
 }
 
+// Both drivers are CommonJS: a plain require on first use, which also works where dynamic import()
+// is not available (a module runner that has finished loading).
+const requireDriver = createRequire(import.meta.url);
+
 /** Builds the Kysely dialect for a target, wrapped so that every driver error becomes a StoreError. */
 export function createDialect(target: ConnectionTarget, options: DialectOptions): Dialect {
   if (target.dialect === 'sqlite') {
     const inner = new SqliteDialect({ database: async () => openSqlite(target.file, options.busyTimeoutMs) });
     return new GuardedDialect(inner, 'sqlite', new TransactionalDdlSqliteAdapter());
   }
-  const pool = new pg.Pool({
-    connectionString: target.url,
-    max: options.poolSize,
-    connectionTimeoutMillis: 10_000,
-    idleTimeoutMillis: 30_000,
-    application_name: 'bookml',
-    types: PG_TYPES,
-    // A startup parameter rather than a SET per connection: no extra round trip, and every pooled
-    // connection gets it, including ones created behind Kysely's back.
-    options: target.schema === undefined ? undefined : `-c search_path=${target.schema}`,
-  });
-  // An idle client losing its server emits 'error' on the pool; unhandled, that kills the process.
-  // The next query gets a fresh connection or a retryable STORE_DB_UNAVAILABLE instead.
-  pool.on('error', () => {});
+  // The drivers load on first connect: commands that only need the workspace's paths (train,
+  // recommend, serve --model) never pay for them in start-up time or memory.
+  const pool = async (): Promise<pg.Pool> => {
+    const pgModule = requireDriver('pg') as typeof pg;
+    const made = new pgModule.Pool({
+      connectionString: target.url,
+      max: options.poolSize,
+      connectionTimeoutMillis: 10_000,
+      idleTimeoutMillis: 30_000,
+      application_name: 'bookml',
+      types: pgTypes(pgModule),
+      // A startup parameter rather than a SET per connection: no extra round trip, and every pooled
+      // connection gets it, including ones created behind Kysely's back.
+      options: target.schema === undefined ? undefined : `-c search_path=${target.schema}`,
+    });
+    // An idle client losing its server emits 'error' on the pool; unhandled, that kills the process.
+    // The next query gets a fresh connection or a retryable STORE_DB_UNAVAILABLE instead.
+    made.on('error', () => {});
+    return made;
+  };
   return new GuardedDialect(new PostgresDialect({ pool }), 'postgres', undefined);
 }
 
 function openSqlite(file: string, busyTimeoutMs: number): Database.Database {
+  const Sqlite = requireDriver('better-sqlite3') as typeof Database;
   try {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    const db = new Database(file, { timeout: busyTimeoutMs });
+    const db = new Sqlite(file, { timeout: busyTimeoutMs });
     // WAL: readers never block the writer. NORMAL: a process crash (even SIGKILL) loses nothing that
     // committed; only an OS crash or power cut may lose the last commits, never consistency.
     db.pragma('journal_mode = WAL');
@@ -144,13 +156,15 @@ function openSqlite(file: string, busyTimeoutMs: number): Database.Database {
 const PG_INT8 = 20;
 const PG_JSON = 114;
 const PG_JSONB = 3802;
-const PG_TYPES = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
-    if (oid === PG_INT8) return (v: string) => Number(v);
-    if (oid === PG_JSON || oid === PG_JSONB) return (v: string) => v;
-    return pg.types.getTypeParser(oid, format);
-  }) as typeof pg.types.getTypeParser,
-};
+function pgTypes(pgModule: typeof pg): pg.CustomTypesConfig {
+  return {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+      if (oid === PG_INT8) return (v: string) => Number(v);
+      if (oid === PG_JSON || oid === PG_JSONB) return (v: string) => v;
+      return pgModule.types.getTypeParser(oid, format);
+    }) as typeof pgModule.types.getTypeParser,
+  };
+}
 
 // SQLite supports transactional DDL; Kysely's adapter says no, which would run migrations outside a
 // transaction (a crash mid-migration would leave half a schema) and without any cross-process lock.

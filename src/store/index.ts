@@ -11,6 +11,8 @@
  * await mdb.close();
  */
 
+export type { Workspace } from '../core/index.js';
+export { resolveWorkspace } from '../core/index.js';
 export type {
   ArtifactRef,
   ArtifactSource,
@@ -72,5 +74,3 @@ export type { ChildExit, StoreChild } from './test-children.js';
 export { spawnStoreChild } from './test-children.js';
 export type { TestDatabase } from './test-databases.js';
 export { createTestDatabase, probePostgres, TEST_POSTGRES_URL } from './test-databases.js';
-export type { Workspace } from './workspace.js';
-export { resolveWorkspace } from './workspace.js';

@@ -1,10 +1,10 @@
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Clock } from '../core/index.js';
+import { resolveWorkspace, type Workspace } from '../core/index.js';
 import type { ArtifactStore } from './artifact-store.js';
 import { StoreError } from './errors.js';
 import { FsArtifactStore } from './fs-artifact-store.js';
-import { resolveWorkspace, type Workspace } from './workspace.js';
 
 /** Options of {@link openArtifactStore}. */
 export interface OpenArtifactStoreOptions {

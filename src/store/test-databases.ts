@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { Clock } from '../core/index.js';
+import { resolveWorkspace } from '../core/index.js';
 import { type MetadataDb, openMetadataDb } from './db.js';
-import { resolveWorkspace } from './workspace.js';
 
 /**
  * The PostgreSQL that store tests use: `BOOKML_TEST_DATABASE_URL`, else the local server.

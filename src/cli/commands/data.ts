@@ -1,9 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { Workspace } from '../../core/index.js';
 import { BookmlError } from '../../core/index.js';
 import type { DataReport, DatasetSource, WrittenFiles } from '../../data/index.js';
-import type { Workspace } from '../../store/index.js';
 import { workspaceOf } from '../context.js';
 import { emit, table } from '../output.js';
 import { progressBar } from '../progress.js';

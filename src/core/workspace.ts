@@ -2,7 +2,8 @@ import { join, resolve } from 'node:path';
 
 /**
  * Where bookml keeps its state: `.bookml/` under the current folder, or `BOOKML_HOME`.
- * Paths only; creating and locking are the owners' business.
+ * Paths only; creating and locking are the owners' business. It lives in core, not store, so the
+ * commands that only need paths (train, recommend, serve --model) never load the database stack.
  */
 export interface Workspace {
   readonly root: string;
