@@ -151,7 +151,10 @@ export async function readInteractionsFile(
     const onInts = (l: IntLine): void => {
       const v = l.v;
       const q = fqi >= 0 ? v[fqi] : 1;
-      if (q <= 0) return bad(l.line, mapping.qty!, 'is not a positive integer');
+      if (q <= 0) {
+        bad(l.line, mapping.qty!, 'is not a positive integer');
+        return;
+      }
       add(
         customers.internInt(v[fci]),
         items.internInt(v[fii]),
