@@ -30,6 +30,17 @@ export function registerEvalCommand(program: Command): void {
     .description(
       'evaluate item-kNN against most-popular and random baselines on a held-out split (full ranking, bootstrap CIs)',
     )
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Defaults are for implicit purchase data, not ratings: a book is relevant when the customer bought it',
+        "(binary), lists leave out what the customer already owns, each customer's last basket is held out,",
+        'every book in the catalogue is ranked (no sampled negatives), and every metric gets a 95% bootstrap CI',
+        'over customers, with paired CIs on the model minus each baseline. The model is trained on the training',
+        'part only, so it never sees what it is scored on.',
+      ].join('\n'),
+    )
     .option('--dataset <ref>', 'dataset hash prefix or folder (default: the current dataset)')
     .addOption(
       new Option('--split <rule>', "held-out rule: each customer's last basket, or a global time cut")
