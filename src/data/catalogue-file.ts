@@ -26,8 +26,9 @@ export function readCatalogue(path: string): Book[] {
       }
       return;
     }
-    const id = fieldText(r, cols[0]).trim();
-    if (id === '' || seen.has(id)) return;
+    // Ids byte for byte, as the purchase lines have them (see importFile).
+    const id = fieldText(r, cols[0]);
+    if (id.trim() === '' || seen.has(id)) return;
     seen.add(id);
     const price = priceCol >= 0 ? fieldText(r, priceCol).trim() : '';
     out.push({

@@ -10,21 +10,29 @@ const CANONICAL_INT = /^(0|[1-9][0-9]{0,14})$/;
  * Turns purchase lines from an outside source into the four dataset files: lines go to
  * order_lines.csv as they arrive, while customers, books and orders are collected (one entry per
  * distinct id, never per line) and written sorted at the end.
+ *
+ * With a catalogue (the app's books table, `--books`), books.csv is that catalogue and nothing
+ * else, so lines naming a book it lacks stay visible to `validate` as unknown books. Without one,
+ * books.csv lists the books the lines name, with fallback titles.
  */
 export class DatasetRows {
   #w: DatasetFilesWriter;
   #catalogue: Map<string, Book>;
+  #hasCatalogue: boolean;
   #customers = new Set<string>();
-  /** Book id → first price seen in the lines ('' when none). */
-  #seenBooks = new Map<string, string>();
+  /** Book id → first price seen in the lines ('' when none) and the id as a CSV field. */
+  #seenBooks = new Map<string, { price: string; field: string }>();
   #orderIndex = new Map<string, number>();
   #orderId: string[] = [];
+  /** Per order: `<order id as a CSV field>,`, the start of each of its lines. */
+  #linePrefix: string[] = [];
   #orderCustomer: string[] = [];
   #orderTime: number[] = [];
 
-  constructor(w: DatasetFilesWriter, catalogue: readonly Book[] = []) {
+  constructor(w: DatasetFilesWriter, catalogue?: readonly Book[]) {
     this.#w = w;
-    this.#catalogue = new Map(catalogue.map((b) => [b.id, b]));
+    this.#hasCatalogue = catalogue !== undefined;
+    this.#catalogue = new Map((catalogue ?? []).map((b) => [b.id, b]));
   }
 
   /**
@@ -46,15 +54,17 @@ export class DatasetRows {
       o = this.#orderId.length;
       this.#orderIndex.set(key, o);
       this.#orderId.push(basket ?? String(o + 1));
+      this.#linePrefix.push(`${csvField(this.#orderId[o])},`);
       this.#orderCustomer.push(customer);
       this.#orderTime.push(time);
       this.#customers.add(customer);
     } else if (basket !== undefined && this.#orderCustomer[o] !== customer) {
       return `order "${basket}" belongs to customer "${this.#orderCustomer[o]}" on an earlier line, not "${customer}"`;
     }
-    if (!this.#seenBooks.has(item) || (price !== '' && this.#seenBooks.get(item) === ''))
-      this.#seenBooks.set(item, price);
-    this.#w.lines.row(`${csvField(this.#orderId[o])},${csvField(item)},${qty},${price}\n`);
+    let book = this.#seenBooks.get(item);
+    if (book === undefined) this.#seenBooks.set(item, (book = { price, field: csvField(item) }));
+    else if (book.price === '') book.price = price;
+    this.#w.lines.row(`${this.#linePrefix[o]}${book.field},${qty},${price}\n`);
     return undefined;
   }
 
@@ -69,13 +79,13 @@ export class DatasetRows {
   async finish(): Promise<void> {
     const w = this.#w;
     const numericBooks = this.itemIdKind() === 'int';
-    const bookIds = [...new Set([...this.#catalogue.keys(), ...this.#seenBooks.keys()])].sort((a, b) =>
-      compareItemIds(a, b, numericBooks),
+    const bookIds = (this.#hasCatalogue ? [...this.#catalogue.keys()] : [...this.#seenBooks.keys()]).sort(
+      (a, b) => compareItemIds(a, b, numericBooks),
     );
     let n = 0;
     for (const id of bookIds) {
       const b = this.#catalogue.get(id);
-      const seenPrice = this.#seenBooks.get(id) ?? '';
+      const seenPrice = this.#seenBooks.get(id)?.price ?? '';
       const price = b && Number.isFinite(b.price) ? String(b.price) : seenPrice;
       w.books.row(
         b

@@ -1,7 +1,8 @@
 import { createHash, type Hash } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { DataBadFileError } from './errors.js';
 import { DATASET_FILES, DATASET_HEADERS, type DatasetFile, type DatasetManifest } from './schema.js';
 
 /** Quote a CSV field when it holds a comma, a quote or a line break (RFC 4180). */
@@ -23,11 +24,16 @@ export class CsvFileWriter {
   #hash: Hash = createHash('sha256');
   #bytes = 0;
   #pending = '';
+  /** The stream's first error (a folder in the way, a full disk), surfaced by `ready` and `close`. */
+  #error: NodeJS.ErrnoException | undefined;
   blocked = false;
 
   constructor(path: string, header: string) {
     this.path = path;
     this.#stream = createWriteStream(path, { highWaterMark: 1 << 20 });
+    this.#stream.on('error', (e) => {
+      this.#error ??= e;
+    });
     this.#pending = `${header}\n`;
   }
 
@@ -40,23 +46,39 @@ export class CsvFileWriter {
 
   /** Resolves when the stream has room again; await only when `blocked`. */
   async ready(): Promise<void> {
+    if (this.#error) throw this.#failure();
     if (!this.blocked) return;
-    await once(this.#stream, 'drain');
+    try {
+      await once(this.#stream, 'drain');
+    } catch {
+      throw this.#failure();
+    }
     this.blocked = false;
   }
 
   /** Flush, close, and return the file's sha256 (hex) and size in bytes. */
   async close(): Promise<{ sha256: string; bytes: number }> {
+    if (this.#error) throw this.#failure();
     this.#flush();
     const done = once(this.#stream, 'close');
     this.#stream.end();
-    await done;
+    try {
+      await done;
+    } catch {
+      throw this.#failure();
+    }
+    if (this.#error) throw this.#failure();
     return { sha256: this.#hash.digest('hex'), bytes: this.#bytes };
   }
 
   /** Stop writing (on failure); the caller removes the file. */
   destroy(): void {
     this.#stream.destroy();
+  }
+
+  #failure(): DataBadFileError {
+    const code = this.#error?.code ?? this.#error?.message ?? 'error';
+    return new DataBadFileError(basename(this.path), `cannot be written in ${dirname(this.path)} (${code})`);
   }
 
   #flush(): void {

@@ -35,20 +35,27 @@ export class DataAmbiguousRefError extends BookmlError {
   }
 }
 
-/** One input row is unusable; `line` is 1-based and counts the header. */
+/**
+ * One input row is unusable. `line` is 1-based and counts the header (for a database source, the
+ * row's position in the read order); `field` is the column at fault and `reason` what is wrong.
+ */
 export class DataBadRowError extends BookmlError {
+  readonly file: string;
   readonly line: number;
+  readonly reason: string;
   constructor(file: string, line: number, field: string, reason: string) {
     super(
       'DATA_BAD_ROW',
       `${file} line ${line}: ${field} ${reason} (fix the row, or pass --on-bad-row skip to skip bad rows)`,
       { field },
     );
+    this.file = file;
     this.line = line;
+    this.reason = reason;
   }
 }
 
-/** A file is missing, unreadable, or has the wrong header. */
+/** A file is missing, unreadable, unwritable, or has the wrong header. */
 export class DataBadFileError extends BookmlError {
   constructor(file: string, reason: string, field = 'file') {
     super('DATA_BAD_FILE', `${file}: ${reason}`, { field });

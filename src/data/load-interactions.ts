@@ -98,7 +98,16 @@ export async function loadDataset(dir: string, opts: LoadOptions = {}): Promise<
       {
         onBytes: hash && ((c) => hash.update(c)),
         onProgress: opts.onProgress && ((d) => opts.onProgress!(before + d, total)),
-        fast: fast || undefined,
+        // Lines the fast path takes are records too: count them (the manifest counts come from here).
+        fast: fast
+          ? {
+              ints: fast.ints,
+              onInts: (l) => {
+                n++;
+                fast.onInts(l);
+              },
+            }
+          : undefined,
       },
     );
     before += bytes;
@@ -194,13 +203,14 @@ export async function loadDataset(dir: string, opts: LoadOptions = {}): Promise<
   const cols = new LineColumns(stored?.counts.orderLines ?? 1 << 16);
   const basketOf = new Int32Array(orders.size).fill(-1);
   let nBaskets = 0;
-  const addLine = (o: number, item: number, q: number, line: number, orderId: () => string): void => {
-    if (o < 0) {
-      if (strict)
-        throw new DataBadRowError('order_lines.csv', line, 'order_id', `"${orderId()}" is not in orders.csv`);
-      issues.unknownOrderLines++;
-      return;
-    }
+  // A line of an unknown order is dropped before its book is interned: a book named only by
+  // dropped lines must not become an item (nor count as an unknown book).
+  const unknownOrder = (line: number, orderId: string): void => {
+    if (strict)
+      throw new DataBadRowError('order_lines.csv', line, 'order_id', `"${orderId}" is not in orders.csv`);
+    issues.unknownOrderLines++;
+  };
+  const addLine = (o: number, item: number, q: number, line: number): void => {
     if (item >= nCatalogue) issues.unknownBookLines++;
     if (q <= 0) {
       if (strict) throw new DataBadRowError('order_lines.csv', line, 'qty', 'is not a positive integer');
@@ -225,15 +235,17 @@ export async function loadDataset(dir: string, opts: LoadOptions = {}): Promise<
         return;
       }
       const o = orders.findField(r, lc[0]);
-      const id = o < 0 ? fieldText(r, lc[0]) : '';
+      if (o < 0) return unknownOrder(r.line, fieldText(r, lc[0]));
       const q = fieldEmpty(r, lc[2]) ? 1 : fieldInt(r, lc[2]);
-      addLine(o, books.internField(r, lc[1]), q, r.line, () => id);
+      addLine(o, books.internField(r, lc[1]), q, r.line);
     },
     standardHeader(dir, 'order_lines.csv') && {
       ints: 3,
       onInts: (l) => {
         const v = l.v;
-        addLine(orders.findInt(v[0]), books.internInt(v[1]), v[2], l.line, () => String(v[0]));
+        const o = orders.findInt(v[0]);
+        if (o < 0) return unknownOrder(l.line, String(v[0]));
+        addLine(o, books.internInt(v[1]), v[2], l.line);
       },
     },
   );

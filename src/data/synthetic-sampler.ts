@@ -21,8 +21,6 @@ export class SyntheticSampler {
   /** Per bucket: cumulative genre shares for genre-level draws (the shifted mix in the second half). */
   readonly genreCum: Float64Array[];
   readonly basketCum: Float64Array;
-  /** Expected basket size before de-duplication and truncation, in lines. */
-  readonly meanBasket: number;
 
   /**
    * @param shift 0..1: in the second half of the period, book weights become
@@ -74,13 +72,10 @@ export class SyntheticSampler {
     const total = pmf.reduce((s, x) => s + x, 0);
     this.basketCum = new Float64Array(MAX_BASKET);
     let c = 0;
-    let mean = 0;
     pmf.forEach((p, i) => {
       c += p / total;
-      mean += ((i + 1) * p) / total;
       this.basketCum[i] = c;
     });
-    this.meanBasket = mean;
   }
 
   /** A basket size in lines. */

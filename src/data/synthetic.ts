@@ -104,7 +104,6 @@ export async function generateSynthetic(
 
     const byLines = o.lines !== undefined;
     const target = byLines ? o.lines! : o.orders;
-    const expectedOrders = byLines ? Math.max(1, Math.round(o.lines! / sampler.meanBasket)) : o.orders;
     const periodS = Math.round(o.days * 86_400);
     const nextSeries = new Int32Array(o.customers).fill(-1);
     const basket = new Int32Array(64);
@@ -148,7 +147,9 @@ export async function generateSynthetic(
     let day = -1;
     let dayPrefix = '';
     for (let order = 0; byLines ? lines < target : order < target; order++) {
-      const frac = Math.min((order + rng.next()) / expectedOrders, 1 - 1e-12);
+      // Time runs with progress towards the target: orders, or lines (an order count guessed from
+      // the mean basket would pile the surplus orders onto the period's last second).
+      const frac = Math.min(((byLines ? lines : order) + rng.next()) / target, 1 - 1e-12);
       const sec = Math.floor(frac * periodS);
       k = Math.min(BUCKETS - 1, Math.floor(frac * BUCKETS));
       c = searchCum(cust.cum, 0, o.customers, rng.next() * cust.cum[o.customers - 1]);

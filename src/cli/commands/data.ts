@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import type { Workspace } from '../../core/index.js';
 import { BookmlError } from '../../core/index.js';
@@ -253,6 +253,13 @@ async function store(
   produce: (dir: string) => Promise<WrittenFiles>,
 ): Promise<DatasetResult & { written: WrittenFiles }> {
   if (out) {
+    const target = resolve(out);
+    if (target === ws.datasetsDir || target.startsWith(`${ws.datasetsDir}${sep}`)) {
+      throw badOption(
+        '--out',
+        `is inside the workspace's datasets (${ws.datasetsDir}), which are never rewritten`,
+      );
+    }
     const written = await produce(out);
     return {
       hash: data.datasetHash(written.files),

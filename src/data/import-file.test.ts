@@ -1,0 +1,352 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataBadRowError } from './errors.js';
+import { type ImportFileOptions, importFile } from './import-file.js';
+import type { Interactions } from './interactions.js';
+import { loadDataset } from './load-interactions.js';
+import { readInteractionsFile } from './read-interactions-file.js';
+
+const groceries = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/datasets/groceries.csv');
+
+let root: string;
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'bookml-import-'));
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+let seq = 0;
+/** Write `text` as an input file and import it into a fresh folder. */
+async function run(name: string, text: string, opts: Partial<ImportFileOptions> = {}) {
+  const n = ++seq;
+  mkdirSync(join(root, `${n}`));
+  const input = join(root, `${n}`, name);
+  writeFileSync(input, text);
+  const dir = join(root, `${n}`, 'out');
+  const out = await importFile(dir, input, { mapping: { customer: 'customer', item: 'item' }, ...opts });
+  return { ...out, dir, file: (f: string) => readFileSync(join(dir, f), 'utf8') };
+}
+
+/** The error an import fails with. */
+async function failure(
+  name: string,
+  text: string,
+  opts: Partial<ImportFileOptions> = {},
+): Promise<DataBadRowError> {
+  try {
+    await run(name, text, opts);
+  } catch (e) {
+    return e as DataBadRowError;
+  }
+  throw new Error('the import did not fail');
+}
+
+describe('importFile', () => {
+  it.skipIf(!existsSync(groceries))(
+    'takes groceries.csv as it is, with a mapping and a date format only',
+    async () => {
+      const dir = join(root, 'groceries');
+      const out = await importFile(dir, groceries, {
+        mapping: { customer: 'transaction_number', item: 'items', time: 'date' },
+        dateFormat: 'DD-MM-YYYY',
+      });
+      // The numbers ../shared/datasets/README.md gives for the file.
+      expect(out.counts).toEqual({ books: 167, customers: 3898, orders: 14963, orderLines: 38765 });
+      expect(out.report).toEqual({ rows: 38765, lines: 38765, skippedRows: 0, badRows: [] });
+      expect(out.itemIdKind).toBe('string');
+      const books = readFileSync(join(dir, 'books.csv'), 'utf8');
+      expect(books).toContain('\nwhole milk,whole milk,,,\n');
+      // First row: 1808,21-07-2015,tropical fruit → order 1 of customer 1808 on that day.
+      const orders = readFileSync(join(dir, 'orders.csv'), 'utf8').split('\n');
+      expect(orders[1]).toBe('1,1808,2015-07-21T00:00:00Z');
+      expect(readFileSync(join(dir, 'order_lines.csv'), 'utf8').split('\n')[1]).toBe('1,tropical fruit,1,');
+
+      const { interactions, catalogue } = await loadDataset(dir);
+      expect(interactions.length).toBe(38765);
+      expect(interactions.nBaskets).toBe(14963);
+      expect(interactions.customerIds).toHaveLength(3898);
+      expect(interactions.itemIdsNumeric).toBe(false);
+      const milk = interactions.itemIds.indexOf('whole milk');
+      expect(catalogue.title[milk]).toBe('whole milk');
+      // String ids sort by code unit, so "UHT-milk" comes before "abrasive cleaner".
+      expect([...interactions.itemIds]).toEqual([...interactions.itemIds].sort());
+    },
+  );
+
+  it.skipIf(!existsSync(groceries))(
+    'sees the same purchases as `train --input` reading the file directly',
+    async () => {
+      const mapping = { customer: 'transaction_number', item: 'items', time: 'date' };
+      const dir = join(root, 'groceries-again');
+      await importFile(dir, groceries, { mapping, dateFormat: 'DD-MM-YYYY' });
+      const viaDataset = (await loadDataset(dir)).interactions;
+      const direct = (await readInteractionsFile(groceries, mapping, { dateFormat: 'DD-MM-YYYY' }))
+        .interactions;
+      // Ids byte for byte on both paths: groceries.csv has "roll products " with a trailing space.
+      expect(viaDataset.itemIds).toEqual(direct.itemIds);
+      expect(viaDataset.itemIds).toContain('roll products ');
+      const baskets = (x: Interactions): string[] => {
+        const by = new Map<number, string[]>();
+        for (let l = 0; l < x.length; l++) {
+          const b = by.get(x.basket[l]) ?? [];
+          b.push(`${x.customerIds[x.customer[l]]}|${x.itemIds[x.item[l]]}|${x.time[l]}|${x.qty[l]}`);
+          by.set(x.basket[l], b);
+        }
+        return [...by.values()].map((b) => b.sort().join(';')).sort();
+      };
+      expect(baskets(viaDataset)).toEqual(baskets(direct));
+    },
+  );
+
+  it('keeps integer ids numeric and sorts them as numbers', async () => {
+    const out = await run('ints.csv', 'customer,item\n7,10\n7,2\n8,2\n');
+    expect(out.itemIdKind).toBe('int');
+    expect(out.file('books.csv')).toBe('id,title,author,genre,price\n2,Book 2,,,\n10,Book 10,,,\n');
+    expect(out.file('customers.csv')).toBe('id\n7\n8\n');
+    // No time column: a basket is the customer.
+    expect(out.file('orders.csv')).toBe('id,customer_id,created_at\n1,7,\n2,8,\n');
+    expect(out.file('order_lines.csv')).toBe('order_id,book_id,qty,price\n1,10,1,\n1,2,1,\n2,2,1,\n');
+  });
+
+  it('keeps string ids as they are, quoting what CSV needs quoted', async () => {
+    const out = await run('strings.csv', 'customer,item\nann,007\nann,"Tea, green"\nbob,7\n');
+    expect(out.itemIdKind).toBe('string');
+    // "007" is not the number 7: both stay, in code-unit order.
+    expect(out.file('books.csv')).toBe(
+      'id,title,author,genre,price\n007,007,,,\n7,7,,,\n"Tea, green","Tea, green",,,\n',
+    );
+    expect(out.file('order_lines.csv')).toBe(
+      'order_id,book_id,qty,price\n1,007,1,\n1,"Tea, green",1,\n2,7,1,\n',
+    );
+    const { interactions } = await loadDataset(out.dir);
+    expect(interactions.itemIds).toEqual(['007', '7', 'Tea, green']);
+  });
+
+  it('keeps spaces in ids; an id of spaces only is empty', async () => {
+    const out = await run(
+      'spaces.csv',
+      'customer,item,t\n1,milk ,2025-01-01 \n1, milk,2025-01-01\n2,  ,2025-01-01\n',
+      {
+        mapping: { customer: 'customer', item: 'item', time: 't' },
+        onBadRow: 'skip',
+      },
+    );
+    expect(out.file('books.csv')).toBe('id,title,author,genre,price\n milk, milk,,,\nmilk ,milk ,,,\n');
+    expect(out.report.badRows).toEqual([{ line: 4, field: 'item', reason: 'is empty' }]);
+  });
+
+  it('reads JSON Lines with numbers, strings, quantities and prices', async () => {
+    const out = await run(
+      'orders.jsonl',
+      [
+        '{"customer": 1, "item": 5, "at": 1700000000, "n": 2, "p": 9.5}',
+        '',
+        '{"customer": "1", "item": "5", "at": "1700000000", "n": "1"}',
+        '{"customer": 2, "item": "x-1", "at": 1700003600, "extra": [1, 2]}',
+      ].join('\n'),
+      {
+        mapping: { customer: 'customer', item: 'item', time: 'at', qty: 'n', price: 'p' },
+        dateFormat: 'epoch-s',
+      },
+    );
+    expect(out.report).toEqual({ rows: 3, lines: 3, skippedRows: 0, badRows: [] });
+    expect(out.file('orders.csv')).toBe(
+      'id,customer_id,created_at\n1,1,2023-11-14T22:13:20Z\n2,2,2023-11-14T23:13:20Z\n',
+    );
+    expect(out.file('order_lines.csv')).toBe('order_id,book_id,qty,price\n1,5,2,9.5\n1,5,1,\n2,x-1,1,\n');
+    expect(out.file('books.csv')).toBe('id,title,author,genre,price\n5,5,,,9.5\nx-1,x-1,,,\n');
+  });
+
+  it('takes a basket column, and refuses a basket shared by two customers', async () => {
+    const mapping = { customer: 'customer', item: 'item', basket: 'order' };
+    const out = await run('baskets.csv', 'order,customer,item\nA,1,10\nB,1,11\nA,1,12\n', { mapping });
+    expect(out.file('orders.csv')).toBe('id,customer_id,created_at\nA,1,\nB,1,\n');
+    expect(out.file('order_lines.csv')).toBe('order_id,book_id,qty,price\nA,10,1,\nB,11,1,\nA,12,1,\n');
+    const e = await failure('baskets-bad.csv', 'order,customer,item\nA,1,10\nA,2,11\n', { mapping });
+    expect(e).toMatchObject({ code: 'DATA_BAD_ROW', line: 3, field: 'order' });
+    expect(e.reason).toContain('belongs to customer "1"');
+  });
+
+  describe('date formats', () => {
+    const cases: Array<[string, string, string]> = [
+      ['iso', '2025-03-04T05:06:07Z', '2025-03-04T05:06:07Z'],
+      ['iso', '2025-03-04T05:06:07+02:00', '2025-03-04T03:06:07Z'],
+      ['iso', '2025-03-04 05:06', '2025-03-04T05:06:00Z'],
+      ['iso', '2025-03-04', '2025-03-04T00:00:00Z'],
+      ['epoch-s', '1741064767', '2025-03-04T05:06:07Z'],
+      ['epoch-ms', '1741064767123', '2025-03-04T05:06:07.123Z'],
+      ['DD-MM-YYYY', '04-03-2025', '2025-03-04T00:00:00Z'],
+      ['MM/DD/YYYY', '3/4/2025', '2025-03-04T00:00:00Z'],
+      ['YYYY-MM-DD HH:mm:ss', '2025-03-04 05:06:07', '2025-03-04T05:06:07Z'],
+      ['DD.MM.YYYY HH:mm', '04.03.2025 23:59', '2025-03-04T23:59:00Z'],
+    ];
+    it.each(cases)('%s reads %s', async (dateFormat, value, iso) => {
+      const out = await run('dates.csv', `customer,item,t\n1,2,${value}\n`, {
+        mapping: { customer: 'customer', item: 'item', time: 't' },
+        dateFormat,
+      });
+      expect(out.file('orders.csv').split('\n')[1]).toBe(`1,1,${iso}`);
+    });
+
+    it('one basket per customer and day, whatever the row order', async () => {
+      const out = await run(
+        'days.csv',
+        'customer,item,t\n1,10,01-02-2025\n2,10,01-02-2025\n1,11,02-02-2025\n1,12,01-02-2025\n',
+        {
+          mapping: { customer: 'customer', item: 'item', time: 't' },
+          dateFormat: 'DD-MM-YYYY',
+        },
+      );
+      expect(out.counts.orders).toBe(3);
+      expect(out.file('order_lines.csv')).toBe(
+        'order_id,book_id,qty,price\n1,10,1,\n2,10,1,\n3,11,1,\n1,12,1,\n',
+      );
+    });
+
+    it('rejects an unknown format naming the option', async () => {
+      await expect(
+        run('x.csv', 'customer,item,t\n1,2,3\n', {
+          mapping: { customer: 'customer', item: 'item', time: 't' },
+          dateFormat: 'yesterday',
+        }),
+      ).rejects.toMatchObject({ code: 'DATA_BAD_OPTION', field: '--date-format' });
+    });
+  });
+
+  describe('bad rows', () => {
+    const mapping = { customer: 'customer', item: 'item', time: 't', qty: 'qty' };
+    const text = [
+      'customer,item,t,qty',
+      '1,10,2025-01-01,1',
+      '2,11,2025-01-32,1', // line 3: no such day
+      '3,,2025-01-02,1', // line 4: no item
+      '4,12,2025-01-02,0', // line 5: qty 0
+      '5,13,2025-01-02,', // empty qty is 1
+      '',
+      '6,"a ""quoted""\nname",2025-01-03,2', // lines 8-9: one record over two lines
+      '7,14,yesterday,1', // line 10
+    ].join('\n');
+
+    it('fail with the line number, the field and the reason', async () => {
+      const e = await failure('bad.csv', text, { mapping });
+      expect(e).toBeInstanceOf(DataBadRowError);
+      expect(e).toMatchObject({ code: 'DATA_BAD_ROW', file: 'bad.csv', line: 3, field: 't' });
+      expect(e.reason).toBe('"2025-01-32" is not a date in format iso');
+      expect(e.message).toContain('bad.csv line 3: t "2025-01-32" is not a date in format iso');
+      expect(e.message).toContain('--on-bad-row skip');
+    });
+
+    it('--on-bad-row skip leaves them out and counts them', async () => {
+      const out = await run('bad.csv', text, { mapping, onBadRow: 'skip' });
+      expect(out.report).toEqual({
+        rows: 7,
+        lines: 3,
+        skippedRows: 4,
+        badRows: [
+          { line: 3, field: 't', reason: '"2025-01-32" is not a date in format iso' },
+          { line: 4, field: 'item', reason: 'is empty' },
+          { line: 5, field: 'qty', reason: '"0" is not a positive integer' },
+          { line: 10, field: 't', reason: '"yesterday" is not a date in format iso' },
+        ],
+      });
+      expect(out.file('order_lines.csv')).toBe(
+        'order_id,book_id,qty,price\n1,10,1,\n2,13,1,\n3,"a ""quoted""\nname",2,\n',
+      );
+      expect(out.file('customers.csv')).toBe('id\n1\n5\n6\n');
+    });
+
+    it('broken CSV quoting fails with its line, or is skipped up to the next line', async () => {
+      const broken = 'customer,item\n1,10\n2,"11"x\n3,12\n';
+      const e = await failure('broken.csv', broken);
+      expect(e).toMatchObject({ code: 'DATA_BAD_ROW', line: 3, field: 'field 2' });
+      const out = await run('broken.csv', broken, { onBadRow: 'skip' });
+      expect(out.report.skippedRows).toBe(1);
+      expect(out.report.badRows[0]).toMatchObject({ line: 3, field: 'field 2' });
+      expect(out.file('order_lines.csv')).toBe('order_id,book_id,qty,price\n1,10,1,\n2,12,1,\n');
+    });
+
+    it('JSON Lines: a line that is not a JSON object is a bad row', async () => {
+      const jsonl = '{"customer":1,"item":2}\n[1,2]\n{"customer":1,\n{"customer":3}\n';
+      const e = await failure('bad.jsonl', jsonl);
+      expect(e).toMatchObject({ code: 'DATA_BAD_ROW', line: 2, field: 'line' });
+      const out = await run('bad.jsonl', jsonl, { onBadRow: 'skip' });
+      expect(out.report.badRows).toEqual([
+        { line: 2, field: 'line', reason: 'is not a JSON object' },
+        { line: 3, field: 'line', reason: 'is not valid JSON' },
+        { line: 4, field: 'item', reason: 'is empty' },
+      ]);
+      expect(out.report.lines).toBe(1);
+    });
+
+    it('keeps the first 20 bad rows and counts them all', async () => {
+      const rows = Array.from({ length: 50 }, (_, i) => `${i},`);
+      const out = await run('many.csv', `customer,item\n${rows.join('\n')}\n1,2\n`, { onBadRow: 'skip' });
+      expect(out.report.skippedRows).toBe(50);
+      expect(out.report.badRows).toHaveLength(20);
+      expect(out.report.badRows[19].line).toBe(21);
+      expect(out.counts.orderLines).toBe(1);
+    });
+  });
+
+  it('other delimiters go through csv-parse with the same rules', async () => {
+    const out = await run('semi.csv', 'customer;item;t\n1;10;2025-01-01\n2;"x;y";2025-01-02\n', {
+      mapping: { customer: 'customer', item: 'item', time: 't' },
+      delimiter: ';',
+    });
+    expect(out.file('order_lines.csv')).toBe('order_id,book_id,qty,price\n1,10,1,\n2,x;y,1,\n');
+    const e = await failure('semi-bad.csv', 'customer;item;t\n1;10;2025-01-01\n2;11;nope\n', {
+      mapping: { customer: 'customer', item: 'item', time: 't' },
+      delimiter: ';',
+    });
+    expect(e).toMatchObject({ code: 'DATA_BAD_ROW', line: 3, field: 't' });
+  });
+
+  it('reads a BOM and CRLF line ends', async () => {
+    const out = await run('crlf.csv', '\ufeffcustomer,item\r\n1,10\r\n2,11\r\n');
+    expect(out.file('order_lines.csv')).toBe('order_id,book_id,qty,price\n1,10,1,\n2,11,1,\n');
+  });
+
+  it('takes a catalogue as books.csv: unsold books in, lines of other books flagged as unknown', async () => {
+    const books = join(root, 'catalogue.csv');
+    writeFileSync(
+      books,
+      'id,title,author,genre,price\n10,"Dune, Part 1",Frank Herbert,sf,9.99\n99,Unsold,Nobody,,5\n',
+    );
+    const out = await run('with-books.csv', 'customer,item\n1,10\n1,11\n', { books });
+    expect(out.file('books.csv')).toBe(
+      'id,title,author,genre,price\n10,"Dune, Part 1",Frank Herbert,sf,9.99\n99,Unsold,Nobody,,5\n',
+    );
+    expect(out.file('order_lines.csv')).toBe('order_id,book_id,qty,price\n1,10,1,\n1,11,1,\n');
+    const { interactions, catalogue, issues } = await loadDataset(out.dir);
+    expect(issues).toMatchObject({ unknownBookLines: 1, unknownBooks: 1, catalogueBooks: 2 });
+    expect(interactions.itemIds).toEqual(['10', '11', '99']);
+    expect(catalogue.title).toEqual(['Dune, Part 1', 'Book 11', 'Unsold']);
+  });
+
+  it('refuses an empty file', async () => {
+    await expect(run('empty.csv', '\n\n')).rejects.toMatchObject({ code: 'DATA_BAD_FILE', field: 'header' });
+  });
+
+  it('names a mapped column the file lacks, and a missing file', async () => {
+    await expect(run('nocol.csv', 'customer,book\n1,2\n')).rejects.toMatchObject({
+      code: 'DATA_BAD_MAPPING',
+      field: 'map.item',
+    });
+    await expect(
+      importFile(join(root, 'none'), join(root, 'does-not-exist.csv'), {
+        mapping: { customer: 'c', item: 'i' },
+      }),
+    ).rejects.toMatchObject({ code: 'DATA_BAD_FILE' });
+  });
+
+  it('gives the same bytes for the same input (content-addressed datasets rely on it)', async () => {
+    const text = 'customer,item,t\nb,2,2025-01-02\na,1,2025-01-01\nb,1,2025-01-02\n';
+    const opts = { mapping: { customer: 'customer', item: 'item', time: 't' } };
+    const a = await run('same.csv', text, opts);
+    const b = await run('same.csv', text, opts);
+    expect(b.files).toEqual(a.files);
+    expect(a.file('customers.csv')).toBe('id\na\nb\n');
+  });
+});
