@@ -142,7 +142,10 @@ function openSqlite(file: string, busyTimeoutMs: number): Database.Database {
     const db = new Sqlite(file, { timeout: busyTimeoutMs });
     // WAL: readers never block the writer. NORMAL: a process crash (even SIGKILL) loses nothing that
     // committed; only an OS crash or power cut may lose the last commits, never consistency.
-    db.pragma('journal_mode = WAL');
+    // Switching a new file to WAL takes an exclusive lock that SQLite's busy handler does not wait
+    // for, so two processes opening one fresh database can see SQLITE_BUSY here: retry until the
+    // busy timeout, as the busy handler would.
+    retryWhileBusy(() => db.pragma('journal_mode = WAL'), busyTimeoutMs);
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     return db;
@@ -164,6 +167,20 @@ function pgTypes(pgModule: typeof pg): pg.CustomTypesConfig {
       return pgModule.types.getTypeParser(oid, format);
     }) as typeof pgModule.types.getTypeParser,
   };
+}
+
+function retryWhileBusy(fn: () => unknown, timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let wait = 5; ; wait = Math.min(wait * 2, 100)) {
+    try {
+      fn();
+      return;
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() + wait > deadline) throw e;
+      Atomics.wait(pause, 0, 0, wait);
+    }
+  }
 }
 
 // SQLite supports transactional DDL; Kysely's adapter says no, which would run migrations outside a
