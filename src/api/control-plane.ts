@@ -1,0 +1,92 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { codeVersion } from '../core/index.js';
+import { Registry, TrackingStore } from '../registry/index.js';
+import type { DbHandle } from '../store/index.js';
+import { authorize } from './auth.js';
+import type { ApiConfig } from './config.js';
+import { sendApiError } from './http-errors.js';
+import { MLFLOW_PREFIXES, mlflowPlugin } from './mlflow/mlflow-plugin.js';
+import { openApiCollector } from './openapi.js';
+import { registryRoutes } from './v1/registry-routes.js';
+import { type RunLogSource, runsRoutes } from './v1/runs-routes.js';
+import { jsonSchema, Whoami } from './v1/schemas.js';
+
+/** What {@link buildControlPlane} needs. */
+export interface ControlPlaneDeps {
+  /** The open metadata database (its clock stamps every row). */
+  db: DbHandle;
+  config: ApiConfig;
+  /** Where run logs come from (the CLI wires the workspace's executor logs); the logs route answers 501 without. */
+  runLogs?: RunLogSource | undefined;
+  /** Fastify/pino logger options; `false` in tests. @default { level: 'info' } */
+  logger?: boolean | Record<string, unknown> | undefined;
+}
+
+/**
+ * Builds the control-plane HTTP app: `/api/v1` (registry, approvals, audit, lineage, compare, runs),
+ * `/api/2.0/mlflow` (MLflow tracking + registry), and the OpenAPI document at `/api/docs`. Every
+ * route authenticates before it reads the body: a refused request changes nothing. Only the CLI
+ * calls `listen`.
+ * @example
+ * const app = await buildControlPlane({ db: mdb, config: loadApiConfig({ env: {} }), logger: false });
+ * const res = await app.inject({ method: 'GET', url: '/api/v1/models' });
+ */
+export async function buildControlPlane(deps: ControlPlaneDeps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    logger: deps.logger ?? { level: 'info', redact: ['req.headers.authorization'] },
+    bodyLimit: config.bodyLimit,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+  });
+  const registry = new Registry(deps.db);
+  const tracking = new TrackingStore(deps.db);
+  const docs = openApiCollector({
+    title: 'bookml control plane',
+    version: codeVersion().version,
+    description:
+      'Model registry (models, versions, aliases through gates, approvals, audit, lineage, compare) and pipeline runs. ' +
+      'Tokens carry roles viewer < operator < approver. MLflow-compatible routes live under /api/2.0/mlflow.',
+  });
+
+  app.decorateRequest('actor', undefined as never);
+  app.addHook('onRoute', docs.onRoute);
+  app.addHook('onRequest', async (req) => authorize(config, req));
+  app.setErrorHandler(sendApiError);
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).send({
+      statusCode: 404,
+      code: 'API_NOT_FOUND',
+      message: `no route ${req.method} ${req.url.split('?')[0]}`,
+    });
+  });
+
+  await app.register(
+    async (v1) => {
+      // Response schemas document the API; replies are sent as built, never filtered by a serializer.
+      v1.setSerializerCompiler(() => (data) => JSON.stringify(data));
+      v1.get(
+        '/whoami',
+        {
+          schema: {
+            summary: 'The caller and its roles',
+            tags: ['auth'],
+            response: { 200: jsonSchema(Whoami, 'output') },
+          },
+        },
+        async (req) => ({
+          id: req.actor.id,
+          roles: req.actor.roles,
+          auth: config.tokens.length > 0 ? 'token' : 'none (loopback only)',
+        }),
+      );
+      await v1.register(registryRoutes, { registry });
+      await v1.register(runsRoutes, { db: deps.db, logs: deps.runLogs });
+    },
+    { prefix: '/api/v1' },
+  );
+  for (const prefix of MLFLOW_PREFIXES) await app.register(mlflowPlugin, { prefix, registry, tracking });
+
+  app.get('/api/docs', { config: { public: true } }, async () => docs.document());
+  app.get('/api/docs/openapi.json', { config: { public: true } }, async () => docs.document());
+  return app;
+}

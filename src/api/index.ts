@@ -1,0 +1,24 @@
+/**
+ * The control-plane HTTP API: REST under `/api/v1` (models, versions, aliases, approvals, audit,
+ * lineage, compare, runs) described by the OpenAPI document at `/api/docs`, and the MLflow
+ * tracking + registry subset under `/api/2.0/mlflow`. Tokens carry roles (viewer < operator <
+ * approver); without tokens it serves loopback only and refuses any other address.
+ *
+ * @example
+ * import { buildControlPlane, loadApiConfig } from '../api/index.js';
+ * const config = loadApiConfig({ flags: { port: 8470 } });          // throws API_UNSAFE_BIND for 0.0.0.0 without tokens
+ * const app = await buildControlPlane({ db: mdb, config });
+ * await app.listen({ host: config.host, port: config.port });      // only the CLI listens
+ */
+
+export { LOCAL_ACTOR } from './auth.js';
+export type { ApiConfig, ApiConfigSources, ApiToken } from './config.js';
+export { hashToken, isLoopback, loadApiConfig } from './config.js';
+export type { ControlPlaneDeps } from './control-plane.js';
+export { buildControlPlane } from './control-plane.js';
+export type { ApiErrorCode } from './errors.js';
+export { API_ERRORS, ApiError } from './errors.js';
+export type { MlflowErrorCode } from './mlflow/mlflow-errors.js';
+export { MLFLOW_STATUS } from './mlflow/mlflow-errors.js';
+export { MLFLOW_PREFIXES } from './mlflow/mlflow-plugin.js';
+export type { RunLogSource } from './v1/runs-routes.js';

@@ -1,0 +1,308 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import {
+  checkModelName,
+  compareVersions,
+  hasRole,
+  lineageOf,
+  type ModelPolicyInput,
+  type Registry,
+} from '../../registry/index.js';
+import { ApiError } from '../errors.js';
+import { routeSchema } from './route-schema.js';
+import {
+  AliasEvent,
+  AliasParams,
+  Approval,
+  ApprovalsQuery,
+  ApproveBody,
+  AuditQuery,
+  CompareQuery,
+  Comparison,
+  CreateModelBody,
+  Lineage,
+  ListQuery,
+  Model,
+  ModelParams,
+  PolicyBody,
+  PromoteBody,
+  PromotionOutcome,
+  type ReasonBody,
+  RefParams,
+  RegisterVersionBody,
+  RollbackBody,
+  Version,
+  VersionParams,
+} from './schemas.js';
+
+type Params<T extends z.ZodType> = { Params: z.infer<T> };
+
+/**
+ * `/api/v1` registry routes: models, versions, aliases (promote through gates), approvals,
+ * rollback, audit trail, lineage, compare. Roles: reads need viewer, writes operator, approving and
+ * policy changes approver; the registry re-checks roles on every alias move.
+ */
+export async function registryRoutes(app: FastifyInstance, opts: { registry: Registry }): Promise<void> {
+  const { registry } = opts;
+  const tag = 'registry';
+
+  app.get(
+    '/models',
+    {
+      schema: routeSchema({
+        summary: 'List registered models',
+        tag,
+        ok: { 200: z.object({ models: z.array(Model) }) },
+      }),
+    },
+    async () => ({
+      models: await registry.listModels(),
+    }),
+  );
+
+  app.post<{ Body: z.infer<typeof CreateModelBody> }>(
+    '/models',
+    {
+      config: { role: 'operator' },
+      schema: routeSchema({ summary: 'Create a model', tag, body: CreateModelBody, ok: { 201: Model } }),
+    },
+    async (req, reply) => {
+      const b = req.body;
+      // A policy chooses what reaches production: setting one at creation needs the approver role too.
+      if (b.policy !== undefined && !hasRole(req.actor, 'approver')) {
+        throw new ApiError('API_FORBIDDEN', `${req.actor.id} needs the approver role to set a policy`, {
+          field: 'policy',
+        });
+      }
+      const model = await registry.createModel({
+        name: b.name,
+        description: b.description,
+        tags: b.tags,
+        policy: b.policy as ModelPolicyInput,
+        actor: req.actor.id,
+      });
+      return reply.code(201).send(model);
+    },
+  );
+
+  app.get<Params<typeof ModelParams>>(
+    '/models/:model',
+    {
+      schema: routeSchema({
+        summary: 'Get a model, its aliases and policy',
+        tag,
+        params: ModelParams,
+        ok: { 200: Model },
+      }),
+    },
+    async (req) => registry.getModel(req.params.model),
+  );
+
+  app.put<Params<typeof ModelParams> & { Body: z.infer<typeof PolicyBody> }>(
+    '/models/:model/policy',
+    {
+      config: { role: 'approver' },
+      schema: routeSchema({
+        summary: "Change a model's gates and alias rules",
+        tag,
+        params: ModelParams,
+        body: PolicyBody,
+        ok: { 200: z.record(z.string(), z.unknown()) },
+      }),
+    },
+    async (req) => registry.setPolicy(req.params.model, req.body as ModelPolicyInput, req.actor),
+  );
+
+  app.get<Params<typeof ModelParams> & { Querystring: z.infer<typeof ListQuery> }>(
+    '/models/:model/versions',
+    {
+      schema: routeSchema({
+        summary: 'List versions, newest first',
+        tag,
+        params: ModelParams,
+        query: ListQuery,
+        ok: { 200: z.object({ versions: z.array(Version) }) },
+      }),
+    },
+    async (req) => ({ versions: await registry.listVersions(req.params.model, { limit: req.query.limit }) }),
+  );
+
+  app.post<Params<typeof ModelParams> & { Body: z.infer<typeof RegisterVersionBody> }>(
+    '/models/:model/versions',
+    {
+      config: { role: 'operator' },
+      schema: routeSchema({
+        summary: 'Register a version (idempotent by source run + node)',
+        tag,
+        params: ModelParams,
+        body: RegisterVersionBody,
+        ok: { 201: Version },
+      }),
+    },
+    async (req, reply) => {
+      checkModelName(req.params.model);
+      const v = await registry.registerVersion({ ...req.body, model: req.params.model, actor: req.actor.id });
+      return reply.code(201).send(v);
+    },
+  );
+
+  app.get<Params<typeof VersionParams>>(
+    '/models/:model/versions/:version',
+    {
+      schema: routeSchema({
+        summary: 'Get a version with metrics, params, lineage and gate results',
+        tag,
+        params: VersionParams,
+        ok: { 200: Version },
+      }),
+    },
+    async (req) => registry.getVersion(req.params.model, req.params.version),
+  );
+
+  app.post<Params<typeof VersionParams> & { Body: z.infer<typeof ApproveBody> }>(
+    '/models/:model/versions/:version/approve',
+    {
+      config: { role: 'approver' },
+      schema: routeSchema({
+        summary: 'Approve a version for an alias (default production) and move it',
+        tag: 'approvals',
+        params: VersionParams,
+        body: ApproveBody,
+        ok: { 200: PromotionOutcome },
+      }),
+    },
+    async (req) =>
+      registry.approve(req.params.model, req.params.version, {
+        actor: req.actor,
+        reason: req.body.reason,
+        alias: req.body.alias,
+      }),
+  );
+
+  app.get<Params<typeof AliasParams>>(
+    '/models/:model/aliases/:alias',
+    {
+      schema: routeSchema({
+        summary: 'The version an alias points at',
+        tag: 'aliases',
+        params: AliasParams,
+        ok: { 200: Version },
+      }),
+    },
+    async (req) => registry.resolveAlias(req.params.model, req.params.alias),
+  );
+
+  app.put<Params<typeof AliasParams> & { Body: z.infer<typeof PromoteBody> }>(
+    '/models/:model/aliases/:alias',
+    {
+      config: { role: 'operator' },
+      schema: routeSchema({
+        summary: 'Promote: move an alias through its gates (202 when it waits for an approval)',
+        tag: 'aliases',
+        params: AliasParams,
+        body: PromoteBody,
+        ok: { 200: PromotionOutcome, 202: PromotionOutcome },
+      }),
+    },
+    async (req, reply) => {
+      const out = await registry.promote(req.params.model, req.body.version, req.params.alias, {
+        actor: req.actor,
+        reason: req.body.reason,
+        runId: req.body.runId,
+      });
+      return reply.code(out.status === 'pending-approval' ? 202 : 200).send(out);
+    },
+  );
+
+  app.delete<Params<typeof AliasParams> & { Body: z.infer<typeof ReasonBody> | undefined }>(
+    '/models/:model/aliases/:alias',
+    {
+      config: { role: 'operator' },
+      schema: routeSchema({
+        summary: 'Remove an alias (audited)',
+        tag: 'aliases',
+        params: AliasParams,
+        ok: { 200: AliasEvent },
+      }),
+    },
+    async (req) => registry.deleteAlias(req.params.model, req.params.alias, req.actor, req.body?.reason),
+  );
+
+  app.post<Params<typeof ModelParams> & { Body: z.infer<typeof RollbackBody> }>(
+    '/models/:model/rollback',
+    {
+      config: { role: 'operator' },
+      schema: routeSchema({
+        summary: 'Move production (or another alias) back to the version it served before',
+        tag: 'aliases',
+        params: ModelParams,
+        body: RollbackBody,
+        ok: { 200: AliasEvent },
+      }),
+    },
+    async (req) =>
+      registry.rollback(req.params.model, {
+        actor: req.actor,
+        alias: req.body.alias,
+        reason: req.body.reason,
+      }),
+  );
+
+  app.get<Params<typeof RefParams>>(
+    '/models/:model/lineage/:ref',
+    {
+      schema: routeSchema({
+        summary: 'Dataset, code, params, run, gates and approval of a version or alias',
+        tag: 'lineage',
+        params: RefParams,
+        ok: { 200: Lineage },
+      }),
+    },
+    async (req) => lineageOf(registry, req.params.model, req.params.ref),
+  );
+
+  app.get<Params<typeof ModelParams> & { Querystring: z.infer<typeof CompareQuery> }>(
+    '/models/:model/compare',
+    {
+      schema: routeSchema({
+        summary: 'Versions side by side: metrics, params, dataset, code',
+        tag: 'compare',
+        params: ModelParams,
+        query: CompareQuery,
+        ok: { 200: Comparison },
+      }),
+    },
+    async (req) =>
+      compareVersions(
+        registry,
+        req.params.model,
+        req.query.versions.split(',').map((s) => s.trim()),
+      ),
+  );
+
+  app.get<{ Querystring: z.infer<typeof ApprovalsQuery> }>(
+    '/approvals',
+    {
+      schema: routeSchema({
+        summary: 'Approval requests and decisions, newest first',
+        tag: 'approvals',
+        query: ApprovalsQuery,
+        ok: { 200: z.object({ approvals: z.array(Approval) }) },
+      }),
+    },
+    async (req) => ({ approvals: await registry.listApprovals(req.query) }),
+  );
+
+  app.get<{ Querystring: z.infer<typeof AuditQuery> }>(
+    '/audit',
+    {
+      schema: routeSchema({
+        summary: 'Audit trail of alias moves, newest first',
+        tag: 'audit',
+        query: AuditQuery,
+        ok: { 200: z.object({ events: z.array(AliasEvent) }) },
+      }),
+    },
+    async (req) => ({ events: await registry.audit(req.query) }),
+  );
+}

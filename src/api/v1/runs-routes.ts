@@ -1,0 +1,84 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { type DbHandle, RunStore } from '../../store/index.js';
+import { ApiError } from '../errors.js';
+import { routeSchema } from './route-schema.js';
+import { RunParams, RunsQuery } from './schemas.js';
+
+/**
+ * Where run logs come from: `bookml api` wires the local executor's log files in the workspace; on
+ * Kubernetes (Argo keeps the logs) none is wired and the logs route answers 501 API_NOT_AVAILABLE.
+ */
+export interface RunLogSource {
+  /** The log lines of a run (all nodes, or one), oldest first; `undefined` when the run has none. */
+  read(runId: string, nodeId?: string): Promise<string[] | undefined>;
+}
+
+const Run = z.looseObject({ id: z.string(), pipeline: z.string(), phase: z.string(), createdAt: z.number() });
+
+/** `/api/v1/runs`: pipeline runs and their nodes from the run store, and their logs from the executor. */
+export async function runsRoutes(
+  app: FastifyInstance,
+  opts: { db: DbHandle; logs?: RunLogSource | undefined },
+): Promise<void> {
+  const runs = new RunStore(opts.db);
+  const tag = 'runs';
+
+  app.get<{ Querystring: z.infer<typeof RunsQuery> }>(
+    '/runs',
+    {
+      schema: routeSchema({
+        summary: 'Pipeline runs, newest first',
+        tag,
+        query: RunsQuery,
+        ok: { 200: z.object({ runs: z.array(Run) }) },
+      }),
+    },
+    async (req) => ({
+      runs: await runs.listRuns({ pipeline: req.query.pipeline, limit: req.query.limit ?? 50 }),
+    }),
+  );
+
+  app.get<{ Params: z.infer<typeof RunParams> }>(
+    '/runs/:runId',
+    {
+      schema: routeSchema({
+        summary: 'One run with its nodes and attempts',
+        tag,
+        params: RunParams,
+        ok: { 200: Run },
+      }),
+    },
+    async (req) => {
+      const run = await runs.getRun(req.params.runId);
+      if (run === undefined)
+        throw new ApiError('API_NOT_FOUND', `run ${req.params.runId} does not exist`, { field: 'runId' });
+      return run;
+    },
+  );
+
+  app.get<{ Params: z.infer<typeof RunParams>; Querystring: { node?: string } }>(
+    '/runs/:runId/logs',
+    {
+      schema: routeSchema({
+        summary: "A run's log lines (served when the executor runs in this process)",
+        tag,
+        params: RunParams,
+        query: z.object({ node: z.string().optional() }),
+        ok: { 200: z.object({ runId: z.string(), lines: z.array(z.string()) }) },
+      }),
+    },
+    async (req) => {
+      if (opts.logs === undefined) {
+        throw new ApiError(
+          'API_NOT_AVAILABLE',
+          'run logs are not served by this control plane (no log source wired); read them where the runs execute',
+        );
+      }
+      const lines = await opts.logs.read(req.params.runId, req.query.node);
+      if (lines === undefined)
+        throw new ApiError('API_NOT_FOUND', `run ${req.params.runId} has no logs`, { field: 'runId' });
+      return { runId: req.params.runId, lines };
+    },
+  );
+}

@@ -1,0 +1,208 @@
+import { z } from 'zod';
+import { GATE_NAMES, ROLES } from '../../registry/index.js';
+
+/** A zod schema as the JSON Schema (draft-07) Fastify validates with and the OpenAPI document shows. */
+export function jsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'): Record<string, unknown> {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, {
+    target: 'draft-7',
+    io,
+    unrepresentable: 'any',
+  }) as Record<string, unknown>;
+  return rest;
+}
+
+const nameParam = z.string().min(1).max(128).describe('registered model name, e.g. recommender');
+const versionNumber = z.number().int().min(1);
+
+export const ModelParams = z.object({ model: nameParam });
+export const VersionParams = z.object({
+  model: nameParam,
+  version: z.string().regex(/^\d+$/).describe('version number'),
+});
+export const AliasParams = z.object({ model: nameParam, alias: z.string().min(1).max(256) });
+export const RefParams = z.object({
+  model: nameParam,
+  ref: z.string().min(1).describe('version number or alias'),
+});
+
+export const CreateModelBody = z.object({
+  name: nameParam,
+  description: z.string().max(5000).optional(),
+  tags: z.record(z.string(), z.string()).optional(),
+  policy: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe('see ModelPolicy; omitted keys take the defaults'),
+});
+
+export const PolicyBody = z
+  .record(z.string(), z.unknown())
+  .describe('partial ModelPolicy; null turns a gate off');
+
+export const RegisterVersionBody = z.object({
+  artifactUri: z.string().min(1),
+  artifactHash: z.string().optional(),
+  sourceRun: z.string().optional(),
+  sourceNode: z.string().optional(),
+  metrics: z.record(z.string(), z.number()).optional(),
+  params: z.record(z.string(), z.unknown()).optional(),
+  tags: z.record(z.string(), z.string()).optional(),
+  description: z.string().optional(),
+  lineage: z.record(z.string(), z.unknown()).optional(),
+  idempotencyKey: z.string().optional(),
+});
+
+export const PromoteBody = z.object({
+  version: versionNumber,
+  reason: z.string().max(2000).optional(),
+  runId: z.string().optional().describe('the pipeline run promoting; with the version it keys idempotency'),
+});
+
+export const ApproveBody = z.object({
+  reason: z.string().min(1).max(2000),
+  alias: z.string().optional().describe('default production'),
+});
+
+export const RollbackBody = z.object({
+  alias: z.string().optional().describe('default production'),
+  reason: z.string().max(2000).optional(),
+});
+
+export const ReasonBody = z.object({ reason: z.string().max(2000).optional() });
+
+export const ListQuery = z.object({ limit: z.number().int().min(1).max(10_000).optional() });
+export const AuditQuery = z.object({
+  model: z.string().optional(),
+  alias: z.string().optional(),
+  version: z.number().int().min(1).optional(),
+  limit: z.number().int().min(1).max(10_000).optional(),
+});
+export const ApprovalsQuery = z.object({
+  model: z.string().optional(),
+  status: z.enum(['pending', 'approved', 'rejected']).optional(),
+});
+export const CompareQuery = z.object({
+  versions: z
+    .string()
+    .regex(/^[^,]+(,[^,]+)+$/)
+    .describe('two or more versions or aliases, comma-separated: 7,9 or production,staging'),
+});
+export const RunsQuery = z.object({
+  pipeline: z.string().optional(),
+  limit: z.number().int().min(1).max(1000).optional(),
+});
+export const RunParams = z.object({ runId: z.string().min(1) });
+
+const GateResult = z.looseObject({
+  gate: z.enum(GATE_NAMES),
+  passed: z.boolean(),
+  value: z.number().nullable(),
+  op: z.enum(['>=', '<=']),
+  threshold: z.number().nullable(),
+  detail: z.string(),
+});
+const GateEvaluation = z.looseObject({
+  alias: z.string(),
+  passed: z.boolean(),
+  evaluatedAt: z.number().describe('epoch ms'),
+  evaluatedBy: z.string(),
+  productionVersion: z.number().nullable(),
+  results: z.array(GateResult),
+});
+export const Model = z.looseObject({
+  name: z.string(),
+  description: z.string().nullable(),
+  tags: z.record(z.string(), z.string()),
+  policy: z.record(z.string(), z.unknown()),
+  latestVersion: z.number(),
+  aliases: z.record(z.string(), z.number()),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+});
+export const Version = z.looseObject({
+  model: z.string(),
+  version: z.number(),
+  status: z.string(),
+  artifactUri: z.string(),
+  artifactHash: z.string().nullable(),
+  sourceRun: z.string().nullable(),
+  sourceNode: z.string().nullable(),
+  metrics: z.record(z.string(), z.number()),
+  params: z.record(z.string(), z.unknown()),
+  tags: z.record(z.string(), z.string()),
+  lineage: z.record(z.string(), z.unknown()),
+  gates: z.record(z.string(), GateEvaluation),
+  aliases: z.array(z.string()),
+});
+export const AliasEvent = z.looseObject({
+  id: z.number(),
+  model: z.string(),
+  alias: z.string(),
+  action: z.enum(['set', 'delete', 'rollback']),
+  fromVersion: z.number().nullable(),
+  toVersion: z.number().nullable(),
+  actor: z.string(),
+  reason: z.string().nullable(),
+  gates: GateEvaluation.nullable(),
+  approvalId: z.number().nullable(),
+  at: z.number(),
+});
+export const Approval = z.looseObject({
+  id: z.number(),
+  model: z.string(),
+  version: z.number(),
+  alias: z.string(),
+  status: z.enum(['pending', 'approved', 'rejected']),
+  method: z
+    .enum(['manual', 'auto'])
+    .nullable()
+    .describe('auto = granted by the local-demo auto-approve setting'),
+  requestedBy: z.string().nullable(),
+  decidedBy: z.string().nullable(),
+  decidedAt: z.number().nullable(),
+  reason: z.string().nullable(),
+});
+export const PromotionOutcome = z.looseObject({
+  status: z.enum(['moved', 'unchanged', 'pending-approval', 'already-done']),
+  model: z.string(),
+  alias: z.string(),
+  version: z.number(),
+  fromVersion: z.number().nullable(),
+  gates: GateEvaluation.nullable(),
+  event: AliasEvent.nullable(),
+  approval: Approval.nullable(),
+  autoApproved: z.boolean(),
+});
+export const Lineage = z.looseObject({
+  model: z.string(),
+  version: z.number(),
+  aliases: z.array(z.string()),
+  dataset: z.looseObject({ uri: z.string(), hash: z.string() }).nullable(),
+  codeVersion: z.record(z.string(), z.unknown()).nullable(),
+  params: z.record(z.string(), z.unknown()),
+  run: z.looseObject({ id: z.string() }).nullable(),
+  gates: z.array(GateEvaluation),
+  approval: Approval.nullable(),
+});
+const Row = z.object({ key: z.string(), values: z.array(z.unknown()), differs: z.boolean() });
+export const Comparison = z.looseObject({
+  model: z.string(),
+  versions: z.array(z.number()),
+  metrics: z.array(Row),
+  params: z.array(Row),
+  dataset: z.array(Row),
+  code: z.array(Row),
+});
+export const Whoami = z.object({
+  id: z.string(),
+  roles: z.array(z.enum(ROLES)),
+  auth: z.enum(['token', 'none (loopback only)']),
+});
+export const ErrorBody = z.object({
+  statusCode: z.number(),
+  code: z.string().describe('stable error code, e.g. REGISTRY_GATE_FAILED'),
+  message: z.string(),
+  field: z.string().optional(),
+  details: z.record(z.string(), z.unknown()).optional(),
+  requestId: z.string().optional(),
+});

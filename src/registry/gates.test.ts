@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { describeFailures, runGates } from './gates.js';
+import { DEFAULT_POLICY, parsePolicy } from './policy.js';
+import type { VersionRecord } from './types.js';
+
+function version(
+  n: number,
+  metrics: Record<string, number>,
+  extra: Partial<VersionRecord> = {},
+): VersionRecord {
+  return {
+    model: 'm',
+    version: n,
+    status: 'READY',
+    statusMessage: null,
+    artifactUri: 'file:///m',
+    artifactHash: null,
+    sourceRun: null,
+    sourceNode: null,
+    trackingRun: null,
+    metrics,
+    params: {},
+    tags: {},
+    description: null,
+    lineage: { dataset: { uri: 'u', hash: 'h', validation: { pass: true, checks: [] } } },
+    gates: {},
+    aliases: [],
+    createdAt: 0,
+    updatedAt: 0,
+    createdBy: null,
+    ...extra,
+  };
+}
+
+const good = { ndcg_at_10: 0.3, 'ndcg_at_10_vs_most-popular': 0.1, coverage: 0.2, latency_p99_ms: 1 };
+const run = (candidate: VersionRecord, production?: VersionRecord, policy = DEFAULT_POLICY) =>
+  runGates({ policy, alias: 'staging', candidate, production, evidence: {}, now: 1, actor: 't' });
+
+describe('gates', () => {
+  it('runs all six by default and passes a good first candidate', async () => {
+    const ev = await run(version(1, good));
+    expect(ev.results.map((r) => r.gate)).toEqual([
+      'metric_threshold',
+      'beat_baseline',
+      'no_regression',
+      'data_quality',
+      'latency',
+      'coverage',
+    ]);
+    expect(ev.passed).toBe(true);
+  });
+
+  it('fails closed when a gate cannot be measured, saying what is missing', async () => {
+    const ev = await run(version(1, { ndcg_at_10: 0.3 }, { lineage: {} }));
+    expect(ev.passed).toBe(false);
+    expect(describeFailures(ev)).toContain('beat_baseline: cannot check: needs metrics');
+    expect(describeFailures(ev)).toContain(
+      'data_quality: cannot check: the version records no dataset validation report',
+    );
+    expect(describeFailures(ev)).toContain('latency: cannot check');
+    expect(describeFailures(ev)).toContain('coverage: cannot check');
+  });
+
+  it('compares with production only on the same evaluation, and reports the numbers', async () => {
+    const prod = version(1, { ...good, ndcg_at_10: 0.4 });
+    const ev = await run(version(2, good), prod);
+    expect(ev.results.find((r) => r.gate === 'no_regression')).toMatchObject({
+      passed: false,
+      value: 0.3,
+      threshold: expect.closeTo(0.38, 9),
+    });
+    const other = version(2, good, {
+      lineage: { dataset: { uri: 'u', hash: 'other', validation: { pass: true } } },
+    });
+    expect((await run(other, prod)).results.find((r) => r.gate === 'no_regression')?.detail).toContain(
+      'no evaluator was given',
+    );
+  });
+
+  it('reads the baseline from a direct metric too, and a failed validation names its checks', async () => {
+    const v = version(
+      1,
+      { ...good, 'ndcg_at_10_vs_most-popular': 0, 'most-popular.ndcg_at_10': 0.35 },
+      {
+        lineage: {
+          dataset: {
+            uri: 'u',
+            hash: 'h',
+            validation: {
+              pass: false,
+              checks: [{ name: 'min_orders', value: 5, op: '>=', threshold: 100, pass: false }],
+            },
+          },
+        },
+      },
+    );
+    const ev = await run(v);
+    expect(ev.results.find((r) => r.gate === 'beat_baseline')).toMatchObject({
+      passed: false,
+      threshold: expect.closeTo(0.351, 9),
+    });
+    expect(ev.results.find((r) => r.gate === 'data_quality')?.detail).toContain('min_orders 5 >= 100');
+  });
+
+  it('honours a policy: gates switched off, per-alias gate lists', async () => {
+    const policy = parsePolicy({
+      gates: { latency: null },
+      aliases: { staging: { gates: ['metric_threshold'] } },
+    });
+    const ev = await run(version(1, { ndcg_at_10: 0.3 }), undefined, policy);
+    expect(ev.results.map((r) => r.gate)).toEqual(['metric_threshold']);
+    expect(ev.passed).toBe(true);
+  });
+});

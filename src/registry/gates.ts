@@ -1,0 +1,270 @@
+import { type GateName, gatesFor, type ModelPolicy } from './policy.js';
+import type { GateEvaluation, GateResult, VersionRecord } from './types.js';
+
+/**
+ * What the registry cannot compute itself, because it would need to load models or data. The
+ * pipeline's promote step passes these; the registry stays free of model I/O.
+ */
+export interface GateEvidence {
+  /**
+   * Re-evaluates `production` on the split the candidate was evaluated on and returns its value of
+   * `metric`, so the no-regression comparison is fair. Without it, production's stored metric is used
+   * only when both versions were evaluated on the same dataset hash and evaluation settings.
+   */
+  evaluateOnCandidateSplit?: (input: {
+    production: VersionRecord;
+    candidate: VersionRecord;
+    metric: string;
+  }) => Promise<number>;
+  /**
+   * Runs an in-process micro-benchmark of single-book recommend on the candidate and returns its p99
+   * in milliseconds. Without it, the candidate's `latency_p99_ms` metric is used when present.
+   */
+  benchmarkLatency?: (candidate: VersionRecord) => Promise<{ p99Ms: number; samples?: number }>;
+}
+
+/** Inputs of {@link runGates}. */
+export interface GateRun {
+  policy: ModelPolicy;
+  alias: string;
+  candidate: VersionRecord;
+  /** The version `production` points at now, if any. */
+  production: VersionRecord | undefined;
+  evidence: GateEvidence;
+  /**
+   * Results measured earlier for this candidate against the same production version (another
+   * alias's evaluation), used for a gate whose evidence callback is absent: a latency benchmark or a
+   * re-evaluation does not depend on which alias is moving.
+   */
+  measured?: Partial<Record<GateName, { result: GateResult; alias: string; at: number }>>;
+  now: number;
+  actor: string;
+}
+
+/** Gates whose value comes from model I/O the caller supplies, and the callback each needs. */
+const EVIDENCE_GATES: Partial<Record<GateName, keyof GateEvidence>> = {
+  no_regression: 'evaluateOnCandidateSplit',
+  latency: 'benchmarkLatency',
+};
+
+/**
+ * Runs every gate the alias requires against the candidate and returns their results; a gate that
+ * cannot be measured fails and says what is missing (fail closed).
+ * @example const ev = await runGates({ policy, alias: 'staging', candidate, production, evidence: {}, now, actor: 'ci' });
+ */
+export async function runGates(run: GateRun): Promise<GateEvaluation> {
+  const results: GateResult[] = [];
+  for (const gate of gatesFor(run.policy, run.alias)) {
+    const callback = EVIDENCE_GATES[gate];
+    const earlier = run.measured?.[gate];
+    if (callback !== undefined && run.evidence[callback] === undefined && earlier !== undefined) {
+      const fresh = await GATES[gate](run);
+      // Only a measurement beats "cannot check"; anything computable from the record is recomputed.
+      results.push(
+        fresh.value === null
+          ? {
+              ...earlier.result,
+              detail: earlier.result.detail.replace(
+                / — (pass|FAIL)$/,
+                ` [measured for ${earlier.alias} at ${new Date(earlier.at).toISOString()}] — $1`,
+              ),
+            }
+          : fresh,
+      );
+      continue;
+    }
+    results.push(await GATES[gate](run));
+  }
+  return {
+    alias: run.alias,
+    passed: results.every((r) => r.passed),
+    evaluatedAt: run.now,
+    evaluatedBy: run.actor,
+    productionVersion: run.production?.version ?? null,
+    results,
+  };
+}
+
+/** One line per failed gate: `no_regression: ndcg_at_10 0.2100 < 0.2375 (95 % of production v3's 0.2500)`. */
+export function describeFailures(ev: GateEvaluation): string {
+  return ev.results
+    .filter((r) => !r.passed)
+    .map((r) => `${r.gate}: ${r.detail}`)
+    .join('; ');
+}
+
+type Gate = (run: GateRun) => Promise<GateResult>;
+
+const GATES: Record<GateName, Gate> = {
+  metric_threshold: async ({ policy, candidate }) => {
+    const min = policy.gates.metric_threshold?.min ?? 0;
+    const value = candidate.metrics[policy.metric];
+    if (value === undefined)
+      return missing('metric_threshold', min, '>=', `the version has no metric "${policy.metric}"`);
+    return compare(
+      'metric_threshold',
+      value,
+      '>=',
+      min,
+      `${policy.metric} ${fmt(value)} vs minimum ${fmt(min)}`,
+    );
+  },
+
+  beat_baseline: async ({ policy, candidate }) => {
+    const cfg = policy.gates.beat_baseline ?? { baseline: 'most-popular', margin: 0 };
+    const value = candidate.metrics[policy.metric];
+    const baseline = baselineValue(candidate.metrics, policy.metric, cfg.baseline);
+    if (value === undefined || baseline === undefined) {
+      return missing(
+        'beat_baseline',
+        null,
+        '>=',
+        `needs metrics "${policy.metric}" and "${policy.metric}_vs_${cfg.baseline}" (or "${cfg.baseline}.${policy.metric}") from the same split`,
+      );
+    }
+    const threshold = baseline + cfg.margin;
+    return compare(
+      'beat_baseline',
+      value,
+      '>=',
+      threshold,
+      `${policy.metric} ${fmt(value)} vs ${cfg.baseline} ${fmt(baseline)} + margin ${fmt(cfg.margin)} = ${fmt(threshold)}`,
+    );
+  },
+
+  no_regression: async ({ policy, candidate, production, evidence }) => {
+    const ratio = policy.gates.no_regression?.minRatio ?? 0.95;
+    if (production === undefined || production.version === candidate.version) {
+      return {
+        gate: 'no_regression',
+        passed: true,
+        value: candidate.metrics[policy.metric] ?? null,
+        op: '>=',
+        threshold: null,
+        detail: production === undefined ? 'no production version yet' : 'the candidate is production',
+      };
+    }
+    const value = candidate.metrics[policy.metric];
+    if (value === undefined)
+      return missing('no_regression', null, '>=', `the version has no metric "${policy.metric}"`);
+    let prodValue: number | undefined;
+    let how: string;
+    if (evidence.evaluateOnCandidateSplit) {
+      prodValue = await evidence.evaluateOnCandidateSplit({ production, candidate, metric: policy.metric });
+      how = "re-evaluated on the candidate's split";
+    } else if (sameEvaluation(production, candidate)) {
+      prodValue = production.metrics[policy.metric];
+      how = 'same dataset and split';
+    } else {
+      return missing(
+        'no_regression',
+        null,
+        '>=',
+        `production v${production.version} was evaluated on other data and no evaluator was given to re-evaluate it on the candidate's split`,
+      );
+    }
+    if (prodValue === undefined || !Number.isFinite(prodValue)) {
+      return missing(
+        'no_regression',
+        null,
+        '>=',
+        `production v${production.version} has no "${policy.metric}"`,
+      );
+    }
+    const threshold = prodValue * ratio;
+    return compare(
+      'no_regression',
+      value,
+      '>=',
+      threshold,
+      `${policy.metric} ${fmt(value)} vs ${Math.round(ratio * 100)} % of production v${production.version}'s ${fmt(prodValue)} = ${fmt(threshold)} (${how})`,
+    );
+  },
+
+  data_quality: async ({ candidate }) => {
+    const validation = candidate.lineage.dataset?.validation;
+    if (validation === undefined)
+      return missing('data_quality', 0, '<=', 'the version records no dataset validation report');
+    const failed = (validation.checks ?? []).filter((c) => !c.pass);
+    const failedCount = validation.pass ? failed.length : Math.max(1, failed.length);
+    const names = failed.map((c) => `${c.name} ${fmt(c.value)} ${c.op} ${fmt(c.threshold)}`).join(', ');
+    return compare(
+      'data_quality',
+      failedCount,
+      '<=',
+      0,
+      validation.pass && failed.length === 0
+        ? `validation passed (${validation.checks?.length ?? 0} checks)`
+        : `validation failed: ${names || 'report says pass=false'}`,
+    );
+  },
+
+  latency: async ({ policy, candidate, evidence }) => {
+    const budget = policy.gates.latency?.p99BudgetMs ?? 10;
+    let p99: number | undefined;
+    let how = 'in-process micro-benchmark';
+    if (evidence.benchmarkLatency) {
+      const b = await evidence.benchmarkLatency(candidate);
+      p99 = b.p99Ms;
+      if (b.samples !== undefined) how += `, ${b.samples} calls`;
+    } else {
+      p99 = candidate.metrics.latency_p99_ms;
+      how = 'recorded latency_p99_ms';
+    }
+    if (p99 === undefined)
+      return missing(
+        'latency',
+        budget,
+        '<=',
+        'no benchmark was run and the version records no latency_p99_ms',
+      );
+    return compare('latency', p99, '<=', budget, `p99 ${fmt(p99)} ms vs budget ${fmt(budget)} ms (${how})`);
+  },
+
+  coverage: async ({ policy, candidate }) => {
+    const min = policy.gates.coverage?.min ?? 0;
+    const value = candidate.metrics.coverage;
+    if (value === undefined) return missing('coverage', min, '>=', 'the version has no "coverage" metric');
+    return compare('coverage', value, '>=', min, `catalogue coverage ${fmt(value)} vs minimum ${fmt(min)}`);
+  },
+};
+
+function baselineValue(
+  metrics: Record<string, number>,
+  metric: string,
+  baseline: string,
+): number | undefined {
+  const direct = metrics[`${baseline}.${metric}`];
+  if (direct !== undefined) return direct;
+  const diff = metrics[`${metric}_vs_${baseline}`];
+  const value = metrics[metric];
+  return diff !== undefined && value !== undefined ? value - diff : undefined;
+}
+
+function sameEvaluation(a: VersionRecord, b: VersionRecord): boolean {
+  const da = a.lineage.dataset?.hash;
+  return (
+    da !== undefined &&
+    da === b.lineage.dataset?.hash &&
+    JSON.stringify(a.lineage.evaluation ?? {}) === JSON.stringify(b.lineage.evaluation ?? {})
+  );
+}
+
+function compare(
+  gate: GateName,
+  value: number,
+  op: '>=' | '<=',
+  threshold: number,
+  detail: string,
+): GateResult {
+  const passed = op === '>=' ? value >= threshold : value <= threshold;
+  return { gate, passed, value, op, threshold, detail: `${detail} — ${passed ? 'pass' : 'FAIL'}` };
+}
+
+function missing(gate: GateName, threshold: number | null, op: '>=' | '<=', why: string): GateResult {
+  return { gate, passed: false, value: null, op, threshold, detail: `cannot check: ${why}` };
+}
+
+function fmt(v: number): string {
+  return Number.isInteger(v) ? String(v) : v.toFixed(4);
+}
