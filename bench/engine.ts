@@ -1,0 +1,165 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Engine, getRunDetail, loadCatalog, submitRun } from '../src/pipeline/index.js';
+import {
+  type AttemptRecord,
+  openArtifactStore,
+  openMetadataDb,
+  resolveWorkspace,
+} from '../src/store/index.js';
+import { median, printTable } from './measure.js';
+import { repoRoot } from './paths.js';
+
+/**
+ * `npm run bench -- engine`: the local executor's overhead per step — a chain of 20 no-op steps and a
+ * fan-out of 100 — and the default recommender pipeline end to end on the original example's data (the
+ * synthetic Bookstore an empty workspace generates: 200 books, 800 customers, 5,000 orders). Every step
+ * runs in its own process, as in production.
+ */
+
+const STEP_ENTRY = join(repoRoot, 'dist', 'pipeline', 'executor', 'step-process.js');
+const BENCH_PIPELINES = pathToFileURL(join(repoRoot, 'dist-bench', 'bench', 'engine-pipelines.js')).href;
+const RECOMMENDER = pathToFileURL(join(repoRoot, 'dist', 'pipelines', 'index.js')).href;
+
+interface Row {
+  scenario: string;
+  steps: number;
+  wallS: number;
+  /** Wall time divided by the steps run. */
+  perStepMs: number;
+  /** Median gap between one attempt ending and the next starting (chain only): the scheduler's own time. */
+  schedulingGapMs: number | null;
+  phase: string;
+  /** Why the run failed, when it did. */
+  message: string | null;
+}
+
+async function runOnce(
+  catalogUrl: string,
+  pipeline: string,
+  o: { home?: string; noCache?: boolean; reuse?: boolean } = {},
+): Promise<{
+  wallS: number;
+  attempts: AttemptRecord[];
+  steps: number;
+  phase: string;
+  message: string | null;
+  home: string;
+}> {
+  const home = o.home ?? (await mkdtemp(join(tmpdir(), 'bookml-bench-engine-')));
+  const ws = resolveWorkspace(join(home, '.bookml'));
+  const db = await openMetadataDb({ workspace: ws });
+  const engine = new Engine({
+    db,
+    artifacts: await openArtifactStore({ workspace: ws }),
+    workspace: ws,
+    catalog: await loadCatalog(catalogUrl),
+    catalogUrl,
+    stepEntry: STEP_ENTRY,
+    reuseProcesses: o.reuse ?? false,
+  });
+  await engine.start();
+  // Let the warm spares come up, as on a running executor.
+  await new Promise((r) => setTimeout(r, 1500));
+  const t0 = performance.now();
+  const run = await submitRun(db, await loadCatalog(catalogUrl), { pipeline, noCache: o.noCache ?? false });
+  engine.wake();
+  await engine.waitForRun(run.id);
+  const wallS = (performance.now() - t0) / 1000;
+  const detail = await getRunDetail(db, run.id);
+  await engine.close();
+  await db.close();
+  const attempts = detail.nodes.flatMap((n) => n.attempts);
+  const steps = detail.nodes
+    .filter((n) => n.phase === 'Succeeded' || n.phase === 'Cached')
+    .filter((n) => !detail.nodes.some((c) => c.parentNodeId === n.nodeId)).length;
+  const failed = detail.nodes
+    .flatMap((n) =>
+      n.attempts
+        .filter((a) => a.phase !== 'Succeeded')
+        .map((a) => `${n.nodeId}: ${a.errorCode} ${a.errorMessage}`),
+    )
+    .concat(
+      detail.nodes
+        .filter((n) => n.phase === 'Error' || n.phase === 'Failed')
+        .map((n) => `${n.nodeId}: ${n.message}`),
+    );
+  const message = detail.phase === 'Succeeded' ? null : `${detail.message ?? ''} ${failed.join('; ')}`.trim();
+  return { wallS, attempts, steps, phase: detail.phase, message, home };
+}
+
+function gaps(attempts: AttemptRecord[]): number[] {
+  const sorted = [...attempts].sort((a, b) => a.startedAt - b.startedAt);
+  const out: number[] = [];
+  for (let i = 1; i < sorted.length; i++) {
+    const prevEnd = sorted[i - 1].finishedAt;
+    if (prevEnd !== null) out.push(sorted[i].startedAt - prevEnd);
+  }
+  return out;
+}
+
+export async function benchEngine(args: string[]): Promise<object> {
+  const repeats = Number(args.find((a) => a.startsWith('--repeats='))?.slice(10) ?? 3);
+  const rows: Row[] = [];
+  const homes: string[] = [];
+  const row = (scenario: string, r: Awaited<ReturnType<typeof runOnce>>, gap: number | null) => {
+    homes.push(r.home);
+    rows.push({
+      scenario,
+      steps: r.steps,
+      wallS: r.wallS,
+      perStepMs: (r.wallS * 1000) / Math.max(1, r.steps),
+      schedulingGapMs: gap,
+      phase: r.phase,
+      message: r.message,
+    });
+  };
+
+  for (const reuse of [false, true]) {
+    const mode = reuse ? 'reused processes' : 'a process per step';
+    const chainRuns = [];
+    for (let i = 0; i < repeats; i++)
+      chainRuns.push(await runOnce(BENCH_PIPELINES, 'bench-chain', { reuse }));
+    const mid = [...chainRuns].sort((a, b) => a.wallS - b.wallS)[chainRuns.length >> 1];
+    for (const r of chainRuns) if (r !== mid) homes.push(r.home);
+    row(
+      `chain of 20 no-op steps, ${mode} (median of ${repeats})`,
+      mid,
+      median(chainRuns.flatMap((r) => gaps(r.attempts))),
+    );
+    row(
+      `fan-out of 100 no-op steps, ${mode}`,
+      await runOnce(BENCH_PIPELINES, 'bench-fan-out', { reuse }),
+      null,
+    );
+    const cold = await runOnce(RECOMMENDER, 'recommender', { reuse });
+    row(`recommender, empty workspace (generates the data), ${mode}`, cold, null);
+    row(
+      `recommender, data present, --no-cache, ${mode}`,
+      await runOnce(RECOMMENDER, 'recommender', { home: cold.home, noCache: true, reuse }),
+      null,
+    );
+    row(
+      `recommender, identical resubmit (cached), ${mode}`,
+      await runOnce(RECOMMENDER, 'recommender', { home: cold.home, reuse }),
+      null,
+    );
+  }
+
+  printTable(
+    ['scenario', 'steps', 'wall s', 'per step ms', 'scheduling gap ms', 'phase'],
+    rows.map((r) => [
+      r.scenario,
+      r.steps,
+      r.wallS.toFixed(2),
+      r.perStepMs.toFixed(0),
+      r.schedulingGapMs === null ? '-' : r.schedulingGapMs.toFixed(1),
+      r.phase,
+    ]),
+  );
+  for (const r of rows) if (r.message !== null) console.log(`${r.scenario}: ${r.message}`);
+  for (const h of new Set(homes)) await rm(h, { recursive: true, force: true });
+  return { rows };
+}

@@ -1,0 +1,86 @@
+import { systemClock } from '../../core/index.js';
+import { parseStepArgs, STEP_EXIT_CODES } from '../definition/step-io.js';
+import { loadCatalog, type PipelineCatalog } from './catalog.js';
+import { killProcessGroup } from './process-tree.js';
+import { JOB_END, type StepFailure, type StepJob, type StepMessage } from './step-protocol.js';
+import { runStepInvocation } from './step-runner.js';
+
+/**
+ * Entry of a local step process: `node step-process.js <catalog-url>`. It never loads the compiler's
+ * callers, the CLI or the UI — only the catalogue module the executor names and the step runner. When the
+ * executor goes away (the IPC channel closes) the step kills its own process group: an orphaned step must
+ * not keep writing while a restarted executor retries it.
+ */
+
+let finishing = false;
+process.on('disconnect', () => {
+  if (finishing) return;
+  killProcessGroup(process.pid, 'SIGKILL');
+  process.exit(137);
+});
+
+function send(message: StepMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.connected || process.send === undefined) return resolve();
+    process.send(message, undefined, {}, () => resolve());
+  });
+}
+
+function failureOf(e: unknown): StepFailure {
+  const err = e as { code?: unknown; message?: unknown; retryable?: unknown };
+  const bookml = typeof err?.code === 'string' && typeof err?.retryable === 'boolean';
+  return {
+    code: bookml ? (err.code as string) : 'STEP_FAILED',
+    message: typeof err?.message === 'string' ? err.message : String(e),
+    // Plain exceptions are retried per policy; BookmlErrors say for themselves (bad data is not).
+    retryable: bookml ? (err.retryable as boolean) : true,
+  };
+}
+
+async function finish(code: number, message: StepMessage): Promise<never> {
+  finishing = true;
+  await send(message);
+  process.disconnect?.();
+  process.exit(code);
+}
+
+const catalogUrl = process.argv[2];
+let catalog: PipelineCatalog;
+try {
+  if (catalogUrl === undefined) throw new Error('usage: step-process.js <catalog-url>');
+  catalog = await loadCatalog(catalogUrl);
+} catch (e) {
+  process.stderr.write(`step process: ${(e as Error).message}\n`);
+  await finish(STEP_EXIT_CODES.nonRetryable, { type: 'fatal', error: failureOf(e) });
+}
+
+async function runJob(job: StepJob): Promise<void> {
+  const abort = new AbortController();
+  const onTerm = () => abort.abort(new Error('the step was asked to stop (timeout or terminate)'));
+  process.once('SIGTERM', onTerm);
+  Object.assign(process.env, job.env);
+  try {
+    await runStepInvocation(catalog, parseStepArgs(job.args), {
+      clock: systemClock,
+      signal: abort.signal,
+      attempt: job.attempt,
+    });
+  } catch (e) {
+    const error = failureOf(e);
+    process.stderr.write(`step failed: ${error.code}: ${error.message}\n`);
+    await finish(error.retryable ? STEP_EXIT_CODES.failed : STEP_EXIT_CODES.nonRetryable, {
+      type: 'result',
+      ok: false,
+      error,
+    });
+  }
+  if (!job.reuse) await finish(STEP_EXIT_CODES.ok, { type: 'result', ok: true });
+  process.off('SIGTERM', onTerm);
+  process.stdout.write(JOB_END);
+  process.stderr.write(JOB_END);
+  await send({ type: 'result', ok: true });
+  process.once('message', runJob);
+}
+
+process.once('message', runJob);
+await send({ type: 'ready' });

@@ -1,0 +1,49 @@
+import { performance } from 'node:perf_hooks';
+import { resolveDataset } from '../../data/index.js';
+import { itemPopularity, scoreRecommender } from '../../eval/index.js';
+import { Recommender, readBundle, type Similarity } from '../../model/index.js';
+import type { GateEvidence, VersionRecord } from '../../registry/index.js';
+import type { ArtifactStore, Workspace } from '../../store/index.js';
+import { asEvalRecommender, fitKnn, loadSplit } from './model-fit.js';
+import { EVAL_K } from './params.js';
+
+/**
+ * The model I/O the registry's promotion gates need and leave to the caller: a latency micro-benchmark of
+ * the candidate, and production re-evaluated on the candidate's split. Production's *configuration* is
+ * retrained on the candidate's train side rather than its stored bundle scored, because that bundle was
+ * refit on every line — including the candidate's test baskets — and would look better than it is.
+ */
+export function gateEvidence(ws: Workspace, artifacts: ArtifactStore): GateEvidence {
+  return {
+    benchmarkLatency: async (candidate) => {
+      const rec = new Recommender(readBundle(await bundleDir(artifacts, candidate), { verify: false }).model);
+      const n = Math.min(rec.model.nItems, 2000);
+      const samples = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const t = performance.now();
+        rec.forItem(i, EVAL_K);
+        samples[i] = performance.now() - t;
+      }
+      samples.sort();
+      return { p99Ms: samples[Math.min(n - 1, Math.floor(n * 0.99))] ?? 0, samples: n };
+    },
+    evaluateOnCandidateSplit: async ({ production, candidate }) => {
+      const hash = candidate.lineage.dataset?.hash;
+      const { similarity, k } = production.params as { similarity?: Similarity; k?: number };
+      if (hash === undefined || similarity === undefined || k === undefined) return Number.NaN;
+      const { outer } = await loadSplit(resolveDataset(ws, hash).dir);
+      const knn = await fitKnn(outer.train, similarity, Math.max(k, EVAL_K));
+      const scored = scoreRecommender(outer.test, asEvalRecommender(knn), {
+        k: EVAL_K,
+        popularity: itemPopularity(outer.train),
+        name: `production v${production.version}`,
+      });
+      return scored.mean.ndcg;
+    },
+  };
+}
+
+async function bundleDir(artifacts: ArtifactStore, v: VersionRecord): Promise<string> {
+  if (v.artifactHash === null) throw new Error(`version ${v.version} has no artifact hash`);
+  return artifacts.getDir(v.artifactHash.replace(/^sha256:/, ''));
+}

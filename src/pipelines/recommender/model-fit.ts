@@ -1,0 +1,69 @@
+import type { Clock } from '../../core/index.js';
+import { codeVersion } from '../../core/index.js';
+import type { Interactions } from '../../data/index.js';
+import { type LoadedDataset, loadDataset } from '../../data/index.js';
+import type { Recommender as EvalRecommender, Split } from '../../eval/index.js';
+import { splitInteractions } from '../../eval/index.js';
+import {
+  type BundleManifest,
+  type ItemKnn,
+  Recommender,
+  type Similarity,
+  trainItemKnn,
+  writeBundle,
+} from '../../model/index.js';
+
+/**
+ * What the sweep and the evaluation share: load a dataset artifact, split it the same way every time
+ * (each customer's last basket held out), fit item-kNN, adapt it to the evaluator, write its bundle.
+ */
+
+/** A loaded dataset and its outer split (train / test). */
+export interface SplitDataset {
+  readonly loaded: LoadedDataset;
+  readonly outer: Split;
+}
+
+/** Load the dataset artifact at `dir` and split off each customer's last basket. */
+export async function loadSplit(dir: string): Promise<SplitDataset> {
+  const loaded = await loadDataset(dir);
+  return { loaded, outer: splitInteractions(loaded.interactions) };
+}
+
+/**
+ * Fit item-kNN. One worker thread: the sweep already runs its points in parallel processes, and more
+ * threads per point would only fight them for the same cores.
+ */
+export function fitKnn(x: Interactions, similarity: Similarity, k: number): Promise<ItemKnn> {
+  return trainItemKnn(x, { similarity, k }, { threads: 1 });
+}
+
+/** The model as the evaluator's recommender: the basket answer, which leaves out what the customer owns. */
+export function asEvalRecommender(knn: ItemKnn): EvalRecommender {
+  const rec = new Recommender(knn);
+  return (history, k, out) => {
+    const answer = rec.forBasket(history, k);
+    out.set(answer.items);
+    return answer.items.length;
+  };
+}
+
+/** Write a model bundle for `knn`, trained on (part of) `loaded`, to `dir`. */
+export function writeModelBundle(
+  dir: string,
+  knn: ItemKnn,
+  loaded: LoadedDataset,
+  clock: Clock,
+): BundleManifest {
+  const x = loaded.interactions;
+  return writeBundle(dir, {
+    model: knn,
+    itemIds: x.itemIds,
+    itemIdsNumeric: x.itemIdsNumeric,
+    title: loaded.catalogue.title,
+    author: loaded.catalogue.author,
+    dataset: { hash: loaded.manifest.hash, uri: loaded.manifest.source.uri },
+    code: codeVersion(),
+    createdAt: new Date(clock.now()).toISOString(),
+  });
+}

@@ -1,0 +1,66 @@
+import type { Similarity } from '../../model/index.js';
+import { param } from '../../pipeline/index.js';
+
+/**
+ * The similarity measures the sweep may try: `model/`'s list, spelled out here so that loading the
+ * pipeline definition (every step process does) does not load the trainer; `satisfies` keeps each name
+ * valid and a test checks the list is complete.
+ */
+export const SIMILARITIES = [
+  'cosine',
+  'jaccard',
+  'lift',
+  'conditional',
+] as const satisfies readonly Similarity[];
+
+/** What the ingest step's dataset URI may be (see `dataset-uri.ts`). */
+export const DATASET_URI_PATTERN = 'current|synthetic(:seed=[0-9]+)?|dataset:[0-9a-f]{4,64}|file:.+';
+
+/** The accepted forms, for messages and `--help`. */
+export const DATASET_URI_FORMS = 'current, synthetic[:seed=N], dataset:<hash prefix>, file:<folder>';
+
+/** List length the sweep and the evaluation score at: "customers who bought this also bought" shows 10. */
+export const EVAL_K = 10;
+
+/** Name the recommender is registered under. */
+export const MODEL_NAME = 'recommender';
+
+/**
+ * The recommender pipeline's run parameters (`bookml run submit recommender -p name=value`). The grid is
+ * small on purpose: each point is one training on the validation split, run in parallel.
+ */
+export const RECOMMENDER_PARAMS = {
+  datasetUri: param.string({
+    default: 'current',
+    pattern: DATASET_URI_PATTERN,
+    description: `dataset to train on: ${DATASET_URI_FORMS}`,
+  }),
+  similarityGrid: param.list(param.enum(SIMILARITIES), {
+    default: ['cosine', 'jaccard'],
+    minItems: 1,
+    maxItems: SIMILARITIES.length,
+    description: 'similarity measures the sweep tries',
+  }),
+  kGrid: param.list(param.integer({ min: EVAL_K, max: 1000 }), {
+    default: [20, 50],
+    minItems: 1,
+    maxItems: 10,
+    description: `neighbours kept per book the sweep tries (each at least ${EVAL_K}, the list length scored)`,
+  }),
+  minNdcg: param.number({
+    default: 0.01,
+    min: 0,
+    max: 1,
+    description: 'gate: least NDCG@10 on the test split for the model to be registered',
+  }),
+  mustBeatPopular: param.boolean({
+    default: true,
+    description: 'gate: NDCG@10 must be above the most-popular baseline on the same split',
+  }),
+  alias: param.string({
+    default: 'staging',
+    pattern: '[a-z][a-z0-9-]{0,62}',
+    description: 'alias the registered version is promoted to',
+  }),
+  seed: param.integer({ default: 42, min: 0, description: 'seed of the bootstrap intervals' }),
+};

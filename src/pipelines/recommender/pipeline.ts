@@ -1,0 +1,63 @@
+import { definePipeline, eq } from '../../pipeline/index.js';
+import { evaluateStep } from './evaluate.js';
+import { ingestStep } from './ingest.js';
+import { RECOMMENDER_PARAMS } from './params.js';
+import { promoteStep, registerStep } from './register.js';
+import { pickBestStep, sweepGridStep, trainStep } from './sweep.js';
+import { validateDataStep } from './validate-data.js';
+
+/**
+ * The recommender pipeline (DESIGN.md's loop):
+ *
+ * ```
+ * ingest → validate → sweep-grid → train ×(similarity × K) → pick-best → evaluate → register → promote
+ * ```
+ *
+ * `register` runs only when the evaluation gates passed (else it is Skipped and `promote` Omitted: the run
+ * still succeeds, with the reason in `evaluate`'s outputs). `promote` holds the `recommender-promote` lock,
+ * so two runs never move an alias at the same time while their training still runs in parallel.
+ */
+export const recommenderPipeline = definePipeline({
+  name: 'recommender',
+  description:
+    'Train item-kNN over a similarity × K sweep, evaluate against baselines, register and promote.',
+  params: RECOMMENDER_PARAMS,
+  timeoutSeconds: 4 * 3600,
+  build: (p, b) => {
+    const ingest = b.task('ingest', ingestStep, { datasetUri: p.datasetUri });
+    const validate = b.task('validate', validateDataStep, { dataset: ingest.outputs.dataset });
+    const grid = b
+      .task('sweep-grid', sweepGridStep, { similarityGrid: p.similarityGrid, kGrid: p.kGrid })
+      .after(validate);
+    const train = b.fanOut('train', trainStep, grid.outputs.grid, (point) => ({
+      similarity: point.similarity,
+      k: point.k,
+      dataset: ingest.outputs.dataset,
+    }));
+    const best = b.task('pick-best', pickBestStep, {
+      grid: train.items,
+      ndcg: train.outputs.ndcg,
+      modelIds: train.outputs.modelId,
+    });
+    const evaluate = b.task('evaluate', evaluateStep, {
+      similarity: best.outputs.similarity,
+      k: best.outputs.k,
+      minNdcg: p.minNdcg,
+      mustBeatPopular: p.mustBeatPopular,
+      seed: p.seed,
+      dataset: ingest.outputs.dataset,
+    });
+    const register = b
+      .task('register', registerStep, {
+        datasetHash: ingest.outputs.datasetHash,
+        datasetSource: ingest.outputs.datasetSource,
+        bundle: evaluate.outputs.bundle,
+        evaluation: evaluate.outputs.evaluation,
+        dataReport: validate.outputs.report,
+      })
+      .when(eq(evaluate.outputs.gate, 'passed'));
+    b.task('promote', promoteStep, { version: register.outputs.version, alias: p.alias }).mutex(
+      'recommender-promote',
+    );
+  },
+});

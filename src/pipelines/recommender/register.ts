@@ -1,0 +1,136 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import type { DataReport } from '../../data/index.js';
+import { artifact, defineStep, param } from '../../pipeline/index.js';
+import type { EvaluationRecord } from './evaluate.js';
+import { MODEL_NAME } from './params.js';
+
+/**
+ * The registry and the metadata store (kysely, SQLite/PostgreSQL drivers) load only in the two steps that
+ * use them, so every other step process starts without them.
+ */
+async function registryDeps() {
+  const [{ Registry }, store, { codeVersion }] = await Promise.all([
+    import('../../registry/index.js'),
+    import('../../store/index.js'),
+    import('../../core/index.js'),
+  ]);
+  return { Registry, codeVersion, ...store };
+}
+
+/** Who the pipeline acts as in the registry's audit trail. */
+const PIPELINE_ACTOR = { id: 'pipeline', roles: ['operator'] as const };
+
+/**
+ * register: store the refit bundle in the content-addressed artifact store and register it as a new version
+ * of the `recommender` model with its test metrics, parameters and lineage (dataset URI + hash + the
+ * data-quality report, code version, the run). Idempotent per bundle: registering the same bytes again
+ * returns the version they already have. Writes `model.json` naming the bundle, metrics and gates.
+ */
+export const registerStep = defineStep({
+  name: 'register',
+  version: '1',
+  description: 'Register the bundle as a new model version with metrics, gates and lineage.',
+  inputs: {
+    params: { datasetHash: param.string(), datasetSource: param.string() },
+    artifacts: { bundle: artifact.directory(), evaluation: artifact.file(), dataReport: artifact.file() },
+  },
+  outputs: {
+    params: { version: param.integer({ min: 1 }), artifactHash: param.string() },
+    artifacts: {
+      model: artifact.file({ description: 'model.json: the version, its bundle, metrics and gates' }),
+    },
+  },
+  pure: false,
+  retrySafe: true,
+  timeoutSeconds: 600,
+  retry: { limit: 2, backoff: { durationSeconds: 5, factor: 2, maxDurationSeconds: 120 }, retryOn: 'error' },
+  run: async (ctx, { datasetHash, datasetSource, bundle, evaluation, dataReport }) => {
+    const ev = JSON.parse(await readFile(evaluation, 'utf8')) as EvaluationRecord;
+    const data = JSON.parse(await readFile(dataReport, 'utf8')) as DataReport;
+    const { Registry, RunStore, codeVersion, openArtifactStore, openMetadataDb } = await registryDeps();
+    const artifacts = await openArtifactStore({ clock: ctx.clock });
+    const stored = await artifacts.putDir(bundle);
+    const mdb = await openMetadataDb({ clock: ctx.clock });
+    try {
+      // On Argo the run lives in Argo, not in this store; the version then records it as a tag only.
+      const known = (await new RunStore(mdb).getRun(ctx.runId)) !== undefined;
+      const v = await new Registry(mdb).registerVersion({
+        model: MODEL_NAME,
+        artifactUri: stored.uri,
+        artifactHash: stored.sha256,
+        ...(known ? { sourceRun: ctx.runId, sourceNode: ctx.taskId } : {}),
+        metrics: ev.metrics,
+        params: { ...ev.params, algorithm: 'item-knn' },
+        tags: { 'bookml.run': ctx.runId, 'bookml.model-id': ev.refit.modelId },
+        lineage: {
+          dataset: { uri: datasetSource, hash: datasetHash, validation: { ...data, pass: data.pass } },
+          codeVersion: { ...codeVersion() },
+          evaluation: { ...ev.evaluation },
+        },
+        actor: PIPELINE_ACTOR.id,
+        // Keyed by content: a retried attempt, or a later run whose evaluate was served from the cache,
+        // gets the version these exact bytes already have instead of a duplicate.
+        idempotencyKey: `bundle:${stored.sha256}`,
+      });
+      const model = ctx.outputPath('model');
+      const record = {
+        model: MODEL_NAME,
+        version: v.version,
+        bundle: { uri: stored.uri, sha256: stored.sha256, modelId: ev.refit.modelId },
+        params: ev.params,
+        metrics: ev.metrics,
+        gates: ev.gates,
+        dataset: { uri: datasetSource, hash: datasetHash },
+        run: ctx.runId,
+      };
+      await writeFile(model, `${JSON.stringify(record, null, 2)}\n`);
+      ctx.log.info(`registered ${MODEL_NAME} v${v.version} (${stored.sha256.slice(0, 12)})`);
+      return { version: v.version, artifactHash: stored.sha256, model };
+    } finally {
+      await mdb.close();
+    }
+  },
+});
+
+/**
+ * promote: move the alias (default `staging`) to the registered version through the registry's gates
+ * (threshold, beat most-popular, no regression vs production, data quality, latency, coverage). A failed
+ * gate fails the step without retries and nothing moves; `production` records a pending approval unless
+ * the model's policy auto-approves. Idempotent per run and version.
+ */
+export const promoteStep = defineStep({
+  name: 'promote',
+  version: '1',
+  description: 'Move the alias to the new version through the registry gates.',
+  inputs: { params: { version: param.integer({ min: 1 }), alias: param.string() } },
+  outputs: {
+    params: {
+      status: param.enum(['moved', 'unchanged', 'pending-approval', 'already-done']),
+      fromVersion: param.integer({ min: 0 }),
+    },
+  },
+  pure: false,
+  retrySafe: true,
+  timeoutSeconds: 600,
+  retry: { limit: 2, backoff: { durationSeconds: 5, factor: 2, maxDurationSeconds: 120 }, retryOn: 'error' },
+  run: async (ctx, { version, alias }) => {
+    const { Registry, openArtifactStore, openMetadataDb, resolveWorkspace } = await registryDeps();
+    const { gateEvidence } = await import('./gate-evidence.js');
+    const mdb = await openMetadataDb({ clock: ctx.clock });
+    try {
+      const artifacts = await openArtifactStore({ clock: ctx.clock });
+      const out = await new Registry(mdb).promote(MODEL_NAME, version, alias, {
+        actor: { id: PIPELINE_ACTOR.id, roles: [...PIPELINE_ACTOR.roles] },
+        runId: ctx.runId,
+        reason: `pipeline run ${ctx.runId}`,
+        evidence: gateEvidence(resolveWorkspace(), artifacts),
+      });
+      ctx.log.info(
+        `${alias} → v${version}: ${out.status}${out.fromVersion === null ? '' : ` (was v${out.fromVersion})`}`,
+      );
+      return { status: out.status, fromVersion: out.fromVersion ?? 0 };
+    } finally {
+      await mdb.close();
+    }
+  },
+});

@@ -1,0 +1,145 @@
+import { writeFile } from 'node:fs/promises';
+import { artifact, defineStep, param } from '../../pipeline/index.js';
+import { PipelinesError } from '../errors.js';
+import { EVAL_K, SIMILARITIES } from './params.js';
+
+/**
+ * The sweep: one training per (similarity, K) point, each scored by NDCG@10 on a validation split carved
+ * out of the outer train side (the test split stays unseen until `evaluate`), reduced to the best point.
+ */
+
+const gridPoint = { similarity: param.enum(SIMILARITIES), k: param.integer({ min: EVAL_K, max: 1000 }) };
+
+/**
+ * sweep-grid: the product of the similarity and K grids as one list, so the sweep can fan out over it on
+ * both targets (Argo's `withParam` takes one JSON list; it has no product of two).
+ */
+export const sweepGridStep = defineStep({
+  name: 'sweep-grid',
+  version: '1',
+  description: 'The sweep points: similarity grid × K grid, similarity first.',
+  inputs: {
+    params: {
+      similarityGrid: param.list(param.enum(SIMILARITIES)),
+      kGrid: param.list(param.integer({ min: EVAL_K, max: 1000 })),
+    },
+  },
+  outputs: { params: { grid: param.list(gridPoint, { minItems: 1 }) } },
+  pure: true,
+  retrySafe: true,
+  timeoutSeconds: 60,
+  run: async (_ctx, { similarityGrid, kGrid }) => ({
+    // Duplicates in a grid would train the same model twice and tie with themselves.
+    grid: [...new Set(similarityGrid)].flatMap((similarity) =>
+      [...new Set(kGrid)].map((k) => ({ similarity, k })),
+    ),
+  }),
+});
+
+/** train: one sweep point — fit on the validation split's train side, score NDCG@10 on its held-out side. */
+export const trainStep = defineStep({
+  name: 'train',
+  version: '1',
+  description: 'Train item-kNN for one (similarity, K) and score NDCG@10 on the validation split.',
+  inputs: {
+    params: gridPoint,
+    artifacts: { dataset: artifact.directory() },
+  },
+  outputs: {
+    params: { ndcg: param.number({ min: 0, max: 1 }), modelId: param.string() },
+    artifacts: {
+      bundle: artifact.directory({ description: 'model bundle trained on the validation train side' }),
+    },
+  },
+  pure: true,
+  retrySafe: true,
+  timeoutSeconds: 1800,
+  retry: { limit: 1, backoff: { durationSeconds: 10, factor: 2, maxDurationSeconds: 600 }, retryOn: 'error' },
+  run: async (ctx, { similarity, k, dataset }) => {
+    const [{ itemPopularity, scoreRecommender, validationSplit }, fit] = await Promise.all([
+      import('../../eval/index.js'),
+      import('./model-fit.js'),
+    ]);
+    const { asEvalRecommender, fitKnn, loadSplit, writeModelBundle } = fit;
+    const { loaded, outer } = await loadSplit(dataset);
+    const inner = validationSplit(outer);
+    const knn = await fitKnn(inner.train, similarity, k);
+    const scored = scoreRecommender(inner.test, asEvalRecommender(knn), {
+      k: EVAL_K,
+      popularity: itemPopularity(inner.train),
+      name: `${similarity}-k${k}`,
+    });
+    const bundle = ctx.outputPath('bundle');
+    const manifest = writeModelBundle(bundle, knn, loaded, ctx.clock);
+    ctx.log.info(`${similarity} k=${k}: validation NDCG@${EVAL_K} ${scored.mean.ndcg.toFixed(4)}`, {
+      users: inner.test.nUsers,
+      modelId: manifest.modelId,
+    });
+    return { ndcg: scored.mean.ndcg, modelId: manifest.modelId, bundle };
+  },
+});
+
+/** One point of the sweep with its score, best first in the `sweep` artifact. */
+export interface SweepResult {
+  readonly similarity: (typeof SIMILARITIES)[number];
+  readonly k: number;
+  readonly ndcg: number;
+  readonly modelId: string;
+}
+
+/**
+ * The reducer's rule: highest NDCG@10; on a tie the smaller K (a smaller model that is as good), then the
+ * earlier grid point, so the choice never depends on the order children finished in.
+ */
+export function rankSweep(results: readonly SweepResult[]): SweepResult[] {
+  return results
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => b.r.ndcg - a.r.ndcg || a.r.k - b.r.k || a.i - b.i)
+    .map(({ r }) => r);
+}
+
+/** pick-best: the reducer of the sweep. */
+export const pickBestStep = defineStep({
+  name: 'pick-best',
+  version: '1',
+  description: 'Pick the sweep point with the best validation NDCG@10.',
+  inputs: {
+    params: {
+      grid: param.list(gridPoint),
+      ndcg: param.list(param.number()),
+      modelIds: param.list(param.string()),
+    },
+  },
+  outputs: {
+    params: {
+      similarity: gridPoint.similarity,
+      k: gridPoint.k,
+      ndcg: param.number(),
+      modelId: param.string(),
+    },
+    artifacts: {
+      sweep: artifact.file({ description: 'every sweep point with its score, best first (JSON)' }),
+    },
+  },
+  pure: true,
+  retrySafe: true,
+  timeoutSeconds: 60,
+  run: async (ctx, { grid, ndcg, modelIds }) => {
+    if (grid.length === 0 || ndcg.length !== grid.length || modelIds.length !== grid.length) {
+      throw new PipelinesError(
+        'PIPELINES_BAD_INPUT',
+        `the sweep has ${grid.length} points but ${ndcg.length} scores and ${modelIds.length} models`,
+        { field: 'ndcg' },
+      );
+    }
+    const ranked = rankSweep(grid.map((g, i) => ({ ...g, ndcg: ndcg[i], modelId: modelIds[i] })));
+    const sweep = ctx.outputPath('sweep');
+    await writeFile(
+      sweep,
+      `${JSON.stringify({ metric: `ndcg_at_${EVAL_K}`, split: 'validation', ranked }, null, 2)}\n`,
+    );
+    const best = ranked[0];
+    ctx.log.info(`best: ${best.similarity} k=${best.k} (NDCG@${EVAL_K} ${best.ndcg.toFixed(4)})`);
+    return { similarity: best.similarity, k: best.k, ndcg: best.ndcg, modelId: best.modelId, sweep };
+  },
+});

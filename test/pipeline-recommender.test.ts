@@ -1,0 +1,311 @@
+/**
+ * The recommender pipeline: its definition (DAG shape, parameters), its Argo form (schema, parity with
+ * the local plan, golden file) and one real run of every step in this process on the synthetic Bookstore
+ * (the executor's own tests run it in child processes).
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../src/core/index.js';
+import {
+  type BindingValues,
+  compileCronWorkflow,
+  compileToArgo,
+  fanOutItems,
+  inspectWorkflowTemplate,
+  type NodePhase,
+  type Pipeline,
+  type PipelineError,
+  resolveInputs,
+  resolveParams,
+  type StepContext,
+  shapeOfPlan,
+  shouldRun,
+  taskReadiness,
+  toLocalPlan,
+  toYaml,
+} from '../src/pipeline/index.js';
+import { getPipeline, PIPELINES, PipelinesError, pipelineNames, rankSweep } from '../src/pipelines/index.js';
+import { argoValidator, SCHEMA_MISSING } from './golden/argo-schema.js';
+import { golden } from './golden/golden.js';
+
+const recommender = getPipeline('recommender');
+const argoOptions = {
+  name: 'recommender-pipeline',
+  image: 'registry.example.com/bookml:0.1.0',
+  workspaceClaimName: 'bookml-workspace',
+  databaseUrlSecret: { name: 'bookml-db', key: 'url' },
+} as const;
+
+describe('the catalogue', () => {
+  it('lists the recommender and names the valid pipelines on a typo', () => {
+    expect(pipelineNames()).toEqual(['recommender']);
+    expect(PIPELINES.recommender).toBe(recommender);
+    try {
+      getPipeline('recomender');
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(PipelinesError);
+      expect((e as PipelinesError).toJSON()).toEqual({
+        code: 'PIPELINES_NOT_FOUND',
+        field: 'pipeline',
+        message: 'no pipeline "recomender" (pipelines: recommender)',
+      });
+    }
+  });
+});
+
+describe('the recommender pipeline’s definition', () => {
+  it('ingest → validate → sweep-grid → train (fan-out) → pick-best → evaluate → register → promote', () => {
+    const plan = toLocalPlan(recommender.spec);
+    expect(plan.tasks.map((t) => t.id)).toEqual([
+      'ingest',
+      'validate',
+      'sweep-grid',
+      'train',
+      'pick-best',
+      'evaluate',
+      'register',
+      'promote',
+    ]);
+    expect(plan.edges.map((e) => `${e.from}→${e.to}`).sort()).toEqual(
+      [
+        'ingest→validate',
+        'validate→sweep-grid',
+        'ingest→train',
+        'sweep-grid→train',
+        'train→pick-best',
+        'sweep-grid→pick-best',
+        'ingest→evaluate',
+        'pick-best→evaluate',
+        'ingest→register',
+        'validate→register',
+        'evaluate→register',
+        'register→promote',
+      ].sort(),
+    );
+    const byId = new Map(plan.tasks.map((t) => [t.id, t]));
+    expect(byId.get('train')?.fanOut).toMatchObject({ source: 'output', task: 'sweep-grid', output: 'grid' });
+    expect(byId.get('register')?.when).toMatchObject({ op: 'eq', compare: 'text' });
+    expect(byId.get('promote')?.options.mutex).toBe('recommender-promote');
+    expect(byId.get('register')?.options.cache).toBe(false);
+    expect(byId.get('evaluate')?.options.cache).toBe(true);
+  });
+
+  it('parameters: defaults, and bad values name the field and the reason', () => {
+    expect(resolveParams(recommender.spec, {})).toEqual({
+      datasetUri: 'current',
+      similarityGrid: ['cosine', 'jaccard'],
+      kGrid: [20, 50],
+      minNdcg: 0.01,
+      mustBeatPopular: true,
+      alias: 'staging',
+      seed: 42,
+    });
+    expect(
+      resolveParams(recommender.spec, { kGrid: '[10,30]', datasetUri: 'synthetic:seed=7' }),
+    ).toMatchObject({
+      kGrid: [10, 30],
+      datasetUri: 'synthetic:seed=7',
+    });
+    const problem = (given: Record<string, unknown>) => {
+      try {
+        resolveParams(recommender.spec, given);
+      } catch (e) {
+        return (e as PipelineError).message;
+      }
+    };
+    expect(problem({ kGrid: '[5]' })).toBe('kGrid[0] must be ≥ 10, got 5');
+    expect(problem({ similarityGrid: '["cosine","pearson"]' })).toContain(
+      'similarityGrid[1] must be one of cosine, jaccard, lift, conditional',
+    );
+    expect(problem({ datasetUri: 's3://bucket/x' })).toContain('datasetUri must match');
+    expect(problem({ k: '20' })).toContain(
+      'unknown parameter "k" (parameters of recommender: datasetUri, similarityGrid, kGrid, minNdcg, mustBeatPopular, alias, seed)',
+    );
+  });
+
+  it('the reducer picks the best NDCG, then the smaller K, then the earlier point', () => {
+    const r = (similarity: 'cosine' | 'jaccard', k: number, ndcg: number) => ({
+      similarity,
+      k,
+      ndcg,
+      modelId: `${similarity}${k}`,
+    });
+    expect(
+      rankSweep([r('cosine', 50, 0.2), r('jaccard', 20, 0.3), r('cosine', 20, 0.3)]).map((x) => x.modelId),
+    ).toEqual(['jaccard20', 'cosine20', 'cosine50']);
+  });
+});
+
+describe('the recommender pipeline on Argo', () => {
+  const wt = compileToArgo(recommender.spec, argoOptions);
+  const cron = compileCronWorkflow(recommender.spec, {
+    name: 'recommender-nightly',
+    schedule: '0 2 * * *',
+    templateName: wt.metadata.name,
+    workflowLabels: { 'bookml.io/trigger': 'schedule' },
+  });
+
+  it.skipIf(SCHEMA_MISSING !== undefined)('validates against the official schema', () => {
+    expect(argoValidator()(wt)).toEqual([]);
+  });
+
+  it('has the tasks, edges, parameters and options of the local plan', () => {
+    expect(inspectWorkflowTemplate(wt)).toEqual(shapeOfPlan(toLocalPlan(recommender.spec)));
+  });
+
+  it('fans the sweep out over the grid step’s output; the workspace and the database URL reach every step', () => {
+    const dag = (wt.spec.templates[0] as unknown as { dag: { tasks: Record<string, unknown>[] } }).dag.tasks;
+    expect(dag.find((t) => t.name === 'train')).toMatchObject({
+      withParam: '{{tasks.sweep-grid.outputs.parameters.grid}}',
+      depends: 'ingest.Succeeded && sweep-grid.Succeeded',
+    });
+    const register = wt.spec.templates.find((t) => t.name === 'register') as unknown as {
+      container: { env: unknown[] };
+    };
+    expect(register.container.env).toContainEqual({
+      name: 'BOOKML_DATABASE_URL',
+      valueFrom: { secretKeyRef: { name: 'bookml-db', key: 'url' } },
+    });
+    expect(wt.spec.volumes).toContainEqual({
+      name: 'workspace',
+      persistentVolumeClaim: { claimName: 'bookml-workspace' },
+    });
+  });
+
+  it('runs nightly through a CronWorkflow that references the template', () => {
+    expect(cron.spec).toMatchObject({
+      schedules: ['0 2 * * *'],
+      timezone: 'UTC',
+      concurrencyPolicy: 'Replace',
+      workflowSpec: { workflowTemplateRef: { name: 'recommender-pipeline' } },
+    });
+    if (SCHEMA_MISSING === undefined) expect(argoValidator()(cron)).toEqual([]);
+  });
+
+  it('matches test/golden/recommender.argo.yaml (UPDATE_GOLDEN=1 to regenerate)', async () => {
+    const { expected, actual } = golden('recommender.argo.yaml', await toYaml([wt, cron]));
+    expect(actual).toEqual(expected);
+  });
+});
+
+/** Run every task in this process, in plan order, the way the executor schedules them. */
+async function runInProcess(pl: Pipeline, given: Record<string, unknown>, root: string, runId: string) {
+  const plan = toLocalPlan(pl.spec);
+  const params = resolveParams(pl.spec, given);
+  const outputs = new Map<string, unknown>();
+  const phases = new Map<string, NodePhase>();
+  const values = (item?: unknown): BindingValues => ({
+    params,
+    run: { id: runId },
+    item,
+    output: (task, name) => {
+      const o = outputs.get(task);
+      return Array.isArray(o) ? o.map((x) => x[name]) : (o as Record<string, unknown> | undefined)?.[name];
+    },
+  });
+  const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
+  const log = { debug() {}, info() {}, warn() {}, error() {} };
+  const context = (taskId: string, n: number): StepContext => {
+    const outputDir = join(root, runId, `${taskId}-${n}`);
+    mkdirSync(outputDir, { recursive: true });
+    const signal = new AbortController().signal;
+    return {
+      runId,
+      taskId,
+      attempt: 0,
+      outputDir,
+      outputPath: (name) => join(outputDir, name),
+      clock,
+      log,
+      signal,
+    };
+  };
+  for (const task of plan.tasks) {
+    if (taskReadiness(task, (id) => phases.get(id)) !== 'run') {
+      phases.set(task.id, 'Omitted');
+      continue;
+    }
+    const step = pl.stepFor(task.id);
+    if (task.fanOut !== undefined) {
+      const items = fanOutItems(task, values());
+      const children = await Promise.all(
+        items.map((item, i) => step.run(context(task.id, i), resolveInputs(task, values(item)) as never)),
+      );
+      outputs.set(task.id, children);
+      phases.set(task.id, items.length === 0 ? 'Skipped' : 'Succeeded');
+    } else if (!shouldRun(task, values())) {
+      phases.set(task.id, 'Skipped');
+    } else {
+      outputs.set(task.id, await step.run(context(task.id, 0), resolveInputs(task, values()) as never));
+      phases.set(task.id, 'Succeeded');
+    }
+  }
+  return { phases: Object.fromEntries(phases), outputs };
+}
+
+describe('a run of every step (in process) on the synthetic Bookstore', () => {
+  let home: string;
+  let before: string | undefined;
+  beforeAll(() => {
+    home = mkdtempSync(join(tmpdir(), 'bookml-recommender-'));
+    before = process.env.BOOKML_HOME;
+    process.env.BOOKML_HOME = join(home, '.bookml');
+    delete process.env.BOOKML_DATABASE_URL;
+    delete process.env.BOOKML_ARTIFACTS;
+  });
+  afterAll(() => {
+    if (before === undefined) delete process.env.BOOKML_HOME;
+    else process.env.BOOKML_HOME = before;
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('generates the dataset, sweeps, evaluates, registers v1 and promotes it to staging; a strict gate skips register', async () => {
+    const run = await runInProcess(recommender, { kGrid: '[10,40]' }, join(home, 'nodes'), 'run-1');
+    expect(run.phases).toEqual({
+      ingest: 'Succeeded',
+      validate: 'Succeeded',
+      'sweep-grid': 'Succeeded',
+      train: 'Succeeded',
+      'pick-best': 'Succeeded',
+      evaluate: 'Succeeded',
+      register: 'Succeeded',
+      promote: 'Succeeded',
+    });
+    const train = run.outputs.get('train') as { ndcg: number }[];
+    expect(train).toHaveLength(4);
+    const best = run.outputs.get('pick-best') as { ndcg: number; similarity: string; k: number };
+    expect(best.ndcg).toBe(Math.max(...train.map((t) => t.ndcg)));
+    const evaluation = run.outputs.get('evaluate') as { gate: string; ndcg: number; ndcgVsPopular: number };
+    expect(evaluation.gate).toBe('passed');
+    expect(evaluation.ndcgVsPopular).toBeGreaterThan(0);
+    const registered = run.outputs.get('register') as { version: number; model: string };
+    expect(registered.version).toBe(1);
+    const model = JSON.parse(readFileSync(registered.model, 'utf8'));
+    expect(model).toMatchObject({
+      model: 'recommender',
+      version: 1,
+      params: { similarity: best.similarity, k: best.k },
+    });
+    expect(model.gates.map((g: { name: string; pass: boolean }) => [g.name, g.pass])).toEqual([
+      ['min_ndcg', true],
+      ['beat_most_popular', true],
+    ]);
+    expect(run.outputs.get('promote')).toEqual({ status: 'moved', fromVersion: 0 });
+
+    // The same bytes again (same data, parameters and clock): the version they already have, nothing moves.
+    const again = await runInProcess(recommender, { kGrid: '[10,40]' }, join(home, 'nodes'), 'run-3');
+    expect(again.outputs.get('register')).toMatchObject({ version: 1 });
+    expect(again.outputs.get('promote')).toEqual({ status: 'unchanged', fromVersion: 1 });
+
+    const strict = await runInProcess(
+      recommender,
+      { kGrid: '[10]', minNdcg: '0.99' },
+      join(home, 'nodes'),
+      'run-2',
+    );
+    expect(strict.phases).toMatchObject({ evaluate: 'Succeeded', register: 'Skipped', promote: 'Omitted' });
+  });
+});
