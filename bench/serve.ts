@@ -1,0 +1,263 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { codeVersion } from '../src/core/index.js';
+import { parseMapping, readInteractionsFile } from '../src/data/index.js';
+import { readBundle, saveModelToWorkspace, trainItemKnn, writeNeighboursCsv } from '../src/model/index.js';
+import { printTable, runProcess } from './measure.js';
+import { peersDir, repoRoot, SYSTEM_PYTHON } from './paths.js';
+
+const WRK = '/usr/bin/wrk';
+const BOOKS = 10_000;
+const K = 10;
+
+/** What wrk reports for one run. */
+interface WrkResult {
+  requestsPerS: number;
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+  non2xx: number;
+  socketErrors: number;
+}
+
+function toMs(v: string, unit: string): number {
+  const x = Number(v);
+  return unit === 'us' ? x / 1000 : unit === 's' ? x * 1000 : unit === 'm' ? x * 60_000 : x;
+}
+
+/** Parse wrk's `--latency` output. */
+export function parseWrk(out: string): WrkResult {
+  const pct = (p: string) => {
+    const m = new RegExp(`^\\s*${p}%\\s+([\\d.]+)(us|ms|s|m)\\s*$`, 'm').exec(out);
+    return m ? toMs(m[1], m[2]) : Number.NaN;
+  };
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
+  const total = /(\d+) requests in/.exec(out);
+  const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(out);
+  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  return {
+    requestsPerS: rps ? Number(rps[1]) : Number.NaN,
+    p50Ms: pct('50'),
+    p99Ms: pct('99'),
+    requests: total ? Number(total[1]) : 0,
+    non2xx: non2xx ? Number(non2xx[1]) : 0,
+    socketErrors: sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0,
+  };
+}
+
+async function wrk(port: number, seconds: number): Promise<WrkResult> {
+  const run = await runProcess(
+    WRK,
+    [
+      '-t2',
+      '-c32',
+      `-d${seconds}s`,
+      '--latency',
+      '-s',
+      join(peersDir, 'wrk_recommend.lua'),
+      `http://127.0.0.1:${port}`,
+    ],
+    { env: { ...process.env, BOOKS: String(BOOKS), K: String(K) } },
+  );
+  return parseWrk(run.stdout);
+}
+
+/** A server child in its own process group, so workers go down with it. */
+function startServer(cmd: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  let err = '';
+  child.stderr?.on('data', (d) => {
+    err = (err + d).slice(-4000);
+  });
+  child.on('exit', (code) => {
+    if (code) console.error(`${basename(cmd)} exited ${code}: ${err}`);
+  });
+  return child;
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.pid === undefined) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  process.kill(-child.pid, 'SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  if (child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+}
+
+async function waitReady(port: number, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/ready`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`server on ${port} did not become ready`);
+}
+
+/** 10,000 books from the seed stack's generator (with its catalogue), cached between runs. */
+async function data(): Promise<{ lines: string; books: string }> {
+  const dir = join(tmpdir(), 'bookml-bench-data');
+  mkdirSync(dir, { recursive: true });
+  const lines = join(dir, `serve-interactions-30000-${BOOKS}-500000.csv`);
+  const books = join(dir, `serve-books-${BOOKS}.csv`);
+  if (!existsSync(lines) || !existsSync(books)) {
+    console.error('generating 500,000 lines over 10,000 books with the peer generator…');
+    await runProcess(SYSTEM_PYTHON, [
+      join(peersDir, 'gen_interactions.py'),
+      ...['--customers', '30000', '--books', String(BOOKS), '--lines', '500000', '--seed', '42'],
+      ...['--out', lines, '--books-out', books],
+    ]);
+  }
+  return { lines, books };
+}
+
+/** Train two versions into a workspace (the second for hot swaps); returns their folders. */
+async function models(ws: string, files: { lines: string; books: string }) {
+  const loaded = await readInteractionsFile(files.lines, parseMapping('customer=customer_id,item=book_id'), {
+    books: files.books,
+  });
+  const dirs: string[] = [];
+  for (const similarity of ['cosine', 'jaccard'] as const) {
+    const knn = await trainItemKnn(loaded.interactions, { similarity, k: 20 });
+    const saved = saveModelToWorkspace(join(ws, 'models'), {
+      model: knn,
+      itemIds: loaded.interactions.itemIds,
+      itemIdsNumeric: loaded.interactions.itemIdsNumeric,
+      title: loaded.catalogue.title,
+      author: loaded.catalogue.author,
+      dataset: { hash: loaded.manifest.hash, uri: loaded.manifest.source.uri },
+      code: codeVersion(),
+      createdAt: new Date(Date.UTC(2026, 0, dirs.length + 1)).toISOString(),
+    });
+    dirs.push(saved.dir);
+  }
+  return dirs;
+}
+
+/** Point models/LATEST at `dir`, atomically (what `bookml train` does). */
+function moveLatest(ws: string, dir: string): void {
+  const pointer = join(ws, 'models', 'LATEST');
+  writeFileSync(`${pointer}.tmp`, `${basename(dir)}\n`);
+  renameSync(`${pointer}.tmp`, pointer);
+}
+
+interface Row {
+  server: string;
+  workers: number;
+  result: WrkResult;
+}
+
+/**
+ * `npm run bench -- serve [--seconds N] [--swap-seconds N]`: wrk against `/recommend` (k=10, a
+ * different book per request) on a 10,000-book model, bookml beside the seed stack's FastAPI
+ * predictor serving the same neighbours with 1 and 2 workers; then a load run with a hot swap
+ * every 2 s.
+ */
+export async function benchServe(args: string[]): Promise<object> {
+  const arg = (name: string, d: number) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? Number(args[i + 1]) : d;
+  };
+  const seconds = Math.min(30, Math.max(10, arg('--seconds', 10)));
+  const swapSeconds = Math.min(30, Math.max(10, arg('--swap-seconds', 30)));
+  if (!existsSync(WRK)) throw new Error('wrk is not installed: apt-get install -y wrk');
+  const ws = join(tmpdir(), `bookml-bench-serve-${process.pid}`);
+  rmSync(ws, { recursive: true, force: true });
+  const files = await data();
+  console.error('training two 10,000-book models…');
+  const [first, second] = await models(ws, files);
+  moveLatest(ws, first);
+  const csv = join(ws, 'neighbours.csv');
+  await writeNeighboursCsv(readBundle(first, { verify: false }), csv);
+  const cli = join(repoRoot, 'dist', 'cli', 'main.js');
+  const env = { ...process.env, BOOKML_HOME: ws };
+  const port = 18_000 + (process.pid % 1000);
+  const rows: Row[] = [];
+
+  const measure = async (server: string, workers: number, cmd: string, cmdArgs: string[]) => {
+    console.error(`${server} (${workers} worker${workers > 1 ? 's' : ''}): wrk ${seconds}s…`);
+    const child = startServer(cmd, cmdArgs, env);
+    try {
+      await waitReady(port);
+      await wrk(port, 2); // warm-up: JIT, connection pools
+      rows.push({ server, workers, result: await wrk(port, seconds) });
+    } finally {
+      await stopServer(child);
+    }
+  };
+
+  const ours = ['serve', '--model', first, '--port', String(port), '--sample-rate', '0.1'];
+  await measure('bookml', 1, process.execPath, [cli, ...ours]);
+  for (const workers of [1, 2]) {
+    await measure('peer FastAPI', workers, SYSTEM_PYTHON, [
+      join(peersDir, 'peer_serve.py'),
+      ...['--neighbours', csv, '--books', files.books, '--port', String(port), '--workers', String(workers)],
+    ]);
+  }
+
+  // Hot swap every 2 s under load: the served version alternates between the two models.
+  console.error(`bookml hot swap every 2 s: wrk ${swapSeconds}s…`);
+  const child = startServer(
+    process.execPath,
+    [cli, 'serve', '--port', String(port), '--poll-ms', '200', '--sample-rate', '0.1'],
+    env,
+  );
+  let swap: Row;
+  let swaps = 0;
+  let loads = 0;
+  try {
+    await waitReady(port);
+    await wrk(port, 2);
+    const timer = setInterval(() => {
+      swaps++;
+      moveLatest(ws, swaps % 2 === 1 ? second : first);
+    }, 2000);
+    const result = await wrk(port, swapSeconds);
+    clearInterval(timer);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const m = /bookml_serve_model_loads_total\{role="primary",result="success"\} (\d+)/.exec(metrics);
+    loads = m ? Number(m[1]) - 1 : 0;
+    swap = { server: 'bookml + hot swap/2 s', workers: 1, result };
+  } finally {
+    await stopServer(child);
+  }
+  rmSync(ws, { recursive: true, force: true });
+
+  const peer1 =
+    rows.find((r) => r.server.startsWith('peer') && r.workers === 1)?.result.requestsPerS ?? Number.NaN;
+  const peerBest = Math.max(
+    ...rows.filter((r) => r.server.startsWith('peer')).map((r) => r.result.requestsPerS),
+  );
+  console.log(
+    `\nserve: wrk -t2 -c32 -d${seconds}s, GET /recommend k=${K}, random book of ${BOOKS} (peers/wrk_recommend.lua); 2 shared cores`,
+  );
+  printTable(
+    ['server', 'workers', 'requests/s', 'p50 ms', 'p99 ms', 'non-2xx', 'socket errors', 'vs peer 1w'],
+    [...rows, swap].map((r) => [
+      r.server,
+      r.workers,
+      Math.round(r.result.requestsPerS),
+      r.result.p50Ms.toFixed(2),
+      r.result.p99Ms.toFixed(2),
+      r.result.non2xx,
+      r.result.socketErrors,
+      `${(r.result.requestsPerS / peer1).toFixed(1)}×`,
+    ]),
+  );
+  console.log(`hot swap: ${swaps} moves of LATEST, ${loads} reloads during a ${swapSeconds}s run`);
+  const bookml = rows.find((r) => r.server === 'bookml')?.result;
+  return {
+    bench: 'serve',
+    setup: { books: BOOKS, k: K, wrk: `-t2 -c32 -d${seconds}s`, predictionLogSampleRate: 0.1 },
+    results: rows.map((r) => ({ server: r.server, workers: r.workers, ...r.result })),
+    hotSwap: { ...swap.result, seconds: swapSeconds, moves: swaps, reloads: loads },
+    ratios: bookml
+      ? { vsPeerOneWorker: bookml.requestsPerS / peer1, vsPeerBest: bookml.requestsPerS / peerBest }
+      : null,
+  };
+}

@@ -1,0 +1,131 @@
+import type { FastifyInstance } from 'fastify';
+import { ServeError } from './errors.js';
+import { errorHandler } from './http-errors.js';
+import { v1PredictResponse } from './response-schemas.js';
+import {
+  ROUTING_KEY_HEADER,
+  routingKeyOf,
+  type ServeContext,
+  sendAnswer,
+  sendJson,
+} from './serve-context.js';
+import type { ServedModel } from './served-model.js';
+
+function invalidInstance(field: string, reason: string): ServeError {
+  return new ServeError('SERVE_INVALID_REQUEST', `${field}: ${reason}`, { field });
+}
+
+/** One V1 instance: `{"book_id": 1, "k": 3}` or a bare book id. */
+function instanceParts(inst: unknown, i: number, model: ServedModel): { raw: unknown; k: number } {
+  if (inst !== null && typeof inst === 'object' && !Array.isArray(inst)) {
+    const o = inst as Record<string, unknown>;
+    for (const key of Object.keys(o)) {
+      if (key !== 'book_id' && key !== 'k') throw invalidInstance(`instances[${i}].${key}`, 'unknown field');
+    }
+    if (o.book_id === undefined) throw invalidInstance(`instances[${i}].book_id`, 'required');
+    const k = o.k ?? model.defaultK;
+    if (typeof k !== 'number' || !Number.isInteger(k) || k < 1 || k > model.maxK) {
+      throw new ServeError(
+        'SERVE_INVALID_REQUEST',
+        `instances[${i}].k: must be an integer from 1 to ${model.maxK}`,
+        { field: `instances[${i}].k` },
+      );
+    }
+    return { raw: o.book_id, k };
+  }
+  return { raw: inst, k: model.defaultK };
+}
+
+/**
+ * KServe V1 (TensorFlow-Serving style): `GET /v1/models`, `GET /v1/models/{name}`,
+ * `POST /v1/models/{name}:predict` with `{"instances": [{"book_id": 1, "k": 3}, 98]}` →
+ * `{"predictions": [{"book_id": 1, "k": 3, "recommendations": […], "fallback": false}, …]}`.
+ * `{"inputs": [...]}` (a list) is accepted as a synonym of `instances`. One bad instance fails the
+ * request and the error names it (`instances[1].book_id`). Errors carry KServe's `error` field.
+ */
+export async function kserveV1Routes(app: FastifyInstance, ctx: ServeContext): Promise<void> {
+  const { deployment, config } = ctx;
+  const name = config.modelName;
+  app.setErrorHandler(errorHandler('kserve'));
+  app.removeContentTypeParser('text/plain');
+
+  const requireModel = (asked: string) => {
+    if (asked !== name)
+      throw new ServeError('SERVE_MODEL_NOT_FOUND', `Model with name ${asked} does not exist.`, {
+        status: 404,
+        field: 'name',
+      });
+  };
+
+  app.get('/v1/models', (_req, reply) => sendJson(reply, 200, { models: [name] }));
+
+  app.get<{ Params: { model: string } }>('/v1/models/:model', (request, reply) => {
+    requireModel(request.params.model);
+    const m = deployment.primary.current;
+    if (m === null) {
+      throw new ServeError('SERVE_NOT_READY', `Model with name ${name} is not ready.`, {
+        status: 503,
+        retryable: true,
+      });
+    }
+    sendJson(reply, 200, { name, ready: true, version: m.version });
+  });
+
+  app.post<{ Params: { target: string }; Body: { instances?: unknown; inputs?: unknown } }>(
+    '/v1/models/:target',
+    {
+      bodyLimit: config.limits.kserveBodyBytes,
+      schema: { body: { type: 'object' }, response: { 200: v1PredictResponse } },
+    },
+    (request, reply) => {
+      // The verb is part of the last path segment (`recommender:predict`), not a route parameter.
+      const target = request.params.target;
+      const colon = target.lastIndexOf(':');
+      const verb = colon < 0 ? '' : target.slice(colon + 1);
+      requireModel(colon < 0 ? target : target.slice(0, colon));
+      if (verb === 'explain')
+        throw new ServeError('SERVE_NOT_IMPLEMENTED', 'explain is not implemented for this model', {
+          status: 501,
+        });
+      if (verb !== 'predict')
+        throw new ServeError('SERVE_ROUTE_NOT_FOUND', `unknown verb "${verb}"; use :predict`, {
+          status: 404,
+          field: 'path',
+        });
+      const body = request.body;
+      const instances = body.instances ?? body.inputs;
+      const field = body.instances !== undefined ? 'instances' : 'inputs';
+      if (instances === undefined) throw invalidInstance('instances', 'required');
+      if (!Array.isArray(instances)) throw invalidInstance(field, `Expected "${field}" to be a list`);
+      if (instances.length === 0) throw invalidInstance(field, 'must hold at least one instance');
+      if (instances.length > config.limits.maxBatch)
+        throw invalidInstance(field, `at most ${config.limits.maxBatch} instances per request`);
+      const model = deployment.pick(
+        deployment.splitting ? routingKeyOf(request.headers[ROUTING_KEY_HEADER], undefined) : undefined,
+      );
+      // Check every instance before answering any: one bad instance fails the request, and
+      // nothing of it reaches the prediction log.
+      const n = instances.length;
+      const idx = new Int32Array(n);
+      const ks = new Int32Array(n);
+      const raws: unknown[] = new Array(n);
+      for (let i = 0; i < n; i++) {
+        const { raw, k } = instanceParts(instances[i], i, model);
+        idx[i] = model.indexOfValue(raw, `instances[${i}].book_id`);
+        ks[i] = k;
+        raws[i] = raw;
+      }
+      let out = '{"predictions":[';
+      for (let i = 0; i < n; i++) {
+        const fallback = model.isFallback(idx[i]);
+        if (fallback) model.stats.fallbacks++;
+        out += `${i === 0 ? '' : ','}{"book_id":${model.echoJson(idx[i], raws[i] as string | number)},"k":${
+          ks[i]
+        },"recommendations":[${model.recommendationsJson(idx[i], ks[i])}],"fallback":${fallback}}`;
+        ctx.predictionLog?.recordItem(model, 'v1', idx[i], raws[i], ks[i]);
+        ctx.shadow?.offerItem(model, idx[i], ks[i]);
+      }
+      sendAnswer(reply, model, `${out}]}`);
+    },
+  );
+}

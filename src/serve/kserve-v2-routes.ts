@@ -1,0 +1,139 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ServeError } from './errors.js';
+import { errorHandler } from './http-errors.js';
+import { v2InferResponse, v2MetadataResponse } from './response-schemas.js';
+import {
+  ROUTING_KEY_HEADER,
+  routingKeyOf,
+  type ServeContext,
+  sendAnswer,
+  sendJson,
+} from './serve-context.js';
+import type { ServedModel } from './served-model.js';
+import { inferOutputsJson, parseInferRequest } from './v2-tensors.js';
+
+interface ModelParams {
+  name: string;
+  version?: string;
+}
+
+/**
+ * Open Inference Protocol (KServe V2) REST: health, server and model metadata, readiness and
+ * `infer` with typed tensors (spec/kserve.md §2 and §4.1). Health answers by status code with
+ * KServe's JSON bodies; errors are `{"error": …}` plus bookml's `code` and `field`. Versioned
+ * paths (`/versions/{v}`) reach any loaded version — primary, canary or shadow — by its version.
+ */
+export async function kserveV2Routes(app: FastifyInstance, ctx: ServeContext): Promise<void> {
+  const { deployment, config } = ctx;
+  const name = config.modelName;
+  app.setErrorHandler(errorHandler('kserve'));
+  app.removeContentTypeParser('text/plain');
+
+  /** The model a path names; unknown name → 404, not loaded → 503 (checked before the body). */
+  const modelOf = (p: ModelParams): ServedModel => {
+    if (p.name !== name) {
+      throw new ServeError('SERVE_MODEL_NOT_FOUND', `Model with name ${p.name} does not exist.`, {
+        status: 404,
+        field: 'name',
+      });
+    }
+    if (p.version !== undefined) {
+      const m = deployment.byVersion(p.version);
+      if (m === null) {
+        throw new ServeError(
+          'SERVE_VERSION_NOT_LOADED',
+          `Model ${name} version ${p.version} is not loaded here; see GET /v2/models/${name}`,
+          { status: 404, field: 'version' },
+        );
+      }
+      return m;
+    }
+    const m = deployment.primary.current;
+    if (m === null) {
+      throw new ServeError('SERVE_NOT_READY', `Model with name ${name} is not ready.`, {
+        status: 503,
+        retryable: true,
+        retryAfterMs: 1000,
+      });
+    }
+    return m;
+  };
+
+  app.get('/v2/health/live', (_req, reply) => sendJson(reply, 200, { live: true }));
+  app.get('/v2/health/ready', (_req, reply) => {
+    if (deployment.ready) sendJson(reply, 200, { ready: true });
+    else sendJson(reply, 503, { error: 'Server is not ready.', ready: false });
+  });
+  app.get('/v2', (_req, reply) =>
+    sendJson(reply, 200, { name: 'bookml', version: ctx.serverVersion, extensions: [] }),
+  );
+  app.get('/v2/models', (_req, reply) => sendJson(reply, 200, { models: [name] }));
+
+  const metadata = (request: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
+    const m = modelOf(request.params);
+    const versions = deployment.slots
+      .map((s) => s.current?.version)
+      .filter((v): v is string => v !== undefined);
+    const idType = m.numericIds ? 'INT64' : 'BYTES';
+    sendJson(reply, 200, {
+      name,
+      versions: [...new Set(versions)],
+      platform: 'bookml_itemknn',
+      inputs: [
+        { name: 'book_id', datatype: idType, shape: [-1] },
+        { name: 'k', datatype: 'INT32', shape: [1] },
+      ],
+      outputs: [
+        { name: 'book_ids', datatype: idType, shape: [-1, -1] },
+        { name: 'scores', datatype: 'FP32', shape: [-1, -1] },
+        { name: 'count', datatype: 'INT32', shape: [-1] },
+        { name: 'fallback', datatype: 'BOOL', shape: [-1] },
+      ],
+      parameters: { version: m.version, max_k: m.maxK, default_k: m.defaultK, books: m.nItems },
+    });
+  };
+  const metadataSchema = { schema: { response: { 200: v2MetadataResponse } } };
+  app.get('/v2/models/:name', metadataSchema, metadata);
+  app.get('/v2/models/:name/versions/:version', metadataSchema, metadata);
+
+  const ready = (request: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
+    modelOf(request.params);
+    sendJson(reply, 200, { name, ready: true });
+  };
+  app.get('/v2/models/:name/ready', ready);
+  app.get('/v2/models/:name/versions/:version/ready', ready);
+
+  const infer = {
+    bodyLimit: config.limits.kserveBodyBytes,
+    schema: { body: { type: 'object' }, response: { 200: v2InferResponse } },
+    // Unknown model and not-ready are answered before the body is read, as the KServe server does.
+    onRequest: async (request: FastifyRequest) => {
+      modelOf(request.params as ModelParams);
+    },
+  };
+  const handler = (request: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
+    const p = request.params;
+    const model =
+      p.version !== undefined
+        ? modelOf(p)
+        : deployment.pick(
+            deployment.splitting ? routingKeyOf(request.headers[ROUTING_KEY_HEADER], undefined) : undefined,
+          );
+    const req = parseInferRequest(request.body, model, config.limits.maxBatch);
+    const outputs = inferOutputsJson(model, req);
+    for (let r = 0; r < req.idx.length; r++) {
+      if (model.isFallback(req.idx[r])) model.stats.fallbacks++;
+      ctx.predictionLog?.recordItem(model, 'v2', req.idx[r], req.raws[r], req.k);
+      ctx.shadow?.offerItem(model, req.idx[r], req.k);
+    }
+    sendAnswer(
+      reply,
+      model,
+      `{"model_name":${JSON.stringify(name)},"model_version":${model.versionJson}${
+        req.id === undefined ? '' : `,"id":${JSON.stringify(req.id)}`
+      },"outputs":${outputs}}`,
+    );
+  };
+  app.post<{ Params: ModelParams }>('/v2/models/:name/infer', infer, handler);
+  app.post<{ Params: ModelParams }>('/v2/models/:name/versions/:version/infer', infer, handler);
+}

@@ -1,0 +1,111 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { memorySink, tempDir, writeModel } from '../../test/serve-fixture.js';
+import { ManualClock } from '../core/index.js';
+import { readBundle } from '../model/index.js';
+import { ServeMetrics } from './metrics.js';
+import { PredictionLog, type PredictionSink } from './prediction-log.js';
+import { compileServedModel } from './served-model.js';
+
+async function model() {
+  const dir = join(tempDir(), 'm');
+  await writeModel(dir, { k: 5 });
+  const metrics = new ServeMetrics({ processMetrics: false });
+  return compileServedModel(readBundle(dir), {
+    role: 'primary',
+    ref: { version: 'v1', dir },
+    source: 'test',
+    defaultK: 5,
+    stats: metrics.versionStats('v1'),
+    loadedAt: 0,
+  });
+}
+
+describe('prediction log', () => {
+  it('drops and counts records when the buffer is full, and never blocks', async () => {
+    const m = await model();
+    const counters = { recorded: 0, dropped: 0, written: 0, writeFailures: 0 };
+    let release: () => void = () => {};
+    const writes: number[] = [];
+    const slowSink: PredictionSink = {
+      write: (b) => {
+        writes.push(b.length);
+        return new Promise((r) => {
+          release = r;
+        });
+      },
+      close: async () => {},
+    };
+    const log = new PredictionLog({
+      sink: slowSink,
+      clock: new ManualClock(0),
+      counters,
+      capacity: 8,
+      batchSize: 4,
+      flushIntervalMs: 0,
+    });
+    for (let i = 0; i < 20; i++) log.recordItem(m, 'recommend', i % 10, String((i % 10) + 1), 3);
+    expect(counters).toMatchObject({ recorded: 8, dropped: 12 });
+    expect(log.pending).toBe(8);
+    const flushing = log.flush();
+    // The sink holds the first batch; the ring has room again for what it took.
+    for (let i = 0; i < 10; i++) log.recordItem(m, 'recommend', 1, '2', 3);
+    expect(counters.recorded).toBe(12);
+    expect(counters.dropped).toBe(18);
+    for (let n = 0; n < 3; n++) {
+      release();
+      await new Promise((r) => setImmediate(r));
+    }
+    release();
+    await flushing;
+    expect(writes.reduce((a, b) => a + b, 0)).toBe(12);
+    expect(counters.written).toBe(12);
+  });
+
+  it('samples deterministically and counts failed writes', async () => {
+    const m = await model();
+    const counters = { recorded: 0, dropped: 0, written: 0, writeFailures: 0 };
+    const failing: PredictionSink = {
+      write: async () => {
+        throw new Error('disk full');
+      },
+      close: async () => {},
+    };
+    const log = new PredictionLog({
+      sink: failing,
+      clock: new ManualClock(0),
+      counters,
+      sampleRate: 0.25,
+      flushIntervalMs: 0,
+    });
+    for (let i = 0; i < 100; i++) log.recordItem(m, 'recommend', 1, '2', 3);
+    expect(counters.recorded).toBe(25);
+    await log.close();
+    expect(counters.writeFailures).toBe(1);
+    expect(counters.written).toBe(0);
+  });
+
+  it('writes the same record as JSON lines and as objects', async () => {
+    const m = await model();
+    const sink = memorySink();
+    const counters = { recorded: 0, dropped: 0, written: 0, writeFailures: 0 };
+    const log = new PredictionLog({
+      sink,
+      clock: new ManualClock(Date.UTC(2026, 0, 1)),
+      counters,
+      flushIntervalMs: 0,
+    });
+    log.recordItem(m, 'recommend', -1, '99999', 3);
+    log.recordBasket(m, Int32Array.from([0, 1]), [1, 2], 4);
+    await log.close();
+    expect(sink.records[0]).toMatchObject({
+      time: '2026-01-01T00:00:00.000Z',
+      version: 'v1',
+      book_ids: [99999],
+      fallback: true,
+      route: 'recommend',
+    });
+    expect(sink.records[1]).toMatchObject({ route: 'basket', book_ids: [1, 2], k: 4 });
+    expect(sink.lines.map((l) => JSON.parse(l))).toEqual(sink.records);
+  });
+});

@@ -1,0 +1,329 @@
+import type { Clock } from '../core/index.js';
+import type { Recommendation } from '../model/index.js';
+import type { PredictionLogCounters } from './metrics.js';
+import type { ServeLogger } from './model-slot.js';
+import type { ServedModel } from './served-model.js';
+
+/** Which surface answered. */
+export type PredictionRoute = 'recommend' | 'basket' | 'v1' | 'v2';
+const ROUTES: readonly PredictionRoute[] = ['recommend', 'basket', 'v1', 'v2'];
+const ROUTE_CODE: Readonly<Record<PredictionRoute, number>> = { recommend: 0, basket: 1, v1: 2, v2: 3 };
+
+/** One logged answer, as the drift monitor reads it. */
+export interface PredictionRecord {
+  /** ISO time of the answer. */
+  time: string;
+  /** The model version that answered, and in which role. */
+  version: string;
+  role: 'primary' | 'canary';
+  route: PredictionRoute;
+  /** The requested book(s), in the model's id type. */
+  book_ids: Array<number | string>;
+  k: number;
+  /** The returned books, best first, and their scores. */
+  returned: Array<number | string>;
+  scores: number[];
+  fallback: boolean;
+}
+
+/**
+ * A batch handed to a sink. Records are materialised only when asked: `jsonLines()` writes the
+ * JSONL text straight from the model's id strings (what a file sink wants, without building
+ * objects); `record(i)` builds the object (what a database sink wants).
+ */
+export interface PredictionBatch {
+  readonly length: number;
+  record(i: number): PredictionRecord;
+  /** Every record as one JSON object per line, each line ending in `\n`. */
+  jsonLines(): string;
+}
+
+/**
+ * Where prediction records go. `write` is called with one batch at a time, never concurrently,
+ * and never on the request path; a rejected write drops that batch and is counted.
+ */
+export interface PredictionSink {
+  write(batch: PredictionBatch): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface PredictionLogOptions {
+  sink: PredictionSink;
+  clock: Clock;
+  counters: PredictionLogCounters;
+  /** Share of answers recorded, 0–1 (deterministic: every 1/rate-th answer). @default 1 */
+  sampleRate?: number;
+  /** Ring capacity; when full, new records are dropped and counted. @default 65536 */
+  capacity?: number;
+  /** Most records per sink write. @default 4096 */
+  batchSize?: number;
+  /** Longest a record waits for a write, in ms; 0 leaves flushing to the caller. @default 1000 */
+  flushIntervalMs?: number;
+  log?: ServeLogger;
+}
+
+/**
+ * The prediction log: a bounded ring that the hot path appends to (a few typed-array writes, no
+ * allocation, no I/O), drained in batches to a {@link PredictionSink} off the request path. A
+ * single-book answer is stored as (model, book index, k) and recomputed when written — the
+ * model is immutable, so that gives the same answer without copying it per request.
+ *
+ * @example
+ * const plog = new PredictionLog({ sink, clock: systemClock, counters: metrics.predictionLog });
+ * plog.recordItem(model, 'recommend', idx, '17', 5);
+ * await plog.close(); // flushes what is left
+ */
+export class PredictionLog {
+  readonly capacity: number;
+  readonly #sink: PredictionSink;
+  readonly #clock: Clock;
+  readonly #c: PredictionLogCounters;
+  readonly #rate: number;
+  readonly #batchSize: number;
+  readonly #log: ServeLogger | undefined;
+  #credit = 0;
+  // The ring, as parallel arrays.
+  readonly #model: (ServedModel | null)[];
+  readonly #route: Uint8Array;
+  readonly #idx: Int32Array;
+  readonly #k: Int32Array;
+  readonly #time: Float64Array;
+  readonly #raw: unknown[];
+  readonly #basket: (Int32Array | null)[];
+  #head = 0;
+  #size = 0;
+  #writing: Promise<void> | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #scheduled = false;
+  #closed = false;
+
+  constructor(opts: PredictionLogOptions) {
+    this.#sink = opts.sink;
+    this.#clock = opts.clock;
+    this.#c = opts.counters;
+    this.#rate = opts.sampleRate ?? 1;
+    this.#batchSize = opts.batchSize ?? 4096;
+    this.#log = opts.log;
+    const n = (this.capacity = opts.capacity ?? 65_536);
+    this.#model = new Array(n).fill(null);
+    this.#route = new Uint8Array(n);
+    this.#idx = new Int32Array(n);
+    this.#k = new Int32Array(n);
+    this.#time = new Float64Array(n);
+    this.#raw = new Array(n).fill(undefined);
+    this.#basket = new Array(n).fill(null);
+    const every = opts.flushIntervalMs ?? 1000;
+    if (every > 0) {
+      this.#timer = setInterval(() => void this.flush(), every);
+      this.#timer.unref();
+    }
+  }
+
+  /** Records waiting for the sink. */
+  get pending(): number {
+    return this.#size;
+  }
+
+  /** Record a single-book answer (`idx` -1 for an unknown book; `raw` is the id as requested). */
+  recordItem(model: ServedModel, route: PredictionRoute, idx: number, raw: unknown, k: number): void {
+    const slot = this.#claim();
+    if (slot < 0) return;
+    this.#model[slot] = model;
+    this.#route[slot] = ROUTE_CODE[route];
+    this.#idx[slot] = idx;
+    this.#k[slot] = k;
+    this.#raw[slot] = raw;
+    this.#basket[slot] = null;
+  }
+
+  /** Record a basket answer (`raws` are the ids as requested, `idx` their indices, -1 unknown). */
+  recordBasket(model: ServedModel, idx: Int32Array, raws: readonly unknown[], k: number): void {
+    const slot = this.#claim();
+    if (slot < 0) return;
+    this.#model[slot] = model;
+    this.#route[slot] = ROUTE_CODE.basket;
+    this.#idx[slot] = -1;
+    this.#k[slot] = k;
+    this.#raw[slot] = raws;
+    this.#basket[slot] = idx;
+  }
+
+  /** The sampling decision plus a free slot; -1 when not sampled or full (counted as dropped). */
+  #claim(): number {
+    if (this.#rate < 1) {
+      this.#credit += this.#rate;
+      if (this.#credit < 1) return -1;
+      this.#credit -= 1;
+    }
+    if (this.#closed) return -1;
+    if (this.#size === this.capacity) {
+      this.#c.dropped++;
+      return -1;
+    }
+    const slot = (this.#head + this.#size) % this.capacity;
+    this.#size++;
+    this.#c.recorded++;
+    this.#time[slot] = this.#clock.now();
+    if (this.#size >= this.#batchSize && !this.#scheduled && this.#writing === null) {
+      this.#scheduled = true;
+      setImmediate(() => {
+        this.#scheduled = false;
+        void this.flush();
+      });
+    }
+    return slot;
+  }
+
+  /**
+   * Hand what is buffered to the sink, one batch at a time; resolves when the ring is empty or
+   * the sink is busy with a write started by an earlier call (which then carries on).
+   */
+  async flush(): Promise<void> {
+    if (this.#writing !== null) return this.#writing;
+    this.#writing = this.#drain().finally(() => {
+      this.#writing = null;
+    });
+    return this.#writing;
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#size > 0) {
+      const batch = this.#take(Math.min(this.#size, this.#batchSize));
+      try {
+        await this.#sink.write(batch);
+        this.#c.written += batch.length;
+      } catch (err) {
+        this.#c.writeFailures++;
+        this.#log?.warn({ err, records: batch.length }, 'prediction log: a batch could not be written');
+      }
+    }
+  }
+
+  #take(n: number): RingBatch {
+    const b = new RingBatch(n);
+    for (let t = 0; t < n; t++) {
+      const s = (this.#head + t) % this.capacity;
+      b.model[t] = this.#model[s] as ServedModel;
+      b.route[t] = this.#route[s];
+      b.idx[t] = this.#idx[s];
+      b.k[t] = this.#k[s];
+      b.time[t] = this.#time[s];
+      b.raw[t] = this.#raw[s];
+      b.basket[t] = this.#basket[s];
+      // Let old models and request values be collected.
+      this.#model[s] = null;
+      this.#raw[s] = undefined;
+      this.#basket[s] = null;
+    }
+    this.#head = (this.#head + n) % this.capacity;
+    this.#size -= n;
+    return b;
+  }
+
+  /** Stop the timer, write what is left and close the sink. Later records are ignored. */
+  async close(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    this.#closed = true;
+    await this.flush();
+    await this.#sink.close();
+  }
+}
+
+/** A batch taken off the ring; answers are recomputed from (model, index, k) when materialised. */
+class RingBatch implements PredictionBatch {
+  readonly length: number;
+  readonly model: ServedModel[];
+  readonly route: Uint8Array;
+  readonly idx: Int32Array;
+  readonly k: Int32Array;
+  readonly time: Float64Array;
+  readonly raw: unknown[];
+  readonly basket: (Int32Array | null)[];
+
+  constructor(n: number) {
+    this.length = n;
+    this.model = new Array(n);
+    this.route = new Uint8Array(n);
+    this.idx = new Int32Array(n);
+    this.k = new Int32Array(n);
+    this.time = new Float64Array(n);
+    this.raw = new Array(n);
+    this.basket = new Array(n);
+  }
+
+  #answer(i: number): Recommendation {
+    const m = this.model[i];
+    const basket = this.basket[i];
+    return basket
+      ? m.recommender.forBasket(basket, this.k[i])
+      : m.recommender.forItem(this.idx[i], this.k[i]);
+  }
+
+  #requested(i: number): Array<number | string> {
+    const m = this.model[i];
+    const raw = this.raw[i];
+    const basket = this.basket[i];
+    if (basket === null) return [requestedId(m, this.idx[i], raw)];
+    const raws = raw as readonly unknown[];
+    return Array.from(basket, (ix, t) => requestedId(m, ix, raws[t]));
+  }
+
+  record(i: number): PredictionRecord {
+    const m = this.model[i];
+    const a = this.#answer(i);
+    const ids = m.bundle.itemIds;
+    return {
+      time: new Date(this.time[i]).toISOString(),
+      version: m.version,
+      role: m.role === 'canary' ? 'canary' : 'primary',
+      route: ROUTES[this.route[i]],
+      book_ids: this.#requested(i),
+      k: this.k[i],
+      returned: Array.from(a.items, (j) => (m.numericIds ? Number(ids[j]) : ids[j])),
+      scores: Array.from(a.scores),
+      fallback: a.fallback,
+    };
+  }
+
+  jsonLines(): string {
+    let out = '';
+    let lastMs = Number.NaN;
+    let lastIso = '';
+    for (let i = 0; i < this.length; i++) {
+      const m = this.model[i];
+      const a = this.#answer(i);
+      const t = this.time[i];
+      if (t !== lastMs) {
+        lastMs = t;
+        lastIso = new Date(t).toISOString();
+      }
+      let returned = '';
+      let scores = '';
+      for (let r = 0; r < a.items.length; r++) {
+        const sep = r === 0 ? '' : ',';
+        returned += sep + m.idJson[a.items[r]];
+        scores += sep + (Number.isFinite(a.scores[r]) ? a.scores[r] : 'null');
+      }
+      let requested = '';
+      const basket = this.basket[i];
+      if (basket === null) {
+        requested = m.echoJson(this.idx[i], this.raw[i] as string | number);
+      } else {
+        const raws = this.raw[i] as ReadonlyArray<string | number>;
+        for (let t2 = 0; t2 < basket.length; t2++)
+          requested += (t2 ? ',' : '') + m.echoJson(basket[t2], raws[t2]);
+      }
+      out += `{"time":"${lastIso}","version":${m.versionJson},"role":"${m.role === 'canary' ? 'canary' : 'primary'}","route":"${
+        ROUTES[this.route[i]]
+      }","book_ids":[${requested}],"k":${this.k[i]},"returned":[${returned}],"scores":[${scores}],"fallback":${a.fallback}}\n`;
+    }
+    return out;
+  }
+}
+
+function requestedId(m: ServedModel, idx: number, raw: unknown): number | string {
+  if (idx >= 0) return m.numericIds ? Number(m.bundle.itemIds[idx]) : m.bundle.itemIds[idx];
+  if (m.numericIds) return typeof raw === 'number' ? raw : Number(raw);
+  return String(raw);
+}

@@ -1,0 +1,144 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errorHandler } from './http-errors.js';
+import { ROUTING_KEY_HEADER, routingKeyOf, type ServeContext, sendAnswer } from './serve-context.js';
+
+/** Largest k any request may name before the model's own limit is checked (keeps schemas honest). */
+const K_CEILING = 1000;
+
+const recommendationSchema = {
+  type: 'object',
+  properties: {
+    book_id: { type: ['integer', 'string'] },
+    score: { type: 'number' },
+    title: { type: 'string' },
+    author: { type: 'string' },
+  },
+} as const;
+
+const answerSchema = {
+  type: 'object',
+  required: ['k', 'recommendations', 'version', 'fallback'],
+  properties: {
+    book_id: { type: ['integer', 'string'] },
+    book_ids: { type: 'array', items: { type: ['integer', 'string'] } },
+    k: { type: 'integer' },
+    recommendations: { type: 'array', items: recommendationSchema },
+    version: { type: 'string', description: 'the model version that answered' },
+    fallback: { type: 'boolean', description: 'true when the popularity list stood in' },
+  },
+} as const;
+
+interface ItemQuery {
+  book_id: string;
+  k?: number;
+  customer_id?: string;
+}
+
+interface BasketBody {
+  book_ids: unknown[];
+  k?: number;
+  customer_id?: string | number;
+}
+
+/**
+ * `/recommend`: one book by query string (the hot path, a table read and a string slice), or a
+ * basket by JSON body. Book ids are validated against the answering model's id type (integers for
+ * the Bookstore, names such as "whole milk" for a groceries dataset); an unknown book gets the
+ * popularity list with `"fallback": true`.
+ */
+export async function recommendRoutes(app: FastifyInstance, ctx: ServeContext): Promise<void> {
+  const { deployment, config } = ctx;
+  app.setErrorHandler(errorHandler('bookml'));
+  // JSON only: a text/plain body is refused with 415 instead of failing the schema.
+  app.removeContentTypeParser('text/plain');
+
+  app.get<{ Querystring: ItemQuery }>(
+    '/recommend',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          required: ['book_id'],
+          properties: {
+            book_id: { type: 'string', minLength: 1, maxLength: 256 },
+            k: { type: 'integer', minimum: 1, maximum: K_CEILING },
+            customer_id: { type: 'string', maxLength: 256 },
+          },
+        },
+        response: { 200: answerSchema },
+      },
+    },
+    (request: FastifyRequest<{ Querystring: ItemQuery }>, reply: FastifyReply) => {
+      const q = request.query;
+      const model = deployment.pick(
+        deployment.splitting ? routingKeyOf(request.headers[ROUTING_KEY_HEADER], q.customer_id) : undefined,
+      );
+      const k = q.k ?? model.defaultK;
+      model.recommender.checkK(k);
+      const idx = model.indexOfText(q.book_id, 'book_id');
+      if (model.isFallback(idx)) model.stats.fallbacks++;
+      const echo = model.echoJson(idx, q.book_id);
+      sendAnswer(reply, model, model.singleAnswerJson(idx, echo, k));
+      ctx.predictionLog?.recordItem(model, 'recommend', idx, q.book_id, k);
+      ctx.shadow?.offerItem(model, idx, k);
+    },
+  );
+
+  app.post<{ Body: BasketBody }>(
+    '/recommend',
+    {
+      bodyLimit: config.limits.recommendBodyBytes,
+      schema: {
+        body: {
+          type: 'object',
+          required: ['book_ids'],
+          additionalProperties: false,
+          properties: {
+            book_ids: {
+              type: 'array',
+              minItems: 1,
+              maxItems: config.limits.maxBasket,
+              // Checked against the answering model's id type by the handler (integers or names):
+              // a schema type here would let Ajv coerce 1.5 into "1.5".
+              items: {},
+            },
+            k: { type: 'integer', minimum: 1, maximum: K_CEILING },
+            customer_id: { type: ['string', 'integer'] },
+          },
+        },
+        response: { 200: answerSchema },
+      },
+    },
+    (request, reply) => {
+      const body = request.body;
+      const model = deployment.pick(
+        deployment.splitting
+          ? routingKeyOf(request.headers[ROUTING_KEY_HEADER], body.customer_id)
+          : undefined,
+      );
+      const k = body.k ?? model.defaultK;
+      model.recommender.checkK(k);
+      const raws = body.book_ids;
+      const idx = new Int32Array(raws.length);
+      let echo = '';
+      let unknown = '';
+      for (let i = 0; i < raws.length; i++) {
+        idx[i] = model.indexOfValue(raws[i], 'book_ids', i);
+        const e = model.echoJson(idx[i], raws[i] as string | number);
+        echo += i === 0 ? e : `,${e}`;
+        if (idx[i] < 0) unknown += unknown === '' ? e : `,${e}`;
+      }
+      const answer = model.recommender.forBasket(idx, k);
+      if (answer.fallback) model.stats.fallbacks++;
+      sendAnswer(
+        reply,
+        model,
+        `{"book_ids":[${echo}],"k":${k},"recommendations":[${model.answerJson(answer)}],"version":${
+          model.versionJson
+        },"fallback":${answer.fallback},"unknown":[${unknown}]}`,
+      );
+      ctx.predictionLog?.recordBasket(model, idx, raws, k);
+      ctx.shadow?.offerBasket(model, idx, k);
+    },
+  );
+}

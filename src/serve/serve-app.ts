@@ -1,0 +1,75 @@
+import Fastify, {
+  type FastifyInstance,
+  type FastifyServerOptions,
+  LogController,
+  type onResponseHookHandler,
+} from 'fastify';
+import { healthRoutes } from './health-routes.js';
+import { notFoundHandler } from './http-errors.js';
+import { kserveV1Routes } from './kserve-v1-routes.js';
+import { kserveV2Routes } from './kserve-v2-routes.js';
+import { recommendRoutes } from './recommend-routes.js';
+import type { ServeContext } from './serve-context.js';
+
+export interface ServeAppOptions {
+  /** Fastify's logger: `false` (default) or a pino logger / options. */
+  logger?: FastifyServerOptions['logger'];
+  /** Fastify's `loggerInstance` (a ready pino logger). */
+  loggerInstance?: FastifyServerOptions['loggerInstance'];
+}
+
+/**
+ * The serving app: one encapsulated plugin per surface (`/recommend`, KServe V1, KServe V2,
+ * health + metrics) over one shared {@link ServeContext}. Building it does not listen and does not
+ * load models: the caller owns the {@link Deployment} lifecycle, and closing the app stops it —
+ * after in-flight requests finish — and flushes the prediction log.
+ *
+ * @example
+ * const app = buildServeApp(ctx);
+ * const res = await app.inject({ url: '/recommend?book_id=1&k=3' });
+ */
+export function buildServeApp(ctx: ServeContext, opts: ServeAppOptions = {}): FastifyInstance {
+  const app = Fastify({
+    ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
+    // Nothing per request below warn: access logs would cost more than the answer.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Book ids may be integers or names, depending on the dataset; unknown keys are refused,
+    // not silently dropped (Fastify's default removes them).
+    ajv: { customOptions: { allowUnionTypes: true, removeAdditional: false } },
+    // Keep-alive clients (load balancers, wrk) get a clean close, not a reset, on shutdown.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.decorateRequest('bookmlServed', null);
+
+  // Each route gets its own onResponse hook with its counter id closed over: no per-request
+  // lookup (Fastify's `request.routeOptions` builds a fresh object on every read).
+  const { metrics } = ctx;
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const id = metrics.registerRoute(methods.join(','), route.url);
+    const count: onResponseHookHandler = (request, reply, done) => {
+      (request.bookmlServed?.stats ?? metrics.none).route(id).observe(reply.statusCode, reply.elapsedTime);
+      done();
+    };
+    const existing = route.onResponse;
+    route.onResponse =
+      existing === undefined ? [count] : [...(Array.isArray(existing) ? existing : [existing]), count];
+  });
+  const unmatched = metrics.none.route(metrics.registerRoute('ANY', '(unmatched)'));
+  app.setNotFoundHandler((request, reply) => {
+    reply.raw.once('finish', () => unmatched.observe(reply.statusCode, reply.elapsedTime));
+    notFoundHandler(request, reply);
+  });
+  for (const surface of [healthRoutes, recommendRoutes, kserveV1Routes, kserveV2Routes]) {
+    app.register(async (scope) => surface(scope, ctx));
+  }
+
+  app.addHook('onClose', async () => {
+    await ctx.deployment.stop();
+    await ctx.shadow?.stop();
+    await ctx.predictionLog?.close();
+  });
+  return app;
+}

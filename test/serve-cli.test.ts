@@ -1,0 +1,65 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDir, writeModel } from './serve-fixture.js';
+
+/** `bookml serve` through the built binary, as a user starts it. */
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = join(repo, 'dist', 'cli', 'main.js');
+
+let child: ChildProcess | null = null;
+afterEach(() => {
+  if (child?.pid !== undefined && child.exitCode === null) child.kill('SIGTERM');
+  child = null;
+});
+
+/** Start `bookml serve … --json` and read its ready line. */
+function serve(home: string, ...args: string[]): Promise<{ url: string; curl: string; status: string }> {
+  child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--json', ...args], {
+    env: { ...process.env, BOOKML_HOME: home },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  return new Promise((res, rej) => {
+    lines.once('line', (l) => res(JSON.parse(l)));
+    child?.once('exit', (code) => rej(new Error(`bookml serve exited ${code}`)));
+  });
+}
+
+describe.skipIf(!existsSync(bin))('bookml serve (built binary)', () => {
+  it('serves a bundle folder and prints a ready curl line', async () => {
+    const home = tempDir();
+    const dir = join(home, 'bundle');
+    const { modelId } = await writeModel(dir);
+    const ready = await serve(home, '--model', dir, '--canary', dir, '--canary-percent', '20');
+    expect(ready.status).toBe('serving');
+    expect(ready.curl).toMatch(/^curl -s 'http:\/\/127\.0\.0\.1:\d+\/recommend\?book_id=\d+&k=5'$/);
+    const url = /'([^']+)'/.exec(ready.curl)?.[1] as string;
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { version: string }).version).toBe(modelId);
+    const r = await (await fetch(`${ready.url}/ready`)).json();
+    expect(r).toMatchObject({ status: 'ready', canary_percent: 20 });
+  });
+
+  it('fails fast with a code when --model names nothing servable', () => {
+    const home = tempDir();
+    const r = spawnSync(process.execPath, [bin, 'serve', '--model', join(home, 'none'), '--port', '0'], {
+      env: { ...process.env, BOOKML_HOME: home },
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^error MODEL_BUNDLE_NOT_FOUND: /m);
+    expect(r.stderr).not.toMatch(/^\s+at \S+/m);
+  });
+
+  it('waits for the first model of an empty workspace instead of failing', async () => {
+    const ready = await serve(tempDir());
+    expect(ready.status).toBe('waiting');
+    const res = await fetch(`${ready.url}/ready`);
+    expect(res.status).toBe(503);
+  });
+});

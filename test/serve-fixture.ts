@@ -1,0 +1,92 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManualClock } from '../src/core/index.js';
+import { type BundleManifest, saveModelToWorkspace, trainItemKnn, writeBundle } from '../src/model/index.js';
+import {
+  createServeServer,
+  type ModelSource,
+  type PredictionBatch,
+  type PredictionRecord,
+  type PredictionSink,
+  parseServeConfig,
+  type ServeConfigInput,
+  type ServeServer,
+  type ServeServerDeps,
+} from '../src/serve/index.js';
+import { randomInteractions } from './fixtures/interactions.js';
+
+/** A fresh temp folder. */
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'bookml-serve-'));
+}
+
+export interface ModelSpec {
+  seed?: number;
+  books?: number;
+  k?: number;
+  /** Book ids as names ("item 7") instead of integers. */
+  names?: boolean;
+}
+
+async function bundleInput(spec: ModelSpec) {
+  const books = spec.books ?? 40;
+  const x = randomInteractions(spec.seed ?? 7, 150, books, 2500);
+  // Ids 1..N (the Bookstore's), or names for a groceries-like dataset.
+  const itemIds = x.itemIds.map((_, i) => (spec.names ? `item ${i + 1}` : String(i + 1)));
+  const model = await trainItemKnn({ ...x, itemIds, itemIdsNumeric: !spec.names }, { k: spec.k ?? 10 });
+  return {
+    model,
+    itemIds,
+    itemIdsNumeric: !spec.names,
+    title: itemIds.map((id) => `Title ${id}`),
+    author: itemIds.map(() => 'A. Author'),
+    dataset: { hash: `h${spec.seed ?? 7}`, uri: 'file:test' },
+    code: { version: '0.1.0', gitSha: null },
+    createdAt: '2026-01-02T03:04:05.000Z',
+  };
+}
+
+/** Write a small trained bundle to `dir` (created); returns its manifest. */
+export async function writeModel(dir: string, spec: ModelSpec = {}): Promise<BundleManifest> {
+  return writeBundle(dir, await bundleInput(spec));
+}
+
+/** Save a model into a workspace models folder and move LATEST to it. */
+export async function saveLatest(modelsDir: string, spec: ModelSpec = {}): Promise<string> {
+  const input = await bundleInput(spec);
+  return saveModelToWorkspace(modelsDir, {
+    ...input,
+    createdAt: `2026-01-0${(spec.seed ?? 1) % 9}T00:00:00.000Z`,
+  }).dir;
+}
+
+/** A prediction sink that keeps records in memory. */
+export function memorySink(): PredictionSink & { records: PredictionRecord[]; lines: string[] } {
+  const records: PredictionRecord[] = [];
+  const lines: string[] = [];
+  return {
+    records,
+    lines,
+    async write(batch: PredictionBatch) {
+      for (let i = 0; i < batch.length; i++) records.push(batch.record(i));
+      lines.push(...batch.jsonLines().trimEnd().split('\n'));
+    },
+    async close() {},
+  };
+}
+
+/** A started server (no socket) over the given sources; polling off unless asked. */
+export async function startServer(
+  primary: ModelSource,
+  opts: Partial<Omit<ServeServerDeps, 'config' | 'primary'>> & { config?: ServeConfigInput } = {},
+): Promise<ServeServer> {
+  const server = createServeServer({
+    clock: new ManualClock(Date.parse('2026-03-01T12:00:00Z')),
+    ...opts,
+    config: parseServeConfig({ pollIntervalMs: 0, ...opts.config }),
+    primary,
+  });
+  await server.start();
+  return server;
+}
