@@ -1,6 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { benchEngine } from './engine.js';
 import { repoRoot } from './paths.js';
+import { benchServe } from './serve.js';
 import { benchTrain } from './train.js';
 
 /**
@@ -9,6 +11,8 @@ import { benchTrain } from './train.js';
  */
 const benches: Record<string, (args: string[]) => Promise<object>> = {
   train: benchTrain,
+  engine: benchEngine,
+  serve: benchServe,
 };
 
 const [name = 'all', ...args] = process.argv.slice(2);

@@ -8,9 +8,16 @@ import { reportFailure } from './output.js';
  * loaded inside the actions with `import()` so `--help` stays instant.
  */
 export async function main(argv: string[]): Promise<void> {
+  const version = process.env.npm_package_version ?? '0.1.0';
+  // The root's --version only as the first argument: commander would otherwise take it anywhere in
+  // argv, and `bookml model approve recommender --version 9` needs it for the model version.
+  if (argv[2] === '--version' || argv[2] === '-V') {
+    process.stdout.write(`${version}\n`);
+    return;
+  }
   const program = new Command('bookml')
     .description("bookml — the Bookstore's recommendations loop: data, train, eval, recommend")
-    .version(process.env.npm_package_version ?? '0.1.0')
+    .addHelpText('after', '\nbookml -V, --version   print the version')
     .option('--home <dir>', 'workspace folder (default: ./.bookml, or BOOKML_HOME)')
     .option('--debug', 'print stack traces on failure')
     .showHelpAfterError()

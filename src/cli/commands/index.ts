@@ -1,7 +1,14 @@
 import type { Command } from 'commander';
+import { registerApiCommand } from './api.js';
 import { registerDataCommands } from './data.js';
 import { registerEvalCommand } from './eval.js';
+import { registerLineageCommand } from './lineage.js';
+import { registerModelCommands } from './model.js';
+import { registerPipelineCommands } from './pipeline.js';
 import { registerRecommendCommand } from './recommend.js';
+import { registerRunCommands } from './run.js';
+import { registerServeCommand } from './serve.js';
+import { registerStepCommand } from './step.js';
 import { registerTrainCommand } from './train.js';
 
 /** Every command module: a function that adds its commands to the program. */
@@ -10,4 +17,11 @@ export const commandModules: Array<(program: Command) => void> = [
   registerTrainCommand,
   registerEvalCommand,
   registerRecommendCommand,
+  registerRunCommands,
+  registerStepCommand,
+  registerLineageCommand,
+  registerServeCommand,
+  registerPipelineCommands,
+  registerModelCommands,
+  registerApiCommand,
 ];
