@@ -10,6 +10,7 @@ import { registerRunCommands } from './run.js';
 import { registerServeCommand } from './serve.js';
 import { registerStepCommand } from './step.js';
 import { registerTrainCommand } from './train.js';
+import { registerUpCommand } from './up.js';
 
 /** Every command module: a function that adds its commands to the program. */
 export const commandModules: Array<(program: Command) => void> = [
@@ -24,4 +25,5 @@ export const commandModules: Array<(program: Command) => void> = [
   registerPipelineCommands,
   registerModelCommands,
   registerApiCommand,
+  registerUpCommand,
 ];

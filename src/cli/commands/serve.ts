@@ -6,7 +6,7 @@ type RegistryLike = Parameters<typeof import('../../serve/index.js').registryAli
 type FetcherLike = Parameters<typeof import('../../serve/index.js').registryAliasSource>[0]['artifacts'];
 
 interface ServeFlags {
-  model: string;
+  model?: string;
   host?: string;
   port?: number;
   canary?: string;
@@ -20,6 +20,25 @@ interface ServeFlags {
   json?: boolean;
 }
 
+/**
+ * Whether the registry holds a `recommender@production` version: then serving follows it by
+ * default, as a Deployment would; a workspace without a registry serves its latest bundle.
+ */
+async function hasProduction(
+  ws: { root: string },
+  openRegistry: () => Promise<{ registry: RegistryLike }>,
+): Promise<boolean> {
+  const { existsSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  if (!process.env.BOOKML_DATABASE_URL && !existsSync(join(ws.root, 'bookml.db'))) return false;
+  try {
+    await (await openRegistry()).registry.resolveAlias('recommender', 'production');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
@@ -27,9 +46,8 @@ export function registerServeCommand(program: Command): void {
       'serve recommendations over HTTP: /recommend, KServe V1 and V2, /metrics; hot-reloads when the model moves',
     )
     .option(
-      '--model <dir|latest>',
-      "bundle folder to serve, or 'latest' (the workspace's latest model)",
-      'latest',
+      '--model <dir|latest|alias>',
+      "what answers: a registry alias (staging, production, recommender@production), a bundle folder, or 'latest' (the workspace's latest model); default: production when the registry has one, else latest",
     )
     .option('--host <addr>', 'address to bind (default 127.0.0.1, or BOOKML_SERVE_HOST)')
     .option(
@@ -114,6 +132,7 @@ export function registerServeCommand(program: Command): void {
           };
         },
       };
+      flags.model ??= (await hasProduction(ws, openRegistry)) ? 'production' : 'latest';
       const primary = serve.modelSourceFrom(flags.model, sources, 'model');
       const canary = flags.canary ? serve.modelSourceFrom(flags.canary, sources, 'canary') : undefined;
       const shadow = flags.shadow ? serve.modelSourceFrom(flags.shadow, sources, 'shadow') : undefined;

@@ -1,0 +1,93 @@
+import { spawnSync } from 'node:child_process';
+import type { Command } from 'commander';
+import { BookmlError } from '../../core/index.js';
+import { workspaceOf } from '../context.js';
+
+interface UpFlags {
+  host?: string;
+  port?: string;
+  approver?: string;
+}
+
+/**
+ * `bookml up` (the first slice of DESIGN.md's one-machine loop): when the registry has no
+ * `recommender@production`, run the recommender pipeline (which generates the synthetic Bookstore
+ * in an empty workspace), approve the version it moved to staging — as a local-demo approval,
+ * recorded with the approver's identity and that reason — and then serve production.
+ *
+ * Each stage is the same `bookml` command a user would type, run as a child process, so what `up`
+ * does is exactly what the printed commands do.
+ */
+export function registerUpCommand(program: Command): void {
+  program
+    .command('up')
+    .description(
+      'the local loop: run the recommender pipeline if nothing serves yet, approve it for production (local demo), and serve it',
+    )
+    .option('--host <addr>', 'address to serve on (default 127.0.0.1)')
+    .option('--port <n>', 'port to serve on (default 8080)')
+    .option('--approver <id>', 'who approves the first production version (default: BOOKML_USER or USER)')
+    .action(async (flags: UpFlags, cmd: Command) => {
+      const ws = workspaceOf(cmd);
+      const env = { ...process.env, BOOKML_HOME: ws.root };
+      const script = process.argv[1];
+      const bookml = (args: string[], capture = false): string => {
+        if (!capture) process.stderr.write(`\n$ bookml ${args.join(' ')}\n`);
+        const r = spawnSync(process.execPath, [script, ...args], {
+          env,
+          stdio: capture ? ['ignore', 'pipe', 'inherit'] : 'inherit',
+          encoding: 'utf8',
+        });
+        if (r.status !== 0)
+          throw new BookmlError('UP_STAGE_FAILED', `bookml ${args.join(' ')} exited ${r.status}`, {
+            field: args[0],
+          });
+        return r.stdout ?? '';
+      };
+      const alias = (name: string): number | null => {
+        const r = spawnSync(process.execPath, [script, 'model', 'get', 'recommender', '--json'], {
+          env,
+          encoding: 'utf8',
+        });
+        if (r.status !== 0) return null;
+        const model = JSON.parse(r.stdout) as { aliases?: Record<string, number> };
+        return model.aliases?.[name] ?? null;
+      };
+
+      if (alias('production') === null) {
+        process.stderr.write('no recommender@production yet: running the recommender pipeline\n');
+        bookml(['run', 'submit', 'recommender', '--watch']);
+        const staged = alias('staging');
+        if (staged === null)
+          throw new BookmlError(
+            'UP_NOTHING_STAGED',
+            'the pipeline moved no version to staging (see `bookml run get @latest`); nothing to serve',
+            { field: 'staging' },
+          );
+        const as = flags.approver ? ['--as', flags.approver] : [];
+        bookml([
+          'model',
+          'approve',
+          'recommender',
+          '--version',
+          String(staged),
+          '--reason',
+          'local demo: first production version, approved by bookml up',
+          ...as,
+        ]);
+      }
+      const where = [
+        ...(flags.host ? ['--host', flags.host] : []),
+        ...(flags.port ? ['--port', flags.port] : []),
+      ];
+      process.stderr.write(`\n$ bookml serve --model production ${where.join(' ')}\n`);
+      // The server keeps running in the foreground: hand the terminal to it.
+      const { spawn } = await import('node:child_process');
+      const child = spawn(process.execPath, [script, 'serve', '--model', 'production', ...where], {
+        env,
+        stdio: 'inherit',
+      });
+      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill(sig));
+      await new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    });
+}
