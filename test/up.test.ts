@@ -8,8 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 /**
  * `npm start`'s command on an empty workspace: the recommender pipeline runs on the synthetic
- * Bookstore, its version is approved for production (local demo) and served; a second start finds
- * production and serves it straight away.
+ * Bookstore, its version is approved for production (local demo) and served; moving production under
+ * load changes the answering version with no failed request; a second start serves production at once.
  */
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(repo, 'dist', 'cli', 'main.js');
@@ -51,10 +51,64 @@ describe.skipIf(!existsSync(bin))('bookml up (npm start)', () => {
     expect(res.headers.get('x-bookml-model-version')).toBe('1');
     const body = (await res.json()) as { recommendations: unknown[]; fallback: boolean };
     expect(body.recommendations.length).toBeGreaterThan(0);
+
+    // Move production in the registry while the server is under load: the answering version changes
+    // without a restart and without a failed request.
+    const statuses = new Map<number, number>();
+    const versions = new Set<string | null>();
+    let errors = 0;
+    let stop = false;
+    const base = first.url.replace(/\?.*$/, '');
+    const client = async (n: number) => {
+      for (let i = 0; !stop; i++) {
+        try {
+          const r = await fetch(`${base}?book_id=${((n * 31 + i) % 200) + 1}&k=5`);
+          statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+          versions.add(r.headers.get('x-bookml-model-version'));
+          await r.arrayBuffer();
+        } catch {
+          errors++;
+        }
+      }
+    };
+    const clients = [client(0), client(1), client(2)];
+    const cli = (...args: string[]) =>
+      new Promise<number | null>((done) => {
+        const c = spawn(process.execPath, [bin, ...args], {
+          env: { ...process.env, BOOKML_HOME: home, BOOKML_USER: 'demo-approver' },
+          stdio: 'ignore',
+        });
+        c.once('exit', (code) => done(code));
+      });
+    // A serving test, not a gate test: leave the candidate room under the regression gate.
+    const policy = '{"gates":{"no_regression":{"minRatio":0.9}}}';
+    expect(await cli('model', 'policy', 'recommender', '--set', policy)).toBe(0);
+    expect(
+      await cli(
+        'run',
+        'submit',
+        'recommender',
+        '-p',
+        'similarityGrid=["cosine"]',
+        '-p',
+        'kGrid=[20]',
+        '--watch',
+      ),
+    ).toBe(0);
+    expect(
+      await cli('model', 'approve', 'recommender', '--version', '2', '--reason', 'second candidate'),
+    ).toBe(0);
+    const deadline = Date.now() + 20_000;
+    while (!versions.has('2') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    stop = true;
+    await Promise.all(clients);
+    expect(errors).toBe(0);
+    expect([...statuses.keys()]).toEqual([200]);
+    expect(versions).toEqual(new Set(['1', '2']));
     children[0].kill('SIGTERM');
 
     const second = await up();
     expect(second.stderr()).not.toContain('running the recommender pipeline');
-    expect((await fetch(second.url)).headers.get('x-bookml-model-version')).toBe('1');
+    expect((await fetch(second.url)).headers.get('x-bookml-model-version')).toBe('2');
   }, 120_000);
 });
