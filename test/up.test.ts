@@ -16,8 +16,21 @@ const bin = join(repo, 'dist', 'cli', 'main.js');
 const home = mkdtempSync(join(tmpdir(), 'bookml-up-'));
 const children: ChildProcess[] = [];
 
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+/** Stop a child and wait for it (SIGKILL after 10 s), so nothing writes into `home` after it is removed. */
+function stopChild(c: ChildProcess): Promise<void> {
+  if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    const force = setTimeout(() => c.kill('SIGKILL'), 10_000);
+    c.once('exit', () => {
+      clearTimeout(force);
+      done();
+    });
+    c.kill('SIGTERM');
+  });
+}
+
+afterAll(async () => {
+  await Promise.all(children.map(stopChild));
   rmSync(home, { recursive: true, force: true });
 });
 
@@ -105,7 +118,7 @@ describe.skipIf(!existsSync(bin))('bookml up (npm start)', () => {
     expect(errors).toBe(0);
     expect([...statuses.keys()]).toEqual([200]);
     expect(versions).toEqual(new Set(['1', '2']));
-    children[0].kill('SIGTERM');
+    await stopChild(children[0]);
 
     const second = await up();
     expect(second.stderr()).not.toContain('running the recommender pipeline');

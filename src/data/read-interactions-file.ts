@@ -145,7 +145,12 @@ export async function readInteractionsFile(
     // Exports led by integer columns (the usual customer_id,book_id) skip records entirely: the
     // mapped ids are parsed from bytes and interned through the IdIndex table, no string made.
     const header = readCsvHeader(path);
-    const fastCols = header.length > 0 ? columnsOf(header, mapping, file) : [];
+    // A header the fast path cannot place (a leading blank line, a missing column) is left to the
+    // record path, which skips blank lines and reports a missing column itself.
+    let fastCols: number[] = [];
+    try {
+      fastCols = columnsOf(header, mapping, file);
+    } catch {}
     const [fci, fii, fti, fqi, fbi] = fastCols;
     const fastInts = fastCols.length > 0 && fti < 0 ? Math.max(fci, fii, fqi, fbi) + 1 : 0;
     const onInts = (l: IntLine): void => {

@@ -137,19 +137,22 @@ export function createDialect(target: ConnectionTarget, options: DialectOptions)
 
 function openSqlite(file: string, busyTimeoutMs: number): Database.Database {
   const Sqlite = requireDriver('better-sqlite3') as typeof Database;
+  let db: Database.Database | undefined;
   try {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    const db = new Sqlite(file, { timeout: busyTimeoutMs });
+    db = new Sqlite(file, { timeout: busyTimeoutMs });
+    const open = db;
     // WAL: readers never block the writer. NORMAL: a process crash (even SIGKILL) loses nothing that
     // committed; only an OS crash or power cut may lose the last commits, never consistency.
     // Switching a new file to WAL takes an exclusive lock that SQLite's busy handler does not wait
     // for, so two processes opening one fresh database can see SQLITE_BUSY here: retry until the
     // busy timeout, as the busy handler would.
-    retryWhileBusy(() => db.pragma('journal_mode = WAL'), busyTimeoutMs);
+    retryWhileBusy(() => open.pragma('journal_mode = WAL'), busyTimeoutMs);
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     return db;
   } catch (e) {
+    db?.close();
     throw toStoreError(e, 'sqlite');
   }
 }
@@ -177,7 +180,8 @@ function retryWhileBusy(fn: () => unknown, timeoutMs: number): void {
       fn();
       return;
     } catch (e) {
-      if ((e as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() + wait > deadline) throw e;
+      const code = (e as { code?: string }).code ?? '';
+      if (!code.startsWith('SQLITE_BUSY') || Date.now() + wait > deadline) throw e;
       Atomics.wait(pause, 0, 0, wait);
     }
   }

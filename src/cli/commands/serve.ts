@@ -34,8 +34,12 @@ async function hasProduction(
   try {
     await (await openRegistry()).registry.resolveAlias('recommender', 'production');
     return true;
-  } catch {
-    return false;
+  } catch (e) {
+    // Only "nothing registered yet" means serve the latest bundle; a registry that cannot be read
+    // is a failure to report, not a reason to serve something else.
+    const code = (e as { code?: string }).code;
+    if (code === 'REGISTRY_MODEL_NOT_FOUND' || code === 'REGISTRY_ALIAS_NOT_FOUND') return false;
+    throw e;
   }
 }
 
@@ -165,13 +169,24 @@ export function registerServeCommand(program: Command): void {
       const m = first.current;
       const book = m ? m.bundle.itemIds[m.bundle.model.popularOrder[0] ?? 0] : '1';
       const curl = `curl -s '${url}/recommend?book_id=${encodeURIComponent(book ?? '1')}&k=${config.defaultK}'`;
+      // One graceful shutdown however many signals arrive (a terminal's Ctrl-C can reach both this
+      // process and a parent that forwards it): drain, flush the prediction log, close the registry.
+      let closing = false;
       const shutdown = async () => {
-        await server.app.close();
-        await (await registryDeps)?.close();
-        process.exit(0);
+        if (closing) return;
+        closing = true;
+        try {
+          await server.app.close();
+          await registryDeps?.then(
+            (d) => d.close(),
+            () => {},
+          );
+        } finally {
+          process.exit(0);
+        }
       };
-      process.once('SIGINT', () => void shutdown());
-      process.once('SIGTERM', () => void shutdown());
+      process.on('SIGINT', () => void shutdown());
+      process.on('SIGTERM', () => void shutdown());
       if (flags.json) {
         process.stdout.write(
           `${JSON.stringify({ status: m ? 'serving' : 'waiting', url, curl, models: server.deployment.status() })}\n`,

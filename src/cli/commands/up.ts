@@ -39,19 +39,32 @@ export function registerUpCommand(program: Command): void {
           encoding: 'utf8',
         });
         if (r.status !== 0)
-          throw new BookmlError('UP_STAGE_FAILED', `bookml ${args.join(' ')} exited ${r.status}`, {
-            field: args[0],
-          });
+          throw new BookmlError(
+            'UP_STAGE_FAILED',
+            `bookml ${args.join(' ')} ${r.error ? `failed: ${r.error.message}` : `exited ${r.status ?? r.signal}`}`,
+            { field: args[0] },
+          );
         return r.stdout ?? '';
       };
+      /** The version an alias points at; null only when nothing is registered under it yet. */
       const alias = (name: string): number | null => {
         const r = spawnSync(process.execPath, [script, 'model', 'get', 'recommender', '--json'], {
           env,
           encoding: 'utf8',
         });
-        if (r.status !== 0) return null;
-        const model = JSON.parse(r.stdout) as { aliases?: Record<string, number> };
-        return model.aliases?.[name] ?? null;
+        const out = JSON.parse(r.stdout || '{}') as {
+          aliases?: Record<string, number>;
+          error?: { code: string; message: string; field?: string };
+        };
+        if (r.status === 0) return out.aliases?.[name] ?? null;
+        if (out.error?.code === 'REGISTRY_MODEL_NOT_FOUND') return null;
+        // A registry that cannot be read must not look like an empty one: that would re-run the
+        // pipeline and approve a new production version without anyone asking.
+        throw new BookmlError(
+          out.error?.code ?? 'UP_STAGE_FAILED',
+          out.error?.message ?? `bookml model get recommender exited ${r.status ?? r.signal}`,
+          { field: out.error?.field ?? 'registry' },
+        );
       };
 
       if (alias('production') === null) {
@@ -81,13 +94,27 @@ export function registerUpCommand(program: Command): void {
         ...(flags.port ? ['--port', flags.port] : []),
       ];
       process.stderr.write(`\n$ bookml serve --model production ${where.join(' ')}\n`);
-      // The server keeps running in the foreground: hand the terminal to it.
+      // The server runs in its own process group, so a terminal's Ctrl-C reaches only this process,
+      // which forwards it once: one graceful shutdown (drain, flush the prediction log), and this
+      // process exits as the server did.
       const { spawn } = await import('node:child_process');
+      const { constants } = await import('node:os');
       const child = spawn(process.execPath, [script, 'serve', '--model', 'production', ...where], {
         env,
         stdio: 'inherit',
+        detached: true,
       });
-      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill(sig));
-      await new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      const forward = (sig: NodeJS.Signals) => child.kill(sig);
+      process.on('SIGINT', forward);
+      process.on('SIGTERM', forward);
+      const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
+        (resolve, reject) => {
+          child.once('error', reject);
+          child.once('exit', (code, signal) => resolve({ code, signal }));
+        },
+      );
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      process.exitCode = exit.code ?? 128 + (exit.signal ? constants.signals[exit.signal] : 1);
     });
 }
