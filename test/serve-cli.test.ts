@@ -45,6 +45,23 @@ describe.skipIf(!existsSync(bin))('bookml serve (built binary)', () => {
     expect(r).toMatchObject({ status: 'ready', canary_percent: 20 });
   });
 
+  it('refuses a port that is taken with a code naming --port, not a stack', async () => {
+    const home = tempDir();
+    const dir = join(home, 'bundle');
+    await writeModel(dir);
+    const { createServer } = await import('node:net');
+    const blocker = createServer();
+    await new Promise<void>((done) => blocker.listen(0, '127.0.0.1', done));
+    const { port } = blocker.address() as { port: number };
+    const r = spawnSync(process.execPath, [bin, 'serve', '--model', dir, '--port', String(port), '--json'], {
+      env: { ...process.env, BOOKML_HOME: home },
+      encoding: 'utf8',
+    });
+    blocker.close();
+    expect(r.status).toBe(2);
+    expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'SERVE_CANNOT_LISTEN', field: 'port' });
+  });
+
   it('fails fast with a code when --model names nothing servable', () => {
     const home = tempDir();
     const r = spawnSync(process.execPath, [bin, 'serve', '--model', join(home, 'none'), '--port', '0'], {

@@ -33,6 +33,8 @@ export const ServeErrorCodes = {
   SERVE_INVALID_SOURCE: 'SERVE_INVALID_SOURCE',
   /** A model version failed to load; the previous model keeps serving (retryable once the source moves). */
   SERVE_MODEL_LOAD_FAILED: 'SERVE_MODEL_LOAD_FAILED',
+  /** The address cannot be bound: the port is taken or not allowed (startup). */
+  SERVE_CANNOT_LISTEN: 'SERVE_CANNOT_LISTEN',
 } as const;
 
 /** One of the codes in {@link ServeErrorCodes}. */

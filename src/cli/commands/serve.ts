@@ -119,6 +119,12 @@ export function registerServeCommand(program: Command): void {
         })();
         return registryDeps;
       };
+      const closeRegistry = async (): Promise<void> => {
+        await registryDeps?.then(
+          (d) => d.close(),
+          () => {},
+        );
+      };
       const sources = {
         modelsDir: ws.modelsDir,
         alias: (spec: string) => {
@@ -162,7 +168,22 @@ export function registerServeCommand(program: Command): void {
           field: 'model',
         });
       }
-      const address = await server.app.listen({ host: config.host, port: config.port });
+      let address: string;
+      try {
+        address = await server.app.listen({ host: config.host, port: config.port });
+      } catch (e) {
+        await server.app.close();
+        await closeRegistry();
+        const code = (e as NodeJS.ErrnoException).code;
+        const why = code === 'EADDRINUSE' ? 'is already in use' : `cannot be bound (${code ?? 'error'})`;
+        throw new serve.ServeError(
+          'SERVE_CANNOT_LISTEN',
+          `${config.host}:${config.port} ${why}; pick another --port`,
+          {
+            field: 'port',
+          },
+        );
+      }
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;
       const port = (server.app.server.address() as { port: number }).port;
       const url = address.startsWith('http') ? `http://${host}:${port}` : address;
@@ -177,10 +198,7 @@ export function registerServeCommand(program: Command): void {
         closing = true;
         try {
           await server.app.close();
-          await registryDeps?.then(
-            (d) => d.close(),
-            () => {},
-          );
+          await closeRegistry();
         } finally {
           process.exit(0);
         }
