@@ -1,33 +1,19 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BuiltResult, groceriesCsv, hasBuiltBin, runBuilt } from './fixtures/cli.js';
 
 /**
  * The issue's whole loop through the built `bookml` binary, as a user types it: generate → import
  * groceries → validate → train → eval → recommend, each with `--json`, in a fresh workspace.
  */
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const bin = join(repo, 'dist', 'cli', 'main.js');
-const groceries = resolve(repo, '..', 'shared', 'datasets', 'groceries.csv');
+const groceries = groceriesCsv;
 
-interface Result {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-describe.skipIf(!existsSync(bin))('bookml CLI loop (built binary)', () => {
+describe.skipIf(!hasBuiltBin)('bookml CLI loop (built binary)', () => {
   let home: string;
-  const bookml = (...args: string[]): Result => {
-    const r = spawnSync(process.execPath, [bin, ...args], {
-      env: { ...process.env, BOOKML_HOME: home },
-      encoding: 'utf8',
-    });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-  };
+  const bookml = (...args: string[]): BuiltResult => runBuilt(args, { home });
+  // biome-ignore lint/suspicious/noExplicitAny: parsed CLI output, checked field by field
   const json = (...args: string[]): any => {
     const r = bookml(...args, '--json');
     expect(r.stderr, r.stderr).not.toMatch(/^error/m);

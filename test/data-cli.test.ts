@@ -1,38 +1,22 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probePostgres, TEST_POSTGRES_URL } from '../src/store/index.js';
+import { type BuiltResult, groceriesCsv, hasBuiltBin, runBuilt } from './fixtures/cli.js';
 
 /**
  * `bookml data …` through the built binary, as a user types it, in a fresh workspace:
  * generate → import groceries → validate → list → use, with `--json` parsed, plus the exit codes a
  * script relies on (0 ok, 1 gate failed, 2 bad input).
  */
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const bin = join(repo, 'dist', 'cli', 'main.js');
-const groceries = resolve(repo, '..', 'shared', 'datasets', 'groceries.csv');
+const groceries = groceriesCsv;
 
-interface Result {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-describe.skipIf(!existsSync(bin))('bookml data (built binary)', () => {
+describe.skipIf(!hasBuiltBin)('bookml data (built binary)', () => {
   let home: string;
   let scratch: string;
-  const bookml = (...args: string[]): Result => {
-    const r = spawnSync(process.execPath, [bin, ...args], {
-      cwd: scratch,
-      env: { ...process.env, BOOKML_HOME: home },
-      encoding: 'utf8',
-    });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-  };
+  const bookml = (...args: string[]): BuiltResult => runBuilt(args, { home, cwd: scratch });
   // biome-ignore lint/suspicious/noExplicitAny: parsed CLI output, checked field by field
   const json = (...args: string[]): any => {
     const r = bookml(...args, '--json');

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerEvalCommand } from '../src/cli/commands/eval.js';
 import { Rng } from '../src/core/index.js';
+import { runInProcess } from './fixtures/cli.js';
 
 /**
  * `bookml eval` through real argv strings, on a dataset folder written here: 400 customers with a
@@ -38,23 +38,7 @@ function writeDataset(dir: string): void {
   writeFileSync(join(dir, 'order_lines.csv'), `${lines.join('\n')}\n`);
 }
 
-async function bookml(argv: string[]): Promise<{ stdout: string; error?: unknown }> {
-  const program = new Command('bookml').option('--home <dir>').exitOverride();
-  registerEvalCommand(program);
-  let stdout = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    stdout += String(s);
-    return true;
-  });
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-    return { stdout };
-  } catch (error) {
-    return { stdout, error };
-  } finally {
-    spy.mockRestore();
-  }
-}
+const bookml = (argv: string[]) => runInProcess(registerEvalCommand, argv);
 
 describe('bookml eval', () => {
   let root: string;

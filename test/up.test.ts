@@ -1,18 +1,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { bookmlBin, hasBuiltBin } from './fixtures/cli.js';
 
 /**
  * `npm start`'s command on an empty workspace: the recommender pipeline runs on the synthetic
  * Bookstore, its version is approved for production (local demo) and served; moving production under
  * load changes the answering version with no failed request; a second start serves production at once.
  */
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const bin = join(repo, 'dist', 'cli', 'main.js');
+const bin = bookmlBin;
 const home = mkdtempSync(join(tmpdir(), 'bookml-up-'));
 const children: ChildProcess[] = [];
 
@@ -55,7 +54,7 @@ function up(): Promise<{ url: string; stderr: () => string }> {
   });
 }
 
-describe.skipIf(!existsSync(bin))('bookml up (npm start)', () => {
+describe.skipIf(!hasBuiltBin)('bookml up (npm start)', () => {
   it('runs the pipeline, approves production for the local demo, and serves it', async () => {
     const first = await up();
     expect(first.stderr()).toContain('running the recommender pipeline');

@@ -8,8 +8,9 @@ import { DataBadFileError, DataBadRowError } from './errors.js';
  * offsets into the chunk, so a caller can parse integers straight from bytes and only decode the
  * strings it keeps. No per-line strings, no per-line objects: the record object is reused.
  *
- * User exports of unknown shape go through csv-parse instead (see import-file.ts): this reader
- * knows commas, double quotes, CRLF and a UTF-8 BOM, nothing else.
+ * It knows commas, double quotes, CRLF and a UTF-8 BOM, nothing else: imports with another
+ * delimiter go through csv-parse (see import-file.ts); comma imports use its asynchronous twin,
+ * csv-stream.ts, built from the same pieces.
  */
 
 /** One record, valid only during the callback: fields are `buf[start[i] .. end[i])`. */
@@ -78,16 +79,8 @@ export function readCsvFile(
   }
   try {
     const size = fstatSync(fd).size;
-    let buf = Buffer.allocUnsafe(Math.max(64, opts.chunkBytes ?? 1 << 20));
-    const rec: CsvRecord = {
-      buf,
-      start: new Int32Array(16),
-      end: new Int32Array(16),
-      escaped: new Uint8Array(16),
-      count: 0,
-      line: 1,
-      nextLine: 1,
-    };
+    let buf: Buffer = Buffer.allocUnsafe(Math.max(64, opts.chunkBytes ?? 1 << 20));
+    const rec = newRecord(buf);
     const fast = opts.fast && {
       ints: opts.fast.ints,
       onInts: opts.fast.onInts,
@@ -102,8 +95,7 @@ export function readCsvFile(
       const n = readSync(fd, buf, filled, buf.length - filled, null);
       if (n > 0) opts.onBytes?.(buf.subarray(filled, filled + n));
       filled += n;
-      let from = 0;
-      if (first && filled >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) from = 3;
+      const from = first ? bomLength(buf, filled) : 0;
       first = false;
       const view = buf.subarray(0, filled);
       rec.buf = view;
@@ -111,15 +103,7 @@ export function readCsvFile(
       consumedTotal += used;
       opts.onProgress?.(consumedTotal, size);
       if (n === 0) return size;
-      if (used === 0 && filled === buf.length) {
-        // One record longer than the buffer: grow, keep what was read.
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, filled);
-        buf = bigger;
-      } else {
-        buf.copy(buf, 0, used, filled);
-        filled -= used;
-      }
+      ({ buf, filled } = carryOver(buf, used, filled));
     }
   } finally {
     closeSync(fd);
@@ -167,8 +151,7 @@ function scan(
     }
     const next = scanRecord(b, pos, final, rec, file);
     if (next < 0) return pos;
-    // An empty line parses as one empty field: skip it rather than call it a record.
-    if (!(rec.count === 1 && rec.start[0] === rec.end[0] && b[pos] !== QUOTE)) {
+    if (!isBlankLine(b, pos, rec)) {
       onRecord(rec);
       if (fast) fast.headerSeen = true;
     }
@@ -301,6 +284,43 @@ export function scanRecord(b: Buffer, pos: number, final: boolean, rec: CsvRecor
   return p;
 }
 
+/** A record to reuse for every record of one file (it grows to the widest). */
+export function newRecord(buf: Buffer): CsvRecord {
+  return {
+    buf,
+    start: new Int32Array(16),
+    end: new Int32Array(16),
+    escaped: new Uint8Array(16),
+    count: 0,
+    line: 1,
+    nextLine: 1,
+  };
+}
+
+/** 3 when the first `filled` bytes of `b` start with a UTF-8 BOM, else 0. */
+export function bomLength(b: Buffer, filled: number): number {
+  return filled >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
+}
+
+/** An empty line parses as one empty field: skip it rather than call it a record. */
+export function isBlankLine(b: Buffer, pos: number, rec: CsvRecord): boolean {
+  return rec.count === 1 && rec.start[0] === rec.end[0] && b[pos] !== QUOTE;
+}
+
+/**
+ * After a chunk of which `used` bytes were parsed: move the unparsed tail to the front for the
+ * next read, or, when one record fills the whole buffer, grow it and keep what was read.
+ */
+export function carryOver(buf: Buffer, used: number, filled: number): { buf: Buffer; filled: number } {
+  if (used === 0 && filled === buf.length) {
+    const bigger = Buffer.allocUnsafe(buf.length * 2);
+    buf.copy(bigger, 0, 0, filled);
+    return { buf: bigger, filled };
+  }
+  buf.copy(buf, 0, used, filled);
+  return { buf, filled: filled - used };
+}
+
 function grow(rec: CsvRecord): void {
   const n = rec.start.length * 2;
   const s = new Int32Array(n);
@@ -326,21 +346,18 @@ export function readCsvHeader(path: string): string[] {
   try {
     const buf = Buffer.allocUnsafe(1 << 16);
     const n = readSync(fd, buf, 0, buf.length, 0);
-    const from = n >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
-    const rec: CsvRecord = {
-      buf: buf.subarray(0, n),
-      start: new Int32Array(16),
-      end: new Int32Array(16),
-      escaped: new Uint8Array(16),
-      count: 0,
-      line: 1,
-      nextLine: 1,
-    };
+    const from = bomLength(buf, n);
+    const rec = newRecord(buf.subarray(0, n));
     if (n === 0 || scanRecord(rec.buf, from, true, rec, name) < 0) return [];
-    return Array.from({ length: rec.count }, (_, i) => fieldText(rec, i).trim());
+    return headerNames(rec);
   } finally {
     closeSync(fd);
   }
+}
+
+/** A header record's column names, trimmed. */
+export function headerNames(r: CsvRecord): string[] {
+  return Array.from({ length: r.count }, (_, i) => fieldText(r, i).trim());
 }
 
 /** Field `i` as a string (unescaped); "" when the record has fewer fields. */
@@ -380,8 +397,7 @@ export function fieldEmpty(r: CsvRecord, i: number): boolean {
  * @example const [id, title] = headerColumns(rec, ['id', 'title'], 'books.csv');
  */
 export function headerColumns(r: CsvRecord, names: readonly string[], file: string): number[] {
-  const header: string[] = [];
-  for (let i = 0; i < r.count; i++) header.push(fieldText(r, i).trim());
+  const header = headerNames(r);
   return names.map((name) => {
     const at = header.indexOf(name);
     if (at < 0) {

@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { type CsvRecord, scanRecord } from './csv-reader.js';
+import { bomLength, type CsvRecord, carryOver, isBlankLine, newRecord, scanRecord } from './csv-reader.js';
 import { DataBadFileError, DataBadRowError } from './errors.js';
 
 export interface CsvStreamOptions {
@@ -18,7 +18,6 @@ export interface CsvStreamOptions {
   onSyntaxError?: (error: DataBadRowError) => void;
 }
 
-const QUOTE = 34;
 const LF = 10;
 
 /**
@@ -44,16 +43,8 @@ export async function streamCsvRecords(
   }
   try {
     const size = (await fh.stat()).size;
-    let buf = Buffer.allocUnsafe(Math.max(64, opts.chunkBytes ?? 1 << 20));
-    const rec: CsvRecord = {
-      buf,
-      start: new Int32Array(16),
-      end: new Int32Array(16),
-      escaped: new Uint8Array(16),
-      count: 0,
-      line: 1,
-      nextLine: 1,
-    };
+    let buf: Buffer = Buffer.allocUnsafe(Math.max(64, opts.chunkBytes ?? 1 << 20));
+    const rec = newRecord(buf);
     let filled = 0;
     let consumed = 0;
     let first = true;
@@ -61,8 +52,7 @@ export async function streamCsvRecords(
       const { bytesRead } = await fh.read(buf, filled, buf.length - filled, null);
       filled += bytesRead;
       const final = bytesRead === 0;
-      let pos = 0;
-      if (first && filled >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) pos = 3;
+      let pos = first ? bomLength(buf, filled) : 0;
       first = false;
       const view = buf.subarray(0, filled);
       rec.buf = view;
@@ -81,23 +71,14 @@ export async function streamCsvRecords(
           continue;
         }
         if (next < 0) break;
-        // An empty line parses as one empty field: skip it rather than call it a record.
-        if (!(rec.count === 1 && rec.start[0] === rec.end[0] && view[pos] !== QUOTE)) onRecord(rec);
+        if (!isBlankLine(view, pos, rec)) onRecord(rec);
         rec.line = rec.nextLine;
         pos = next;
       }
       consumed += pos;
       await opts.onChunk?.(consumed, size);
       if (final) return size;
-      if (pos === 0 && filled === buf.length) {
-        // One record longer than the buffer: grow, keep what was read.
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, filled);
-        buf = bigger;
-      } else {
-        buf.copy(buf, 0, pos, filled);
-        filled -= pos;
-      }
+      ({ buf, filled } = carryOver(buf, pos, filled));
     }
   } finally {
     await fh.close();

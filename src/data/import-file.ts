@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import { type Options as CsvParseOptions, parse } from 'csv-parse';
 import { readCatalogue } from './catalogue-file.js';
-import { type CsvRecord, fieldText } from './csv-reader.js';
+import { type CsvRecord, fieldText, headerNames } from './csv-reader.js';
 import { streamCsvRecords } from './csv-stream.js';
 import { DatasetRows } from './dataset-rows.js';
 import { DatasetFilesWriter, type WrittenFiles } from './dataset-writer.js';
@@ -160,7 +160,7 @@ async function readCsv(
     (rec) => {
       r = rec;
       if (column) return addRow(get, rec.line);
-      const names = Array.from({ length: rec.count }, (_, i) => fieldText(rec, i).trim());
+      const names = headerNames(rec);
       checkMapping(opts.mapping, names, basename(path));
       column = new Map();
       names.forEach((name, i) => {

@@ -7,6 +7,7 @@ import {
   fieldEmpty,
   fieldInt,
   fieldText,
+  headerNames,
   type IntLine,
   readCsvFile,
   readCsvHeader,
@@ -176,7 +177,7 @@ export async function readInteractionsFile(
       path,
       (r: CsvRecord) => {
         if (cc.length === 0) {
-          cc = mappedColumns(r, mapping, file);
+          cc = columnsOf(headerNames(r), mapping, file);
           return;
         }
         const [ci, ii, ti, qi, bi] = cc;
@@ -276,13 +277,6 @@ export function parseMapping(spec: string): ColumnMapping {
 }
 
 /** Positions of the mapped columns [customer, item, time, qty, basket]; -1 for unmapped roles. */
-function mappedColumns(r: CsvRecord, mapping: ColumnMapping, file: string): number[] {
-  const header: string[] = [];
-  for (let i = 0; i < r.count; i++) header.push(fieldText(r, i).trim());
-  return columnsOf(header, mapping, file);
-}
-
-/** Column index of each role (customer, item, time, qty, basket), -1 for unmapped roles. */
 function columnsOf(header: readonly string[], mapping: ColumnMapping, file: string): number[] {
   return (['customer', 'item', 'time', 'qty', 'basket'] as const).map((role) => {
     const col = mapping[role];

@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { constants } from 'node:os';
 import type { Command } from 'commander';
 import { BookmlError } from '../../core/index.js';
 import { workspaceOf } from '../context.js';
@@ -31,46 +32,22 @@ export function registerUpCommand(program: Command): void {
       const ws = workspaceOf(cmd);
       const env = { ...process.env, BOOKML_HOME: ws.root };
       const script = process.argv[1];
-      const bookml = (args: string[], capture = false): string => {
-        if (!capture) process.stderr.write(`\n$ bookml ${args.join(' ')}\n`);
-        const r = spawnSync(process.execPath, [script, ...args], {
-          env,
-          stdio: capture ? ['ignore', 'pipe', 'inherit'] : 'inherit',
-          encoding: 'utf8',
-        });
+      /** Run one stage as the user would type it, echoing the command; its output goes to the terminal. */
+      const bookml = (args: string[]): void => {
+        process.stderr.write(`\n$ bookml ${args.join(' ')}\n`);
+        const r = spawnSync(process.execPath, [script, ...args], { env, stdio: 'inherit' });
         if (r.status !== 0)
           throw new BookmlError(
             'UP_STAGE_FAILED',
             `bookml ${args.join(' ')} ${r.error ? `failed: ${r.error.message}` : `exited ${r.status ?? r.signal}`}`,
             { field: args[0] },
           );
-        return r.stdout ?? '';
-      };
-      /** The version an alias points at; null only when nothing is registered under it yet. */
-      const alias = (name: string): number | null => {
-        const r = spawnSync(process.execPath, [script, 'model', 'get', 'recommender', '--json'], {
-          env,
-          encoding: 'utf8',
-        });
-        const out = JSON.parse(r.stdout || '{}') as {
-          aliases?: Record<string, number>;
-          error?: { code: string; message: string; field?: string };
-        };
-        if (r.status === 0) return out.aliases?.[name] ?? null;
-        if (out.error?.code === 'REGISTRY_MODEL_NOT_FOUND') return null;
-        // A registry that cannot be read must not look like an empty one: that would re-run the
-        // pipeline and approve a new production version without anyone asking.
-        throw new BookmlError(
-          out.error?.code ?? 'UP_STAGE_FAILED',
-          out.error?.message ?? `bookml model get recommender exited ${r.status ?? r.signal}`,
-          { field: out.error?.field ?? 'registry' },
-        );
       };
 
-      if (alias('production') === null) {
+      if (aliasVersion(script, env, 'production') === null) {
         process.stderr.write('no recommender@production yet: running the recommender pipeline\n');
         bookml(['run', 'submit', 'recommender', '--watch']);
-        const staged = alias('staging');
+        const staged = aliasVersion(script, env, 'staging');
         if (staged === null)
           throw new BookmlError(
             'UP_NOTHING_STAGED',
@@ -97,8 +74,6 @@ export function registerUpCommand(program: Command): void {
       // The server runs in its own process group, so a terminal's Ctrl-C reaches only this process,
       // which forwards it once: one graceful shutdown (drain, flush the prediction log), and this
       // process exits as the server did.
-      const { spawn } = await import('node:child_process');
-      const { constants } = await import('node:os');
       const child = spawn(process.execPath, [script, 'serve', '--model', 'production', ...where], {
         env,
         stdio: 'inherit',
@@ -117,4 +92,25 @@ export function registerUpCommand(program: Command): void {
       process.off('SIGTERM', forward);
       process.exitCode = exit.code ?? 128 + (exit.signal ? constants.signals[exit.signal] : 1);
     });
+}
+
+/** The version `recommender@<name>` points at; null only when nothing is registered under it yet. */
+function aliasVersion(script: string, env: NodeJS.ProcessEnv, name: string): number | null {
+  const r = spawnSync(process.execPath, [script, 'model', 'get', 'recommender', '--json'], {
+    env,
+    encoding: 'utf8',
+  });
+  const out = JSON.parse(r.stdout || '{}') as {
+    aliases?: Record<string, number>;
+    error?: { code: string; message: string; field?: string };
+  };
+  if (r.status === 0) return out.aliases?.[name] ?? null;
+  if (out.error?.code === 'REGISTRY_MODEL_NOT_FOUND') return null;
+  // A registry that cannot be read must not look like an empty one: that would re-run the
+  // pipeline and approve a new production version without anyone asking.
+  throw new BookmlError(
+    out.error?.code ?? 'UP_STAGE_FAILED',
+    out.error?.message ?? `bookml model get recommender exited ${r.status ?? r.signal}`,
+    { field: out.error?.field ?? 'registry' },
+  );
 }
