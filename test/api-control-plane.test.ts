@@ -47,6 +47,9 @@ describe('control plane /api/v1', () => {
     await t.dispose();
   });
 
+  const get = (url: string, who: keyof typeof TOKENS = 'viewer') =>
+    app.inject({ method: 'GET', url, headers: auth(who) });
+
   const register = (ndcg: number, run?: string) =>
     app.inject({
       method: 'POST',
@@ -88,9 +91,9 @@ describe('control plane /api/v1', () => {
       code: 'API_FORBIDDEN',
       message: expect.stringContaining('needs the operator role'),
     });
-    const list = await app.inject({ method: 'GET', url: '/api/v1/models', headers: auth('viewer') });
+    const list = await get('/api/v1/models');
     expect(list.json()).toEqual({ models: [] });
-    const who = await app.inject({ method: 'GET', url: '/api/v1/whoami', headers: auth('alice') });
+    const who = await get('/api/v1/whoami', 'alice');
     expect(who.json()).toEqual({ id: 'alice', roles: ['approver'], auth: 'token' });
   });
 
@@ -124,11 +127,7 @@ describe('control plane /api/v1', () => {
     });
     expect(prod.statusCode).toBe(202);
     expect(prod.json()).toMatchObject({ status: 'pending-approval', approval: { status: 'pending' } });
-    const pending = await app.inject({
-      method: 'GET',
-      url: '/api/v1/approvals?status=pending',
-      headers: auth('viewer'),
-    });
+    const pending = await get('/api/v1/approvals?status=pending');
     expect(pending.json().approvals).toHaveLength(1);
 
     const byOperator = await app.inject({
@@ -154,11 +153,7 @@ describe('control plane /api/v1', () => {
     });
     expect(byAuthor.statusCode).toBe(403);
     expect(byAuthor.json()).toMatchObject({ code: 'REGISTRY_APPROVER_IS_AUTHOR' });
-    const notMoved = await app.inject({
-      method: 'GET',
-      url: '/api/v1/models/recommender/aliases/production',
-      headers: auth('viewer'),
-    });
+    const notMoved = await get('/api/v1/models/recommender/aliases/production');
     expect(notMoved.statusCode).toBe(404);
 
     const approved = await app.inject({
@@ -173,11 +168,7 @@ describe('control plane /api/v1', () => {
       approval: { decidedBy: 'alice', method: 'manual' },
     });
 
-    const lineage = await app.inject({
-      method: 'GET',
-      url: '/api/v1/models/recommender/lineage/production',
-      headers: auth('viewer'),
-    });
+    const lineage = await get('/api/v1/models/recommender/lineage/production');
     expect(lineage.json()).toMatchObject({
       version: 1,
       dataset: { hash: 'c'.repeat(64), validation: { pass: true } },
@@ -222,19 +213,11 @@ describe('control plane /api/v1', () => {
       actor: 'alice',
     });
 
-    const compare = await app.inject({
-      method: 'GET',
-      url: '/api/v1/models/recommender/compare?versions=1,2',
-      headers: auth('viewer'),
-    });
+    const compare = await get('/api/v1/models/recommender/compare?versions=1,2');
     expect(compare.json().metrics.find((r: { key: string }) => r.key === 'ndcg_at_10')).toMatchObject({
       values: [0.3, 0.31],
     });
-    const audit = await app.inject({
-      method: 'GET',
-      url: '/api/v1/audit?model=recommender&alias=production',
-      headers: auth('viewer'),
-    });
+    const audit = await get('/api/v1/audit?model=recommender&alias=production');
     expect(
       audit.json().events.map((e: { action: string; toVersion: number }) => `${e.action}:${e.toVersion}`),
     ).toEqual(['rollback:1', 'set:2', 'set:1']);
@@ -261,18 +244,14 @@ describe('control plane /api/v1', () => {
       threshold: 0.01,
     });
     expect(body).not.toHaveProperty('stack');
-    const audit = await app.inject({ method: 'GET', url: '/api/v1/audit', headers: auth('viewer') });
+    const audit = await get('/api/v1/audit');
     expect(audit.json().events).toEqual([]);
   });
 
   it('serves runs from the run store and says where logs come from', async () => {
-    const runs = await app.inject({ method: 'GET', url: '/api/v1/runs', headers: auth('viewer') });
+    const runs = await get('/api/v1/runs');
     expect(runs.json().runs.map((r: { id: string }) => r.id)).toEqual([runId]);
-    const logs = await app.inject({
-      method: 'GET',
-      url: `/api/v1/runs/${runId}/logs`,
-      headers: auth('viewer'),
-    });
+    const logs = await get(`/api/v1/runs/${runId}/logs`);
     expect(logs.statusCode).toBe(501);
     expect(logs.json()).toMatchObject({ code: 'API_NOT_AVAILABLE' });
     const wired = await buildControlPlane({

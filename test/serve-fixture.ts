@@ -2,8 +2,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../src/core/index.js';
-import { type BundleManifest, saveModelToWorkspace, trainItemKnn, writeBundle } from '../src/model/index.js';
 import {
+  type BundleManifest,
+  readBundle,
+  saveModelToWorkspace,
+  trainItemKnn,
+  writeBundle,
+} from '../src/model/index.js';
+import {
+  compileServedModel,
   createServeServer,
   type ModelSource,
   type PredictionBatch,
@@ -11,6 +18,8 @@ import {
   type PredictionSink,
   parseServeConfig,
   type ServeConfigInput,
+  type ServedModel,
+  ServeMetrics,
   type ServeServer,
   type ServeServerDeps,
 } from '../src/serve/index.js';
@@ -50,6 +59,21 @@ async function bundleInput(spec: ModelSpec) {
 /** Write a small trained bundle to `dir` (created); returns its manifest. */
 export async function writeModel(dir: string, spec: ModelSpec = {}): Promise<BundleManifest> {
   return writeBundle(dir, await bundleInput(spec));
+}
+
+/** A fresh bundle compiled as the primary's model (`version`, default k 5), for unit tests. */
+export async function servedModel(spec: ModelSpec = {}, version = 'v1'): Promise<ServedModel> {
+  const dir = join(tempDir(), 'm');
+  await writeModel(dir, spec);
+  const metrics = new ServeMetrics({ processMetrics: false });
+  return compileServedModel(readBundle(dir), {
+    role: 'primary',
+    ref: { version, dir },
+    source: 'test',
+    defaultK: 5,
+    stats: metrics.versionStats(version),
+    loadedAt: 0,
+  });
 }
 
 /** Save a model into a workspace models folder and move LATEST to it. */

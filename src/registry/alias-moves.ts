@@ -43,6 +43,19 @@ export async function moveAlias(h: DbHandle, move: MoveInput): Promise<AliasEven
   });
 }
 
+/** The newest pending approval row for (model, version, alias), if any. */
+export function findPendingApproval(tx: DbHandle, model: string, version: number, alias: string) {
+  return tx.db
+    .selectFrom('approvals')
+    .selectAll()
+    .where('model_name', '=', model)
+    .where('version', '=', version)
+    .where('alias', '=', alias)
+    .where('status', '=', 'pending')
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
+}
+
 /** The pending approval request for (model, version, alias), created if there is none. */
 export async function pendingApproval(
   h: DbHandle,
@@ -53,14 +66,7 @@ export async function pendingApproval(
   runId: string | undefined,
 ): Promise<ApprovalRecord> {
   return withTransaction(h, async (tx) => {
-    const existing = await tx.db
-      .selectFrom('approvals')
-      .selectAll()
-      .where('model_name', '=', model)
-      .where('version', '=', version)
-      .where('alias', '=', alias)
-      .where('status', '=', 'pending')
-      .executeTakeFirst();
+    const existing = await findPendingApproval(tx, model, version, alias);
     if (existing) return toApproval(existing);
     return insertApproval(tx, {
       model,

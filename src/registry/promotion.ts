@@ -1,6 +1,12 @@
-import { type DbHandle, toJson, withTransaction } from '../store/index.js';
+import { toJson, withTransaction } from '../store/index.js';
 import { productionStack } from './alias-history.js';
-import { insertApproval, insertEvent, moveAlias, pendingApproval } from './alias-moves.js';
+import {
+  findPendingApproval,
+  insertApproval,
+  insertEvent,
+  moveAlias,
+  pendingApproval,
+} from './alias-moves.js';
 import {
   type ApprovalFilter,
   type AuditFilter,
@@ -74,10 +80,6 @@ export const AUTO_APPROVER = 'auto-approve (local demo setting)';
  * policy says so, an approval; every move lands in the audit trail in the same transaction.
  */
 export class Registry extends ModelCatalog {
-  constructor(handle: DbHandle) {
-    super(handle);
-  }
-
   /** The version an alias points at. @throws RegistryError `REGISTRY_ALIAS_NOT_FOUND` */
   async resolveAlias(model: string, alias: string): Promise<VersionRecord> {
     const row = await this.h.db
@@ -238,15 +240,7 @@ export class Registry extends ModelCatalog {
         ? stored
         : await this.#evaluate(m.policy, alias, candidate, options.evidence ?? {}, actor.id);
     const { event, approval } = await withTransaction(this.h, async (tx) => {
-      const pending = await tx.db
-        .selectFrom('approvals')
-        .selectAll()
-        .where('model_name', '=', model)
-        .where('version', '=', n)
-        .where('alias', '=', alias)
-        .where('status', '=', 'pending')
-        .orderBy('id', 'desc')
-        .executeTakeFirst();
+      const pending = await findPendingApproval(tx, model, n, alias);
       let approval: ApprovalRecord;
       if (pending) {
         await tx.db

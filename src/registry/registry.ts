@@ -83,7 +83,7 @@ export class ModelCatalog {
   async getModel(name: string): Promise<ModelRecord> {
     const row = await this.h.db.selectFrom('models').selectAll().where('name', '=', name).executeTakeFirst();
     if (row === undefined) throw notFoundModel(name);
-    return toModel(row, await this.#aliasMap(name));
+    return toModel(row, await this.aliasMap(name));
   }
 
   /** Every model, by name. */
@@ -305,7 +305,7 @@ export class ModelCatalog {
         field: 'version',
       });
     }
-    const aliases = await this.#aliasMap(model);
+    const aliases = await this.aliasMap(model);
     return toVersion(
       row,
       Object.entries(aliases)
@@ -327,15 +327,15 @@ export class ModelCatalog {
     const rows = await q.execute();
     let aq = this.h.db.selectFrom('model_aliases').selectAll();
     if (model !== undefined) aq = aq.where('model_name', '=', model);
-    const aliases = await aq.execute();
-    return rows.map((r) =>
-      toVersion(
-        r,
-        aliases
-          .filter((a) => a.model_name === r.model_name && Number(a.version) === Number(r.version))
-          .map((a) => a.alias),
-      ),
-    );
+    // One pass over the aliases, not one per version: listing every model's versions stays linear.
+    const held = new Map<string, string[]>();
+    for (const a of await aq.execute()) {
+      const key = `${a.model_name}\0${Number(a.version)}`;
+      const list = held.get(key);
+      if (list) list.push(a.alias);
+      else held.set(key, [a.alias]);
+    }
+    return rows.map((r) => toVersion(r, held.get(`${r.model_name}\0${Number(r.version)}`) ?? []));
   }
 
   /** Changes a version's description. */
@@ -388,11 +388,8 @@ export class ModelCatalog {
     });
   }
 
+  /** Alias → version of one model. */
   protected async aliasMap(model: string): Promise<Record<string, number>> {
-    return this.#aliasMap(model);
-  }
-
-  async #aliasMap(model: string): Promise<Record<string, number>> {
     const rows = await this.h.db
       .selectFrom('model_aliases')
       .select(['alias', 'version'])

@@ -62,6 +62,8 @@ export class Deployment {
   readonly primary: ModelSlot;
   readonly canary: ModelSlot | null;
   readonly shadow: ModelSlot | null;
+  /** Every slot in role order (fixed at construction; versioned routes scan it per request). */
+  readonly slots: readonly ModelSlot[];
   readonly split: TrafficSplit;
   readonly #metrics: ServeMetrics;
   readonly #pollMs: number;
@@ -80,15 +82,11 @@ export class Deployment {
     this.primary = new ModelSlot({ ...common, role: 'primary', source: opts.primary });
     this.canary = opts.canary ? new ModelSlot({ ...common, role: 'canary', source: opts.canary }) : null;
     this.shadow = opts.shadow ? new ModelSlot({ ...common, role: 'shadow', source: opts.shadow }) : null;
+    this.slots = [this.primary, this.canary, this.shadow].filter((s): s is ModelSlot => s !== null);
     this.split = new TrafficSplit(this.canary ? (opts.canaryPercent ?? 0) : 0);
     this.#metrics = opts.metrics;
     this.#pollMs = opts.pollIntervalMs ?? 0;
     opts.metrics.setCanaryPercent(this.split.percent);
-  }
-
-  /** Every slot in role order. */
-  get slots(): ModelSlot[] {
-    return [this.primary, this.canary, this.shadow].filter((s): s is ModelSlot => s !== null);
   }
 
   /** True once the primary has a model. */

@@ -2,13 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { ServeError } from './errors.js';
 import { errorHandler } from './http-errors.js';
 import { v1PredictResponse } from './response-schemas.js';
-import {
-  ROUTING_KEY_HEADER,
-  routingKeyOf,
-  type ServeContext,
-  sendAnswer,
-  sendJson,
-} from './serve-context.js';
+import { pickModel, type ServeContext, sendAnswer, sendJson } from './serve-context.js';
 import type { ServedModel } from './served-model.js';
 
 function invalidInstance(field: string, reason: string): ServeError {
@@ -100,9 +94,7 @@ export async function kserveV1Routes(app: FastifyInstance, ctx: ServeContext): P
       if (instances.length === 0) throw invalidInstance(field, 'must hold at least one instance');
       if (instances.length > config.limits.maxBatch)
         throw invalidInstance(field, `at most ${config.limits.maxBatch} instances per request`);
-      const model = deployment.pick(
-        deployment.splitting ? routingKeyOf(request.headers[ROUTING_KEY_HEADER], undefined) : undefined,
-      );
+      const model = pickModel(ctx, request, undefined);
       // Check every instance before answering any: one bad instance fails the request, and
       // nothing of it reaches the prediction log.
       const n = instances.length;

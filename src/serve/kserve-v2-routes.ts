@@ -2,13 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ServeError } from './errors.js';
 import { errorHandler } from './http-errors.js';
 import { v2InferResponse, v2MetadataResponse } from './response-schemas.js';
-import {
-  ROUTING_KEY_HEADER,
-  routingKeyOf,
-  type ServeContext,
-  sendAnswer,
-  sendJson,
-} from './serve-context.js';
+import { pickModel, type ServeContext, sendAnswer, sendJson } from './serve-context.js';
 import type { ServedModel } from './served-model.js';
 import { inferOutputsJson, parseInferRequest } from './v2-tensors.js';
 
@@ -26,6 +20,7 @@ interface ModelParams {
 export async function kserveV2Routes(app: FastifyInstance, ctx: ServeContext): Promise<void> {
   const { deployment, config } = ctx;
   const name = config.modelName;
+  const nameJson = JSON.stringify(name);
   app.setErrorHandler(errorHandler('kserve'));
   app.removeContentTypeParser('text/plain');
 
@@ -113,12 +108,7 @@ export async function kserveV2Routes(app: FastifyInstance, ctx: ServeContext): P
   };
   const handler = (request: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
     const p = request.params;
-    const model =
-      p.version !== undefined
-        ? modelOf(p)
-        : deployment.pick(
-            deployment.splitting ? routingKeyOf(request.headers[ROUTING_KEY_HEADER], undefined) : undefined,
-          );
+    const model = p.version !== undefined ? modelOf(p) : pickModel(ctx, request, undefined);
     const req = parseInferRequest(request.body, model, config.limits.maxBatch);
     const outputs = inferOutputsJson(model, req);
     for (let r = 0; r < req.idx.length; r++) {
@@ -129,7 +119,7 @@ export async function kserveV2Routes(app: FastifyInstance, ctx: ServeContext): P
     sendAnswer(
       reply,
       model,
-      `{"model_name":${JSON.stringify(name)},"model_version":${model.versionJson}${
+      `{"model_name":${nameJson},"model_version":${model.versionJson}${
         req.id === undefined ? '' : `,"id":${JSON.stringify(req.id)}`
       },"outputs":${outputs}}`,
     );

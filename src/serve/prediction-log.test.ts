@@ -1,25 +1,9 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { memorySink, tempDir, writeModel } from '../../test/serve-fixture.js';
+import { memorySink, servedModel } from '../../test/serve-fixture.js';
 import { ManualClock } from '../core/index.js';
-import { readBundle } from '../model/index.js';
-import { ServeMetrics } from './metrics.js';
 import { PredictionLog, type PredictionSink } from './prediction-log.js';
-import { compileServedModel } from './served-model.js';
 
-async function model() {
-  const dir = join(tempDir(), 'm');
-  await writeModel(dir, { k: 5 });
-  const metrics = new ServeMetrics({ processMetrics: false });
-  return compileServedModel(readBundle(dir), {
-    role: 'primary',
-    ref: { version: 'v1', dir },
-    source: 'test',
-    defaultK: 5,
-    stats: metrics.versionStats('v1'),
-    loadedAt: 0,
-  });
-}
+const model = () => servedModel({ k: 5 });
 
 describe('prediction log', () => {
   it('drops and counts records when the buffer is full, and never blocks', async () => {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorHandler } from './http-errors.js';
-import { ROUTING_KEY_HEADER, routingKeyOf, type ServeContext, sendAnswer } from './serve-context.js';
+import { pickModel, type ServeContext, sendAnswer } from './serve-context.js';
 
 /** Largest k any request may name before the model's own limit is checked (keeps schemas honest). */
 const K_CEILING = 1000;
@@ -47,7 +47,7 @@ interface BasketBody {
  * popularity list with `"fallback": true`.
  */
 export async function recommendRoutes(app: FastifyInstance, ctx: ServeContext): Promise<void> {
-  const { deployment, config } = ctx;
+  const { config } = ctx;
   app.setErrorHandler(errorHandler('bookml'));
   // JSON only: a text/plain body is refused with 415 instead of failing the schema.
   app.removeContentTypeParser('text/plain');
@@ -70,9 +70,7 @@ export async function recommendRoutes(app: FastifyInstance, ctx: ServeContext): 
     },
     (request: FastifyRequest<{ Querystring: ItemQuery }>, reply: FastifyReply) => {
       const q = request.query;
-      const model = deployment.pick(
-        deployment.splitting ? routingKeyOf(request.headers[ROUTING_KEY_HEADER], q.customer_id) : undefined,
-      );
+      const model = pickModel(ctx, request, q.customer_id);
       const k = q.k ?? model.defaultK;
       model.recommender.checkK(k);
       const idx = model.indexOfText(q.book_id, 'book_id');
@@ -111,11 +109,7 @@ export async function recommendRoutes(app: FastifyInstance, ctx: ServeContext): 
     },
     (request, reply) => {
       const body = request.body;
-      const model = deployment.pick(
-        deployment.splitting
-          ? routingKeyOf(request.headers[ROUTING_KEY_HEADER], body.customer_id)
-          : undefined,
-      );
+      const model = pickModel(ctx, request, body.customer_id);
       const k = body.k ?? model.defaultK;
       model.recommender.checkK(k);
       const raws = body.book_ids;

@@ -1,4 +1,4 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServeConfig } from './config.js';
 import type { Deployment } from './deployment.js';
 import type { ServeMetrics } from './metrics.js';
@@ -49,8 +49,19 @@ export function sendJson(reply: FastifyReply, status: number, body: unknown): vo
   reply.code(status).header('content-type', JSON_TYPE).send(JSON.stringify(body));
 }
 
+/**
+ * The model that answers a request. The routing key (the header, else the customer id) is read
+ * only while a canary split is live, so a plain deployment pays nothing for it.
+ */
+export function pickModel(ctx: ServeContext, request: FastifyRequest, customerId: unknown): ServedModel {
+  const { deployment } = ctx;
+  return deployment.pick(
+    deployment.splitting ? routingKeyOf(request.headers[ROUTING_KEY_HEADER], customerId) : undefined,
+  );
+}
+
 /** The routing key of a request: the header, else the customer id, else none. */
-export function routingKeyOf(header: string | string[] | undefined, customerId: unknown): string | undefined {
+function routingKeyOf(header: string | string[] | undefined, customerId: unknown): string | undefined {
   if (typeof header === 'string' && header !== '') return header;
   if (typeof customerId === 'string' && customerId !== '') return customerId;
   if (typeof customerId === 'number') return String(customerId);

@@ -1,24 +1,8 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempDir, writeModel } from '../../test/serve-fixture.js';
-import { readBundle } from '../model/index.js';
+import { servedModel } from '../../test/serve-fixture.js';
 import { parseIntText } from './book-ids.js';
-import { ServeMetrics } from './metrics.js';
-import { compileServedModel } from './served-model.js';
 
-async function served(names = false) {
-  const dir = join(tempDir(), 'm');
-  await writeModel(dir, { k: 6, books: 30, names });
-  const metrics = new ServeMetrics({ processMetrics: false });
-  return compileServedModel(readBundle(dir), {
-    role: 'primary',
-    ref: { version: 'v"1', dir },
-    source: 'test',
-    defaultK: 5,
-    stats: metrics.versionStats('v"1'),
-    loadedAt: 0,
-  });
-}
+const served = (names = false) => servedModel({ k: 6, books: 30, names }, 'v"1');
 
 describe('served model', () => {
   it('answers every book and every k exactly as the recommender does, built lazily', async () => {

@@ -58,7 +58,19 @@ export async function mlflowRegistryRoutes(
     );
     const page = paged('registered_models', models, a, 100, 1000);
     const list = (page.registered_models as ModelRecord[]) ?? [];
-    return { ...page, registered_models: await Promise.all(list.map(modelJson)) };
+    // One query for every model's versions (newest first per model), not one per listed model.
+    const versionsOf = new Map<string, VersionRecord[]>();
+    for (const v of list.length > 0 ? await r.listVersions() : []) {
+      const vs = versionsOf.get(v.model);
+      if (vs) vs.push(v);
+      else versionsOf.set(v.model, [v]);
+    }
+    return {
+      ...page,
+      registered_models: list.map((m) =>
+        registeredModelJson(m, latestPerStage(versionsOf.get(m.name) ?? [], [])),
+      ),
+    };
   });
   mlflowRoute(app, 'POST', '/registered-models/rename', async (a) => ({
     registered_model: await modelJson(await r.renameModel(a.str('name', true), a.str('new_name', true))),

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
-  checkModelName,
   compareVersions,
   hasRole,
   lineageOf,
@@ -140,7 +139,7 @@ export async function registryRoutes(app: FastifyInstance, opts: { registry: Reg
       }),
     },
     async (req, reply) => {
-      checkModelName(req.params.model);
+      // registerVersion checks the name (REGISTRY_INVALID_INPUT on `model`) before anything else.
       const v = await registry.registerVersion({ ...req.body, model: req.params.model, actor: req.actor.id });
       return reply.code(201).send(v);
     },
