@@ -51,11 +51,12 @@ async function runOnce(
   const home = o.home ?? (await mkdtemp(join(tmpdir(), 'bookml-bench-engine-')));
   const ws = resolveWorkspace(join(home, '.bookml'));
   const db = await openMetadataDb({ workspace: ws });
+  const catalog = await loadCatalog(catalogUrl);
   const engine = new Engine({
     db,
     artifacts: await openArtifactStore({ workspace: ws }),
     workspace: ws,
-    catalog: await loadCatalog(catalogUrl),
+    catalog,
     catalogUrl,
     stepEntry: STEP_ENTRY,
     reuseProcesses: o.reuse ?? false,
@@ -64,7 +65,7 @@ async function runOnce(
   // Let the warm spares come up, as on a running executor.
   await new Promise((r) => setTimeout(r, 1500));
   const t0 = performance.now();
-  const run = await submitRun(db, await loadCatalog(catalogUrl), { pipeline, noCache: o.noCache ?? false });
+  const run = await submitRun(db, catalog, { pipeline, noCache: o.noCache ?? false });
   engine.wake();
   await engine.waitForRun(run.id);
   const wallS = (performance.now() - t0) / 1000;

@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExecutorStore, openMetadataDb, resolveWorkspace } from '../src/store/index.js';
-import { CLI, FIXTURES_URL, requireBuild } from './fixtures/pipelines/harness.js';
+import { CLI, FIXTURES_URL, requireBuild, stopExecutorsAndRemove } from './fixtures/pipelines/harness.js';
 
 interface Result {
   code: number | null;
@@ -40,17 +39,7 @@ describe('bookml run', () => {
     home = join(dir, '.bookml');
   });
   afterAll(async () => {
-    // Stop the background executor `submit` started, then remove the workspace.
-    if (existsSync(home)) {
-      const db = await openMetadataDb({ workspace: resolveWorkspace(home) });
-      for (const e of await new ExecutorStore(db).list({ live: true })) {
-        try {
-          process.kill(e.pid, 'SIGTERM');
-        } catch {}
-      }
-      await db.close();
-    }
-    await rm(dir, { recursive: true, force: true });
+    await stopExecutorsAndRemove(dir, home);
   });
 
   let first: string;

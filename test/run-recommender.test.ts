@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExecutorStore, openMetadataDb, resolveWorkspace } from '../src/store/index.js';
-import { CLI, REPO, requireBuild } from './fixtures/pipelines/harness.js';
+import { CLI, REPO, requireBuild, stopExecutorsAndRemove } from './fixtures/pipelines/harness.js';
 
 const BUILT_PIPELINES = join(REPO, 'dist', 'pipelines', 'index.js');
 
@@ -43,16 +42,7 @@ describe.skipIf(!existsSync(BUILT_PIPELINES))('bookml run submit recommender', (
     home = join(dir, '.bookml');
   });
   afterAll(async () => {
-    if (existsSync(home)) {
-      const db = await openMetadataDb({ workspace: resolveWorkspace(home) });
-      for (const e of await new ExecutorStore(db).list({ live: true })) {
-        try {
-          process.kill(e.pid, 'SIGTERM');
-        } catch {}
-      }
-      await db.close();
-    }
-    await rm(dir, { recursive: true, force: true });
+    await stopExecutorsAndRemove(dir, home);
   });
 
   it('runs end to end, then serves the second identical submit from cache', async () => {

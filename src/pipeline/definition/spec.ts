@@ -83,17 +83,10 @@ export interface TaskDraft {
 }
 
 /** A pipeline before validation; a {@link PipelineSpec} is also a valid draft. */
-export interface PipelineDraft {
+export interface PipelineDraft extends Omit<PipelineSpec, 'specVersion' | 'tasks' | 'exitHandler'> {
   readonly specVersion?: number;
-  readonly name: string;
-  readonly description?: string;
-  readonly params: Readonly<Record<string, ParamSpec>>;
-  readonly steps: Readonly<Record<string, StepSpec>>;
   readonly tasks: readonly TaskDraft[];
   readonly exitHandler?: TaskDraft;
-  readonly mutex?: string;
-  readonly timeoutSeconds?: number;
-  readonly parallelism?: number;
 }
 
 /** What a visitor gets for each task. */

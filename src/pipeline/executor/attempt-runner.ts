@@ -39,7 +39,6 @@ export class AttemptRunner {
     setTimeout(() => r.step.kill('SIGKILL'), this.#d.o.killGraceMs).unref();
   }
 
-  /** A Running leaf without a live process: time it out, or start its next attempt when one is due. */
   /** After a failed attempt: the clock time of the next attempt, or undefined once the node has failed. */
   async decideRetry(
     run: ActiveRun,

@@ -34,12 +34,20 @@ export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+// Steps are frozen, so a step's hash never changes: the scheduler asks for it on every pass a node waits.
+const codeHashes = new WeakMap<Step, string>();
+
 /**
  * The step's code hash: its version plus the source of its `run` (which misses closures and imports; that
  * is what `version` is for).
  */
 export function stepCodeHash(step: Step): string {
-  return sha256Hex(`${step.spec.version}\n${stepSource(step)}`);
+  let hash = codeHashes.get(step);
+  if (hash === undefined) {
+    hash = sha256Hex(`${step.spec.version}\n${stepSource(step)}`);
+    codeHashes.set(step, hash);
+  }
+  return hash;
 }
 
 /**

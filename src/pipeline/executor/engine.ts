@@ -91,6 +91,8 @@ export class Engine {
   #lastEventId = 0;
   #ticking = false;
   #again = false;
+  /** Look for new runs and control requests on the next pass. */
+  #pollDue = false;
   #closed = false;
   #pollTimer: NodeJS.Timeout | undefined;
   #heartbeatTimer: NodeJS.Timeout | undefined;
@@ -181,6 +183,7 @@ export class Engine {
     await this.#loadActiveRuns();
     for (const e of control) this.#applyControl(e.payload as RunControl);
     this.#lastEventId = control.at(-1)?.id ?? (await this.#events.latestId());
+    // Runs and control requests were just read, so #pollDue stays false: the first pass does not poll again.
     this.#launcher.warm();
     this.#pollTimer = setInterval(() => this.#poll(), this.#o.pollMs);
     this.#heartbeatTimer = setInterval(() => void this.#heartbeat(), this.#o.heartbeatMs);
@@ -221,10 +224,7 @@ export class Engine {
    */
   async close(): Promise<void> {
     if (this.#closed) return this.#stopped;
-    this.#closed = true;
-    clearInterval(this.#pollTimer);
-    clearInterval(this.#heartbeatTimer);
-    this.#launcher.close();
+    this.#stopWorking();
     for (const run of this.#active.values()) for (const r of run.running.values()) r.step.kill('SIGKILL');
     while (this.#ticking) await new Promise((r) => setTimeout(r, 5));
     if (this.#generation > 0) await this.#executors.markStopped(this.#generation).catch(() => {});
@@ -235,8 +235,6 @@ export class Engine {
     this.#pollDue = true;
     this.wake();
   }
-
-  #pollDue = true;
 
   async #tickLoop(): Promise<void> {
     try {
@@ -293,11 +291,16 @@ export class Engine {
       this.#again = true;
       return;
     }
+    this.#stopWorking();
+    this.#resolveStopped();
+  }
+
+  /** No new passes, polls, heartbeats or step processes. */
+  #stopWorking(): void {
     this.#closed = true;
     clearInterval(this.#pollTimer);
     clearInterval(this.#heartbeatTimer);
     this.#launcher.close();
-    this.#resolveStopped();
   }
 
   async #heartbeat(): Promise<void> {

@@ -127,7 +127,7 @@ export class RunScheduler {
       if (node === undefined) continue;
       if (node.rec.phase === 'Pending' && !holding) await this.#startTask(run, node);
       else if (node.rec.phase === 'Running') {
-        if (node.task.fanOut !== undefined) await this.#advanceFanOut(run, node, holding);
+        if (node.task.fanOut !== undefined) await this.#advanceFanOut(run, node, holding, now);
         else await this.#advanceLeaf(run, node, now);
       }
     }
@@ -136,7 +136,7 @@ export class RunScheduler {
     if (top.some((n) => n.rec.phase === 'Running')) return;
     if (top.some((n) => n.rec.phase === 'Pending')) {
       if (!(run.shutdown === 'stop' || run.hasFailure())) return;
-      const why = run.shutdown === 'stop' ? `run ${run.shutdownMessage}` : 'an earlier task failed';
+      const why = holdReason(run);
       for (const n of top)
         if (n.rec.phase === 'Pending') await this.#setPhase(run, n, 'Omitted', { message: why });
     }
@@ -196,8 +196,7 @@ export class RunScheduler {
       if (n.rec.phase === 'Pending') await this.#setPhase(run, n, 'Omitted', { message });
       else if (n.rec.phase === 'Running') await this.#setPhase(run, n, 'Failed', { message });
     }
-    if (run.rec.phase === 'Pending') await this.#finishRun(run, 'Failed', message);
-    else await this.#finishRun(run, 'Failed', message);
+    await this.#finishRun(run, 'Failed', message);
   }
 
   async #setPhase(
@@ -257,8 +256,7 @@ export class RunScheduler {
     }
   }
 
-  async #advanceFanOut(run: ActiveRun, parent: LiveNode, holding: boolean): Promise<void> {
-    const now = this.#d.o.clock.now();
+  async #advanceFanOut(run: ActiveRun, parent: LiveNode, holding: boolean, now: number): Promise<void> {
     const children = (parent.children ?? []).map((id) => run.nodes.get(id)).filter((c): c is LiveNode => !!c);
     for (const c of children) {
       if (c.rec.phase === 'Pending' && !holding) await this.#startLeaf(run, c, { item: c.item });
@@ -267,7 +265,7 @@ export class RunScheduler {
     if (children.some((c) => c.rec.phase === 'Running' || run.launching.has(c.rec.nodeId))) return;
     if (children.some((c) => c.rec.phase === 'Pending')) {
       if (!holding) return;
-      const why = run.shutdown === 'stop' ? `run ${run.shutdownMessage}` : 'an earlier task failed';
+      const why = holdReason(run);
       for (const c of children)
         if (c.rec.phase === 'Pending') await this.#setPhase(run, c, 'Omitted', { message: why });
     }
@@ -454,8 +452,11 @@ export class RunScheduler {
     run.retryAt.delete(id);
     this.#attempts.launch(run, node, relaunchInputs(node));
   }
+}
 
-  /** After a failed attempt: the clock time of the next attempt, or undefined once the node has failed. */
+// Why Pending nodes of a held run (stopped, or after a failure) are omitted.
+function holdReason(run: ActiveRun): string {
+  return run.shutdown === 'stop' ? `run ${run.shutdownMessage}` : 'an earlier task failed';
 }
 
 // A Running node's next attempt takes the inputs recorded when the node started.
