@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/core/index.js';
-import { getRunDetail, requestShutdown, submitRun } from '../src/pipeline/index.js';
+import { getRunDetail, requestShutdown, submitRun } from '../src/pipeline/executor/index.js';
 import { type Harness, startHarness, until } from './fixtures/pipelines/harness.js';
 
 function alive(pid: number): boolean {

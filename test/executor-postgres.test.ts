@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { explainNode, getRunDetail, runLineage, submitRun } from '../src/pipeline/index.js';
+import { explainNode, getRunDetail, runLineage, submitRun } from '../src/pipeline/executor/index.js';
 import { createTestDatabase, probePostgres, type TestDatabase } from '../src/store/index.js';
 import { type Harness, startHarness } from './fixtures/pipelines/harness.js';
 

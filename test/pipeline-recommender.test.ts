@@ -8,24 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/core/index.js';
-import {
-  type BindingValues,
-  compileCronWorkflow,
-  compileToArgo,
-  fanOutItems,
-  inspectWorkflowTemplate,
-  type NodePhase,
-  type Pipeline,
-  type PipelineError,
-  resolveInputs,
-  resolveParams,
-  type StepContext,
-  shapeOfPlan,
-  shouldRun,
-  taskReadiness,
-  toLocalPlan,
-  toYaml,
-} from '../src/pipeline/index.js';
+import { type Pipeline, type PipelineError, resolveParams, type StepContext } from '../src/pipeline/index.js';
+import { type BindingValues, fanOutItems, type NodePhase, resolveInputs, shouldRun, taskReadiness, toLocalPlan } from '../src/pipeline/executor/index.js';
+import { compileCronWorkflow, compileToArgo, inspectWorkflowTemplate, shapeOfPlan, toYaml } from '../src/pipeline/compile/index.js';
 import { getPipeline, PIPELINES, PipelinesError, pipelineNames, rankSweep } from '../src/pipelines/index.js';
 import { argoValidator, SCHEMA_MISSING } from './golden/argo-schema.js';
 import { golden } from './golden/golden.js';

@@ -39,7 +39,7 @@ export function registerApiCommand(program: Command): void {
         flags: { host: flags.host, port: flags.port, tokensFile: flags.tokensFile },
       });
       const { RunStore } = await import('../../store/index.js');
-      const { readRunLogs } = await import('../../pipeline/index.js');
+      const { readRunLogs } = await import('../../pipeline/executor/index.js');
       const ws = workspaceOf(cmd);
       const db = await openMetadataDb({ workspace: ws });
       // Node logs are files the local executor writes in the workspace; served as they are.

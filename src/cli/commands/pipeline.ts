@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
-import type { ArgoCompileOptions, ParamSpec } from '../../pipeline/index.js';
+import type { ArgoCompileOptions } from '../../pipeline/compile/index.js';
+import type { ParamSpec } from '../../pipeline/index.js';
 import { emit, table } from '../output.js';
 
 interface CompileFlags {
@@ -109,7 +110,7 @@ export function registerPipelineCommands(program: Command): void {
     .option('--json', 'print the manifests as JSON (with --out: a summary)')
     .action(async (name: string, flags: CompileFlags) => {
       const { getPipeline } = await import('../../pipelines/index.js');
-      const argo = await import('../../pipeline/index.js');
+      const argo = await import('../../pipeline/compile/index.js');
       const { BookmlError, codeVersion } = await import('../../core/index.js');
       const spec = getPipeline(name).spec;
       const env: Record<string, string> = {};

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import type { PipelineCatalog, RunView } from '../../pipeline/index.js';
+import type { PipelineCatalog, RunView } from '../../pipeline/executor/index.js';
 import type { MetadataDb, RunRecord, Workspace } from '../../store/index.js';
 import { intOption, workspaceOf } from '../context.js';
 import { emit, table } from '../output.js';
@@ -84,7 +84,7 @@ function catalogRef(): string {
 }
 
 async function openCatalog(): Promise<{ catalog: PipelineCatalog; url: string }> {
-  const { catalogUrl, loadCatalog } = await import('../../pipeline/index.js');
+  const { catalogUrl, loadCatalog } = await import('../../pipeline/executor/index.js');
   const url = catalogUrl(catalogRef());
   return { catalog: await loadCatalog(url), url };
 }
@@ -106,7 +106,7 @@ async function withDb<T>(cmd: Command, fn: (db: MetadataDb, ws: Workspace) => Pr
 
 /** Start the background executor unless one is live. */
 async function ensureExecutor(db: MetadataDb, ws: Workspace): Promise<void> {
-  const p = await import('../../pipeline/index.js');
+  const p = await import('../../pipeline/executor/index.js');
   const main = fileURLToPath(new URL('../main.js', import.meta.url));
   await p.ensureExecutor(db, {
     args: [main, '--home', ws.root, 'run', 'executor', '--idle-exit-ms', '5000'],
@@ -137,7 +137,7 @@ async function watchRun(
   runId: string,
   json: boolean | undefined,
 ): Promise<RunView> {
-  const p = await import('../../pipeline/index.js');
+  const p = await import('../../pipeline/executor/index.js');
   const seen = new Map<string, string>();
   let lastRunPhase = '';
   const started = Date.now();
@@ -230,7 +230,7 @@ export function registerRunCommands(program: Command): void {
       flags: { parameter: string[]; cache: boolean; label: string[]; watch?: boolean; json?: boolean },
       cmd: Command,
     ) => {
-      const p = await import('../../pipeline/index.js');
+      const p = await import('../../pipeline/executor/index.js');
       const { catalog } = await openCatalog();
       await withDb(cmd, async (db, ws) => {
         const created = await p.submitRun(db, catalog, {
@@ -253,7 +253,7 @@ export function registerRunCommands(program: Command): void {
   ]).action(
     async (flags: { pipeline?: string; phase?: string; limit: number; json?: boolean }, cmd: Command) => {
       const { RunStore } = await import('../../store/index.js');
-      const p = await import('../../pipeline/index.js');
+      const p = await import('../../pipeline/executor/index.js');
       await withDb(cmd, async (db) => {
         const runs = await new RunStore(db).listRuns({
           limit: flags.limit,
@@ -286,7 +286,7 @@ export function registerRunCommands(program: Command): void {
       .description('show a run as a tree: phases, durations, outputs, cache hits (`@latest` for the newest)'),
     [OPTIONS.json],
   ).action(async (ref: string, flags: { json?: boolean }, cmd: Command) => {
-    const p = await import('../../pipeline/index.js');
+    const p = await import('../../pipeline/executor/index.js');
     await withDb(cmd, async (db) => {
       const view = p.runView(await p.getRunDetail(db, ref), Date.now());
       emit(view, flags.json, p.renderRunView);
@@ -295,7 +295,7 @@ export function registerRunCommands(program: Command): void {
 
   withOptions(run.command('watch <run>').description('follow a run until it ends'), [OPTIONS.json]).action(
     async (ref: string, flags: { json?: boolean }, cmd: Command) => {
-      const p = await import('../../pipeline/index.js');
+      const p = await import('../../pipeline/executor/index.js');
       await withDb(cmd, async (db, ws) => {
         const view = await watchRun(db, ws, (await p.getRunDetail(db, ref)).id, flags.json);
         if (flags.json) emit(view, true, () => '');
@@ -308,7 +308,7 @@ export function registerRunCommands(program: Command): void {
     OPTIONS.follow,
     OPTIONS.json,
   ]).action(async (ref: string, flags: { node?: string; follow?: boolean; json?: boolean }, cmd: Command) => {
-    const p = await import('../../pipeline/index.js');
+    const p = await import('../../pipeline/executor/index.js');
     await withDb(cmd, async (db, ws) => {
       const detail = await p.getRunDetail(db, ref);
       const print = (node: string, line: string) =>
@@ -336,7 +336,7 @@ export function registerRunCommands(program: Command): void {
       .description('retry a Failed or Error run from where it failed, reusing what succeeded'),
     [OPTIONS.watch, OPTIONS.json],
   ).action(async (ref: string, flags: { watch?: boolean; json?: boolean }, cmd: Command) => {
-    const p = await import('../../pipeline/index.js');
+    const p = await import('../../pipeline/executor/index.js');
     const { catalog } = await openCatalog();
     await withDb(cmd, async (db, ws) => afterSubmit(db, ws, await p.retryRun(db, catalog, ref), flags));
   });
@@ -352,7 +352,7 @@ export function registerRunCommands(program: Command): void {
       flags: { parameter: string[]; cache: boolean; watch?: boolean; json?: boolean },
       cmd: Command,
     ) => {
-      const p = await import('../../pipeline/index.js');
+      const p = await import('../../pipeline/executor/index.js');
       const { catalog } = await openCatalog();
       await withDb(cmd, async (db, ws) => {
         const created = await p.resubmitRun(db, catalog, ref, {
@@ -370,7 +370,7 @@ export function registerRunCommands(program: Command): void {
   ] as const) {
     withOptions(run.command(`${name} <run>`).description(`${name} a run: ${what}`), [OPTIONS.json]).action(
       async (ref: string, flags: { json?: boolean }, cmd: Command) => {
-        const p = await import('../../pipeline/index.js');
+        const p = await import('../../pipeline/executor/index.js');
         await withDb(cmd, async (db, ws) => {
           const r = await p.requestShutdown(db, ref, action);
           await ensureExecutor(db, ws);
@@ -384,7 +384,7 @@ export function registerRunCommands(program: Command): void {
     run.command('delete <run>').description('delete a finished run with its nodes, lineage and logs'),
     [OPTIONS.json],
   ).action(async (ref: string, flags: { json?: boolean }, cmd: Command) => {
-    const p = await import('../../pipeline/index.js');
+    const p = await import('../../pipeline/executor/index.js');
     await withDb(cmd, async (db, ws) => {
       const r = await p.deleteRun(db, ws, ref);
       emit({ id: r.id, deleted: true }, flags.json, () => `${r.id} deleted`);
@@ -397,7 +397,7 @@ export function registerRunCommands(program: Command): void {
       .description("explain a node's cache key: each component, and on a miss what changed"),
     [OPTIONS.json],
   ).action(async (ref: string, node: string, flags: { json?: boolean }, cmd: Command) => {
-    const p = await import('../../pipeline/index.js');
+    const p = await import('../../pipeline/executor/index.js');
     await withDb(cmd, async (db) =>
       emit(await p.explainNode(db, ref, node), flags.json, p.renderExplanation),
     );
@@ -412,7 +412,7 @@ export function registerRunCommands(program: Command): void {
     [OPTIONS.idleExit, OPTIONS.parallelism, OPTIONS.reuse],
   ).action(
     async (flags: { idleExitMs?: number; parallelism: number; reuseProcesses?: boolean }, cmd: Command) => {
-      const p = await import('../../pipeline/index.js');
+      const p = await import('../../pipeline/executor/index.js');
       const { openArtifactStore } = await import('../../store/index.js');
       const { catalog, url } = await openCatalog();
       await withDb(cmd, async (db, ws) => {

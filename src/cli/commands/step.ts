@@ -18,7 +18,7 @@ export function registerStepCommand(program: Command): void {
     .helpOption('-h, --help')
     .action(async (task: string, rest: string[]) => {
       const { parseStepArgs, STEP_EXIT_CODES, catalogUrl, loadCatalog, runStepInvocation } = await import(
-        '../../pipeline/index.js'
+        '../../pipeline/runner/index.js'
       );
       const { systemClock } = await import('../../core/index.js');
       try {

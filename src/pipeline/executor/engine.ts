@@ -12,7 +12,7 @@ import type {
   Workspace,
 } from '../../store/index.js';
 import { toLocalPlan } from '../plan/local-plan.js';
-import type { PipelineCatalog } from './catalog.js';
+import type { PipelineCatalog } from '../runner/catalog.js';
 import { CONTROL_TOPIC, type RunControl } from './control.js';
 import type { ExecutorErrorCode } from './errors.js';
 import { isProcessAlive, killProcessGroup } from './process-tree.js';
@@ -30,6 +30,11 @@ export interface EngineOptions {
   catalog: PipelineCatalog;
   /** URL of the module the step processes load the same catalogue from. */
   catalogUrl: string;
+  /**
+   * URL of the module that builds each step's runtime (`openStepRuntime`, see `pipeline/runner`). The
+   * composition root passes bookml's own; without one, steps that call `ctx.registry` & co. fail clearly.
+   */
+  runtimeUrl?: string | undefined;
   /** @default the database's clock */
   clock?: Clock;
   /** The step process entry. @default step-process.js beside this file */
@@ -59,7 +64,7 @@ export interface EngineOptions {
   log?: (line: string) => void;
 }
 
-const DEFAULT_STEP_ENTRY = fileURLToPath(new URL('./step-process.js', import.meta.url));
+const DEFAULT_STEP_ENTRY = fileURLToPath(new URL('../runner/step-process.js', import.meta.url));
 
 /**
  * The local executor: runs every active run of the metadata store to a terminal phase, each step in its own
@@ -76,7 +81,7 @@ const DEFAULT_STEP_ENTRY = fileURLToPath(new URL('./step-process.js', import.met
  * await engine.close();
  */
 export class Engine {
-  readonly #o: Required<Omit<EngineOptions, 'idleExitMs' | 'log'>> &
+  readonly #o: Required<Omit<EngineOptions, 'idleExitMs' | 'log' | 'runtimeUrl'>> &
     Pick<EngineOptions, 'idleExitMs' | 'log'>;
   #scheduler!: RunScheduler;
   #runs!: RunStore;
@@ -118,9 +123,10 @@ export class Engine {
     this.#launcher = new StepLauncher({
       entry: this.#o.stepEntry,
       catalogUrl: options.catalogUrl,
+      runtimeUrl: options.runtimeUrl,
       spares: this.#o.spares,
       reuseProcesses: this.#o.reuseProcesses,
-      // Steps resolve the workspace themselves (registry, datasets): it must be the executor's.
+      // The step runtime resolves the workspace from the environment: it must be the executor's.
       env: { ...this.#o.env, BOOKML_HOME: options.workspace.root },
     });
     this.#stopped = new Promise((resolve) => {

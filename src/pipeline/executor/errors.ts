@@ -22,6 +22,10 @@ export const EXECUTOR_ERRORS = {
   RUN_NOT_RETRYABLE: { code: 'RUN_NOT_RETRYABLE', status: 409, retryable: false },
   /** No executor is serving the workspace, so a watched run cannot progress; its log says why. */
   RUN_NO_EXECUTOR: { code: 'RUN_NO_EXECUTOR', status: 503, retryable: true },
+  /** The step runtime module could not be loaded or exports no `openStepRuntime`. */
+  RUN_RUNTIME_INVALID: { code: 'RUN_RUNTIME_INVALID', status: 500, retryable: false },
+  /** A step used a port (`ctx.registry`, `ctx.datasets`, …) of an executor started without a runtime. */
+  RUN_NO_RUNTIME: { code: 'RUN_NO_RUNTIME', status: 500, retryable: false },
   /** A `-p key=value` flag is malformed. */
   RUN_BAD_PARAM_FLAG: { code: 'RUN_BAD_PARAM_FLAG', status: 400, retryable: false },
   /** No artifact with that sha256 (or prefix) is recorded, or the prefix is ambiguous. */

@@ -3,7 +3,7 @@ import { codeVersion } from '../../core/index.js';
 import type { MetadataDb, RunDetail, RunRecord, Workspace } from '../../store/index.js';
 import { resolveParams } from '../definition/run-params.js';
 import { stepCodeHash } from './cache-key.js';
-import type { PipelineCatalog } from './catalog.js';
+import type { PipelineCatalog } from '../runner/catalog.js';
 import { CONTROL_TOPIC, type RunControl } from './control.js';
 import { ExecutorError } from './errors.js';
 import { runDirOf } from './run-paths.js';

@@ -1,21 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/index.js';
+import { shapeOfPlan } from '../compile/index.js';
 import {
   type BindingValues,
-  definePipeline,
-  defineStep,
-  eq,
   fanOutItems,
   type NodePhase,
-  type Pipeline,
-  param,
   resolveInputs,
-  resolveParams,
-  type StepContext,
-  shapeOfPlan,
   shouldRun,
   taskReadiness,
   toLocalPlan,
+} from '../executor/index.js';
+import {
+  definePipeline,
+  defineStep,
+  eq,
+  type Pipeline,
+  param,
+  resolveParams,
+  type StepContext,
 } from '../index.js';
 
 const SIMS = ['cosine', 'jaccard'] as const;
