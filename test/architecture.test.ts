@@ -88,9 +88,9 @@ const PIPELINES_FORBIDDEN: Array<[string, RegExp]> = [
   ['finds the workspace itself', /\bresolveWorkspace\b|process\.cwd\(/],
   ['opens a store', /\bopenMetadataDb\b|\bopenArtifactStore\b|\bnew (?:Registry|RunStore|EventLog)\(/],
   ['loads a database driver', /from '(?:pg|better-sqlite3|kysely)'|import\('(?:pg|better-sqlite3|kysely)'\)/],
-  ['uses the OS temp folder (ctx.scratchDir is the step\'s)', /\btmpdir\(/],
+  ["uses the OS temp folder (ctx.scratchDir is the step's)", /\btmpdir\(/],
   ['spawns processes', /node:child_process/],
-  ['reads its code version itself (ctx.codeVersion is the runtime\'s)', /\bcodeVersion\(\)/],
+  ["reads its code version itself (ctx.codeVersion is the runtime's)", /\bcodeVersion\(\)/],
 ];
 
 function walk(dir: string): string[] {
@@ -151,7 +151,15 @@ describe('architecture', () => {
 
   it('folders are entered only through their index.ts (or a named sub-door)', () => {
     const bad = all
-      .filter((e) => !DOORS.has(e.target.replace(/\.[jt]s$/, '').split(sep).join('/')))
+      .filter(
+        (e) =>
+          !DOORS.has(
+            e.target
+              .replace(/\.[jt]s$/, '')
+              .split(sep)
+              .join('/'),
+          ),
+      )
       .map((e) => `${e.file} → ${e.target}`);
     expect(bad).toEqual([]);
   });

@@ -2,7 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AttemptRecord, NewLineageEdge, NodePhase, RunStore } from '../../store/index.js';
 import { encodeParamValue } from '../definition/param.js';
-import { type AttemptOutcome, nextRetryDelaySeconds } from '../definition/retry-policy.js';
+import { type FailureKind, nextRetryDelaySeconds } from '../definition/retry-policy.js';
 import { formatStepArgs } from '../definition/step-io.js';
 import { classifyExit } from './attempt-outcome.js';
 import { collectOutputs, isArtifactValue, materializeArtifact, type NodeOutputs } from './node-outputs.js';
@@ -43,7 +43,7 @@ export class AttemptRunner {
   async decideRetry(
     run: ActiveRun,
     node: LiveNode,
-    kind: AttemptOutcome,
+    kind: FailureKind,
     message: string,
   ): Promise<number | undefined> {
     const attempts = node.attempts;
@@ -156,7 +156,7 @@ export class AttemptRunner {
     run: ActiveRun,
     node: LiveNode,
     attempt: AttemptRecord,
-    kind: AttemptOutcome,
+    kind: FailureKind,
     phase: 'Failed' | 'Error',
     code: string,
     message: string,

@@ -11,7 +11,8 @@
  * await engine.waitForRun(run.id);
  */
 
-export type { BindingValues, LocalPlan, NodePhase, PlanEdge, PlanTask } from '../plan/local-plan.js';
+export type { NodePhase } from '../../core/index.js';
+export type { BindingValues, LocalPlan, PlanEdge, PlanTask } from '../plan/local-plan.js';
 export {
   fanOutItems,
   resolveBinding,
