@@ -244,6 +244,20 @@ describe('systemClock', () => {
     expect(n).toBe(2);
   });
 
+  it('a timeout runs only once now() has reached its due time', async () => {
+    const late = await Promise.all(
+      Array.from(
+        { length: 20 },
+        (_, i) =>
+          new Promise<number>((resolve) => {
+            const due = systemClock.now() + 1 + (i % 5);
+            systemClock.setTimeout(() => resolve(systemClock.now() - due), 1 + (i % 5));
+          }),
+      ),
+    );
+    for (const ms of late) expect(ms).toBeGreaterThanOrEqual(0);
+  });
+
   it('sleep rejects with the abort reason', async () => {
     const reason = new Error('abort');
     await expect(systemClock.sleep(10, AbortSignal.abort(reason))).rejects.toBe(reason);

@@ -29,7 +29,7 @@ export interface Clock {
   now(): number;
   /** Resolves after `ms` milliseconds; rejects with `signal.reason` when the signal aborts (at once if it already has). */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
-  /** Calls `fn` once, `ms` milliseconds from now. */
+  /** Calls `fn` once, `ms` milliseconds from now; `now()` has reached that time when it runs. */
   setTimeout(fn: () => void, ms: number, options?: TimerOptions): Timer;
   /** Calls `fn` every `ms` milliseconds (at least 1) until cancelled. */
   setInterval(fn: () => void, ms: number, options?: TimerOptions): Timer;
@@ -59,8 +59,22 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal) => sleepOn(systemClock, ms, signal),
   setTimeout(fn, ms, options) {
-    const handle = setTimeout(fn, ms);
-    if (options?.unref) handle.unref();
+    // Node's timers run on a monotonic clock from a cached loop time, so one can fire a millisecond or
+    // two before Date.now() reaches its due time; code that compares now() with a due time (a retry's
+    // backoff) would then find it not yet due. Wait out such a small remainder; a larger one means the
+    // wall clock was set back, and then firing beats waiting for it.
+    const due = Date.now() + ms;
+    let handle: NodeJS.Timeout;
+    const arm = (delay: number) => {
+      handle = setTimeout(check, delay);
+      if (options?.unref) handle.unref();
+    };
+    const check = () => {
+      const left = due - Date.now();
+      if (left > 0 && left <= ms) arm(left);
+      else fn();
+    };
+    arm(ms);
     return { cancel: () => clearTimeout(handle) };
   },
   setInterval(fn, ms, options) {

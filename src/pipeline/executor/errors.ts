@@ -22,6 +22,8 @@ export const EXECUTOR_ERRORS = {
   RUN_NOT_RETRYABLE: { code: 'RUN_NOT_RETRYABLE', status: 409, retryable: false },
   /** No executor is serving the workspace, so a watched run cannot progress; its log says why. */
   RUN_NO_EXECUTOR: { code: 'RUN_NO_EXECUTOR', status: 503, retryable: true },
+  /** The executor serving a Running run died or stopped and none took over; `bookml run executor` resumes it. */
+  RUN_EXECUTOR_LOST: { code: 'RUN_EXECUTOR_LOST', status: 503, retryable: true },
   /** A `-p key=value` flag is malformed. */
   RUN_BAD_PARAM_FLAG: { code: 'RUN_BAD_PARAM_FLAG', status: 400, retryable: false },
   /** No artifact with that sha256 (or prefix) is recorded, or the prefix is ambiguous. */
