@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../src/core/index.js';
 import { type ModelBundle, readBundle } from '../src/model/index.js';
 import { type ModelRef, VERSION_HEADER, workspaceLatestSource } from '../src/serve/index.js';
 import { saveLatest, startServer, tempDir } from './serve-fixture.js';
@@ -86,7 +87,12 @@ describe('hot reload from the workspace latest model', () => {
 
   it('starts before any model exists: not ready until one is trained, then found by polling', async () => {
     const models = join(tempDir(), 'models');
-    const server = await startServer(workspaceLatestSource(models), { config: { pollIntervalMs: 20 } });
+    // The poll runs on virtual time: the test moves the clock instead of waiting for a real timer.
+    const clock = new ManualClock(Date.parse('2026-03-01T12:00:00Z'));
+    const server = await startServer(workspaceLatestSource(models), {
+      clock,
+      config: { pollIntervalMs: 20_000 },
+    });
     const ready = await server.app.inject({ url: '/ready' });
     expect(ready.statusCode).toBe(503);
     expect(ready.json()).toMatchObject({
@@ -101,7 +107,13 @@ describe('hot reload from the workspace latest model', () => {
     expect((await server.app.inject({ url: '/v2/models/recommender/ready' })).statusCode).toBe(503);
 
     const v1 = modelIdOf(await saveLatest(models, { seed: 5 }));
-    await vi.waitFor(() => expect(server.deployment.primary.current?.version).toBe(v1), { timeout: 20_000 });
+    await clock.advanceAsync(19_999);
+    await server.deployment.primary.idle();
+    expect(server.deployment.primary.current).toBeNull();
+    await clock.advanceAsync(1);
+    await server.deployment.primary.idle();
+    expect(server.deployment.primary.current?.version).toBe(v1);
+    expect(server.deployment.primary.current?.loadedAt).toBe(clock.now());
     expect((await server.app.inject({ url: '/recommend?book_id=1' })).statusCode).toBe(200);
     await server.app.close();
   });

@@ -36,7 +36,7 @@ export class AttemptRunner {
   /** SIGTERM the step's process group now, SIGKILL after the grace period. */
   kill(r: RunningAttempt): void {
     r.step.kill('SIGTERM');
-    setTimeout(() => r.step.kill('SIGKILL'), this.#d.o.killGraceMs).unref();
+    this.#d.o.clock.setTimeout(() => r.step.kill('SIGKILL'), this.#d.o.killGraceMs, { unref: true });
   }
 
   /** After a failed attempt: the clock time of the next attempt, or undefined once the node has failed. */
@@ -63,7 +63,9 @@ export class AttemptRunner {
     }
     const due = lastEnd + delay * 1000;
     run.retryAt.set(node.rec.nodeId, due);
-    setTimeout(() => this.#d.wake(), Math.max(0, due - this.#d.o.clock.now()) + 5).unref();
+    this.#d.o.clock.setTimeout(() => this.#d.wake(), Math.max(0, due - this.#d.o.clock.now()), {
+      unref: true,
+    });
     return due;
   }
 
