@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { ArtifactStore } from '../../store/artifacts/index.js';
 import { intOption, numberOption, workspaceOf } from '../context.js';
 
 /** The registry and artifact-store calls an alias source makes (see serve's registryAliasSource). */
@@ -104,6 +105,13 @@ export function registerServeCommand(program: Command): void {
       const config = serve.parseServeConfig(input);
       // Registry aliases open the metadata DB and artifact store on first use only, so serving a
       // bundle folder or the latest model needs neither.
+      let artifactStore: Promise<ArtifactStore> | null = null;
+      const openArtifacts = () => {
+        artifactStore ??= import('../../store/artifacts/index.js').then((s) =>
+          s.openArtifactStore({ workspace: ws }),
+        );
+        return artifactStore;
+      };
       let registryDeps: Promise<{
         registry: RegistryLike;
         artifacts: FetcherLike;
@@ -114,8 +122,7 @@ export function registerServeCommand(program: Command): void {
           const store = await import('../../store/index.js');
           const { Registry } = await import('../../registry/index.js');
           const mdb = await store.openMetadataDb({ workspace: ws });
-          const artifacts = await store.openArtifactStore({ workspace: ws });
-          return { registry: new Registry(mdb), artifacts, close: () => mdb.close() };
+          return { registry: new Registry(mdb), artifacts: await openArtifacts(), close: () => mdb.close() };
         })();
         return registryDeps;
       };
@@ -127,6 +134,7 @@ export function registerServeCommand(program: Command): void {
       };
       const sources = {
         modelsDir: ws.modelsDir,
+        artifacts: openArtifacts,
         alias: (spec: string) => {
           // `staging`, or `registry:recommender@staging`.
           const m = /^(?:registry:)?(?:([a-z0-9][a-z0-9._-]*)@)?([A-Za-z0-9][A-Za-z0-9._-]*)$/.exec(spec);
