@@ -209,9 +209,19 @@ export function renderRunView(v: RunView): string {
     ['Retry of', v.retryOf],
     ['Resubmit of', v.resubmitOf],
   ];
+  // A task its condition skipped (register when the evaluation gate failed) is said on its own line:
+  // the run still Succeeded, and a reader must not have to find it in the tree's message column.
+  const skipped = flatten(v.nodes)
+    .filter((n) => n.phase === 'Skipped' && n.message?.startsWith('when '))
+    .map((n) => `Skipped:     ${n.id} — ${n.message}`);
   return [
     ...head.filter(([, val]) => val !== null && val !== '').map(([k, val]) => `${`${k}:`.padEnd(13)}${val}`),
+    ...skipped,
     '',
     ...renderNodeTree(v.nodes),
   ].join('\n');
+}
+
+function flatten(nodes: readonly RunViewNode[]): RunViewNode[] {
+  return nodes.flatMap((n) => [n, ...flatten(n.children)]);
 }

@@ -9,7 +9,7 @@ import type {
   Workspace,
 } from '../../store/index.js';
 import type { FailureKind } from '../definition/retry-policy.js';
-import { fanOutItems, resolveInputs, shouldRun, taskReadiness } from '../plan/local-plan.js';
+import { explainSkip, fanOutItems, resolveInputs, shouldRun, taskReadiness } from '../plan/local-plan.js';
 import { AttemptRunner, nodeEdges } from './attempt-runner.js';
 import { cacheKeyOf, cacheKeyParts } from './cache-key.js';
 import { isArtifactValue, type NodeOutputs } from './node-outputs.js';
@@ -222,7 +222,7 @@ export class RunScheduler {
     }
     try {
       if (!shouldRun(task, run.values())) {
-        await this.#setPhase(run, node, 'Skipped', { message: 'when condition was false' });
+        await this.#setPhase(run, node, 'Skipped', { message: explainSkip(task, run.values()) });
         return;
       }
       if (task.fanOut === undefined) {

@@ -1,6 +1,6 @@
 import { isTerminalNodePhase, NODE_PHASES, type NodePhase } from '../../core/index.js';
 import type { ParamSpec } from '../definition/param.js';
-import type { Binding } from '../definition/ref.js';
+import { type Binding, formatBinding } from '../definition/ref.js';
 import {
   type FanOutSpec,
   type PipelineSpec,
@@ -8,7 +8,7 @@ import {
   type TaskSpec,
   walkPipeline,
 } from '../definition/spec.js';
-import { evaluateWhen, type WhenExpr } from '../definition/when.js';
+import { evaluateWhen, formatWhen, type WhenExpr } from '../definition/when.js';
 import { fail } from '../errors.js';
 
 /**
@@ -174,6 +174,21 @@ export function resolveInputs(task: PlanTask, v: BindingValues): Record<string, 
 /** Whether a ready task runs (`true`) or is Skipped (`false`). */
 export function shouldRun(task: Pick<PlanTask, 'when'>, v: BindingValues): boolean {
   return task.when === undefined || evaluateWhen(task.when, (b) => resolveBinding(b, v));
+}
+
+/**
+ * Why a task's `when` was false, for a person: the condition and the values its operands had, e.g.
+ * `when tasks.evaluate.outputs.gate == "passed" was false (tasks.evaluate.outputs.gate = "failed")`.
+ */
+export function explainSkip(task: Pick<PlanTask, 'when'>, v: BindingValues): string {
+  if (task.when === undefined) return 'when condition was false';
+  const seen: string[] = [];
+  evaluateWhen(task.when, (b) => {
+    const value = resolveBinding(b, v);
+    if (b.from !== 'literal') seen.push(`${formatBinding(b)} = ${JSON.stringify(value)}`);
+    return value;
+  });
+  return `when ${formatWhen(task.when)} was false${seen.length > 0 ? ` (${[...new Set(seen)].join(', ')})` : ''}`;
 }
 
 /**
