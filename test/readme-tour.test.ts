@@ -89,7 +89,13 @@ describe.skipIf(!hasBuiltBin)('the README tour', () => {
       PATH: `${bin}:${process.env.PATH}`,
       BOOKML_USER: 'tour-approver',
     };
-    for (const k of ['BOOKML_HOME', 'BOOKML_DATABASE_URL', 'BOOKML_ARTIFACTS', 'BOOKML_API_URL', 'BOOKML_NATS_URL'])
+    for (const k of [
+      'BOOKML_HOME',
+      'BOOKML_DATABASE_URL',
+      'BOOKML_ARTIFACTS',
+      'BOOKML_API_URL',
+      'BOOKML_NATS_URL',
+    ])
       delete env[k];
     const commands = tourCommands(readFileSync(join(repo, 'README.md'), 'utf8'));
     expect(commands.length).toBeGreaterThan(20);
@@ -106,7 +112,9 @@ describe.skipIf(!hasBuiltBin)('the README tour', () => {
         await new Promise<void>((res, rej) => {
           const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
           lines.once('line', () => res());
-          child.once('exit', (code) => rej(new Error(`\`${original}\` exited ${code} before it was ready:\n${err}`)));
+          child.once('exit', (code) =>
+            rej(new Error(`\`${original}\` exited ${code} before it was ready:\n${err}`)),
+          );
         });
         continue;
       }

@@ -14,6 +14,7 @@
 export type { NodePhase } from '../../core/index.js';
 export type { BindingValues, LocalPlan, PlanEdge, PlanTask } from '../plan/local-plan.js';
 export {
+  explainSkip,
   fanOutItems,
   resolveBinding,
   resolveInputs,

@@ -1,6 +1,6 @@
 import { isTerminalNodePhase, NODE_PHASES, type NodePhase } from '../../core/index.js';
 import type { ParamSpec } from '../definition/param.js';
-import { type Binding, formatBinding } from '../definition/ref.js';
+import type { Binding } from '../definition/ref.js';
 import {
   type FanOutSpec,
   type PipelineSpec,
@@ -8,7 +8,7 @@ import {
   type TaskSpec,
   walkPipeline,
 } from '../definition/spec.js';
-import { evaluateWhen, formatWhen, type WhenExpr } from '../definition/when.js';
+import { evaluateWhen, type WhenExpr } from '../definition/when.js';
 import { fail } from '../errors.js';
 
 /**
@@ -176,19 +176,50 @@ export function shouldRun(task: Pick<PlanTask, 'when'>, v: BindingValues): boole
   return task.when === undefined || evaluateWhen(task.when, (b) => resolveBinding(b, v));
 }
 
+const OP_SYMBOL = { eq: '==', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=' } as const;
+
+/** An operand as a person reads it: `evaluate.gate`, `params.minNdcg`, `"passed"`. */
+function operand(b: Binding): string {
+  switch (b.from) {
+    case 'literal':
+      return JSON.stringify(b.value);
+    case 'param':
+      return `params.${b.param}`;
+    case 'output':
+      return `${b.task}.${b.output}`;
+    case 'item':
+      return b.field === undefined ? 'item' : `item.${b.field}`;
+    default:
+      return `run.${b.field}`;
+  }
+}
+
+/** A condition as a person reads it: `evaluate.gate == "passed"`. */
+function describeWhen(e: WhenExpr): string {
+  switch (e.op) {
+    case 'and':
+    case 'or':
+      return `(${e.args.map(describeWhen).join(e.op === 'and' ? ' && ' : ' || ')})`;
+    case 'not':
+      return `!${describeWhen(e.arg)}`;
+    default:
+      return `${operand(e.left)} ${OP_SYMBOL[e.op]} ${operand(e.right)}`;
+  }
+}
+
 /**
  * Why a task's `when` was false, for a person: the condition and the values its operands had, e.g.
- * `when tasks.evaluate.outputs.gate == "passed" was false (tasks.evaluate.outputs.gate = "failed")`.
+ * `when evaluate.gate == "passed" was false (evaluate.gate = "failed")`.
  */
 export function explainSkip(task: Pick<PlanTask, 'when'>, v: BindingValues): string {
   if (task.when === undefined) return 'when condition was false';
   const seen: string[] = [];
   evaluateWhen(task.when, (b) => {
     const value = resolveBinding(b, v);
-    if (b.from !== 'literal') seen.push(`${formatBinding(b)} = ${JSON.stringify(value)}`);
+    if (b.from !== 'literal') seen.push(`${operand(b)} = ${JSON.stringify(value)}`);
     return value;
   });
-  return `when ${formatWhen(task.when)} was false${seen.length > 0 ? ` (${[...new Set(seen)].join(', ')})` : ''}`;
+  return `when ${describeWhen(task.when)} was false${seen.length > 0 ? ` (${[...new Set(seen)].join(', ')})` : ''}`;
 }
 
 /**
