@@ -61,7 +61,10 @@ const SUB_DOORS = ['api/client', 'pipeline/executor', 'pipeline/compile', 'pipel
 
 /** True when `target` (relative to src, no extension change) is a folder's index or a sub-door's. */
 function isDoor(target: string): boolean {
-  const posix = target.split(sep).join('/').replace(/\.(js|ts)$/, '');
+  const posix = target
+    .split(sep)
+    .join('/')
+    .replace(/\.(js|ts)$/, '');
   const parts = posix.split('/');
   if (parts.length === 2 && parts[1] === 'index') return true;
   return SUB_DOORS.some((d) => posix === `${d}/index`);
