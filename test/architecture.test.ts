@@ -130,4 +130,26 @@ describe('architecture', () => {
     const bad = all.filter((e) => !isDoor(e.target)).map((e) => `${e.file} → ${e.target}`);
     expect(bad).toEqual([]);
   });
+
+  it('the API client door loads nothing but node:* modules (a step pod loads it without Fastify or drivers)', () => {
+    const seen = new Set<string>();
+    const external = new Set<string>();
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      // Doc comments hold example imports; only code counts.
+      const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
+      for (const m of code.matchAll(IMPORT)) {
+        if (/^(import|export) type/.test(m[0])) continue;
+        const spec = m[1] ?? m[2];
+        if (spec.startsWith('.')) visit(resolve(dirname(file), spec).replace(/\.js$/, '.ts'));
+        else if (!spec.startsWith('node:')) external.add(`${relative(src, file)} → ${spec}`);
+      }
+    };
+    visit(join(src, 'api', 'client', 'index.ts'));
+    expect([...external]).toEqual([]);
+    expect(
+      [...seen].map((f) => relative(src, f).split(sep)[0]).filter((f) => f !== 'api' && f !== 'core'),
+    ).toEqual([]);
+  });
 });
