@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadCatalog } from '../src/pipeline/runner/index.js';
 import { Engine, getRunDetail, submitRun } from '../src/pipeline/executor/index.js';
+import { loadCatalog } from '../src/pipeline/runner/index.js';
 import {
   type AttemptRecord,
   openArtifactStore,

@@ -22,6 +22,21 @@ const ALLOWED: Record<string, string[]> = {
   triggers: ['core', 'store'],
   k8s: ['core', 'pipeline'],
   pipelines: ['core', 'store', 'data', 'model', 'eval', 'pipeline', 'registry'],
+  app: [
+    'core',
+    'store',
+    'data',
+    'model',
+    'eval',
+    'pipeline',
+    'pipelines',
+    'registry',
+    'serve',
+    'monitor',
+    'triggers',
+    'k8s',
+    'api',
+  ],
   api: [
     'core',
     'store',
@@ -50,25 +65,33 @@ const ALLOWED: Record<string, string[]> = {
     'triggers',
     'k8s',
     'api',
+    'app',
   ],
 };
 
 /**
- * Sub-doors: a light entry a process loads instead of its folder's whole door (a step pod loads the API
- * client, never Fastify; a step process loads the runner, never the compiler).
+ * The doors of each folder: its `index.ts`, plus named sub-doors where loading the whole folder would
+ * cost a process what it does not use (a step process loads the pipeline SDK and runner, never the
+ * engine or the compiler; a step pod loads the API client, never the server).
  */
-const SUB_DOORS = ['api/client', 'pipeline/executor', 'pipeline/compile', 'pipeline/runner'];
+const DOORS = new Set([
+  ...Object.keys(ALLOWED).map((f) => `${f}/index`),
+  'pipeline/executor/index',
+  'pipeline/compile/index',
+  'pipeline/runner/index',
+  'api/client/index',
+]);
 
-/** True when `target` (relative to src, no extension change) is a folder's index or a sub-door's. */
-function isDoor(target: string): boolean {
-  const posix = target
-    .split(sep)
-    .join('/')
-    .replace(/\.(js|ts)$/, '');
-  const parts = posix.split('/');
-  if (parts.length === 2 && parts[1] === 'index') return true;
-  return SUB_DOORS.some((d) => posix === `${d}/index`);
-}
+/** What step code in `pipelines/` may not do: its context (`ctx`) is its only way out. */
+const PIPELINES_FORBIDDEN: Array<[string, RegExp]> = [
+  ['reads the environment', /process\.env/],
+  ['finds the workspace itself', /\bresolveWorkspace\b|process\.cwd\(/],
+  ['opens a store', /\bopenMetadataDb\b|\bopenArtifactStore\b|\bnew (?:Registry|RunStore|EventLog)\(/],
+  ['loads a database driver', /from '(?:pg|better-sqlite3|kysely)'|import\('(?:pg|better-sqlite3|kysely)'\)/],
+  ["uses the OS temp folder (ctx.scratchDir is the step's)", /\btmpdir\(/],
+  ['spawns processes', /node:child_process/],
+  ["reads its code version itself (ctx.codeVersion is the runtime's)", /\bcodeVersion\(\)/],
+];
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -127,7 +150,30 @@ describe('architecture', () => {
   });
 
   it('folders are entered only through their index.ts (or a named sub-door)', () => {
-    const bad = all.filter((e) => !isDoor(e.target)).map((e) => `${e.file} → ${e.target}`);
+    const bad = all
+      .filter(
+        (e) =>
+          !DOORS.has(
+            e.target
+              .replace(/\.[jt]s$/, '')
+              .split(sep)
+              .join('/'),
+          ),
+      )
+      .map((e) => `${e.file} → ${e.target}`);
+    expect(bad).toEqual([]);
+  });
+
+  it('pipeline step code reaches stores, the environment and the file system only through ctx', () => {
+    const bad: string[] = [];
+    for (const file of walk(join(src, 'pipelines'))) {
+      if (file.endsWith('.test.ts')) continue;
+      const text = readFileSync(file, 'utf8');
+      const rel = relative(src, file);
+      for (const [rule, pattern] of PIPELINES_FORBIDDEN) if (pattern.test(text)) bad.push(`${rel}: ${rule}`);
+    }
+    const storeValues = all.filter((e) => e.from === 'pipelines' && e.to === 'store' && !e.typeOnly);
+    for (const e of storeValues) bad.push(`${e.file}: imports the store (${e.target})`);
     expect(bad).toEqual([]);
   });
 

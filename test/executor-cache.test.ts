@@ -1,7 +1,14 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { explainNode, getRunDetail, renderExplanation, resubmitRun, retryRun, submitRun } from '../src/pipeline/executor/index.js';
+import {
+  explainNode,
+  getRunDetail,
+  renderExplanation,
+  resubmitRun,
+  retryRun,
+  submitRun,
+} from '../src/pipeline/executor/index.js';
 import { type Harness, startHarness } from './fixtures/pipelines/harness.js';
 
 /** Caching (and explaining it), retrying a failed run from where it failed, resubmitting. */

@@ -1,7 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { artifactLineage, Engine, getRunDetail, readRunLogs, renderRunView, runLineage, runView, submitRun } from '../src/pipeline/executor/index.js';
+import {
+  artifactLineage,
+  Engine,
+  getRunDetail,
+  readRunLogs,
+  renderRunView,
+  runLineage,
+  runView,
+  submitRun,
+} from '../src/pipeline/executor/index.js';
 import { FIXTURES_URL, type Harness, STEP_ENTRY, startHarness } from './fixtures/pipelines/harness.js';
 
 /** The executor on small pipelines: each step in its own process, values and artifacts between steps. */

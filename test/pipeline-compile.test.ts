@@ -4,9 +4,20 @@
  * edges, parameters and options as the local plan, and matches its golden file.
  */
 import { describe, expect, it } from 'vitest';
-import { definePipeline, defineStep, ge, PipelineError, param } from '../src/pipeline/index.js';
+import {
+  type ArgoCompileOptions,
+  type ArgoWorkflowTemplate,
+  checkRestricted,
+  compileCronWorkflow,
+  compileToArgo,
+  inspectWorkflowTemplate,
+  lintWorkflowTemplate,
+  RESTRICTED_UID,
+  shapeOfPlan,
+  toYaml,
+} from '../src/pipeline/compile/index.js';
 import { toLocalPlan } from '../src/pipeline/executor/index.js';
-import { type ArgoCompileOptions, type ArgoWorkflowTemplate, checkRestricted, compileCronWorkflow, compileToArgo, inspectWorkflowTemplate, lintWorkflowTemplate, RESTRICTED_UID, shapeOfPlan, toYaml } from '../src/pipeline/compile/index.js';
+import { definePipeline, defineStep, ge, PipelineError, param } from '../src/pipeline/index.js';
 import { argoValidator, SCHEMA_MISSING } from './golden/argo-schema.js';
 import { golden, parseYamlDocuments } from './golden/golden.js';
 import { goldenOptions, recommender, trainStep } from './golden/pipeline-recommender.js';

@@ -7,6 +7,16 @@ export function workspaceOf(cmd: Command): Workspace {
   return resolveWorkspace(home);
 }
 
+/**
+ * The composition root's configuration for a command: `--home` and `--log-level` from the flags, the
+ * rest from the environment — the one place the CLI hands `process.env` down.
+ */
+export async function appConfigOf(cmd: Command): Promise<import('../app/index.js').AppConfig> {
+  const { home } = cmd.optsWithGlobals() as { home?: string };
+  const { resolveAppConfig } = await import('../app/index.js');
+  return resolveAppConfig({ flags: { home }, env: process.env });
+}
+
 /** Parse an integer flag, naming the flag when it is not one. */
 export function intOption(flag: string) {
   return (value: string): number => {

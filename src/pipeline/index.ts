@@ -78,12 +78,6 @@ export type {
   StepValues,
 } from './definition/step.js';
 export { defineStep, MAX_TIMEOUT_SECONDS, stepSource } from './definition/step.js';
-export { FanOutHandle, TaskHandle, TaskOptionsHandle } from './definition/task-handle.js';
-export { MAX_FAN_OUT_ITEMS, validatePipelineSpec } from './definition/validate.js';
-export type { CompareOp, WhenExpr } from './definition/when.js';
-export { and, eq, evaluateWhen, formatWhen, ge, gt, le, lt, ne, not, or } from './definition/when.js';
-export type { PipelineErrorCode, PipelineErrorOptions } from './errors.js';
-export { PipelineError, PipelineErrorCodes } from './errors.js';
 export type {
   StepArtifacts,
   StepCodeVersion,
@@ -98,5 +92,11 @@ export type {
   StepServices,
   StoredArtifact,
 } from './definition/step-services.js';
+export { FanOutHandle, TaskHandle, TaskOptionsHandle } from './definition/task-handle.js';
+export { MAX_FAN_OUT_ITEMS, validatePipelineSpec } from './definition/validate.js';
+export type { CompareOp, WhenExpr } from './definition/when.js';
+export { and, eq, evaluateWhen, formatWhen, ge, gt, le, lt, ne, not, or } from './definition/when.js';
+export type { PipelineErrorCode, PipelineErrorOptions } from './errors.js';
+export { PipelineError, PipelineErrorCodes } from './errors.js';
 export type { DatasetReport } from './runner/step-lineage.js';
 export { reportDataset } from './runner/step-lineage.js';

@@ -15,6 +15,7 @@ export type { PipelinesErrorCode } from './errors.js';
 export { PipelinesError, PipelinesErrorCodes } from './errors.js';
 export type { EvaluationGate, EvaluationRecord } from './recommender/evaluate.js';
 export { evaluationGates } from './recommender/evaluate.js';
+export { gateEvidence } from './recommender/gate-evidence.js';
 export {
   DATASET_URI_FORMS,
   EVAL_K,

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { PipelineCatalog, RunView } from '../../pipeline/executor/index.js';
 import type { MetadataDb, RunRecord, Workspace } from '../../store/index.js';
-import { intOption, workspaceOf } from '../context.js';
+import { appConfigOf, intOption, workspaceOf } from '../context.js';
 import { emit, table } from '../output.js';
 
 /**
@@ -412,36 +412,24 @@ export function registerRunCommands(program: Command): void {
     [OPTIONS.idleExit, OPTIONS.parallelism, OPTIONS.reuse],
   ).action(
     async (flags: { idleExitMs?: number; parallelism: number; reuseProcesses?: boolean }, cmd: Command) => {
-      const p = await import('../../pipeline/executor/index.js');
-      const { openArtifactStore } = await import('../../store/index.js');
-      const { catalog, url } = await openCatalog();
-      await withDb(cmd, async (db, ws) => {
-        const engine = new p.Engine({
-          db,
-          artifacts: await openArtifactStore({ workspace: ws }),
-          workspace: ws,
-          catalog,
-          catalogUrl: url,
-          parallelism: flags.parallelism,
-          reuseProcesses: flags.reuseProcesses === true,
-          ...(flags.idleExitMs === undefined ? {} : { idleExitMs: flags.idleExitMs }),
-          log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
-        });
-        if (!(await engine.start())) {
-          process.stderr.write('another executor is serving this workspace\n');
-          return;
-        }
-        process.stderr.write(
-          `${new Date().toISOString()} executor generation ${engine.generation} (pid ${process.pid}) started\n`,
-        );
-        const stop = () => void engine.close();
-        process.once('SIGTERM', stop);
-        process.once('SIGINT', stop);
-        await engine.stopped;
-        process.stderr.write(
-          `${new Date().toISOString()} executor generation ${engine.generation} stopped\n`,
-        );
+      const { createApp, executorComponent, Host } = await import('../../app/index.js');
+      const app = createApp(await appConfigOf(cmd));
+      const executor = executorComponent(app, {
+        env: process.env,
+        parallelism: flags.parallelism,
+        reuseProcesses: flags.reuseProcesses === true,
+        ...(flags.idleExitMs === undefined ? {} : { idleExitMs: flags.idleExitMs }),
+        log: (line) => process.stderr.write(`${new Date(app.clock.now()).toISOString()} ${line}\n`),
       });
+      const host = new Host([executor]);
+      host.handleSignals();
+      try {
+        await host.start();
+        if (executor.engine !== null) await host.stopped;
+      } finally {
+        await host.stop();
+        await app.close();
+      }
     },
   );
 }

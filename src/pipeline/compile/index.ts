@@ -7,6 +7,8 @@
  * console.log(await toYaml(compileToArgo(recommender.spec, { image: 'registry.example.com/bookml:0.1.0' })));
  */
 
+export type { DagShape, ParamShape, TaskShape } from '../plan/dag-shape.js';
+export { shapeOfPlan } from '../plan/dag-shape.js';
 export type { ArgoCronWorkflow, CronWorkflowOptions } from './cron-workflow.js';
 export { compileCronWorkflow } from './cron-workflow.js';
 export { inspectWorkflowTemplate } from './inspect.js';
@@ -17,5 +19,3 @@ export { checkRestricted, RESTRICTED_UID } from './security-context.js';
 export type { ArgoWorkflowTemplate } from './workflow-template.js';
 export { compileToArgo } from './workflow-template.js';
 export { toYaml } from './yaml.js';
-export type { DagShape, ParamShape, TaskShape } from '../plan/dag-shape.js';
-export { shapeOfPlan } from '../plan/dag-shape.js';

@@ -11,6 +11,18 @@
  * await engine.waitForRun(run.id);
  */
 
+export type { BindingValues, LocalPlan, NodePhase, PlanEdge, PlanTask } from '../plan/local-plan.js';
+export {
+  fanOutItems,
+  resolveBinding,
+  resolveInputs,
+  shouldRun,
+  TERMINAL_PHASES,
+  taskReadiness,
+  toLocalPlan,
+} from '../plan/local-plan.js';
+export type { PipelineCatalog } from '../runner/catalog.js';
+export { catalogFromModule, catalogOf, catalogUrl, loadCatalog } from '../runner/catalog.js';
 export type { CacheKeyChange, CacheKeyParts } from './cache-key.js';
 export { cacheKeyOf, cacheKeyParts, diffCacheKeyParts, stepCodeHash } from './cache-key.js';
 export type { RunControl } from './control.js';
@@ -45,15 +57,3 @@ export { executorLogPath, logPathOf, runDirOf } from './run-paths.js';
 export { NO_CACHE_LABEL } from './run-state.js';
 export type { RunView, RunViewNode } from './run-view.js';
 export { formatDuration, renderNodeTree, renderRunView, runView } from './run-view.js';
-export type { BindingValues, LocalPlan, NodePhase, PlanEdge, PlanTask } from '../plan/local-plan.js';
-export {
-  fanOutItems,
-  resolveBinding,
-  resolveInputs,
-  shouldRun,
-  TERMINAL_PHASES,
-  taskReadiness,
-  toLocalPlan,
-} from '../plan/local-plan.js';
-export type { PipelineCatalog } from '../runner/catalog.js';
-export { catalogFromModule, catalogOf, catalogUrl, loadCatalog } from '../runner/catalog.js';

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
-import { killProcessGroup } from './process-tree.js';
 import { JOB_END, type StepFailure, type StepJob, type StepMessage } from '../runner/step-protocol.js';
+import { killProcessGroup } from './process-tree.js';
 
 /**
  * Starts step processes. Each step runs in its own process (a crash or a hang cannot take the engine down),

@@ -1,10 +1,10 @@
 import { systemClock } from '../../core/index.js';
 import { parseStepArgs, STEP_EXIT_CODES } from '../definition/step-io.js';
-import { loadCatalog, type PipelineCatalog } from './catalog.js';
+import type { StepRuntime } from '../definition/step-services.js';
 import { killProcessGroup } from '../executor/process-tree.js';
+import { loadCatalog, type PipelineCatalog } from './catalog.js';
 import { JOB_END, type StepFailure, type StepJob, type StepMessage } from './step-protocol.js';
 import { runStepInvocation } from './step-runner.js';
-import type { StepRuntime } from '../definition/step-services.js';
 import { loadStepRuntime } from './step-runtime.js';
 
 /**

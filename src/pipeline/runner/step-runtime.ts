@@ -25,13 +25,19 @@ export async function loadStepRuntime(
   try {
     mod = (await import(url)) as Partial<StepRuntimeModule>;
   } catch (e) {
-    throw new ExecutorError('RUN_RUNTIME_INVALID', `cannot load the step runtime ${url}: ${(e as Error).message}`, {
-      field: 'runtime',
-      cause: e,
-    });
+    throw new ExecutorError(
+      'RUN_RUNTIME_INVALID',
+      `cannot load the step runtime ${url}: ${(e as Error).message}`,
+      {
+        field: 'runtime',
+        cause: e,
+      },
+    );
   }
   if (typeof mod.openStepRuntime !== 'function') {
-    throw new ExecutorError('RUN_RUNTIME_INVALID', `${url} exports no openStepRuntime()`, { field: 'runtime' });
+    throw new ExecutorError('RUN_RUNTIME_INVALID', `${url} exports no openStepRuntime()`, {
+      field: 'runtime',
+    });
   }
   return mod.openStepRuntime(options);
 }

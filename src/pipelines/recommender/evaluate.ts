@@ -106,7 +106,7 @@ export const evaluateStep = defineStep({
 
     const refit = await fitKnn(loaded.interactions, similarity, k);
     const bundle = ctx.outputPath('bundle');
-    const manifest = writeModelBundle(bundle, refit, loaded, ctx.clock);
+    const manifest = writeModelBundle(bundle, refit, loaded, ctx);
     const record: EvaluationRecord = {
       params: { similarity, k },
       evaluation: { split: 'last-basket', k: EVAL_K, seed, resamples },
