@@ -50,12 +50,18 @@ export async function uploadFile(api: ControlPlaneClient, path: string): Promise
 /**
  * Store a local directory: each regular file as a blob (only those the store lacks), then its manifest,
  * whose sha256 names the directory. Symlinks and special files are refused; empty folders are not kept.
+ * `include` keeps only the files it accepts (by relative `/`-separated path).
  * @example const bundle = await uploadDir(api, ctx.outputPath('bundle'));
  */
-export async function uploadDir(api: ControlPlaneClient, dir: string): Promise<StoredDir> {
+export async function uploadDir(
+  api: ControlPlaneClient,
+  dir: string,
+  options: { include?: (path: string) => boolean } = {},
+): Promise<StoredDir> {
   const root = resolve(dir);
   const entries: ManifestEntry[] = [];
   for (const f of await listFiles(root)) {
+    if (options.include !== undefined && !options.include(f.path)) continue;
     entries.push({ path: f.path, ...(await hashFile(join(root, f.path))), executable: f.executable });
   }
   const { missing } = await api.lookupBlobs([...new Set(entries.map((e) => e.sha256))]);
