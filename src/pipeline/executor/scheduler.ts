@@ -8,7 +8,7 @@ import type {
   RunStore,
   Workspace,
 } from '../../store/index.js';
-import type { AttemptOutcome } from '../definition/retry-policy.js';
+import type { FailureKind } from '../definition/retry-policy.js';
 import { fanOutItems, resolveInputs, shouldRun, taskReadiness } from '../plan/local-plan.js';
 import { AttemptRunner, nodeEdges } from './attempt-runner.js';
 import { cacheKeyOf, cacheKeyParts } from './cache-key.js';
@@ -437,7 +437,7 @@ export class RunScheduler {
     let due = run.retryAt.get(id);
     if (due === undefined) {
       // Recovery: decide from the attempts alone, as after a restart.
-      const kind: AttemptOutcome =
+      const kind: FailureKind =
         last.phase === 'Error' ? 'error' : last.exitCode === 2 ? 'non-retryable' : 'failure';
       const decided = await this.#attempts.decideRetry(
         run,

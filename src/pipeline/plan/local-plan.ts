@@ -1,3 +1,4 @@
+import { isTerminalNodePhase, NODE_PHASES, type NodePhase } from '../../core/index.js';
 import type { ParamSpec } from '../definition/param.js';
 import type { Binding } from '../definition/ref.js';
 import {
@@ -15,26 +16,8 @@ import { fail } from '../errors.js';
  * Argo compiler, plus the scheduling rules both targets share (dependencies, `when`, fan-out, defaults).
  */
 
-/** Node phases, as Argo names them, plus `Cached` (Argo: Succeeded with a memoization hit). */
-export type NodePhase =
-  | 'Pending'
-  | 'Running'
-  | 'Succeeded'
-  | 'Failed'
-  | 'Error'
-  | 'Skipped'
-  | 'Omitted'
-  | 'Cached';
-
 /** Phases a node never leaves. */
-export const TERMINAL_PHASES: readonly NodePhase[] = [
-  'Succeeded',
-  'Failed',
-  'Error',
-  'Skipped',
-  'Omitted',
-  'Cached',
-];
+export const TERMINAL_PHASES: readonly NodePhase[] = NODE_PHASES.filter(isTerminalNodePhase);
 
 /** One task of the plan. */
 export interface PlanTask {
