@@ -2,9 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, type Dirent } from 'node:fs';
 import { chmod, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { encodeDirManifest, isSafeRelativePath } from '../../store/artifacts/index.js';
 import { badResponse, ControlPlaneError } from './client-error.js';
 import type { ControlPlaneClient } from './control-plane-client.js';
-import { encodeManifest, isSafeManifestPath } from './manifest-codec.js';
 import type { ManifestEntry, StoredBlob, StoredDir } from './wire-types.js';
 
 /**
@@ -69,7 +69,7 @@ export async function uploadDir(
     const e = entries.find((x) => x.sha256 === sha256) as ManifestEntry;
     await api.uploadBlob(sha256, createReadStream(join(root, e.path)));
   }
-  const manifest = encodeManifest(entries);
+  const manifest = encodeDirManifest(entries);
   const sha256 = createHash('sha256').update(manifest).digest('hex');
   return api.putManifest(sha256, JSON.parse(manifest.toString('utf8')));
 }
@@ -99,12 +99,12 @@ export async function downloadFile(api: ControlPlaneClient, sha256: string, dest
 export async function downloadDir(api: ControlPlaneClient, sha256: string, dest: string): Promise<void> {
   const manifest = await api.getManifest(sha256);
   const actual = createHash('sha256')
-    .update(encodeManifest(manifest.entries ?? []))
+    .update(encodeDirManifest(manifest.entries ?? []))
     .digest('hex');
   if (manifest.format !== 'bookml.dir/v1' || actual !== sha256) {
     throw badResponse(`the manifest served for directory ${sha256} hashes to ${actual}; try again`);
   }
-  const bad = manifest.entries.find((e) => !isSafeManifestPath(e.path));
+  const bad = manifest.entries.find((e) => !isSafeRelativePath(e.path));
   if (bad !== undefined) {
     throw badResponse(`directory ${sha256} lists an unsafe path ${JSON.stringify(bad.path)}; refusing it`);
   }

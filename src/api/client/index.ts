@@ -1,7 +1,8 @@
 /**
  * The control-plane API client: what a step pod loads to reach datasets, artifacts, the registry and the
  * event bus with a bearer token instead of database and store credentials. Light on purpose — Node's
- * `fetch`, `node:*` modules and bookml's error class; no Fastify, no store drivers, no registry.
+ * `fetch`, `node:*` modules, bookml's error class and the artifact store's manifest format (its light
+ * sub-door); no Fastify, no database stack, no registry.
  *
  * @example
  * import { ControlPlaneClient, downloadDir, uploadDir } from '../api/client/index.js';
@@ -15,7 +16,6 @@ export { downloadDir, downloadFile, hashFile, uploadDir, uploadFile } from './ar
 export { ControlPlaneError, isRetryableStatus } from './client-error.js';
 export type { BlobBody, ControlPlaneClientOptions } from './control-plane-client.js';
 export { ControlPlaneClient } from './control-plane-client.js';
-export { encodeManifest } from './manifest-codec.js';
 export type {
   BlobLookup,
   DatasetInfo,
