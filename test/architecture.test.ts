@@ -184,4 +184,26 @@ describe('architecture', () => {
     for (const e of storeValues) bad.push(`${e.file}: imports the store (${e.target})`);
     expect(bad).toEqual([]);
   });
+
+  it('the API client door loads nothing but node:* modules (a step pod loads it without Fastify or drivers)', () => {
+    const seen = new Set<string>();
+    const external = new Set<string>();
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      // Doc comments hold example imports; only code counts.
+      const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
+      for (const m of code.matchAll(IMPORT)) {
+        if (/^(import|export) type/.test(m[0])) continue;
+        const spec = m[1] ?? m[2];
+        if (spec.startsWith('.')) visit(resolve(dirname(file), spec).replace(/\.js$/, '.ts'));
+        else if (!spec.startsWith('node:')) external.add(`${relative(src, file)} → ${spec}`);
+      }
+    };
+    visit(join(src, 'api', 'client', 'index.ts'));
+    expect([...external]).toEqual([]);
+    // Its own folder, core, and the artifact store's light part (the manifest format); never store/index.ts.
+    const reached = [...seen].map((f) => relative(src, f).split(sep).join('/'));
+    expect(reached.filter((f) => !/^(api|core|store)\//.test(f) || f === 'store/index.ts')).toEqual([]);
+  });
 });

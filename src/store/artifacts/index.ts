@@ -22,7 +22,7 @@ export type {
   DirManifestEntry,
 } from '../artifact-store.js';
 export { assertSha256, isSha256 } from '../artifact-store.js';
-export { DIR_MANIFEST_MEDIA_TYPE } from '../dir-manifest.js';
+export { DIR_MANIFEST_MEDIA_TYPE, encodeDirManifest, isSafeRelativePath } from '../dir-manifest.js';
 export type { FsArtifactStoreOptions } from '../fs-artifact-store.js';
 export { FsArtifactStore } from '../fs-artifact-store.js';
 export type { OpenArtifactStoreOptions } from '../open-artifact-store.js';
