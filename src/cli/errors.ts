@@ -10,15 +10,6 @@ export const CLI_ERRORS = defineErrors('CLI', {
     description:
       'The command line cannot be parsed: an unknown command or option, a missing or extra argument, a flag value of the wrong type, or flags that contradict each other. The message names it and points at `bookml <command> --help`.',
   },
-  UP_STAGE_FAILED: {
-    status: 400,
-    description: '`bookml up` ran a stage (pipeline, approval) that failed; the stage printed why above.',
-  },
-  UP_NOTHING_STAGED: {
-    status: 400,
-    description:
-      "`bookml up`'s first pipeline run moved no version to staging, so there is nothing to serve.",
-  },
 });
 
 /** One of the codes in {@link CLI_ERRORS}. */
@@ -26,7 +17,7 @@ export type CliErrorCode = keyof typeof CLI_ERRORS;
 
 /**
  * An error of the CLI itself; status and exit code come from {@link CLI_ERRORS}.
- * @example throw new CliError('UP_NOTHING_STAGED', 'the pipeline moved no version to staging', { field: 'staging' });
+ * @example throw new CliError('CLI_USAGE', 'give exactly one of --book ID or --basket ID,ID,…', { field: 'book' });
  */
 export class CliError extends BookmlError {
   declare readonly code: CliErrorCode;

@@ -59,7 +59,7 @@ type FrameworkError = Partial<FastifyError> & { validation?: SchemaIssue[]; deta
  * - anything else is `500 INTERNAL`; every 5xx body carries `requestId`.
  *
  * @example
- * const { statusCode, body } = toHttpError(err, request.id, API_SURFACE);
+ * const { statusCode, body } = toHttpError(err, request.id, surface);
  */
 export function toHttpError(err: unknown, requestId: string, surface: HttpErrorSurface): HttpErrorAnswer {
   const answer = classify(err, surface);
@@ -177,7 +177,7 @@ export interface HttpErrorHandlerOptions {
  * what a client cannot act on — unexpected errors in full, bookml 5xx that are not retryable.
  *
  * @example
- * app.setErrorHandler(httpErrorHandler(API_SURFACE));
+ * app.setErrorHandler(httpErrorHandler(surface));
  */
 export function httpErrorHandler(surface: HttpErrorSurface, options: HttpErrorHandlerOptions = {}) {
   return (err: unknown, request: FastifyRequest, reply: FastifyReply): void => {
@@ -194,7 +194,7 @@ export function httpErrorHandler(surface: HttpErrorSurface, options: HttpErrorHa
 
 /**
  * A Fastify not-found handler for one surface: the surface's not-found code naming the path.
- * @example app.setNotFoundHandler(httpNotFoundHandler(API_SURFACE));
+ * @example app.setNotFoundHandler(httpNotFoundHandler(surface));
  */
 export function httpNotFoundHandler(surface: HttpErrorSurface, options: HttpErrorHandlerOptions = {}) {
   const handle = httpErrorHandler(surface, options);
