@@ -33,6 +33,9 @@ export const EXECUTOR_ERRORS = defineErrors('EXECUTOR', {
   },
   RUN_NO_EXECUTOR: {
     status: 503,
+    // The run is intact and the remedy is the caller's (start `bookml run executor`), so the CLI
+    // reports it like a usage problem rather than a bookml failure.
+    exitCode: 2,
     retryable: true,
     description: 'No executor is serving the workspace, so a watched run cannot progress; its log says why.',
   },
@@ -47,6 +50,8 @@ export const EXECUTOR_ERRORS = defineErrors('EXECUTOR', {
   },
   RUN_EXECUTOR_LOST: {
     status: 503,
+    // As RUN_NO_EXECUTOR: the remedy is `bookml run executor`, which resumes the run.
+    exitCode: 2,
     retryable: true,
     description:
       'The executor serving a Running run died or stopped and none took over; `bookml run executor` resumes it.',
