@@ -3,6 +3,7 @@
  * `/api/v1`, lineage/compare/audit, the OpenAPI document, and the refusal to bind beyond loopback
  * without tokens.
  */
+import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildControlPlane, loadApiConfig } from '../src/api/index.js';
@@ -40,7 +41,13 @@ describe('control plane /api/v1', () => {
   beforeEach(async () => {
     t = await createTestDatabase('sqlite');
     mdb = await t.open({ clock: new ManualClock(1_700_000_000_000) });
-    app = await buildControlPlane({ db: mdb, config, logger: false });
+    // The control plane measures latency itself (a caller-sent latency_p99_ms never moves production).
+    app = await buildControlPlane({
+      db: mdb,
+      config,
+      logger: false,
+      gateEvidence: { benchmarkLatency: async () => ({ p99Ms: 0.1, samples: 10 }) },
+    });
     runId = (await new RunStore(mdb).createRun({ pipeline: 'recommender', submittedBy: 'bob' })).id;
   });
   afterEach(async () => {
@@ -58,7 +65,8 @@ describe('control plane /api/v1', () => {
       headers: auth('operator'),
       payload: {
         artifactUri: 'file:///m.bundle',
-        artifactHash: 'b'.repeat(64),
+        // One bundle per candidate: a model has one version per bundle hash.
+        artifactHash: createHash('sha256').update(String(ndcg)).digest('hex'),
         ...(run ? { sourceRun: run, sourceNode: 'train' } : {}),
         metrics: { ndcg_at_10: ndcg, 'ndcg_at_10_vs_most-popular': 0.1, coverage: 0.3, latency_p99_ms: 0.1 },
         params: { k: 20 },

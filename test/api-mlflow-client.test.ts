@@ -74,7 +74,8 @@ describe('mlflow npm client against bookml', () => {
     const listed = (await client.Experiments.list({ view_type: 'ACTIVE_ONLY' as never })) as {
       experiments: { name: string }[];
     };
-    expect(listed.experiments.map((e) => e.name)).toEqual(['books']);
+    // MLflow's Default experiment "0" always exists, so a bare start_run() has somewhere to go.
+    expect(listed.experiments.map((e) => e.name)).toEqual(['Default', 'books']);
 
     const { run } = await client.Runs.create({
       experiment_id,
@@ -86,7 +87,8 @@ describe('mlflow npm client against bookml', () => {
     expect(run.info).toMatchObject({
       run_uuid: run_id,
       experiment_id: '1',
-      user_id: 'alice',
+      // The owner is the token's principal, not the user_id the client claims.
+      user_id: 'ds-team',
       status: 'RUNNING',
       artifact_uri: `s3://b/p/${run_id}/artifacts`,
     });

@@ -301,7 +301,7 @@ describe('MLflow registry routes', () => {
       stage: 'Archived',
       archive_existing_versions: false,
     });
-    expect(archived.json().model_version).toMatchObject({ current_stage: 'None', aliases: [] });
+    expect(archived.json().model_version).toMatchObject({ current_stage: 'Archived', aliases: [] });
     const bad = await post('model-versions/transition-stage', {
       name: 'm',
       version: '1',

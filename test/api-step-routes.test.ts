@@ -183,7 +183,8 @@ describe('control plane /api/v1 register and promote for steps', () => {
       headers: auth('operator'),
       payload: {
         artifactUri: 'file:///bundle',
-        artifactHash: 'b'.repeat(64),
+        // One bundle per key: a model has one version per bundle hash.
+        artifactHash: key.slice(-1).repeat(64),
         metrics,
         params: { k: 20 },
         tags: { 'bookml.model-id': 'm1' },

@@ -2,6 +2,7 @@
  * The registry's suite, run against SQLite and the real PostgreSQL (skipped with its reason when the
  * server is unreachable): versions, gates, approvals, audit, rollback, compare, lineage, tracking.
  */
+import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/core/index.js';
 import {
@@ -28,12 +29,18 @@ const validation = {
   checks: [{ name: 'min_orders', value: 5000, op: '>=', threshold: 1000, pass: true }],
 };
 
+/** bookml's own latency benchmark, as the promote path measures it (production accepts no caller-sent latency). */
+const measured = { benchmarkLatency: async () => ({ p99Ms: 0.2, samples: 100 }) };
+
+/** A bundle hash per source run: a model has one version per bundle. */
+const bundleHash = (sourceRun: string) => createHash('sha256').update(sourceRun).digest('hex');
+
 /** A candidate that passes every default gate on dataset `hash`, with NDCG@10 `ndcg`. */
 function candidate(ndcg: number, sourceRun: string, hash = 'd'.repeat(64)): NewVersion {
   return {
     model: 'recommender',
     artifactUri: `file:///models/${sourceRun}.bundle`,
-    artifactHash: 'a'.repeat(64),
+    artifactHash: bundleHash(sourceRun),
     sourceRun,
     sourceNode: 'train',
     metrics: {
@@ -89,7 +96,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect((await registry.getVersion('other', 1)).version).toBe(1);
       const got = await registry.getVersion('recommender', '1');
       expect(got).toMatchObject({
-        artifactHash: 'a'.repeat(64),
+        artifactHash: bundleHash(run),
         sourceRun: run,
         sourceNode: 'train',
         params: { similarity: 'cosine', k: 20 },
@@ -154,7 +161,10 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     it('a worse candidate is blocked by the regression gate with the numbers, and nothing moves', async () => {
       const good = await register(0.3);
       await registry.setPolicy('recommender', { autoApprove: true }, alice);
-      await registry.promote('recommender', good.version, 'production', { actor: operator });
+      await registry.promote('recommender', good.version, 'production', {
+        actor: operator,
+        evidence: measured,
+      });
       const worse = await register(0.2);
       const err = await registry
         .promote('recommender', worse.version, 'staging', { actor: operator })
@@ -179,7 +189,10 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     it('re-evaluates production on the candidate split through the evaluator callback, and benchmarks latency', async () => {
       const prod = await register(0.3);
       await registry.setPolicy('recommender', { autoApprove: true }, alice);
-      await registry.promote('recommender', prod.version, 'production', { actor: operator });
+      await registry.promote('recommender', prod.version, 'production', {
+        actor: operator,
+        evidence: measured,
+      });
       const other = await register(0.25, 'e'.repeat(64));
       const calls: string[] = [];
       const out = await registry.promote('recommender', other.version, 'staging', {
@@ -213,6 +226,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const v = await register(0.3);
       const pending = await registry.promote('recommender', v.version, 'production', {
         actor: operator,
+        evidence: measured,
         runId: v.sourceRun ?? undefined,
       });
       expect(pending).toMatchObject({
@@ -300,7 +314,10 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     it('auto-approve moves production at once and shows as such', async () => {
       await registry.createModel({ name: 'recommender', policy: { autoApprove: true } });
       const v = await register(0.3);
-      const out = await registry.promote('recommender', v.version, 'production', { actor: operator });
+      const out = await registry.promote('recommender', v.version, 'production', {
+        actor: operator,
+        evidence: measured,
+      });
       expect(out).toMatchObject({
         status: 'moved',
         autoApproved: true,
@@ -329,7 +346,10 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await registry.createModel({ name: 'recommender', policy: { autoApprove: true } });
       for (const ndcg of [0.3, 0.31, 0.32]) {
         const v = await register(ndcg);
-        await registry.promote('recommender', v.version, 'production', { actor: operator });
+        await registry.promote('recommender', v.version, 'production', {
+          actor: operator,
+          evidence: measured,
+        });
       }
       await expect(registry.rollback('recommender', { actor: operator })).rejects.toMatchObject({
         code: 'REGISTRY_FORBIDDEN',

@@ -109,7 +109,8 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
     },
     { prefix: '/api/v1' },
   );
-  for (const prefix of MLFLOW_PREFIXES) await app.register(mlflowPlugin, { prefix, registry, tracking });
+  for (const prefix of MLFLOW_PREFIXES)
+    await app.register(mlflowPlugin, { prefix, registry, tracking, gateEvidence: deps.gateEvidence });
 
   app.get('/api/docs', { config: { public: true } }, async () => docs.document());
   app.get('/api/docs/openapi.json', { config: { public: true } }, async () => docs.document());

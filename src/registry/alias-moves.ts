@@ -3,23 +3,45 @@ import { toAliasEvent, toApproval } from './rows.js';
 import type { AliasEvent, ApprovalRecord, GateEvaluation } from './types.js';
 
 // The writes behind every alias move: the move itself (alias row + audit row in one transaction) and
-// the approval rows. Callers check roles and gates first; nothing here decides, it only records.
+// the approval rows. Callers check roles and gates first; nothing here decides, it only records —
+// except that a move to where the alias already is records nothing, decided under the lock.
+
+/**
+ * Takes the model row's lock for the rest of the transaction without changing the row: concurrent
+ * moves, approvals and registrations of one model serialise on it (PostgreSQL row lock; SQLite
+ * transactions are `BEGIN IMMEDIATE`, one writer at a time).
+ */
+export async function lockModel(tx: DbHandle, model: string): Promise<void> {
+  await tx.db
+    .updateTable('models')
+    .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+    .where('name', '=', model)
+    .execute();
+}
+
+/** The version `alias` points at, read inside the caller's transaction; null when unset. */
+export async function currentAlias(tx: DbHandle, model: string, alias: string): Promise<number | null> {
+  const cur = await tx.db
+    .selectFrom('model_aliases')
+    .select('version')
+    .where('model_name', '=', model)
+    .where('alias', '=', alias)
+    .executeTakeFirst();
+  return cur ? Number(cur.version) : null;
+}
 
 /**
  * Moves an alias and appends its audit row in one transaction (inside `h` if it already is one).
- * Touching the model row first takes its lock: concurrent moves of the same model serialise, so
- * each audit row's `from` is the version the alias really left.
+ * The model row is locked first, then the alias is read: each audit row's `from` is the version the
+ * alias really left, and a move to where the alias already is (a racing twin that got there first)
+ * returns `null` and records nothing.
  */
-export async function moveAlias(h: DbHandle, move: MoveInput): Promise<AliasEvent> {
+export async function moveAlias(h: DbHandle, move: MoveInput): Promise<AliasEvent | null> {
   return withTransaction(h, async (t) => {
     const now = t.clock.now();
-    await t.db.updateTable('models').set({ updated_at: now }).where('name', '=', move.model).execute();
-    const cur = await t.db
-      .selectFrom('model_aliases')
-      .select('version')
-      .where('model_name', '=', move.model)
-      .where('alias', '=', move.alias)
-      .executeTakeFirst();
+    await lockModel(t, move.model);
+    const cur = await currentAlias(t, move.model, move.alias);
+    if (cur === move.version) return null;
     await t.db
       .insertInto('model_aliases')
       .values({
@@ -35,11 +57,16 @@ export async function moveAlias(h: DbHandle, move: MoveInput): Promise<AliasEven
           .doUpdateSet({ version: move.version, updated_at: now, updated_by: move.actor }),
       )
       .execute();
-    return insertEvent(t, {
-      ...move,
-      fromVersion: cur ? Number(cur.version) : null,
-      toVersion: move.version,
-    });
+    await t.db.updateTable('models').set({ updated_at: now }).where('name', '=', move.model).execute();
+    // An alias on the version brings it back from Archived (MLflow: a stage transition replaces it).
+    await t.db
+      .updateTable('model_versions')
+      .set({ stage: null })
+      .where('model_name', '=', move.model)
+      .where('version', '=', move.version)
+      .where('stage', 'is not', null)
+      .execute();
+    return insertEvent(t, { ...move, fromVersion: cur, toVersion: move.version });
   });
 }
 
@@ -56,7 +83,11 @@ export function findPendingApproval(tx: DbHandle, model: string, version: number
     .executeTakeFirst();
 }
 
-/** The pending approval request for (model, version, alias), created if there is none. */
+/**
+ * The pending approval request for (model, version, alias), created if there is none; looked up
+ * under the model's lock (and one pending row per triple is a unique index), so two promotions at
+ * once share one request.
+ */
 export async function pendingApproval(
   h: DbHandle,
   model: string,
@@ -66,6 +97,7 @@ export async function pendingApproval(
   runId: string | undefined,
 ): Promise<ApprovalRecord> {
   return withTransaction(h, async (tx) => {
+    await lockModel(tx, model);
     const existing = await findPendingApproval(tx, model, version, alias);
     if (existing) return toApproval(existing);
     return insertApproval(tx, {

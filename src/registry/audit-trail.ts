@@ -99,15 +99,24 @@ export async function runSummary(
       };
 }
 
-/** Who authored the version: the pipeline run's submitter, else whoever registered it. */
-export async function authorOf(h: DbHandle, v: VersionRecord): Promise<string | null> {
+/**
+ * The authors of record of a version, as the server recorded them (never what a caller claims):
+ * the principal that registered it, the submitter stored with its source pipeline run, the
+ * principal that created its tracking run. In that order, without duplicates.
+ */
+export async function authorsOf(h: DbHandle, v: VersionRecord): Promise<string[]> {
+  const out: string[] = [];
+  const add = (id: string | null | undefined) => {
+    if (id && !out.includes(id)) out.push(id);
+  };
+  add(v.createdBy);
   if (v.sourceRun !== null) {
     const run = await h.db
       .selectFrom('runs')
       .select('submitted_by')
       .where('id', '=', v.sourceRun)
       .executeTakeFirst();
-    if (run?.submitted_by) return run.submitted_by;
+    add(run?.submitted_by);
   }
   if (v.trackingRun !== null) {
     const run = await h.db
@@ -115,7 +124,7 @@ export async function authorOf(h: DbHandle, v: VersionRecord): Promise<string | 
       .select('user_id')
       .where('id', '=', v.trackingRun)
       .executeTakeFirst();
-    if (run?.user_id) return run.user_id;
+    add(run?.user_id);
   }
-  return v.createdBy;
+  return out;
 }

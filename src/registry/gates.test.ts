@@ -25,6 +25,7 @@ function version(
     lineage: { dataset: { uri: 'u', hash: 'h', validation: { pass: true, checks: [] } } },
     gates: {},
     aliases: [],
+    stage: null,
     createdAt: 0,
     updatedAt: 0,
     createdBy: null,
@@ -110,5 +111,49 @@ describe('gates', () => {
     const ev = await run(version(1, { ndcg_at_10: 0.3 }), undefined, policy);
     expect(ev.results.map((r) => r.gate)).toEqual(['metric_threshold']);
     expect(ev.passed).toBe(true);
+  });
+
+  it('marks a latency the caller sent as caller-supplied, refuses it for production, and prefers a bookml measurement', async () => {
+    const v = version(1, { ...good, latency_p99_ms: 0.5 });
+    const staging = (await run(v)).results.find((r) => r.gate === 'latency');
+    expect(staging).toMatchObject({ passed: true, value: 0.5, evidence: 'caller-supplied' });
+    const production = await runGates({
+      policy: DEFAULT_POLICY,
+      alias: 'production',
+      candidate: v,
+      production: undefined,
+      evidence: {},
+      now: 1,
+      actor: 't',
+    });
+    expect(production.results.find((r) => r.gate === 'latency')).toMatchObject({
+      passed: false,
+      value: null,
+    });
+    expect(describeFailures(production)).toContain('latency_p99_ms 0.5000 was supplied by the caller');
+    const benched = {
+      gate: 'latency' as const,
+      passed: true,
+      value: 0.1,
+      op: '<=' as const,
+      threshold: 10,
+      detail: 'p99 0.1000 ms — pass',
+      evidence: 'measured' as const,
+    };
+    const reused = await runGates({
+      policy: DEFAULT_POLICY,
+      alias: 'production',
+      candidate: v,
+      production: undefined,
+      evidence: {},
+      measured: { latency: { result: benched, alias: 'staging', at: 0 } },
+      now: 1,
+      actor: 't',
+    });
+    expect(reused.results.find((r) => r.gate === 'latency')).toMatchObject({
+      passed: true,
+      value: 0.1,
+      evidence: 'measured',
+    });
   });
 });

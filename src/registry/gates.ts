@@ -1,4 +1,4 @@
-import { type GateName, gatesFor, type ModelPolicy } from './policy.js';
+import { type GateName, gatesFor, isProtectedAlias, type ModelPolicy } from './policy.js';
 import type { GateEvaluation, GateResult, VersionRecord } from './types.js';
 
 /**
@@ -18,7 +18,9 @@ export interface GateEvidence {
   }) => Promise<number>;
   /**
    * Runs an in-process micro-benchmark of single-book recommend on the candidate and returns its p99
-   * in milliseconds. Without it, the candidate's `latency_p99_ms` metric is used when present.
+   * in milliseconds. Without it, a benchmark bookml ran for another alias against the same
+   * production counts; a `latency_p99_ms` metric the registration sent is caller-supplied: shown as
+   * such for an unprotected alias, refused for a protected one (production).
    */
   benchmarkLatency?: (candidate: VersionRecord) => Promise<{ p99Ms: number; samples?: number }>;
 }
@@ -32,9 +34,9 @@ export interface GateRun {
   production: VersionRecord | undefined;
   evidence: GateEvidence;
   /**
-   * Results measured earlier for this candidate against the same production version (another
-   * alias's evaluation), used for a gate whose evidence callback is absent: a latency benchmark or a
-   * re-evaluation does not depend on which alias is moving.
+   * Results bookml measured earlier for this candidate against the same production version (another
+   * alias's evaluation, `evidence: 'measured'` only), used for a gate whose evidence callback is
+   * absent: a latency benchmark or a re-evaluation does not depend on which alias is moving.
    */
   measured?: Partial<Record<GateName, { result: GateResult; alias: string; at: number }>>;
   now: number;
@@ -59,15 +61,17 @@ export async function runGates(run: GateRun): Promise<GateEvaluation> {
     const earlier = run.measured?.[gate];
     if (callback !== undefined && run.evidence[callback] === undefined && earlier !== undefined) {
       const fresh = await GATES[gate](run);
-      // Only a measurement beats "cannot check"; anything computable from the record is recomputed.
+      // A measurement beats "cannot check" and caller-supplied evidence; what the record itself
+      // holds (the same split's metric) is recomputed.
       results.push(
-        fresh.value === null
+        fresh.value === null || fresh.evidence === 'caller-supplied'
           ? {
               ...earlier.result,
               detail: earlier.result.detail.replace(
                 / — (pass|FAIL)$/,
                 ` [measured for ${earlier.alias} at ${new Date(earlier.at).toISOString()}] — $1`,
               ),
+              evidence: 'measured',
             }
           : fresh,
       );
@@ -142,6 +146,7 @@ const GATES: Record<GateName, Gate> = {
         op: '>=',
         threshold: null,
         detail: production === undefined ? 'no production version yet' : 'the candidate is production',
+        evidence: 'recorded',
       };
     }
     const value = candidate.metrics[policy.metric];
@@ -149,9 +154,11 @@ const GATES: Record<GateName, Gate> = {
       return missing('no_regression', null, '>=', `the version has no metric "${policy.metric}"`);
     let prodValue: number | undefined;
     let how: string;
+    let source: GateResult['evidence'] = 'recorded';
     if (evidence.evaluateOnCandidateSplit) {
       prodValue = await evidence.evaluateOnCandidateSplit({ production, candidate, metric: policy.metric });
       how = "re-evaluated on the candidate's split";
+      source = 'measured';
     } else if (sameEvaluation(production, candidate)) {
       prodValue = production.metrics[policy.metric];
       how = 'same dataset and split';
@@ -178,6 +185,7 @@ const GATES: Record<GateName, Gate> = {
       '>=',
       threshold,
       `${policy.metric} ${fmt(value)} vs ${Math.round(ratio * 100)} % of production v${production.version}'s ${fmt(prodValue)} = ${fmt(threshold)} (${how})`,
+      source,
     );
   },
 
@@ -199,26 +207,45 @@ const GATES: Record<GateName, Gate> = {
     );
   },
 
-  latency: async ({ policy, candidate, evidence }) => {
+  latency: async ({ policy, alias, candidate, evidence }) => {
     const budget = policy.gates.latency?.p99BudgetMs ?? 10;
-    let p99: number | undefined;
-    let how = 'in-process micro-benchmark';
     if (evidence.benchmarkLatency) {
       const b = await evidence.benchmarkLatency(candidate);
-      p99 = b.p99Ms;
-      if (b.samples !== undefined) how += `, ${b.samples} calls`;
-    } else {
-      p99 = candidate.metrics.latency_p99_ms;
-      how = 'recorded latency_p99_ms';
+      const how = `in-process micro-benchmark${b.samples === undefined ? '' : `, ${b.samples} calls`}`;
+      return compare(
+        'latency',
+        b.p99Ms,
+        '<=',
+        budget,
+        `p99 ${fmt(b.p99Ms)} ms vs budget ${fmt(budget)} ms (${how})`,
+        'measured',
+      );
     }
-    if (p99 === undefined)
+    const sent = candidate.metrics.latency_p99_ms;
+    if (sent === undefined)
       return missing(
         'latency',
         budget,
         '<=',
         'no benchmark was run and the version records no latency_p99_ms',
       );
-    return compare('latency', p99, '<=', budget, `p99 ${fmt(p99)} ms vs budget ${fmt(budget)} ms (${how})`);
+    // Nothing in bookml records latency_p99_ms: whoever registered the version sent it.
+    if (isProtectedAlias(policy, alias)) {
+      return missing(
+        'latency',
+        budget,
+        '<=',
+        `latency_p99_ms ${fmt(sent)} was supplied by the caller with the registration; "${alias}" needs a benchmark bookml runs itself`,
+      );
+    }
+    return compare(
+      'latency',
+      sent,
+      '<=',
+      budget,
+      `p99 ${fmt(sent)} ms vs budget ${fmt(budget)} ms (caller-supplied latency_p99_ms, not measured by bookml)`,
+      'caller-supplied',
+    );
   },
 
   coverage: async ({ policy, candidate }) => {
@@ -256,13 +283,29 @@ function compare(
   op: '>=' | '<=',
   threshold: number,
   detail: string,
+  evidence: NonNullable<GateResult['evidence']> = 'recorded',
 ): GateResult {
   const passed = op === '>=' ? value >= threshold : value <= threshold;
-  return { gate, passed, value, op, threshold, detail: `${detail} — ${passed ? 'pass' : 'FAIL'}` };
+  return { gate, passed, value, op, threshold, detail: `${detail} — ${passed ? 'pass' : 'FAIL'}`, evidence };
 }
 
 function missing(gate: GateName, threshold: number | null, op: '>=' | '<=', why: string): GateResult {
   return { gate, passed: false, value: null, op, threshold, detail: `cannot check: ${why}` };
+}
+
+/**
+ * The evidence callbacks a failed evaluation lacked: gates that could not be measured because the
+ * caller passed no `benchmarkLatency` / `evaluateOnCandidateSplit`. Empty when a better measurement
+ * would not change the outcome.
+ */
+export function missingEvidence(ev: GateEvaluation, evidence: GateEvidence): (keyof GateEvidence)[] {
+  const out: (keyof GateEvidence)[] = [];
+  for (const r of ev.results) {
+    const callback = EVIDENCE_GATES[r.gate];
+    if (!r.passed && r.value === null && callback !== undefined && evidence[callback] === undefined)
+      out.push(callback);
+  }
+  return out;
 }
 
 function fmt(v: number): string {

@@ -15,6 +15,11 @@
  * - `approve(model, v, {actor, reason})` needs the approver role (and, per alias rule, that the
  *   approver did not author the run), then moves the alias recording who and when.
  * - `rollback(model, {actor})` moves `production` back to the version it served before.
+ * - Every other change (create, rename, delete, tags, descriptions, policy, stage) checks the actor
+ *   through the same guards — taking a protected alias away (`production`, or one whose rule needs
+ *   an approval) needs the approver role — and lands in `changes()`, the registry's audit trail.
+ * - Gate evidence is bookml's own (its benchmark, its re-evaluation) or the version's recorded
+ *   evaluation; a `latency_p99_ms` a caller sent is marked caller-supplied and never moves production.
  * Serving follows `resolveAlias(model, 'production')`, never an event, so a crash between a move and
  * a reload converges on the next reconcile.
  *
@@ -34,11 +39,12 @@ export type { GateEvidence, GateRun } from './gates.js';
 export { describeFailures, runGates } from './gates.js';
 export { checkAlias, checkModelName, checkVersion, parseModelRef } from './names.js';
 export type { AliasRule, GateName, ModelPolicy, ModelPolicyInput } from './policy.js';
-export { aliasRule, DEFAULT_POLICY, GATE_NAMES, gatesFor, parsePolicy } from './policy.js';
+export { aliasRule, DEFAULT_POLICY, GATE_NAMES, gatesFor, isProtectedAlias, parsePolicy } from './policy.js';
 export type { ApproveOptions, PromoteOptions, PromotionOutcome } from './promotion.js';
 export { AUTO_APPROVER, Registry } from './promotion.js';
-export type { NewVersion } from './registry.js';
+export type { NewVersion } from './register-version.js';
 export { ModelCatalog } from './registry.js';
+export type { ChangeFilter } from './registry-events.js';
 export type {
   ExperimentRecord,
   MetricPoint,
@@ -55,6 +61,8 @@ export type {
   GateEvaluation,
   GateResult,
   ModelRecord,
+  RegistryAction,
+  RegistryEvent,
   Role,
   ValidationSummary,
   VersionLineage,

@@ -109,6 +109,15 @@ export function aliasRule(policy: ModelPolicy, alias: string): AliasRule {
   return policy.aliases[alias] ?? policy.otherAliases;
 }
 
+/**
+ * True when `alias` serves or guards what serves: `production` always, and any alias whose rule
+ * requires an approval. Removing it, renaming its model or archiving its version takes the
+ * approver path, and its gates accept no caller-supplied evidence.
+ */
+export function isProtectedAlias(policy: ModelPolicy, alias: string): boolean {
+  return alias === 'production' || aliasRule(policy, alias).approval;
+}
+
 /** The enabled gates an alias requires, in run order. */
 export function gatesFor(policy: ModelPolicy, alias: string): GateName[] {
   const rule = aliasRule(policy, alias);

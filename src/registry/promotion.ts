@@ -1,29 +1,31 @@
 import { toJson, withTransaction } from '../store/index.js';
 import { productionStack } from './alias-history.js';
 import {
+  currentAlias,
   findPendingApproval,
   insertApproval,
-  insertEvent,
+  lockModel,
   moveAlias,
   pendingApproval,
 } from './alias-moves.js';
+import { removeAlias, removeVersion, setVersionStage } from './alias-removal.js';
 import {
   type ApprovalFilter,
   type AuditFilter,
-  authorOf,
+  authorsOf,
   type RunSummary,
   readApprovals,
   readAudit,
   runSummary,
 } from './audit-trail.js';
 import { RegistryError } from './errors.js';
-import { describeFailures, type GateEvidence, type GateRun, runGates } from './gates.js';
+import { describeFailures, type GateEvidence, type GateRun, missingEvidence, runGates } from './gates.js';
+import { requireAliasRemoval, requireRole } from './guards.js';
 import { checkAlias, checkVersion } from './names.js';
-import { aliasRule } from './policy.js';
+import { aliasRule, isProtectedAlias } from './policy.js';
 import { ModelCatalog } from './registry.js';
 import { toAliasEvent, toApproval } from './rows.js';
 import type { Actor, AliasEvent, ApprovalRecord, GateEvaluation, VersionRecord } from './types.js';
-import { hasRole } from './types.js';
 
 /** Options of {@link Registry.promote}. */
 export interface PromoteOptions {
@@ -50,7 +52,11 @@ export interface ApproveOptions {
   reason: string;
   /** @default 'production' */
   alias?: string | undefined;
-  /** Re-runs the gates with this evidence; without it the stored evaluation is reused while still current. */
+  /**
+   * bookml's own measurements (latency benchmark, production re-evaluated on the candidate's split),
+   * used when the stored evaluation is stale (production moved since) or missing. Without it a
+   * stale evaluation fails naming the command that re-measures.
+   */
   evidence?: GateEvidence | undefined;
 }
 
@@ -108,7 +114,7 @@ export class Registry extends ModelCatalog {
    * Moves `alias` to `version` if every gate the alias requires passes; the gate results are stored on
    * the version either way. An alias whose rule requires approval gets a pending approval request
    * instead (or moves at once under auto-approve). Repeating a call with the same run and version
-   * returns the first outcome.
+   * returns the first outcome; a racing twin that lands second finds the alias there (`unchanged`).
    * @throws RegistryError `REGISTRY_GATE_FAILED` (names each failed gate and its numbers), `REGISTRY_FORBIDDEN`
    * @example const out = await registry.promote('recommender', 9, 'staging', { actor, runId, evidence });
    */
@@ -143,24 +149,28 @@ export class Registry extends ModelCatalog {
     if (from === n) return outcome('unchanged', model, alias, n, from, null, null, null, false);
 
     const rule = aliasRule(m.policy, alias);
-    const gates = await this.#evaluate(m.policy, alias, candidate, options.evidence ?? {}, actor.id);
+    const evidence = options.evidence ?? {};
+    const gates = await this.#evaluate(m.policy, alias, candidate, evidence, actor.id);
+    const move = {
+      model,
+      alias,
+      version: n,
+      action: 'set' as const,
+      actor: actor.id,
+      gates,
+      runId: options.runId,
+      key,
+    };
     if (!rule.approval) {
-      const event = await moveAlias(this.h, {
-        model,
-        alias,
-        version: n,
-        action: 'set',
-        actor: actor.id,
-        reason: options.reason,
-        gates,
-        runId: options.runId,
-        key,
-        approvalId: null,
-      });
-      return outcome('moved', model, alias, n, event.fromVersion, gates, event, null, false);
+      const event = await moveAlias(this.h, { ...move, reason: options.reason, approvalId: null });
+      return event === null
+        ? outcome('unchanged', model, alias, n, n, gates, null, null, false)
+        : outcome('moved', model, alias, n, event.fromVersion, gates, event, null, false);
     }
     if (m.policy.autoApprove) {
-      const { event, approval } = await withTransaction(this.h, async (tx) => {
+      const done = await withTransaction(this.h, async (tx) => {
+        await lockModel(tx, model);
+        if ((await currentAlias(tx, model, alias)) === n) return null;
         const approval = await insertApproval(tx, {
           model,
           version: n,
@@ -172,21 +182,22 @@ export class Registry extends ModelCatalog {
           decidedBy: AUTO_APPROVER,
           reason: options.reason ?? 'auto-approved by the model policy (local demo)',
         });
-        const event = await moveAlias(tx, {
-          model,
-          alias,
-          version: n,
-          action: 'set',
-          actor: actor.id,
-          reason: approval.reason,
-          gates,
-          runId: options.runId,
-          key,
-          approvalId: approval.id,
-        });
+        const event = await moveAlias(tx, { ...move, reason: approval.reason, approvalId: approval.id });
         return { event, approval };
       });
-      return outcome('moved', model, alias, n, event.fromVersion, gates, event, approval, true);
+      if (done === null || done.event === null)
+        return outcome('unchanged', model, alias, n, n, gates, null, null, false);
+      return outcome(
+        'moved',
+        model,
+        alias,
+        n,
+        done.event.fromVersion,
+        gates,
+        done.event,
+        done.approval,
+        true,
+      );
     }
     if (options.whenApprovalNeeded === 'refuse') {
       throw new RegistryError(
@@ -201,10 +212,13 @@ export class Registry extends ModelCatalog {
 
   /**
    * Approves moving `alias` (default `production`) to `version` and moves it, recording the approver's
-   * identity. The gates must pass (the stored evaluation is reused while production has not moved).
+   * identity. The gates must pass: the stored evaluation is reused while production has not moved,
+   * otherwise they run again with `evidence` (bookml's own benchmark and re-evaluation). The
+   * "already there" check and the pending request are read under the model's lock, in the write's
+   * transaction: two approvers at once leave one approval and one alias event.
    * @throws RegistryError `REGISTRY_FORBIDDEN` without the approver role, `REGISTRY_APPROVER_IS_AUTHOR`
    * when the alias forbids self-approval, `REGISTRY_GATE_FAILED`
-   * @example await registry.approve('recommender', 9, { actor: { id: 'alice', roles: ['approver'] }, reason: 'offline +4 %' })
+   * @example await registry.approve('recommender', 9, { actor: { id: 'alice', roles: ['approver'] }, reason: 'offline +4 %', evidence })
    */
   async approve(model: string, version: number | string, options: ApproveOptions): Promise<PromotionOutcome> {
     const alias = checkAlias(options.alias ?? 'production');
@@ -221,12 +235,12 @@ export class Registry extends ModelCatalog {
     requireReady(candidate);
     const rule = aliasRule(m.policy, alias);
     if (rule.approverNotAuthor) {
-      const author = await this.authorOf(candidate);
-      if (author !== null && author === actor.id) {
+      const authors = await this.authorsOf(candidate);
+      if (authors.includes(actor.id)) {
         throw new RegistryError(
           'REGISTRY_APPROVER_IS_AUTHOR',
-          `${actor.id} authored the run that produced ${model} v${n}; the "${alias}" rule needs another approver`,
-          { field: 'actor', details: { author } },
+          `${actor.id} is an author of record of ${model} v${n} (${authors.join(', ')}); the "${alias}" rule needs another approver`,
+          { field: 'actor', details: { authors } },
         );
       }
     }
@@ -234,22 +248,23 @@ export class Registry extends ModelCatalog {
     if (from === n) return outcome('unchanged', model, alias, n, from, null, null, null, false);
     const stored = candidate.gates[alias];
     const gates =
-      options.evidence === undefined &&
-      stored?.passed &&
-      stored.productionVersion === (m.aliases.production ?? null)
+      stored?.passed && stored.productionVersion === (m.aliases.production ?? null)
         ? stored
         : await this.#evaluate(m.policy, alias, candidate, options.evidence ?? {}, actor.id);
-    const { event, approval } = await withTransaction(this.h, async (tx) => {
+    const done = await withTransaction(this.h, async (tx) => {
+      await lockModel(tx, model);
+      if ((await currentAlias(tx, model, alias)) === n) return null;
       const pending = await findPendingApproval(tx, model, n, alias);
       let approval: ApprovalRecord;
       if (pending) {
+        const decidedAt = tx.clock.now();
         await tx.db
           .updateTable('approvals')
           .set({
             status: 'approved',
             method: 'manual',
             decided_by: actor.id,
-            decided_at: tx.clock.now(),
+            decided_at: decidedAt,
             reason: options.reason,
           })
           .where('id', '=', pending.id)
@@ -259,7 +274,7 @@ export class Registry extends ModelCatalog {
           status: 'approved',
           method: 'manual',
           decidedBy: actor.id,
-          decidedAt: tx.clock.now(),
+          decidedAt,
           reason: options.reason,
         };
       } else {
@@ -287,14 +302,15 @@ export class Registry extends ModelCatalog {
         key: undefined,
         approvalId: approval.id,
       });
-      return { event, approval };
+      return event === null ? null : { event, approval };
     });
-    return outcome('moved', model, alias, n, event.fromVersion, gates, event, approval, false);
+    if (done === null) return outcome('unchanged', model, alias, n, n, gates, null, null, false);
+    return outcome('moved', model, alias, n, done.event.fromVersion, gates, done.event, done.approval, false);
   }
 
   /**
    * Moves `alias` (default `production`) back to the version it pointed at before the current one,
-   * skipping versions deleted since. Needs the approver role when the alias requires approvals.
+   * skipping versions deleted since. Needs the approver role when the alias is protected.
    * @throws RegistryError `REGISTRY_NO_ROLLBACK_TARGET`
    * @example await registry.rollback('recommender', { actor, reason: 'CTR dropped' })
    */
@@ -304,8 +320,11 @@ export class Registry extends ModelCatalog {
   ): Promise<AliasEvent> {
     const alias = checkAlias(options.alias ?? 'production');
     const m = await this.getModel(model);
-    const rule = aliasRule(m.policy, alias);
-    requireRole(options.actor, rule.approval ? 'approver' : 'operator', `roll back "${alias}" of ${model}`);
+    requireRole(
+      options.actor,
+      isProtectedAlias(m.policy, alias) ? 'approver' : 'operator',
+      `roll back "${alias}" of ${model}`,
+    );
     const current = m.aliases[alias];
     if (current === undefined) {
       throw new RegistryError(
@@ -319,102 +338,79 @@ export class Registry extends ModelCatalog {
     const stack = productionStack(events).filter((v) => existing.has(v));
     while (stack.length > 0 && stack[stack.length - 1] === current) stack.pop();
     const target = stack.at(-1);
-    if (target === undefined) {
+    const event =
+      target === undefined
+        ? null
+        : await moveAlias(this.h, {
+            model,
+            alias,
+            version: target,
+            action: 'rollback',
+            actor: options.actor.id,
+            reason: options.reason ?? null,
+            gates: null,
+            runId: undefined,
+            key: undefined,
+            approvalId: null,
+          });
+    if (event === null) {
       throw new RegistryError(
         'REGISTRY_NO_ROLLBACK_TARGET',
         `"${alias}" of ${model} has pointed at no other version before v${current}; nothing to roll back to`,
         { field: 'alias' },
       );
     }
-    return moveAlias(this.h, {
-      model,
-      alias,
-      version: target,
-      action: 'rollback',
-      actor: options.actor.id,
-      reason: options.reason ?? null,
-      gates: null,
-      runId: undefined,
-      key: undefined,
-      approvalId: null,
-    });
+    return event;
   }
 
-  /** Removes an alias (recorded in the audit trail). */
+  /**
+   * Removes an alias (recorded in the audit trail). A protected alias (`production`, or one whose
+   * rule requires an approval) needs the approver role.
+   */
   async deleteAlias(model: string, alias: string, actor: Actor, reason?: string): Promise<AliasEvent> {
     checkAlias(alias);
     const m = await this.getModel(model);
-    requireRole(
-      actor,
-      aliasRule(m.policy, alias).approval ? 'approver' : 'operator',
-      `delete alias "${alias}"`,
-    );
-    return withTransaction(this.h, async (tx) => {
-      const now = tx.clock.now();
-      await tx.db.updateTable('models').set({ updated_at: now }).where('name', '=', model).execute();
-      const cur = await tx.db
-        .selectFrom('model_aliases')
-        .select('version')
-        .where('model_name', '=', model)
-        .where('alias', '=', alias)
-        .executeTakeFirst();
-      if (!cur)
-        throw new RegistryError('REGISTRY_ALIAS_NOT_FOUND', `model "${model}" has no alias "${alias}"`, {
-          field: 'alias',
-        });
-      await tx.db
-        .deleteFrom('model_aliases')
-        .where('model_name', '=', model)
-        .where('alias', '=', alias)
-        .execute();
-      return insertEvent(tx, {
-        model,
-        alias,
-        action: 'delete',
-        fromVersion: Number(cur.version),
-        toVersion: null,
-        actor: actor.id,
-        reason: reason ?? null,
-        gates: null,
-        approvalId: null,
-        runId: undefined,
-        key: undefined,
-      });
-    });
+    requireAliasRemoval(actor, m.policy, [alias], `delete alias "${alias}" of ${model}`);
+    return removeAlias(this.h, { model, alias, actor: actor.id, reason });
   }
 
-  /** Deletes a version; aliases on it are removed, and each removal is audited. */
-  async deleteVersion(model: string, version: number | string, actor: Actor): Promise<void> {
+  /** Deletes a version; aliases on it are removed (protected ones need the approver role), each audited. */
+  async deleteVersion(model: string, version: number | string, actor: Actor, reason?: string): Promise<void> {
     const n = checkVersion(version);
-    requireRole(actor, 'operator', 'delete a version');
     const v = await this.getVersion(model, n);
     const m = await this.getModel(model);
-    for (const alias of v.aliases) {
-      if (aliasRule(m.policy, alias).approval)
-        requireRole(actor, 'approver', `delete ${model} v${n}, which "${alias}" points at`);
-    }
-    await withTransaction(this.h, async (tx) => {
-      for (const alias of v.aliases) {
-        await insertEvent(tx, {
-          model,
-          alias,
-          action: 'delete',
-          fromVersion: n,
-          toVersion: null,
-          actor: actor.id,
-          reason: `version ${n} deleted`,
-          gates: null,
-          approvalId: null,
-          runId: undefined,
-          key: undefined,
-        });
-      }
-      await tx.db
-        .deleteFrom('model_versions')
-        .where('model_name', '=', model)
-        .where('version', '=', n)
-        .execute();
+    requireAliasRemoval(actor, m.policy, v.aliases, `delete ${model} v${n}`);
+    await removeVersion(this.h, { model, version: n, aliases: v.aliases, actor: actor.id, reason });
+  }
+
+  /**
+   * MLflow's legacy stage transition to `None` or `Archived`: the version leaves `staging` and
+   * `production` (through the same guards as deleting them) and, for `Archived`, is marked so until
+   * an alias moves onto it again.
+   * @example await registry.setStage('recommender', 3, 'Archived', alice, 'superseded by v5')
+   */
+  async setStage(
+    model: string,
+    version: number | string,
+    stage: 'None' | 'Archived',
+    actor: Actor,
+    reason?: string,
+  ): Promise<VersionRecord> {
+    const n = checkVersion(version);
+    const v = await this.getVersion(model, n);
+    const m = await this.getModel(model);
+    const aliases = v.aliases.filter((a) => a === 'staging' || a === 'production');
+    requireAliasRemoval(actor, m.policy, aliases, `move ${model} v${n} to stage ${stage}`);
+    await setVersionStage(this.h, {
+      model,
+      version: n,
+      stage,
+      from: v.stage,
+      aliases,
+      actor: actor.id,
+      reason,
     });
+    return this.getVersion(model, n);
   }
 
   /**
@@ -435,9 +431,13 @@ export class Registry extends ModelCatalog {
     return runSummary(this.h, runId);
   }
 
-  /** Who authored the version: the pipeline run's submitter, else whoever registered it. */
-  authorOf(v: VersionRecord): Promise<string | null> {
-    return authorOf(this.h, v);
+  /**
+   * The authors of record of a version, from what the server recorded: the principal that
+   * registered it, the submitter stored with its source pipeline run, the principal that created its
+   * tracking run. A claimed source run adds its submitter; it never removes the registrant.
+   */
+  authorsOf(v: VersionRecord): Promise<string[]> {
+    return authorsOf(this.h, v);
   }
 
   async #evaluate(
@@ -456,7 +456,8 @@ export class Registry extends ModelCatalog {
       .sort((a, b) => a.evaluatedAt - b.evaluatedAt);
     for (const g of earlier) {
       for (const r of g.results)
-        if (r.value !== null) measured[r.gate] = { result: r, alias: g.alias, at: g.evaluatedAt };
+        if (r.value !== null && r.evidence === 'measured')
+          measured[r.gate] = { result: r, alias: g.alias, at: g.evaluatedAt };
     }
     const gates = await runGates({
       policy,
@@ -487,21 +488,22 @@ export class Registry extends ModelCatalog {
         .execute();
     });
     if (!gates.passed) {
+      const lacking = missingEvidence(gates, evidence);
+      const remedy =
+        lacking.length === 0
+          ? ''
+          : `; re-measure with \`${
+              aliasRule(policy, alias).approval
+                ? `bookml model approve ${candidate.model} --version ${candidate.version}${alias === 'production' ? '' : ` --alias ${alias}`} --reason "…"`
+                : `bookml model promote ${candidate.model} --version ${candidate.version} --alias ${alias}`
+            }\` on the workspace (or the same call on the control plane API): bookml benchmarks the candidate and re-evaluates production on its split`;
       throw new RegistryError(
         'REGISTRY_GATE_FAILED',
-        `"${alias}" of ${candidate.model} stays ${prodOrNone(await this.aliasMap(candidate.model), alias)}: v${candidate.version} failed ${describeFailures(gates)}`,
-        { field: 'version', details: { gates } },
+        `"${alias}" of ${candidate.model} stays ${prodOrNone(await this.aliasMap(candidate.model), alias)}: v${candidate.version} failed ${describeFailures(gates)}${remedy}`,
+        { field: 'version', details: { gates, ...(lacking.length > 0 ? { missingEvidence: lacking } : {}) } },
       );
     }
     return gates;
-  }
-}
-
-function requireRole(actor: Actor, role: 'operator' | 'approver', what: string): void {
-  if (!hasRole(actor, role)) {
-    throw new RegistryError('REGISTRY_FORBIDDEN', `${actor.id} needs the ${role} role to ${what}`, {
-      field: 'actor',
-    });
   }
 }
 

@@ -1,41 +1,21 @@
-import { type DbHandle, isSha256, toJson, withTransaction } from '../store/index.js';
+import { type DbHandle, toJson, withTransaction } from '../store/index.js';
+import { insertEvent } from './alias-moves.js';
 import { RegistryError } from './errors.js';
+import { requireAliasRemoval, requireRole } from './guards.js';
 import { checkModelName, checkTagKey, checkVersion } from './names.js';
 import { DEFAULT_POLICY, type ModelPolicy, type ModelPolicyInput, parsePolicy } from './policy.js';
+import { checkTags, insertVersion, type NewVersion } from './register-version.js';
+import { type ChangeFilter, insertChange, readChanges } from './registry-events.js';
 import { toModel, toVersion } from './rows.js';
-import type { Actor, ModelRecord, VersionLineage, VersionRecord } from './types.js';
-import { hasRole } from './types.js';
+import type { Actor, ModelRecord, RegistryEvent, VersionRecord } from './types.js';
 
-/** Inputs of {@link ModelCatalog.registerVersion}. */
-export interface NewVersion {
-  /** The model; created with the default policy when it does not exist yet. */
-  model: string;
-  /** Where the artifact lives (`file:…`, `s3://…`, an artifact-store URI). */
-  artifactUri: string;
-  /** The artifact's content hash (lowercase hex sha256, optionally prefixed `sha256:`). */
-  artifactHash?: string | undefined;
-  /** The pipeline run and node that produced it (the run must exist in the run store). */
-  sourceRun?: string | undefined;
-  sourceNode?: string | undefined;
-  /** An MLflow-compatible tracking run id (must exist among tracking runs). */
-  trackingRun?: string | undefined;
-  metrics?: Record<string, number> | undefined;
-  params?: Record<string, unknown> | undefined;
-  tags?: Record<string, string> | undefined;
-  description?: string | undefined;
-  lineage?: VersionLineage | undefined;
-  /** Who registers it. */
-  actor?: string | undefined;
-  /**
-   * Registering twice with the same key returns the first version instead of a new one.
-   * @default `<sourceRun>/<sourceNode>` when `sourceRun` is given
-   */
-  idempotencyKey?: string | undefined;
-}
+export type { NewVersion } from './register-version.js';
 
 /**
- * Models and their numbered versions: create, read, list, describe, tag, delete. Alias moves live
- * in {@link Registry}, which extends this with gates and approvals.
+ * Models and their numbered versions: create, read, list, describe, tag, rename, delete. Every
+ * change checks the actor's role through the same guards alias moves use (a change that takes a
+ * protected alias away needs the approver role) and appends a row to the registry's audit trail
+ * in its own transaction. Alias moves live in {@link Registry}, which extends this.
  */
 export class ModelCatalog {
   protected readonly h: DbHandle;
@@ -46,7 +26,7 @@ export class ModelCatalog {
 
   /**
    * Creates a model. @throws RegistryError `REGISTRY_MODEL_EXISTS`
-   * @example await registry.createModel({ name: 'recommender', description: 'item-kNN' })
+   * @example await registry.createModel({ name: 'recommender', description: 'item-kNN', actor: 'alice' })
    */
   async createModel(input: {
     name: string;
@@ -58,24 +38,32 @@ export class ModelCatalog {
     const name = checkModelName(input.name, 'name');
     const policy = input.policy === undefined ? DEFAULT_POLICY : parsePolicy(input.policy);
     const tags = checkTags(input.tags ?? {});
-    const now = this.h.clock.now();
-    const inserted = await this.h.db
-      .insertInto('models')
-      .values({
-        name,
-        description: input.description ?? null,
-        tags: toJson(tags),
-        policy: toJson(policy),
-        created_at: now,
-        updated_at: now,
-        created_by: input.actor ?? null,
-      })
-      .onConflict((oc) => oc.column('name').doNothing())
-      .returning('name')
-      .executeTakeFirst();
-    if (inserted === undefined) {
-      throw new RegistryError('REGISTRY_MODEL_EXISTS', `model "${name}" already exists`, { field: 'name' });
-    }
+    await withTransaction(this.h, async (tx) => {
+      const now = tx.clock.now();
+      const inserted = await tx.db
+        .insertInto('models')
+        .values({
+          name,
+          description: input.description ?? null,
+          tags: toJson(tags),
+          policy: toJson(policy),
+          created_at: now,
+          updated_at: now,
+          created_by: input.actor ?? null,
+        })
+        .onConflict((oc) => oc.column('name').doNothing())
+        .returning('name')
+        .executeTakeFirst();
+      if (inserted === undefined) {
+        throw new RegistryError('REGISTRY_MODEL_EXISTS', `model "${name}" already exists`, { field: 'name' });
+      }
+      await insertChange(tx, {
+        model: name,
+        action: 'create-model',
+        actor: input.actor ?? 'unknown',
+        ...(input.policy === undefined ? {} : { detail: { policy } }),
+      });
+    });
     return this.getModel(name);
   }
 
@@ -100,20 +88,41 @@ export class ModelCatalog {
     );
   }
 
-  /** Changes a model's description. */
-  async updateModel(name: string, patch: { description?: string | null }): Promise<ModelRecord> {
-    const res = await this.h.db
-      .updateTable('models')
-      .set({ description: patch.description ?? null, updated_at: this.h.clock.now() })
-      .where('name', '=', name)
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) === 0) throw notFoundModel(name);
+  /** Changes a model's description (operator role; audited). */
+  async updateModel(
+    name: string,
+    patch: { description?: string | null },
+    actor: Actor,
+  ): Promise<ModelRecord> {
+    requireRole(actor, 'operator', `update model ${name}`);
+    await withTransaction(this.h, async (tx) => {
+      const res = await tx.db
+        .updateTable('models')
+        .set({ description: patch.description ?? null, updated_at: tx.clock.now() })
+        .where('name', '=', name)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) throw notFoundModel(name);
+      await insertChange(tx, {
+        model: name,
+        action: 'update-model',
+        actor: actor.id,
+        detail: { description: patch.description ?? null },
+      });
+    });
     return this.getModel(name);
   }
 
-  /** Renames a model; versions, aliases and approvals follow (the audit trail keeps the old name). */
-  async renameModel(name: string, newName: string): Promise<ModelRecord> {
+  /**
+   * Renames a model; versions, aliases and approvals follow (the audit trail keeps the old name).
+   * Serving follows `<model>@production`, so renaming a model whose protected alias is set needs the
+   * approver role: it takes that alias away from everything that serves it.
+   * @throws RegistryError `REGISTRY_FORBIDDEN`, `REGISTRY_MODEL_EXISTS`
+   * @example await registry.renameModel('recommender', 'books', alice, 'new naming scheme')
+   */
+  async renameModel(name: string, newName: string, actor: Actor, reason?: string): Promise<ModelRecord> {
     checkModelName(newName, 'new_name');
+    const m = await this.getModel(name);
+    requireAliasRemoval(actor, m.policy, Object.keys(m.aliases), `rename model ${name}`);
     await withTransaction(this.h, async (tx) => {
       const exists = await tx.db
         .selectFrom('models')
@@ -130,19 +139,57 @@ export class ModelCatalog {
         .where('name', '=', name)
         .executeTakeFirst();
       if (Number(res.numUpdatedRows) === 0) throw notFoundModel(name);
+      await insertChange(tx, {
+        model: newName,
+        action: 'rename-model',
+        actor: actor.id,
+        reason,
+        detail: { from: name, to: newName, aliases: m.aliases },
+      });
     });
     return this.getModel(newName);
   }
 
-  /** Deletes a model and all its versions (the audit trail stays). */
-  async deleteModel(name: string): Promise<void> {
-    const res = await this.h.db.deleteFrom('models').where('name', '=', name).executeTakeFirst();
-    if (Number(res.numDeletedRows) === 0) throw notFoundModel(name);
+  /**
+   * Deletes a model and all its versions; the audit trail keeps a removal row per alias and one
+   * for the model. A model with a protected alias set needs the approver role.
+   * @throws RegistryError `REGISTRY_FORBIDDEN`, `REGISTRY_MODEL_NOT_FOUND`
+   */
+  async deleteModel(name: string, actor: Actor, reason?: string): Promise<void> {
+    const m = await this.getModel(name);
+    requireAliasRemoval(actor, m.policy, Object.keys(m.aliases), `delete model ${name}`);
+    await withTransaction(this.h, async (tx) => {
+      for (const [alias, version] of Object.entries(m.aliases)) {
+        await insertEvent(tx, {
+          model: name,
+          alias,
+          action: 'delete',
+          fromVersion: version,
+          toVersion: null,
+          actor: actor.id,
+          reason: reason ?? `model ${name} deleted`,
+          gates: null,
+          approvalId: null,
+          runId: undefined,
+          key: undefined,
+        });
+      }
+      const res = await tx.db.deleteFrom('models').where('name', '=', name).executeTakeFirst();
+      if (Number(res.numDeletedRows) === 0) throw notFoundModel(name);
+      await insertChange(tx, {
+        model: name,
+        action: 'delete-model',
+        actor: actor.id,
+        reason,
+        detail: { aliases: m.aliases, latestVersion: m.latestVersion },
+      });
+    });
   }
 
-  /** Sets (or with `value` undefined, deletes) a model tag. */
-  async setModelTag(name: string, key: string, value: string | undefined): Promise<void> {
+  /** Sets (or with `value` undefined, deletes) a model tag (operator role; audited). */
+  async setModelTag(name: string, key: string, value: string | undefined, actor: Actor): Promise<void> {
     checkTagKey(key);
+    requireRole(actor, 'operator', `tag model ${name}`);
     await withTransaction(this.h, async (tx) => {
       const row = await tx.db.selectFrom('models').select('tags').where('name', '=', name).executeTakeFirst();
       if (row === undefined) throw notFoundModel(name);
@@ -154,6 +201,12 @@ export class ModelCatalog {
         .set({ tags: toJson(tags), updated_at: tx.clock.now() })
         .where('name', '=', name)
         .execute();
+      await insertChange(tx, {
+        model: name,
+        action: value === undefined ? 'delete-model-tag' : 'set-model-tag',
+        actor: actor.id,
+        detail: value === undefined ? { key } : { key, value: String(value) },
+      });
     });
   }
 
@@ -163,130 +216,35 @@ export class ModelCatalog {
    * @example await registry.setPolicy('recommender', { gates: { latency: { p99BudgetMs: 5 } } }, actor)
    */
   async setPolicy(name: string, input: ModelPolicyInput, actor: Actor): Promise<ModelPolicy> {
-    if (!hasRole(actor, 'approver')) {
-      throw new RegistryError(
-        'REGISTRY_FORBIDDEN',
-        `${actor.id} needs the approver role to change a model's policy`,
-        {
-          field: 'actor',
-        },
-      );
-    }
+    requireRole(actor, 'approver', "change a model's policy");
     const current = await this.getModel(name);
     const policy = parsePolicy(mergeDeep(current.policy, input));
-    await this.h.db
-      .updateTable('models')
-      .set({ policy: toJson(policy), updated_at: this.h.clock.now() })
-      .where('name', '=', name)
-      .execute();
+    await withTransaction(this.h, async (tx) => {
+      await tx.db
+        .updateTable('models')
+        .set({ policy: toJson(policy), updated_at: tx.clock.now() })
+        .where('name', '=', name)
+        .execute();
+      await insertChange(tx, {
+        model: name,
+        action: 'set-policy',
+        actor: actor.id,
+        detail: { change: input as Record<string, unknown>, before: current.policy, after: policy },
+      });
+    });
     return policy;
   }
 
   /**
    * Registers a new version, numbered one past the model's highest, creating the model if needed.
-   * Idempotent by `idempotencyKey` (default: source run + node).
+   * Idempotent by `idempotencyKey` (default: source run + node) and by bundle hash: the same bytes
+   * registered again (another run, another process at the same moment) get the version they have.
    * @example
    * const v = await registry.registerVersion({ model: 'recommender', artifactUri, artifactHash, sourceRun: run.id,
    *   sourceNode: 'train', metrics: { ndcg_at_10: 0.31 }, lineage: { dataset: { uri, hash, validation } } });
    */
   async registerVersion(input: NewVersion): Promise<VersionRecord> {
-    const model = checkModelName(input.model);
-    if (typeof input.artifactUri !== 'string' || input.artifactUri.trim() === '') {
-      throw new RegistryError(
-        'REGISTRY_INVALID_INPUT',
-        'artifactUri must name where the model artifact lives',
-        {
-          field: 'artifactUri',
-        },
-      );
-    }
-    const hash = normaliseHash(input.artifactHash);
-    const metrics = checkMetrics(input.metrics ?? {});
-    const tags = checkTags(input.tags ?? {});
-    const key =
-      input.idempotencyKey ?? (input.sourceRun ? `${input.sourceRun}/${input.sourceNode ?? ''}` : undefined);
-    const version = await withTransaction(this.h, async (tx) => {
-      const now = tx.clock.now();
-      if (key !== undefined) {
-        const prior = await tx.db
-          .selectFrom('model_versions')
-          .select('version')
-          .where('model_name', '=', model)
-          .where('idempotency_key', '=', key)
-          .executeTakeFirst();
-        if (prior) return Number(prior.version);
-      }
-      if (input.sourceRun !== undefined) {
-        const run = await tx.db
-          .selectFrom('runs')
-          .select('id')
-          .where('id', '=', input.sourceRun)
-          .executeTakeFirst();
-        if (!run)
-          throw new RegistryError(
-            'REGISTRY_RUN_NOT_FOUND',
-            `pipeline run ${input.sourceRun} does not exist`,
-            { field: 'sourceRun' },
-          );
-      }
-      if (input.trackingRun !== undefined) {
-        const run = await tx.db
-          .selectFrom('tracking_runs')
-          .select('id')
-          .where('id', '=', input.trackingRun)
-          .executeTakeFirst();
-        if (!run)
-          throw new RegistryError('REGISTRY_RUN_NOT_FOUND', `run ${input.trackingRun} does not exist`, {
-            field: 'run_id',
-          });
-      }
-      await tx.db
-        .insertInto('models')
-        .values({
-          name: model,
-          description: null,
-          tags: toJson({}),
-          policy: toJson(DEFAULT_POLICY),
-          created_at: now,
-          updated_at: now,
-          created_by: input.actor ?? null,
-        })
-        .onConflict((oc) => oc.column('name').doNothing())
-        .execute();
-      // Bumping the counter row also locks it, so concurrent registrations get distinct numbers.
-      const bumped = await tx.db
-        .updateTable('models')
-        .set((eb) => ({ latest_version: eb('latest_version', '+', 1), updated_at: now }))
-        .where('name', '=', model)
-        .returning('latest_version')
-        .executeTakeFirstOrThrow();
-      const n = Number(bumped.latest_version);
-      await tx.db
-        .insertInto('model_versions')
-        .values({
-          model_name: model,
-          version: n,
-          status: 'READY',
-          status_message: null,
-          artifact_sha256: hash,
-          artifact_uri: input.artifactUri,
-          source_run_id: input.sourceRun ?? null,
-          source_node_id: input.sourceNode ?? null,
-          tracking_run_id: input.trackingRun ?? null,
-          metrics: toJson(metrics),
-          params: toJson(input.params ?? {}),
-          tags: toJson(tags),
-          description: input.description ?? null,
-          lineage: toJson<Record<string, unknown>>({ ...(input.lineage ?? {}) }),
-          gate_results: toJson({}),
-          idempotency_key: key ?? null,
-          created_at: now,
-          updated_at: now,
-          created_by: input.actor ?? null,
-        })
-        .execute();
-      return n;
-    });
+    const { model, version } = await insertVersion(this.h, input);
     return this.getVersion(model, version);
   }
 
@@ -301,9 +259,7 @@ export class ModelCatalog {
       .executeTakeFirst();
     if (row === undefined) {
       await this.getModel(model);
-      throw new RegistryError('REGISTRY_VERSION_NOT_FOUND', `model "${model}" has no version ${n}`, {
-        field: 'version',
-      });
+      throw notFoundVersion(model, n);
     }
     const aliases = await this.aliasMap(model);
     return toVersion(
@@ -338,32 +294,45 @@ export class ModelCatalog {
     return rows.map((r) => toVersion(r, held.get(`${r.model_name}\0${Number(r.version)}`) ?? []));
   }
 
-  /** Changes a version's description. */
+  /** Changes a version's description (operator role; audited). */
   async updateVersion(
     model: string,
     version: number | string,
     patch: { description?: string | null },
+    actor: Actor,
   ): Promise<VersionRecord> {
     const n = checkVersion(version);
-    const res = await this.h.db
-      .updateTable('model_versions')
-      .set({ description: patch.description ?? null, updated_at: this.h.clock.now() })
-      .where('model_name', '=', model)
-      .where('version', '=', n)
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) === 0) await this.getVersion(model, n);
+    requireRole(actor, 'operator', `update ${model} v${n}`);
+    await this.getVersion(model, n);
+    await withTransaction(this.h, async (tx) => {
+      await tx.db
+        .updateTable('model_versions')
+        .set({ description: patch.description ?? null, updated_at: tx.clock.now() })
+        .where('model_name', '=', model)
+        .where('version', '=', n)
+        .execute();
+      await insertChange(tx, {
+        model,
+        version: n,
+        action: 'update-version',
+        actor: actor.id,
+        detail: { description: patch.description ?? null },
+      });
+    });
     return this.getVersion(model, n);
   }
 
-  /** Sets (or with `value` undefined, deletes) a version tag. */
+  /** Sets (or with `value` undefined, deletes) a version tag (operator role; audited). */
   async setVersionTag(
     model: string,
     version: number | string,
     key: string,
     value: string | undefined,
+    actor: Actor,
   ): Promise<void> {
     checkTagKey(key);
     const n = checkVersion(version);
+    requireRole(actor, 'operator', `tag ${model} v${n}`);
     await withTransaction(this.h, async (tx) => {
       const row = await tx.db
         .selectFrom('model_versions')
@@ -371,11 +340,7 @@ export class ModelCatalog {
         .where('model_name', '=', model)
         .where('version', '=', n)
         .executeTakeFirst();
-      if (row === undefined) {
-        throw new RegistryError('REGISTRY_VERSION_NOT_FOUND', `model "${model}" has no version ${n}`, {
-          field: 'version',
-        });
-      }
+      if (row === undefined) throw notFoundVersion(model, n);
       const tags = JSON.parse(row.tags) as Record<string, string>;
       if (value === undefined) delete tags[key];
       else tags[key] = String(value);
@@ -385,7 +350,23 @@ export class ModelCatalog {
         .where('model_name', '=', model)
         .where('version', '=', n)
         .execute();
+      await insertChange(tx, {
+        model,
+        version: n,
+        action: value === undefined ? 'delete-version-tag' : 'set-version-tag',
+        actor: actor.id,
+        detail: value === undefined ? { key } : { key, value: String(value) },
+      });
     });
+  }
+
+  /**
+   * The registry's audit trail of changes that are not alias moves (those are in `audit`), newest
+   * first: who created, renamed, deleted, tagged, described, re-policied or archived what.
+   * @example await registry.changes({ model: 'recommender', limit: 20 })
+   */
+  changes(filter: ChangeFilter = {}): Promise<RegistryEvent[]> {
+    return readChanges(this.h, filter);
   }
 
   /** Alias → version of one model. */
@@ -409,42 +390,11 @@ export function notFoundModel(name: string): RegistryError {
   );
 }
 
-function normaliseHash(hash: string | undefined): string | null {
-  if (hash === undefined || hash === '') return null;
-  const hex = hash.startsWith('sha256:') ? hash.slice('sha256:'.length) : hash;
-  if (!isSha256(hex)) {
-    throw new RegistryError(
-      'REGISTRY_INVALID_INPUT',
-      'artifactHash must be a lowercase hex sha256 (64 characters)',
-      {
-        field: 'artifactHash',
-      },
-    );
-  }
-  return hex;
-}
-
-function checkMetrics(metrics: Record<string, number>): Record<string, number> {
-  for (const [k, v] of Object.entries(metrics)) {
-    if (typeof v !== 'number' || !Number.isFinite(v)) {
-      throw new RegistryError('REGISTRY_INVALID_INPUT', `metric "${k}" must be a finite number (got ${v})`, {
-        field: `metrics.${k}`,
-      });
-    }
-  }
-  return metrics;
-}
-
-function checkTags(tags: Record<string, string>): Record<string, string> {
-  for (const [k, v] of Object.entries(tags)) {
-    checkTagKey(k, `tags.${k}`);
-    if (typeof v !== 'string') {
-      throw new RegistryError('REGISTRY_INVALID_INPUT', `tag "${k}" must be a string`, {
-        field: `tags.${k}`,
-      });
-    }
-  }
-  return tags;
+/** The not-found error for a version of an existing model. */
+export function notFoundVersion(model: string, version: number): RegistryError {
+  return new RegistryError('REGISTRY_VERSION_NOT_FOUND', `model "${model}" has no version ${version}`, {
+    field: 'version',
+  });
 }
 
 function mergeDeep(base: unknown, patch: unknown): unknown {

@@ -5,3 +5,4 @@ export type ModelsRow = Database['models'];
 export type ModelVersionsRow = Database['model_versions'];
 export type AliasEventsRow = Database['alias_events'];
 export type ApprovalsRow = Database['approvals'];
+export type RegistryEventsRow = Database['registry_events'];

@@ -1,12 +1,20 @@
 import type { Selectable } from 'kysely';
 import { fromJson } from '../store/index.js';
 import { parsePolicy } from './policy.js';
-import type { AliasEventsRow, ApprovalsRow, ModelsRow, ModelVersionsRow } from './row-types.js';
+import type {
+  AliasEventsRow,
+  ApprovalsRow,
+  ModelsRow,
+  ModelVersionsRow,
+  RegistryEventsRow,
+} from './row-types.js';
 import type {
   AliasEvent,
   ApprovalRecord,
   GateEvaluation,
   ModelRecord,
+  RegistryAction,
+  RegistryEvent,
   VersionLineage,
   VersionRecord,
 } from './types.js';
@@ -45,6 +53,7 @@ export function toVersion(row: Selectable<ModelVersionsRow>, aliases: string[]):
     lineage: fromJson(row.lineage) as VersionLineage,
     gates: (fromJson(row.gate_results) ?? {}) as Record<string, GateEvaluation>,
     aliases: [...aliases].sort(),
+    stage: row.stage === 'Archived' ? 'Archived' : null,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     createdBy: row.created_by,
@@ -84,5 +93,19 @@ export function toApproval(row: Selectable<ApprovalsRow>): ApprovalRecord {
     decidedBy: row.decided_by,
     decidedAt: row.decided_at === null ? null : Number(row.decided_at),
     reason: row.reason,
+  };
+}
+
+/** A `registry_events` row as a {@link RegistryEvent}. */
+export function toRegistryEvent(row: Selectable<RegistryEventsRow>): RegistryEvent {
+  return {
+    id: Number(row.id),
+    model: row.model_name,
+    version: row.version === null ? null : Number(row.version),
+    action: row.action as RegistryAction,
+    actor: row.actor,
+    reason: row.reason,
+    detail: (fromJson(row.detail) as Record<string, unknown> | null) ?? null,
+    at: Number(row.created_at),
   };
 }

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { type DbHandle, fromJson, toJson, withTransaction } from '../store/index.js';
 import { RegistryError } from './errors.js';
 import { checkTagKey } from './names.js';
+import { mirrorPipelineRuns } from './pipeline-runs-mirror.js';
 import { compileOrderBy, compileRunFilter } from './run-filter.js';
 import {
   checkTags,
@@ -24,9 +25,14 @@ import {
 const RUN_STATUSES = ['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'] as const;
 const MAX_SEARCH = 50_000;
 
+/** MLflow's default experiment: a run created without an experiment goes here (`mlflow.start_run()`). */
+export const DEFAULT_EXPERIMENT_ID = 0;
+
 /**
  * Experiments and runs with params (write-once), metrics (append-only history) and tags
- * (overwritable), with MLflow's semantics, so MLflow clients can log to bookml.
+ * (overwritable), with MLflow's semantics, so MLflow clients can log to bookml. The `Default`
+ * experiment `0` always exists, and bookml's own pipeline runs appear as runs (one experiment per
+ * pipeline, `bookml/<pipeline>`, the run's id as the MLflow run id).
  * @example
  * const t = new TrackingStore(mdb);
  * const exp = await t.createExperiment({ name: 'recommender' });
@@ -35,9 +41,43 @@ const MAX_SEARCH = 50_000;
  */
 export class TrackingStore {
   readonly #h: DbHandle;
+  #defaultReady = false;
 
   constructor(handle: DbHandle) {
     this.#h = handle;
+  }
+
+  /** Creates MLflow's `Default` experiment `0` the first time anything reads experiments. */
+  async #ensureDefault(): Promise<void> {
+    if (this.#defaultReady) return;
+    const now = this.#h.clock.now();
+    const taken = await this.#h.db
+      .selectFrom('experiments')
+      .select('id')
+      .where('name', '=', 'Default')
+      .where('id', '!=', DEFAULT_EXPERIMENT_ID)
+      .executeTakeFirst();
+    await this.#h.db
+      .insertInto('experiments')
+      .values({
+        id: DEFAULT_EXPERIMENT_ID,
+        // A user's own experiment may already be called Default (names are not unique in the schema).
+        name: taken ? 'Default (0)' : 'Default',
+        artifact_location: null,
+        lifecycle_stage: 'active',
+        tags: toJson({}),
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+    this.#defaultReady = true;
+  }
+
+  /** Brings bookml's pipeline runs into view as MLflow runs (see pipeline-runs-mirror.ts). */
+  async #mirror(ids?: readonly string[]): Promise<void> {
+    await this.#ensureDefault();
+    await mirrorPipelineRuns(this.#h, ids);
   }
 
   /** @throws RegistryError `REGISTRY_EXPERIMENT_EXISTS` */
@@ -51,6 +91,7 @@ export class TrackingStore {
         field: 'name',
       });
     }
+    await this.#ensureDefault();
     const id = await withTransaction(this.#h, async (tx) => {
       // Names are unique but the schema has no unique index (deleted experiments keep theirs): on
       // PostgreSQL a transaction-scoped advisory lock per name serialises concurrent creates; SQLite
@@ -90,6 +131,7 @@ export class TrackingStore {
   /** @throws RegistryError `REGISTRY_EXPERIMENT_NOT_FOUND` */
   async getExperiment(id: number | string): Promise<ExperimentRecord> {
     const n = experimentId(id);
+    await this.#mirror();
     const row = await this.#h.db.selectFrom('experiments').selectAll().where('id', '=', n).executeTakeFirst();
     if (!row)
       throw new RegistryError('REGISTRY_EXPERIMENT_NOT_FOUND', `No Experiment with id=${id} exists`, {
@@ -100,6 +142,7 @@ export class TrackingStore {
 
   /** The experiment named `name`, preferring an active one. */
   async getExperimentByName(name: string): Promise<ExperimentRecord> {
+    await this.#mirror();
     const rows = await this.#h.db.selectFrom('experiments').selectAll().where('name', '=', name).execute();
     const row = rows.find((r) => r.lifecycle_stage === 'active') ?? rows[0];
     if (!row)
@@ -113,6 +156,7 @@ export class TrackingStore {
 
   /** Experiments by id, filtered by lifecycle. */
   async listExperiments(viewType: RunSearch['viewType'] = 'ACTIVE_ONLY'): Promise<ExperimentRecord[]> {
+    await this.#mirror();
     let q = this.#h.db.selectFrom('experiments').selectAll().orderBy('id');
     if (viewType === 'ACTIVE_ONLY') q = q.where('lifecycle_stage', '=', 'active');
     if (viewType === 'DELETED_ONLY') q = q.where('lifecycle_stage', '=', 'deleted');
@@ -215,6 +259,7 @@ export class TrackingStore {
 
   /** A run with its latest metrics, params and tags. @throws RegistryError `REGISTRY_RUN_NOT_FOUND` */
   async getRun(id: string): Promise<TrackingRunRecord> {
+    await this.#mirror([id]);
     const [run] = await loadRuns(this.#h, [id]);
     if (!run) throw runNotFound(id);
     return run;
@@ -356,6 +401,7 @@ export class TrackingStore {
       });
     }
     const predicate = compileRunFilter(search.filter);
+    await this.#mirror();
     const order = compileOrderBy(search.orderBy);
     const ids = search.experimentIds.map(experimentId);
     if (ids.length === 0) return { runs: [] };

@@ -58,6 +58,14 @@ export interface GateResult {
   threshold: number | null;
   /** One line a human reads: what was compared, and why it passed or failed. */
   detail: string;
+  /**
+   * Where the value came from: `measured` by bookml for this check (a latency benchmark, production
+   * re-evaluated on the candidate's split), `recorded` with the version by its registration (its
+   * evaluation metrics, its dataset's validation report), or `caller-supplied` evidence a caller
+   * sent that bookml cannot verify (a `latency_p99_ms` metric) — never enough for a protected alias.
+   * Absent on results stored before bookml recorded it.
+   */
+  evidence?: 'measured' | 'recorded' | 'caller-supplied';
 }
 
 /** All gates an alias required, run once against one candidate. */
@@ -93,6 +101,8 @@ export interface VersionRecord {
   gates: Record<string, GateEvaluation>;
   /** Aliases pointing at it now. */
   aliases: string[];
+  /** The legacy MLflow stage it was moved to without an alias (`Archived`), else null. */
+  stage: 'Archived' | null;
   createdAt: number;
   updatedAt: number;
   createdBy: string | null;
@@ -129,4 +139,35 @@ export interface ApprovalRecord {
   decidedBy: string | null;
   decidedAt: number | null;
   reason: string | null;
+}
+
+/** What a {@link RegistryEvent} records: every registry change that is not an alias move. */
+export type RegistryAction =
+  | 'create-model'
+  | 'update-model'
+  | 'rename-model'
+  | 'delete-model'
+  | 'set-model-tag'
+  | 'delete-model-tag'
+  | 'set-policy'
+  | 'register-version'
+  | 'update-version'
+  | 'set-version-tag'
+  | 'delete-version-tag'
+  | 'delete-version'
+  | 'set-stage';
+
+/**
+ * One registry change in the audit trail (alias moves have their own, {@link AliasEvent}). `model`
+ * is the model's name after the change (a rename's new name); `detail` holds what changed.
+ */
+export interface RegistryEvent {
+  id: number;
+  model: string;
+  version: number | null;
+  action: RegistryAction;
+  actor: string;
+  reason: string | null;
+  detail: Record<string, unknown> | null;
+  at: number;
 }

@@ -95,7 +95,15 @@ export function toStoreError(e: unknown, dialect: DbDialectName): Error {
       { field: typeof err.column === 'string' ? err.column : undefined, cause: e },
     );
   }
-  if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_FULL' || code === '53100') {
+  // A full disk is not transient (a retry loop would only fill the log): say what to do instead.
+  if (code === 'SQLITE_FULL' || code === '53100' || code === 'ENOSPC' || code === 'EDQUOT') {
+    return new StoreError(
+      'STORE_DISK_FULL',
+      `${where} cannot write: the disk is full (${code}); the transaction was rolled back — free space and retry`,
+      { cause: e },
+    );
+  }
+  if (code.startsWith('SQLITE_IOERR')) {
     return new StoreError(
       'STORE_DB_UNAVAILABLE',
       `${where} cannot write (${code}); free disk space or fix the disk, then retry`,

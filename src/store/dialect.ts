@@ -277,8 +277,17 @@ class GuardedDriver implements Driver {
   commitTransaction(conn: DatabaseConnection): Promise<void> {
     return this.#guard(() => this.#inner.commitTransaction(unwrap(conn)));
   }
-  rollbackTransaction(conn: DatabaseConnection): Promise<void> {
-    return this.#guard(() => this.#inner.rollbackTransaction(unwrap(conn)));
+  async rollbackTransaction(conn: DatabaseConnection): Promise<void> {
+    try {
+      await this.#inner.rollbackTransaction(unwrap(conn));
+    } catch (e) {
+      // SQLite rolls a transaction back by itself on some failures (SQLITE_FULL, SQLITE_IOERR, …);
+      // our ROLLBACK then fails with "no transaction is active". Kysely would throw that instead
+      // of the error that caused it, hiding the real cause: the transaction is gone either way.
+      if (this.#dialect === 'sqlite' && /no transaction is active/i.test(String((e as Error)?.message)))
+        return;
+      throw toStoreError(e, this.#dialect);
+    }
   }
   async savepoint(
     conn: DatabaseConnection,

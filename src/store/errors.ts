@@ -51,12 +51,40 @@ export const STORE_ERRORS = defineErrors('STORE', {
     description:
       'A directory holds something the store cannot keep (symlink, device), or a blob is not a directory.',
   },
+  STORE_DISK_FULL: {
+    status: 507,
+    exitCode: 2,
+    description:
+      'The disk is full (ENOSPC, EDQUOT, SQLITE_FULL, PostgreSQL 53100): the write was undone, nothing is half-written. Free space, then run the command again.',
+  },
   STORE_ARTIFACT_IO: {
     status: 503,
     retryable: true,
     description: 'A transient I/O failure while reading or writing a blob.',
   },
 });
+
+/** errno codes that mean "no space left", for a file write or the database's own files. */
+const DISK_FULL_ERRNO = new Set(['ENOSPC', 'EDQUOT']);
+
+/**
+ * The `STORE_DISK_FULL` error for a failed write when `e` is a full disk (ENOSPC/EDQUOT), else
+ * `undefined`. `what` says what was being written, e.g. `writing the model bundle to /tmp/out`.
+ * @example
+ * try { writeBundle(dir, input); } catch (e) { throw diskFullError(e, `writing ${dir}`) ?? e; }
+ */
+export function diskFullError(e: unknown, what: string): StoreError | undefined {
+  if (e instanceof StoreError) return e.code === 'STORE_DISK_FULL' ? e : undefined;
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !DISK_FULL_ERRNO.has(code)) return undefined;
+  return new StoreError(
+    'STORE_DISK_FULL',
+    `${what} failed: the disk is full (${code}); free space and run it again`,
+    {
+      cause: e,
+    },
+  );
+}
 
 /** One of the codes in {@link STORE_ERRORS}. */
 export type StoreErrorCode = keyof typeof STORE_ERRORS;

@@ -18,7 +18,7 @@ import {
   type PutOptions,
 } from './artifact-store.js';
 import { decodeDirManifest, encodeDirManifest } from './dir-manifest.js';
-import { StoreError } from './errors.js';
+import { diskFullError, StoreError } from './errors.js';
 
 /** Options of {@link FsArtifactStore.open}. */
 export interface FsArtifactStoreOptions {
@@ -424,17 +424,14 @@ function notFound(sha256: string): StoreError {
   );
 }
 
-const TRANSIENT = new Set(['EAGAIN', 'EBUSY', 'EMFILE', 'ENFILE', 'EIO', 'ETIMEDOUT', 'ENOSPC', 'EINTR']);
+const TRANSIENT = new Set(['EAGAIN', 'EBUSY', 'EMFILE', 'ENFILE', 'EIO', 'ETIMEDOUT', 'EINTR']);
 
 function ioError(e: unknown, what: string): Error {
   if (isBookmlError(e)) return e;
+  const full = diskFullError(e, what);
+  if (full) return full;
   const code = codeOf(e);
-  const hint =
-    code === 'ENOSPC'
-      ? 'free disk space and retry'
-      : code === 'EACCES' || code === 'EPERM'
-        ? 'fix the permissions'
-        : 'retry';
+  const hint = code === 'EACCES' || code === 'EPERM' ? 'fix the permissions' : 'retry';
   return new StoreError(
     'STORE_ARTIFACT_IO',
     `${what} failed (${code ?? (e as Error)?.message ?? e}); ${hint}`,

@@ -36,7 +36,7 @@ export { openMetadataDb, withTransaction } from './db.js';
 export type { DbDialectName } from './db-errors.js';
 export { DIR_MANIFEST_MEDIA_TYPE } from './dir-manifest.js';
 export type { StoreErrorCode, StoreErrorOptions } from './errors.js';
-export { STORE_ERRORS, StoreError } from './errors.js';
+export { diskFullError, STORE_ERRORS, StoreError } from './errors.js';
 export type { EventRecord, ReadOptions } from './event-log.js';
 export { EventLog } from './event-log.js';
 export { ExecutorStore } from './executor-store.js';

@@ -5,7 +5,7 @@ import type { Json } from './json-column.js';
 /**
  * The metadata schema as Kysely sees it, one interface per table. Column names are the SQL names
  * (snake_case). Timestamps are epoch milliseconds (`number`) on both dialects; JSON columns are
- * {@link Json} text. Migration `0001-initial` creates exactly these tables.
+ * {@link Json} text. Migration `0001-initial` creates these tables; later migrations add to them.
  */
 export interface Database {
   datasets: DatasetsTable;
@@ -23,6 +23,7 @@ export interface Database {
   model_aliases: ModelAliasesTable;
   alias_events: AliasEventsTable;
   approvals: ApprovalsTable;
+  registry_events: RegistryEventsTable;
   experiments: ExperimentsTable;
   tracking_runs: TrackingRunsTable;
   tracking_params: TrackingParamsTable;
@@ -197,6 +198,8 @@ export interface ModelVersionsTable {
   created_at: EpochMs;
   updated_at: EpochMs;
   created_by: string | null;
+  /** The legacy MLflow stage a version was moved to without an alias (`Archived`); null otherwise. */
+  stage: string | null;
 }
 
 /** A movable name on a version. */
@@ -240,6 +243,18 @@ export interface ApprovalsTable {
   decided_by: string | null;
   decided_at: EpochMs | null;
   reason: string | null;
+}
+
+/** Audit trail of every registry change that is not an alias move (rename, delete, tags, policy, …). */
+export interface RegistryEventsTable {
+  id: Generated<number>;
+  model_name: string;
+  version: number | null;
+  action: string;
+  actor: string;
+  reason: string | null;
+  detail: Json<Record<string, unknown>> | null;
+  created_at: EpochMs;
 }
 
 /** MLflow tracking experiment. */

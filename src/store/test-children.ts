@@ -27,21 +27,32 @@ const STORE_ENTRY = fileURLToPath(new URL('./index.ts', import.meta.url));
 /**
  * Runs `body` (ESM JavaScript) in a separate Node process where `store` is this folder's door
  * (`src/store/index.ts`, loaded through Vite's module runner, so no build is needed) and `args` is
- * the JSON-decoded `args`. For tests of what only another process can show: file locks, SIGKILL.
+ * the JSON-decoded `args`. For tests of what only another process can show: file locks, SIGKILL,
+ * two processes racing on one row. `modules` loads more doors under the given names (a path
+ * relative to `src/`, e.g. `{ registry: 'registry/index.ts' }`).
  * @internal
  * @example
  * const child = await spawnStoreChild(`await store.openMetadataDb({ url: args.url }); console.log('open');`, { url });
  * await child.exit;
  */
-export async function spawnStoreChild(body: string, args: unknown = {}): Promise<StoreChild> {
+export async function spawnStoreChild(
+  body: string,
+  args: unknown = {},
+  modules: Readonly<Record<string, string>> = {},
+): Promise<StoreChild> {
   const vite = pathToFileURL(createRequire(import.meta.url).resolve('vite')).href;
   const dir = await mkdtemp(join(tmpdir(), 'bookml-child-'));
   const script = join(dir, 'child.mjs');
+  const load = (name: string, entry: string) =>
+    `const { module: ${name} } = await runnerImport(${JSON.stringify(entry)}, { configFile: false, logLevel: 'error' });`;
   await writeFile(
     script,
     [
       `import { runnerImport } from ${JSON.stringify(vite)};`,
-      `const { module: store } = await runnerImport(${JSON.stringify(STORE_ENTRY)}, { configFile: false, logLevel: 'error' });`,
+      load('store', STORE_ENTRY),
+      ...Object.entries(modules).map(([name, path]) =>
+        load(name, fileURLToPath(new URL(`../${path}`, import.meta.url))),
+      ),
       'const args = JSON.parse(process.env.BOOKML_CHILD_ARGS);',
       body,
     ].join('\n'),

@@ -61,11 +61,13 @@ export function runJson(r: TrackingRunRecord): Json {
 
 /**
  * The legacy stage MLflow clients read, derived from bookml's aliases (written down in
- * src/api/ARCHITECTURE.md): alias `production` ↔ `Production`, `staging` ↔ `Staging`, else `None`.
+ * src/api/ARCHITECTURE.md): alias `production` ↔ `Production`, `staging` ↔ `Staging`; a version
+ * transitioned to `Archived` (and holding neither alias) is `Archived`; else `None`.
  */
-export function stageOf(v: VersionRecord): 'Production' | 'Staging' | 'None' {
+export function stageOf(v: VersionRecord): 'Production' | 'Staging' | 'Archived' | 'None' {
   if (v.aliases.includes('production')) return 'Production';
   if (v.aliases.includes('staging')) return 'Staging';
+  if (v.stage === 'Archived') return 'Archived';
   return 'None';
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry, TrackingStore } from '../../registry/index.js';
+import type { GateEvidenceSource } from '../v1/registry-routes.js';
 import { mlflowErrorHandler, sendMlflowError } from './mlflow-errors.js';
 import { mlflowRegistryRoutes } from './registry-routes.js';
 import { trackingRoutes } from './tracking-routes.js';
@@ -17,7 +18,7 @@ export const MLFLOW_PREFIXES = [
  */
 export async function mlflowPlugin(
   app: FastifyInstance,
-  opts: { registry: Registry; tracking: TrackingStore },
+  opts: { registry: Registry; tracking: TrackingStore; gateEvidence?: GateEvidenceSource | undefined },
 ): Promise<void> {
   app.setErrorHandler(mlflowErrorHandler);
   app.setNotFoundHandler((req, reply) => {
@@ -35,5 +36,9 @@ export async function mlflowPlugin(
     }
   });
   await app.register(trackingRoutes, { tracking: opts.tracking });
-  await app.register(mlflowRegistryRoutes, { registry: opts.registry, tracking: opts.tracking });
+  await app.register(mlflowRegistryRoutes, {
+    registry: opts.registry,
+    tracking: opts.tracking,
+    gateEvidence: opts.gateEvidence,
+  });
 }

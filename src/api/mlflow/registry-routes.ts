@@ -10,6 +10,7 @@ import {
   type TrackingStore,
   type VersionRecord,
 } from '../../registry/index.js';
+import { evidenceFor, type GateEvidenceSource } from '../v1/registry-routes.js';
 import type { MlflowArgs } from './args.js';
 import { latestPerStage, modelVersionJson, registeredModelJson } from './mlflow-json.js';
 import { mlflowRoute } from './mlflow-route.js';
@@ -19,12 +20,14 @@ import { likeMatch, paged } from './tracking-routes.js';
  * MLflow Model Registry (spec §5): registered models, model versions, aliases, tags. Setting an alias
  * goes through bookml's gates: a failed gate answers INVALID_PARAMETER_VALUE, an alias that needs an
  * approval answers PERMISSION_DENIED unless the caller holds the approver role (then the call is the
- * approval, recorded with the caller's identity). Legacy stages map onto aliases: `Staging` ↔
- * `staging`, `Production` ↔ `production`; `None`/`Archived` remove those aliases from the version.
+ * approval, recorded with the caller's identity, with the gate evidence the control plane measures).
+ * Legacy stages map onto aliases: `Staging` ↔ `staging`, `Production` ↔ `production`; `None`/`Archived`
+ * remove those aliases from the version (`Archived` is remembered). Every change goes through the
+ * registry's guards (taking a protected alias away needs the approver role) and is audited.
  */
 export async function mlflowRegistryRoutes(
   app: FastifyInstance,
-  opts: { registry: Registry; tracking: TrackingStore },
+  opts: { registry: Registry; tracking: TrackingStore; gateEvidence?: GateEvidenceSource | undefined },
 ): Promise<void> {
   const r = opts.registry;
 
@@ -44,65 +47,82 @@ export async function mlflowRegistryRoutes(
   mlflowRoute(app, 'GET', '/registered-models/get', async (a) => ({
     registered_model: await modelJson(await r.getModel(a.str('name', true))),
   }));
-  mlflowRoute(app, ['GET', 'POST'], '/registered-models/search', async (a) => {
-    const models = (await r.listModels()).filter(compileModelFilter(a.str('filter'), ['name']));
-    sortBy(
-      models,
-      a.list('order_by'),
-      {
-        name: (m) => m.name,
-        last_updated_timestamp: (m) => m.updatedAt,
-        creation_timestamp: (m) => m.createdAt,
-      },
-      'name',
-    );
-    const page = paged('registered_models', models, a, 100, 1000);
-    const list = (page.registered_models as ModelRecord[]) ?? [];
-    // One query for every model's versions (newest first per model), not one per listed model.
-    const versionsOf = new Map<string, VersionRecord[]>();
-    for (const v of list.length > 0 ? await r.listVersions() : []) {
-      const vs = versionsOf.get(v.model);
-      if (vs) vs.push(v);
-      else versionsOf.set(v.model, [v]);
-    }
-    return {
-      ...page,
-      registered_models: list.map((m) =>
-        registeredModelJson(m, latestPerStage(versionsOf.get(m.name) ?? [], [])),
-      ),
-    };
-  });
-  mlflowRoute(app, 'POST', '/registered-models/rename', async (a) => ({
-    registered_model: await modelJson(await r.renameModel(a.str('name', true), a.str('new_name', true))),
-  }));
-  mlflowRoute(app, 'PATCH', '/registered-models/update', async (a) => ({
+  mlflowRoute(
+    app,
+    ['GET', 'POST'],
+    '/registered-models/search',
+    async (a) => {
+      const models = (await r.listModels()).filter(compileModelFilter(a.str('filter'), ['name']));
+      sortBy(
+        models,
+        a.list('order_by'),
+        {
+          name: (m) => m.name,
+          last_updated_timestamp: (m) => m.updatedAt,
+          creation_timestamp: (m) => m.createdAt,
+        },
+        'name',
+      );
+      const page = paged('registered_models', models, a, 100, 1000);
+      const list = (page.registered_models as ModelRecord[]) ?? [];
+      // One query for every model's versions (newest first per model), not one per listed model.
+      const versionsOf = new Map<string, VersionRecord[]>();
+      for (const v of list.length > 0 ? await r.listVersions() : []) {
+        const vs = versionsOf.get(v.model);
+        if (vs) vs.push(v);
+        else versionsOf.set(v.model, [v]);
+      }
+      return {
+        ...page,
+        registered_models: list.map((m) =>
+          registeredModelJson(m, latestPerStage(versionsOf.get(m.name) ?? [], [])),
+        ),
+      };
+    },
+    { read: true },
+  );
+  mlflowRoute(app, 'POST', '/registered-models/rename', async (a, req) => ({
     registered_model: await modelJson(
-      await r.updateModel(a.str('name', true), { description: a.str('description') ?? null }),
+      await r.renameModel(
+        a.str('name', true),
+        a.str('new_name', true),
+        req.actor,
+        'renamed via the MLflow API',
+      ),
+    ),
+  }));
+  mlflowRoute(app, 'PATCH', '/registered-models/update', async (a, req) => ({
+    registered_model: await modelJson(
+      await r.updateModel(a.str('name', true), { description: a.str('description') ?? null }, req.actor),
     ),
   }));
   mlflowRoute(app, 'DELETE', '/registered-models/delete', async (a, req) => {
-    const m = await r.getModel(a.str('name', true));
-    guardedAliases(m, Object.keys(m.aliases), req);
-    await r.deleteModel(m.name);
+    await r.deleteModel(a.str('name', true), req.actor, 'deleted via the MLflow API');
   });
-  mlflowRoute(app, 'POST', '/registered-models/set-tag', async (a) => {
-    await r.setModelTag(a.str('name', true), a.str('key', true), a.str('value') ?? '');
+  mlflowRoute(app, 'POST', '/registered-models/set-tag', async (a, req) => {
+    await r.setModelTag(a.str('name', true), a.str('key', true), a.str('value') ?? '', req.actor);
   });
-  mlflowRoute(app, 'DELETE', '/registered-models/delete-tag', async (a) => {
-    await r.setModelTag(a.str('name', true), a.str('key', true), undefined);
+  mlflowRoute(app, 'DELETE', '/registered-models/delete-tag', async (a, req) => {
+    await r.setModelTag(a.str('name', true), a.str('key', true), undefined, req.actor);
   });
-  mlflowRoute(app, ['GET', 'POST'], '/registered-models/get-latest-versions', async (a) => {
-    const name = a.str('name', true);
-    await r.getModel(name);
-    return {
-      model_versions: latestPerStage(await r.listVersions(name), a.list('stages')).map(modelVersionJson),
-    };
-  });
+  mlflowRoute(
+    app,
+    ['GET', 'POST'],
+    '/registered-models/get-latest-versions',
+    async (a) => {
+      const name = a.str('name', true);
+      await r.getModel(name);
+      return {
+        model_versions: latestPerStage(await r.listVersions(name), a.list('stages')).map(modelVersionJson),
+      };
+    },
+    { read: true },
+  );
 
   mlflowRoute(app, 'POST', '/registered-models/alias', async (a, req) => {
     const name = a.str('name', true);
     const alias = checkAlias(a.str('alias', true));
-    await setAlias(r, name, alias, versionArg(a), req);
+    await setAlias(r, name, alias, versionArg(a), req, opts.gateEvidence);
   });
   mlflowRoute(app, 'DELETE', '/registered-models/alias', async (a, req) => {
     await r.deleteAlias(a.str('name', true), a.str('alias', true), req.actor, 'deleted via the MLflow API');
@@ -125,6 +145,8 @@ export async function mlflowRegistryRoutes(
       if (tracked) {
         // The run's latest metrics and its params become the version's, so the gates can read them.
         trackingRun = run;
+        // A pipeline run seen as an MLflow run links the version to the pipeline run too.
+        if (tracked.pipelineRunId !== null) sourceRun = tracked.pipelineRunId;
         metrics = Object.fromEntries(
           tracked.metrics.filter((m) => Number.isFinite(m.value)).map((m) => [m.key, m.value]),
         );
@@ -154,32 +176,41 @@ export async function mlflowRegistryRoutes(
   mlflowRoute(app, 'GET', '/model-versions/get', async (a) => ({
     model_version: modelVersionJson(await versionOf(a)),
   }));
-  mlflowRoute(app, ['GET', 'POST'], '/model-versions/search', async (a) => {
-    const versions = (await r.listVersions()).filter(
-      compileModelFilter(a.str('filter'), ['name', 'run_id', 'source_path', 'version_number']),
-    );
-    sortBy(
-      versions,
-      a.list('order_by'),
-      {
-        name: (v) => v.model,
-        version_number: (v) => v.version,
-        creation_timestamp: (v) => v.createdAt,
-        last_updated_timestamp: (v) => v.updatedAt,
-      },
-      'name',
-    );
-    const page = paged('model_versions', versions, a, 10_000, 200_000);
-    return {
-      ...page,
-      model_versions: ((page.model_versions as VersionRecord[]) ?? []).map(modelVersionJson),
-    };
-  });
-  mlflowRoute(app, 'PATCH', '/model-versions/update', async (a) => ({
+  mlflowRoute(
+    app,
+    ['GET', 'POST'],
+    '/model-versions/search',
+    async (a) => {
+      const versions = (await r.listVersions()).filter(
+        compileModelFilter(a.str('filter'), ['name', 'run_id', 'source_path', 'version_number']),
+      );
+      sortBy(
+        versions,
+        a.list('order_by'),
+        {
+          name: (v) => v.model,
+          version_number: (v) => v.version,
+          creation_timestamp: (v) => v.createdAt,
+          last_updated_timestamp: (v) => v.updatedAt,
+        },
+        'name',
+      );
+      const page = paged('model_versions', versions, a, 10_000, 200_000);
+      return {
+        ...page,
+        model_versions: ((page.model_versions as VersionRecord[]) ?? []).map(modelVersionJson),
+      };
+    },
+    { read: true },
+  );
+  mlflowRoute(app, 'PATCH', '/model-versions/update', async (a, req) => ({
     model_version: modelVersionJson(
-      await r.updateVersion(a.str('name', true), versionArg(a), {
-        description: a.str('description') ?? null,
-      }),
+      await r.updateVersion(
+        a.str('name', true),
+        versionArg(a),
+        { description: a.str('description') ?? null },
+        req.actor,
+      ),
     ),
   }));
   mlflowRoute(app, 'POST', '/model-versions/transition-stage', async (a, req) => {
@@ -187,15 +218,17 @@ export async function mlflowRegistryRoutes(
     const version = versionArg(a);
     const stage = a.str('stage', true).toLowerCase();
     a.bool('archive_existing_versions', true); // required by MLflow; aliases hold one version each anyway
-    const v = await r.getVersion(name, version);
+    await r.getVersion(name, version);
     if (stage === 'staging' || stage === 'production') {
-      await setAlias(r, name, stage, version, req);
+      await setAlias(r, name, stage, version, req, opts.gateEvidence);
     } else if (stage === 'none' || stage === 'archived') {
-      const m = await r.getModel(name);
-      const held = v.aliases.filter((x) => x === 'staging' || x === 'production');
-      guardedAliases(m, held, req);
-      for (const alias of held)
-        await r.deleteAlias(name, alias, req.actor, `transition-stage ${stage} via the MLflow API`);
+      await r.setStage(
+        name,
+        version,
+        stage === 'archived' ? 'Archived' : 'None',
+        req.actor,
+        `transition-stage ${stage} via the MLflow API`,
+      );
     } else {
       throw new RegistryError(
         'REGISTRY_INVALID_INPUT',
@@ -206,13 +239,19 @@ export async function mlflowRegistryRoutes(
     return { model_version: modelVersionJson(await r.getVersion(name, version)) };
   });
   mlflowRoute(app, 'DELETE', '/model-versions/delete', async (a, req) => {
-    await r.deleteVersion(a.str('name', true), versionArg(a), req.actor);
+    await r.deleteVersion(a.str('name', true), versionArg(a), req.actor, 'deleted via the MLflow API');
   });
-  mlflowRoute(app, 'POST', '/model-versions/set-tag', async (a) => {
-    await r.setVersionTag(a.str('name', true), versionArg(a), a.str('key', true), a.str('value') ?? '');
+  mlflowRoute(app, 'POST', '/model-versions/set-tag', async (a, req) => {
+    await r.setVersionTag(
+      a.str('name', true),
+      versionArg(a),
+      a.str('key', true),
+      a.str('value') ?? '',
+      req.actor,
+    );
   });
-  mlflowRoute(app, 'DELETE', '/model-versions/delete-tag', async (a) => {
-    await r.setVersionTag(a.str('name', true), versionArg(a), a.str('key', true), undefined);
+  mlflowRoute(app, 'DELETE', '/model-versions/delete-tag', async (a, req) => {
+    await r.setVersionTag(a.str('name', true), versionArg(a), a.str('key', true), undefined, req.actor);
   });
   mlflowRoute(app, 'GET', '/model-versions/get-download-uri', async (a) => ({
     artifact_uri: (await versionOf(a)).artifactUri,
@@ -221,8 +260,9 @@ export async function mlflowRegistryRoutes(
 
 /**
  * Moves an alias through the gates. For an alias that needs an approval, a caller with the approver
- * role approves in the same call (MLflow has no separate approval step); anyone else gets
- * PERMISSION_DENIED and nothing is recorded but the gate results.
+ * role approves in the same call (MLflow has no separate approval step), with the gate evidence
+ * the control plane measures; anyone else gets PERMISSION_DENIED and nothing is recorded but the
+ * gate results.
  */
 async function setAlias(
   r: Registry,
@@ -230,13 +270,16 @@ async function setAlias(
   alias: string,
   version: number,
   req: FastifyRequest,
+  gateEvidence: GateEvidenceSource | undefined,
 ): Promise<void> {
   const m = await r.getModel(name);
+  const evidence = await evidenceFor(gateEvidence, { model: name, version, alias });
   if (aliasRule(m.policy, alias).approval && hasRole(req.actor, 'approver') && !m.policy.autoApprove) {
     await r.approve(name, version, {
       actor: req.actor,
       alias,
       reason: `set via the MLflow API by ${req.actor.id}`,
+      evidence,
     });
     return;
   }
@@ -244,19 +287,8 @@ async function setAlias(
     actor: req.actor,
     reason: 'set via the MLflow API',
     whenApprovalNeeded: 'refuse',
+    evidence,
   });
-}
-
-function guardedAliases(m: ModelRecord, aliases: string[], req: FastifyRequest): void {
-  for (const alias of aliases) {
-    if (aliasRule(m.policy, alias).approval && !hasRole(req.actor, 'approver')) {
-      throw new RegistryError(
-        'REGISTRY_FORBIDDEN',
-        `${req.actor.id} needs the approver role: "${alias}" of ${m.name} would be removed`,
-        { field: 'alias' },
-      );
-    }
-  }
 }
 
 function versionArg(a: MlflowArgs): number {

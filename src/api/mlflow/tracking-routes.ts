@@ -29,11 +29,17 @@ export async function trackingRoutes(app: FastifyInstance, opts: { tracking: Tra
   mlflowRoute(app, 'GET', '/experiments/list', async (a) => ({
     experiments: (await t.listExperiments(viewType(a, 'view_type'))).map(experimentJson),
   }));
-  mlflowRoute(app, ['POST', 'GET'], '/experiments/search', async (a) => {
-    const all = (await t.listExperiments(viewType(a, 'view_type'))).map(experimentJson);
-    const filtered = filterExperiments(all, a.str('filter'));
-    return paged('experiments', filtered, a, 1000);
-  });
+  mlflowRoute(
+    app,
+    ['POST', 'GET'],
+    '/experiments/search',
+    async (a) => {
+      const all = (await t.listExperiments(viewType(a, 'view_type'))).map(experimentJson);
+      const filtered = filterExperiments(all, a.str('filter'));
+      return paged('experiments', filtered, a, 1000);
+    },
+    { read: true },
+  );
   mlflowRoute(app, 'POST', '/experiments/update', async (a) => {
     await t.renameExperiment(a.str('experiment_id', true), a.str('new_name', true));
   });
@@ -47,10 +53,12 @@ export async function trackingRoutes(app: FastifyInstance, opts: { tracking: Tra
     await t.setExperimentTag(a.str('experiment_id', true), a.str('key', true), a.str('value') ?? '');
   });
 
-  mlflowRoute(app, 'POST', '/runs/create', async (a) => {
+  mlflowRoute(app, 'POST', '/runs/create', async (a, req) => {
     const run = await t.createRun({
-      experimentId: a.str('experiment_id', true),
-      userId: a.str('user_id'),
+      // The run's owner is who authenticated, not the `user_id` a client claims (it is the client's
+      // OS user name at best): it is what approver-is-not-author checks against.
+      experimentId: a.str('experiment_id') ?? '0',
+      userId: req.actor.id,
       runName: a.str('run_name'),
       startTime: a.int('start_time'),
       tags: tagsOf(a),
@@ -105,21 +113,27 @@ export async function trackingRoutes(app: FastifyInstance, opts: { tracking: Tra
   mlflowRoute(app, 'POST', '/runs/restore', async (a) => {
     await t.setRunLifecycle(runId(a), 'active');
   });
-  mlflowRoute(app, 'POST', '/runs/search', async (a) => {
-    const found = await t.searchRuns({
-      experimentIds: a.list('experiment_ids'),
-      filter: a.str('filter'),
-      viewType: viewType(a, 'run_view_type'),
-      maxResults: a.int('max_results'),
-      orderBy: a.list('order_by'),
-      pageToken: a.str('page_token'),
-    });
-    // Both fields are omitted when empty, as MLflow does.
-    return {
-      ...(found.runs.length > 0 ? { runs: found.runs.map(runJson) } : {}),
-      ...(found.nextPageToken ? { next_page_token: found.nextPageToken } : {}),
-    };
-  });
+  mlflowRoute(
+    app,
+    'POST',
+    '/runs/search',
+    async (a) => {
+      const found = await t.searchRuns({
+        experimentIds: a.list('experiment_ids'),
+        filter: a.str('filter'),
+        viewType: viewType(a, 'run_view_type'),
+        maxResults: a.int('max_results'),
+        orderBy: a.list('order_by'),
+        pageToken: a.str('page_token'),
+      });
+      // Both fields are omitted when empty, as MLflow does.
+      return {
+        ...(found.runs.length > 0 ? { runs: found.runs.map(runJson) } : {}),
+        ...(found.nextPageToken ? { next_page_token: found.nextPageToken } : {}),
+      };
+    },
+    { read: true },
+  );
   mlflowRoute(app, 'GET', '/metrics/get-history', async (a) => ({
     metrics: await t.metricHistory(runId(a), a.str('metric_key', true)),
   }));

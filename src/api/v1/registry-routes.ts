@@ -17,6 +17,7 @@ import {
   ApprovalsQuery,
   ApproveBody,
   AuditQuery,
+  ChangesQuery,
   CompareQuery,
   Comparison,
   CreateModelBody,
@@ -30,6 +31,7 @@ import {
   type ReasonBody,
   RefParams,
   RegisterVersionBody,
+  RegistryChange,
   RollbackBody,
   Version,
   VersionParams,
@@ -46,6 +48,14 @@ export type GateEvidenceSource =
   | GateEvidence
   | ((target: { model: string; version: number; alias: string }) => GateEvidence | Promise<GateEvidence>);
 
+/** The evidence `source` gives for one promotion or approval (none when no source is wired). */
+export async function evidenceFor(
+  source: GateEvidenceSource | undefined,
+  target: { model: string; version: number; alias: string },
+): Promise<GateEvidence | undefined> {
+  return typeof source === 'function' ? source(target) : source;
+}
+
 /** Options of {@link registryRoutes}. */
 export interface RegistryRoutesOptions {
   registry: Registry;
@@ -56,8 +66,10 @@ export interface RegistryRoutesOptions {
 
 /**
  * `/api/v1` registry routes: models, versions, aliases (promote through gates), approvals,
- * rollback, audit trail, lineage, compare. Roles: reads need viewer, writes operator, approving and
- * policy changes approver; the registry re-checks roles on every alias move.
+ * rollback, audit trail (alias moves and every other change), lineage, compare. Roles: reads need
+ * viewer, writes operator, approving and policy changes approver; the registry re-checks roles on
+ * every change (taking a protected alias away needs approver). Identities are the token's
+ * principal; gate evidence is measured by the control plane, never read from the request.
  */
 export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesOptions): Promise<void> {
   const { registry } = opts;
@@ -202,12 +214,13 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
         ok: { 200: PromotionOutcome },
       }),
     },
-    async (req) =>
-      registry.approve(req.params.model, req.params.version, {
-        actor: req.actor,
-        reason: req.body.reason,
-        alias: req.body.alias,
-      }),
+    async (req) => {
+      const { model, version } = req.params;
+      const alias = req.body.alias ?? 'production';
+      // Measured here, never sent: used when production moved since the stored evaluation.
+      const evidence = await evidenceFor(opts.gateEvidence, { model, version: Number(version), alias });
+      return registry.approve(model, version, { actor: req.actor, reason: req.body.reason, alias, evidence });
+    },
   );
 
   app.get<Params<typeof AliasParams>>(
@@ -237,8 +250,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
     },
     async (req, reply) => {
       const { model, alias } = req.params;
-      const g = opts.gateEvidence;
-      const evidence = typeof g === 'function' ? await g({ model, version: req.body.version, alias }) : g;
+      const evidence = await evidenceFor(opts.gateEvidence, { model, version: req.body.version, alias });
       const out = await registry.promote(model, req.body.version, alias, {
         actor: req.actor,
         reason: req.body.reason,
@@ -339,5 +351,19 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
       }),
     },
     async (req) => ({ events: await registry.audit(req.query) }),
+  );
+
+  app.get<{ Querystring: z.infer<typeof ChangesQuery> }>(
+    '/audit/changes',
+    {
+      schema: routeSchema({
+        summary:
+          'Audit trail of every other registry change (create, rename, delete, tags, policy, stage), newest first',
+        tag: 'audit',
+        query: ChangesQuery,
+        ok: { 200: z.object({ changes: z.array(RegistryChange) }) },
+      }),
+    },
+    async (req) => ({ changes: await registry.changes(req.query) }),
   );
 }

@@ -106,6 +106,12 @@ const GateResult = z.looseObject({
   op: z.enum(['>=', '<=']),
   threshold: z.number().nullable(),
   detail: z.string(),
+  evidence: z
+    .enum(['measured', 'recorded', 'caller-supplied'])
+    .optional()
+    .describe(
+      'measured by bookml, recorded with the version, or caller-supplied (never enough for production)',
+    ),
 });
 const GateEvaluation = z.looseObject({
   alias: z.string(),
@@ -152,6 +158,25 @@ export const AliasEvent = z.looseObject({
   gates: GateEvaluation.nullable(),
   approvalId: z.number().nullable(),
   at: z.number(),
+});
+export const RegistryChange = z.looseObject({
+  id: z.number(),
+  model: z.string().describe("the model's name after the change"),
+  version: z.number().nullable(),
+  action: z
+    .string()
+    .describe(
+      'create-model, rename-model, delete-model, set-model-tag, set-policy, register-version, delete-version, set-stage, …',
+    ),
+  actor: z.string(),
+  reason: z.string().nullable(),
+  detail: z.record(z.string(), z.unknown()).nullable(),
+  at: z.number(),
+});
+export const ChangesQuery = z.object({
+  model: z.string().optional(),
+  version: z.number().int().min(1).optional(),
+  limit: z.number().int().min(1).max(10_000).optional(),
 });
 export const Approval = z.looseObject({
   id: z.number(),
