@@ -159,7 +159,8 @@ export class DecisionLog {
   /** Records a decision unless one with the same key exists; returns it, or `undefined` when taken. */
   async claim(d: NewDecision): Promise<TriggerDecision | undefined> {
     const now = this.#h.clock.now();
-    const runs = RUN_OUTCOMES.includes(d.outcome);
+    // Only a decision that carries a run request waits for its run; any other is final as recorded.
+    const runs = RUN_OUTCOMES.includes(d.outcome) && d.request !== undefined;
     const row = await this.#h.db
       .insertInto('trigger_decisions')
       .values({

@@ -318,6 +318,28 @@ describe('Scheduler', () => {
     expect(launcher.runs).toHaveLength(1);
   });
 
+  it('tells onDecision every final decision, and wakes at least daily for a far tick', async () => {
+    const seen: string[] = [];
+    const s = scheduler({
+      refreshIntervalMs: 7 * DAY,
+      onDecision: (d) => seen.push(`${d.outcome} ${d.runId}`),
+    });
+    await s.add(hourly({ concurrencyPolicy: 'Forbid' }));
+    await s.add({ name: 'yearly', pipeline: 'recommender', cron: '0 0 1 1 *' });
+    await s.start();
+    expect(s.nextRun('yearly')).toBe(at('2027-01-01T00:00:00Z'));
+    expect(clock.nextTimerAt()).toBe(JAN1 + H);
+    await s.suspend('hourly');
+    // Node's timers cannot wait a year; the scheduler re-arms after a day and finds nothing due.
+    expect(clock.nextTimerAt()).toBe(JAN1 + DAY);
+    await s.resume('hourly');
+    await advanceTo(s, JAN1 + 2 * H);
+    await s.runNow('hourly');
+    expect(seen).toEqual(['fired run-1', 'skipped-forbid null', 'skipped-forbid null']);
+    await advanceTo(s, JAN1 + 3 * DAY);
+    expect(launcher.runs).toHaveLength(1);
+  });
+
   it('keeps defaults idempotent and leaves edited ones alone', async () => {
     const s = scheduler();
     await s.ensureDefaultSchedules();

@@ -38,6 +38,8 @@ export interface SchedulerOptions {
   onTimeToleranceMs?: number;
   /** Where the scheduler reports what it could not do (a tick that failed and will be retried). @default nowhere */
   log?: (line: string) => void;
+  /** Told every decision once it is final (for metrics: decisions by outcome). Must not throw. @default nothing */
+  onDecision?: (decision: TriggerDecision) => void;
 }
 
 /** A schedule with its next tick, as `bookml schedule list` shows it. */
@@ -55,6 +57,8 @@ export interface RunNowOptions {
 }
 
 const RETRY_MS = 5_000;
+// Node's timers overflow past 2^31 ms (~24.8 days) and fire at once; a yearly schedule wakes daily instead.
+const MAX_TIMER_MS = 24 * 3_600_000;
 
 /**
  * Runs pipelines on cron schedules (Argo CronWorkflow semantics, on the injected clock). For every
@@ -84,6 +88,7 @@ export class Scheduler {
   readonly #refreshMs: number;
   readonly #toleranceMs: number;
   readonly #log: (line: string) => void;
+  readonly #onDecision: (decision: TriggerDecision) => void;
   readonly #store: ScheduleStore;
   readonly #decisions: DecisionLog;
   readonly #cache = new Map<string, ScheduleRecord>();
@@ -100,6 +105,7 @@ export class Scheduler {
     this.#refreshMs = options.refreshIntervalMs ?? 60_000;
     this.#toleranceMs = options.onTimeToleranceMs ?? 60_000;
     this.#log = options.log ?? (() => {});
+    this.#onDecision = options.onDecision ?? (() => {});
     this.#store = new ScheduleStore(this.#db);
     this.#decisions = new DecisionLog(this.#db);
   }
@@ -272,18 +278,23 @@ export class Scheduler {
   }
 
   async #sync(): Promise<void> {
-    for (const d of await this.#decisions.incomplete('schedule')) await this.#finish(d);
+    // One schedule's trouble (a launcher refusing for now) must not hold up the others: each is
+    // logged and tried again at the next refresh.
+    for (const d of await this.#decisions.incomplete('schedule')) {
+      await this.#finish(d).catch((e) =>
+        this.#log(`schedule ${d.trigger}: replaying ${d.key} failed: ${message(e)}`),
+      );
+    }
     const all = await this.#store.list();
     const names = new Set(all.map((s) => s.name));
     for (const name of [...this.#cache.keys()]) if (!names.has(name)) this.#forget(name);
     for (const s of all) {
       this.#remember(s);
-      await this.#due(s.name);
+      await this.#due(s.name).catch((e) => this.#log(`schedule ${s.name}: ${message(e)}`));
     }
   }
 
   async #onTimer(name: string): Promise<void> {
-    this.#timers.delete(name);
     if (!this.#running) return;
     try {
       await this.#due(name);
@@ -397,12 +408,16 @@ export class Scheduler {
         await new ScheduleStore(tx).advanceCursor(d.trigger, d.scheduledAt, d.request !== undefined);
       }
       return claimed;
+    }).then((claimed) => {
+      if (claimed?.completedAt != null) this.#onDecision(claimed);
+      return claimed;
     });
   }
 
   async #finish(d: TriggerDecision): Promise<TriggerDecision> {
     const done = await carryOut(this.#decisions, this.#launcher, d);
     if (done.outcome === 'failed') this.#log(`schedule ${d.trigger}: ${done.reason}`);
+    this.#onDecision(done);
     return done;
   }
 
@@ -437,7 +452,7 @@ export class Scheduler {
     if (!this.#running || s.suspended) return;
     const next = this.#nextOf(s);
     if (next === undefined) return;
-    this.#setTimer(s.name, Math.max(0, next - this.#clock.now()));
+    this.#setTimer(s.name, Math.min(MAX_TIMER_MS, Math.max(0, next - this.#clock.now())));
   }
 
   #setTimer(name: string, ms: number): void {

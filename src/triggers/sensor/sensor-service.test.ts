@@ -204,13 +204,23 @@ describe('SensorService', () => {
   });
 
   it('a redelivered event starts one run and records one decision', async () => {
-    await sensors();
+    const seen: string[] = [];
+    service = new SensorService({
+      db: mdb,
+      launcher,
+      source,
+      sensors: DEFAULT_SENSORS,
+      onDecision: (d) => seen.push(d.outcome),
+    });
+    await service.start();
     const e = drift();
     await source.deliver(e);
     await source.deliver(e);
     await source.deliver({ ...e });
+    await source.deliver(dataset({}));
     expect(launcher.runs).toHaveLength(1);
     expect(await outcomes('drift-retrain')).toEqual(['fired']);
+    expect(seen).toEqual(['fired', 'filtered']);
   });
 
   it('a crash between the decision and the run is finished on redelivery, with one run', async () => {

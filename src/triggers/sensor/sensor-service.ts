@@ -39,6 +39,8 @@ export interface SensorServiceOptions {
   consumerPrefix?: string;
   /** Where the service reports failed submissions. @default nowhere */
   log?: (line: string) => void;
+  /** Told every decision once it is final (for metrics: decisions by outcome). Must not throw. @default nothing */
+  onDecision?: (decision: TriggerDecision) => void;
 }
 
 /**
@@ -69,6 +71,7 @@ export class SensorService {
   readonly #clock: Clock;
   readonly #prefix: string;
   readonly #log: (line: string) => void;
+  readonly #onDecision: (decision: TriggerDecision) => void;
   readonly #decisions: DecisionLog;
   readonly #rules = new Map<string, SensorRule>();
   readonly #chains = new Map<string, Promise<unknown>>();
@@ -81,6 +84,7 @@ export class SensorService {
     this.#clock = options.clock ?? options.db.clock;
     this.#prefix = options.consumerPrefix ?? 'sensor:';
     this.#log = options.log ?? (() => {});
+    this.#onDecision = options.onDecision ?? (() => {});
     this.#decisions = new DecisionLog(options.db);
     for (const input of options.sensors) {
       const rule = parseSensor(input);
@@ -106,7 +110,11 @@ export class SensorService {
   async start(): Promise<void> {
     if (this.#subscriptions.length > 0) return;
     for (const d of await this.#decisions.incomplete('sensor')) {
-      if (this.#rules.has(d.trigger)) await this.#serial(d.trigger, () => this.#finish(d));
+      if (!this.#rules.has(d.trigger)) continue;
+      // A plan that cannot be carried out yet is tried again when its event is redelivered.
+      await this.#serial(d.trigger, () => this.#finish(d)).catch((e) =>
+        this.#log(`sensor ${d.trigger}: replaying event ${d.key} failed: ${(e as Error).message}`),
+      );
     }
     try {
       for (const rule of this.#rules.values()) {
@@ -155,7 +163,9 @@ export class SensorService {
         // Another process decided the same event in between (two subscribers of one consumer).
         return (await this.#decisions.get('sensor', rule.name, key)) as TriggerDecision;
       }
-      return claimed.completedAt === null ? this.#finish(claimed) : claimed;
+      if (claimed.completedAt === null) return this.#finish(claimed);
+      this.#onDecision(claimed);
+      return claimed;
     });
   }
 
@@ -313,6 +323,7 @@ export class SensorService {
   async #finish(d: TriggerDecision): Promise<TriggerDecision> {
     const done = await carryOut(this.#decisions, this.#launcher, d);
     if (done.outcome === 'failed') this.#log(`sensor ${d.trigger}: ${done.reason}`);
+    this.#onDecision(done);
     return done;
   }
 }
