@@ -150,7 +150,8 @@ describe('Scheduler', () => {
     }
 
     it('catchUp none runs none of them', async () => {
-      await downUntil0505({ catchUp: 'none' });
+      const s = await downUntil0505({ catchUp: 'none' });
+      expect(await s.get('hourly')).toMatchObject({ cursorAt: JAN1 + 5 * H, lastScheduledAt: null });
       expect(launcher.runs).toHaveLength(0);
       expect((await decisions('hourly')).map((d) => d.outcome)).toEqual([
         'missed-deadline',
@@ -205,6 +206,10 @@ describe('Scheduler', () => {
         outcome: 'missed-deadline',
         at: '2026-01-02T02:00:00.000Z',
         runId: null,
+      });
+      expect(await again.get('recommender-nightly')).toMatchObject({
+        cursorAt: at('2026-01-02T02:00:00Z'),
+        lastScheduledAt: at('2026-01-01T02:00:00Z'),
       });
       expect((await again.history('recommender-nightly', 1))[0].reason).toBe(
         'tick at 2026-01-02T02:00:00Z missed by 11 min, beyond the starting deadline of 600 s',

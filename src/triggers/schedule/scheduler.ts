@@ -343,7 +343,7 @@ export class Scheduler {
             outcome: a.outcome,
             reason: a.reason,
           },
-          false,
+          true,
         );
       }
     }
