@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerApiCommand } from './api.js';
 import { registerDataCommands } from './data.js';
+import { registerDriftCommands } from './drift.js';
 import { registerEvalCommand } from './eval.js';
 import { registerLineageCommand } from './lineage.js';
 import { registerModelCommands } from './model.js';
@@ -26,4 +27,5 @@ export const commandModules: Array<(program: Command) => void> = [
   registerModelCommands,
   registerApiCommand,
   registerUpCommand,
+  registerDriftCommands,
 ];
