@@ -37,7 +37,12 @@ export function oneSidedEqual(n: number, h: number): number {
  * n' = n/g, m' = m/g, i along the larger sample. q(i, j) is the probability that a random path to
  * (i, j) has already left the band: 1 outside it, and inside
  * q(i, j) = (i·q(i−1, j) + j·q(i, j−1)) / (i + j) — a convex combination, so no cancellation and no
- * overflow at any size. One column of the band at a time: O(m · band width) time, O(band) memory.
+ * overflow at any size. O(m · band width) time, O(n) memory.
+ *
+ * Each cell waits for the division of the cell below it, so a column is one long dependency chain.
+ * Columns are therefore swept two at a time, the second one row behind the first (its cell j needs
+ * the first column's cell j, computed one step earlier): two independent chains, about twice the
+ * throughput, and every cell still computed by the same expression (the result is unchanged).
  */
 export function twoSidedUnequal(n1: number, n2: number, h: number): number {
   const m = Math.max(n1, n2);
@@ -45,34 +50,48 @@ export function twoSidedUnequal(n1: number, n2: number, h: number): number {
   const g = gcd(m, n);
   const mg = m / g;
   const ng = n / g;
-  // Column i holds j in [lo, hi): the points with |ng·i − mg·j| < h.
-  let lo = 0;
-  let hi = Math.min(Math.ceil(h / mg), n + 1);
-  let prev = new Float64Array(Math.min(2 * hi + 2, n + 1));
-  let cur = new Float64Array(prev.length);
-  // Column 0: inside the band nothing has left it yet (q = 0); prev is already zeros.
-  for (let i = 1; i <= m; i++) {
-    const prevLo = lo;
-    const prevHi = hi;
-    lo = Math.min(Math.max(Math.floor((ng * i - h) / mg) + 1, 0), n);
-    hi = Math.min(Math.ceil((ng * i + h) / mg), n + 1);
-    if (hi <= lo) return 1;
-    if (hi - lo > cur.length) {
-      cur = new Float64Array(hi - lo);
+  // Column i of the band holds j in [lo(i), hi(i)): the points with |ng·i − mg·j| < h.
+  const lo = (i: number) => Math.min(Math.max(Math.floor((ng * i - h) / mg) + 1, 0), n);
+  const hi = (i: number) => Math.min(Math.ceil((ng * i + h) / mg), n + 1);
+  // Indexed by j; only the band's cells are read. Column 0 inside the band: nothing has left it (0).
+  let prev = new Float64Array(n + 1);
+  const a = new Float64Array(n + 1);
+  let b = new Float64Array(n + 1);
+  let prevHi = hi(0);
+  for (let i = 1; i <= m; i += 2) {
+    const loA = lo(i);
+    const hiA = hi(i);
+    if (hiA <= loA) return 1;
+    const i2 = i + 1;
+    // Past the last column, B is an empty range and the sweep computes A alone.
+    const loB = i2 <= m ? lo(i2) : n + 1;
+    const hiB = i2 <= m ? hi(i2) : n + 1;
+    if (i2 <= m && hiB <= loB) return 1;
+    // Below a column's first band point the path has left the band (q = 1); at j = 0 the weight is 0.
+    let belowA = loA === 0 ? 0 : 1;
+    let belowB = loB === 0 ? 0 : 1;
+    const end = Math.max(hiA, hiB + 1);
+    for (let j = loA; j < end; j++) {
+      if (j < hiA) {
+        // Left neighbour: inside the last column's band, or above it (left the band: q = 1).
+        const left = j < prevHi ? prev[j] : 1;
+        belowA = (left * i + belowA * j) / (i + j);
+        a[j] = belowA;
+      }
+      const k = j - 1;
+      if (k >= loB && k < hiB) {
+        const left = k < hiA ? a[k] : 1;
+        belowB = (left * i2 + belowB * k) / (i2 + k);
+        b[k] = belowB;
+      }
     }
-    // Below the band's first point the path has left it (q = 1); at j = 0 the weight is 0 anyway.
-    let below = lo === 0 ? 0 : 1;
-    for (let j = lo; j < hi; j++) {
-      // Left neighbour: inside last column's band, or above it (left the band: q = 1).
-      const left = j < prevHi ? prev[j - prevLo] : 1;
-      below = (left * i + below * j) / (i + j);
-      cur[j - lo] = below;
-    }
+    if (i2 > m) return a[hiA - 1];
     const t = prev;
-    prev = cur;
-    cur = t.length >= prev.length ? t : new Float64Array(prev.length);
+    prev = b;
+    b = t;
+    prevHi = hiB;
   }
-  return prev[hi - lo - 1];
+  return prev[prevHi - 1];
 }
 
 /**
