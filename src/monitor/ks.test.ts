@@ -110,6 +110,19 @@ describe('ksTwoSample', () => {
     expect(r.fallback).toMatch(/lcm/);
   });
 
+  it('an exact p-value that rounds past 1 falls back to asymptotic, as SciPy does', () => {
+    // D = 1/300 for 300 vs 300: the alternating sum is 1 up to rounding, and lands just above it.
+    const a = Float64Array.from({ length: 300 }, (_, i) => i);
+    const r = ksTwoSample(
+      a,
+      a.map((v) => v + 0.5),
+    );
+    expect(r.method).toBe('asymptotic');
+    expect(r.fallback).toMatch(/outside \[0, 1\]/);
+    expect(r.statistic).toBe(1 / 300);
+    expect(r.pValue).toBe(1);
+  });
+
   it('takes typed arrays and never reorders the caller’s data', () => {
     const ref = Float64Array.of(3, 1, 2);
     const cur = [9, 7, 8];

@@ -111,9 +111,13 @@ export function ksTwoSample(reference: Sample, current: Sample, options: KsOptio
     const h = Math.round(statistic * lcm);
     statistic = h / lcm;
     const p = h === 0 ? 1 : exactPValue(n, m, h, alternative);
-    if (p === null || !(p >= 0 && p <= 1)) {
+    if (p === null) {
       used = 'asymptotic';
-      fallback = `C(${n + m}, ${Math.min(n, m)}) overflows a double: the exact one-sided p-value for unequal sizes is not computed (as in SciPy)`;
+      fallback = `C(${n + m}, ${Math.min(n, m)}) overflows a double: SciPy does not compute the exact one-sided p-value for unequal sizes there`;
+    } else if (!(p >= 0 && p <= 1)) {
+      // Rounding can carry an exact p-value of (nearly) 1 just past it; SciPy then switches too.
+      used = 'asymptotic';
+      fallback = `the exact p-value rounded to ${p}, outside [0, 1]`;
     } else {
       pValue = p;
     }

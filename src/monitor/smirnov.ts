@@ -54,8 +54,8 @@ export function smirnovSf(n: number, x: number): number {
     const t = sum + term;
     comp += sum >= term ? sum - t + term : term - t + sum;
     sum = t;
-    // SciPy's early stop: the remaining terms cannot move the sum.
-    if (term > 0 && 4 * (last - v + 1) * term < Number.EPSILON * sum && v !== last) break;
+    // SciPy's early stops: the remaining terms cannot move the sum, or they underflow past the middle.
+    if (term > 0 ? 4 * (last - v + 1) * term < Number.EPSILON * sum && v !== last : v > n / 2) break;
   }
   return clip01(sum + comp);
 }
