@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerApiCommand } from './api.js';
 import { registerDataCommands } from './data.js';
+import { registerDriftCommands } from './drift.js';
 import { registerEvalCommand } from './eval.js';
 import { registerEventsCommands } from './events.js';
 import { registerLineageCommand } from './lineage.js';
@@ -30,4 +31,5 @@ export const commandModules: Array<(program: Command) => void> = [
   registerUpCommand,
   registerScheduleCommands,
   registerEventsCommands,
+  registerDriftCommands,
 ];

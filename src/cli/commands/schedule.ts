@@ -67,9 +67,19 @@ export function registerScheduleCommands(program: Command): void {
     .option('--pipeline <name>', 'the pipeline to run', 'recommender')
     .option('--timezone <tz>', 'IANA time zone of the expression', 'UTC')
     .option('--policy <policy>', 'Allow | Forbid | Replace: what to do while a run of it is active', 'Forbid')
-    .option('--deadline <s>', 'starting deadline: a tick later than this is skipped', intOption('--deadline'), 600)
+    .option(
+      '--deadline <s>',
+      'starting deadline: a tick later than this is skipped',
+      intOption('--deadline'),
+      600,
+    )
     .option('--catch-up <mode>', 'none | latest | all: ticks missed while bookml was down', 'latest')
-    .option('-p, --parameter <key=value>', 'a pipeline parameter (repeatable)', (v, p: string[]) => [...p, v], [])
+    .option(
+      '-p, --parameter <key=value>',
+      'a pipeline parameter (repeatable)',
+      (v, p: string[]) => [...p, v],
+      [],
+    )
     .option('--json', 'machine-readable output')
     .action(
       async (
@@ -122,7 +132,11 @@ export function registerScheduleCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (name: string, flags: { json?: boolean }, cmd: Command) =>
       withScheduler(cmd, async (s) =>
-        emit(await s.runNow(name), flags.json, (d) => `${d.outcome}: ${d.reason}${d.runId ? ` → run ${d.runId}` : ''}`),
+        emit(
+          await s.runNow(name),
+          flags.json,
+          (d) => `${d.outcome}: ${d.reason}${d.runId ? ` → run ${d.runId}` : ''}`,
+        ),
       ),
     );
 
