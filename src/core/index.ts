@@ -9,7 +9,7 @@
  * throw new BookmlError('DATA_BAD_ROW', 'line 3: book_id is empty', { field: 'book_id' });
  */
 
-export type { Clock } from './clock.js';
+export type { Clock, Timer, TimerOptions } from './clock.js';
 export { ManualClock, systemClock } from './clock.js';
 export type { CodeVersion } from './code-version.js';
 export { codeVersion } from './code-version.js';
