@@ -15,8 +15,8 @@ export type {
   EventBus,
   EventHandler,
   HandlerContext,
-  PublishOptions,
   Published,
+  PublishOptions,
   SubscribeOptions,
   Subscription,
 } from './event-bus.js';
