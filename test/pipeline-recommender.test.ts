@@ -307,9 +307,9 @@ describe('a run of every step (in process) on the synthetic Bookstore', () => {
       version: 1,
       params: { similarity: best.similarity, k: best.k },
     });
-    expect(model.gates.map((g: { name: string; pass: boolean }) => [g.name, g.pass])).toEqual([
-      ['min_ndcg', true],
-      ['beat_most_popular', true],
+    expect(model.gates.map((g: { gate: string; passed: boolean }) => [g.gate, g.passed])).toEqual([
+      ['metric_threshold', true],
+      ['beat_baseline', true],
     ]);
     expect(run.outputs.get('promote')).toEqual({ status: 'moved', fromVersion: 0 });
 

@@ -19,6 +19,12 @@ export const API_ERRORS = {
   API_CONFIG_INVALID: { code: 'API_CONFIG_INVALID', status: 400 },
   /** Asked to listen beyond loopback with no token configured: anyone on the network could move production. */
   API_UNSAFE_BIND: { code: 'API_UNSAFE_BIND', status: 400 },
+  /** A request body is larger than the route accepts (an artifact upload beyond the blob limit). */
+  API_BODY_TOO_LARGE: { code: 'API_BODY_TOO_LARGE', status: 413 },
+  /** The API client could not reach the control plane (refused, reset, DNS, timeout); retrying may help. */
+  API_UNREACHABLE: { code: 'API_UNREACHABLE', status: 503 },
+  /** The control plane answered what the API client cannot use: not JSON, or bytes that do not hash to their name. */
+  API_BAD_RESPONSE: { code: 'API_BAD_RESPONSE', status: 502 },
 } as const;
 
 /** One of the codes in {@link API_ERRORS}. */

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiConfig } from '../api/index.js';
 import type { App } from './app.js';
 import type { Component } from './host.js';
+import { localGateEvidence } from './local-runtime.js';
 
 /** The control plane once listening. */
 export interface ApiInfo {
@@ -35,12 +36,15 @@ export function apiComponent(app: App, options: { config: ApiConfig; logLevel?: 
       return info;
     },
     start: async () => {
-      const [{ buildControlPlane }, { RunStore }, { readRunLogs }, db] = await Promise.all([
-        import('../api/index.js'),
-        import('../store/index.js'),
-        import('../pipeline/executor/index.js'),
-        app.stores.db(),
-      ]);
+      const [{ buildControlPlane }, { RunStore }, { readRunLogs }, { listDatasets }, db, artifacts] =
+        await Promise.all([
+          import('../api/index.js'),
+          import('../store/index.js'),
+          import('../pipeline/executor/index.js'),
+          import('../data/index.js'),
+          app.stores.db(),
+          app.stores.artifacts(),
+        ]);
       const runLogs = {
         read: async (runId: string, nodeId?: string) => {
           const run = await new RunStore(db).getRun(runId);
@@ -48,10 +52,26 @@ export function apiComponent(app: App, options: { config: ApiConfig; logLevel?: 
           return (await readRunLogs(app.workspace, run, nodeId)).map((l) => `${l.node}\t${l.line}`);
         },
       };
+      // What remote steps reach over /api/v1: the same ports the local runtime gives in-process steps.
+      const services = app.stepServices();
       const f = await buildControlPlane({
         db,
         config,
         runLogs,
+        artifacts,
+        datasets: {
+          ...services.datasets,
+          list: async () =>
+            listDatasets(app.workspace).map((d) => ({
+              hash: d.hash,
+              dir: d.dir,
+              source: d.manifest.source,
+              counts: d.manifest.counts,
+              current: d.current,
+            })),
+        },
+        events: services.events,
+        gateEvidence: () => localGateEvidence(app.stores),
         logger: { level: options.logLevel ?? app.config.logLevel, redact: ['req.headers.authorization'] },
       });
       try {

@@ -11,6 +11,8 @@ export interface ExecutorComponentOptions {
   reuseProcesses?: boolean;
   /** Stop after this long with nothing to run, in ms. @default never */
   idleExitMs?: number;
+  /** How often the executor heartbeats, in ms. @default the engine's */
+  heartbeatMs?: number;
   /** The environment step processes inherit (their declared variables and cache keys read it). */
   env: NodeJS.ProcessEnv;
   log?: (line: string) => void;
@@ -58,6 +60,8 @@ export function executorComponent(app: App, options: ExecutorComponentOptions): 
         parallelism: options.parallelism ?? 4,
         reuseProcesses: options.reuseProcesses === true,
         ...(options.idleExitMs === undefined ? {} : { idleExitMs: options.idleExitMs }),
+        ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+        clock: app.clock,
         env: {
           ...options.env,
           BOOKML_HOME: app.workspace.root,
@@ -67,7 +71,7 @@ export function executorComponent(app: App, options: ExecutorComponentOptions): 
         log,
       });
       if (!(await e.start())) {
-        log('another executor is serving this workspace; standing by');
+        log('another executor is serving this workspace');
         return;
       }
       engine = e;

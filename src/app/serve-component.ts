@@ -84,6 +84,7 @@ export function serveComponent(app: App, options: ServeComponentOptions): ServeC
       const serve = await import('../serve/index.js');
       const sources = {
         modelsDir: app.workspace.modelsDir,
+        artifacts: () => app.stores.artifacts(),
         alias: (spec: string) => {
           const { model, alias } = parseAlias(spec);
           let inner: ReturnType<typeof serve.registryAliasSource> | null = null;

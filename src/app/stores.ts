@@ -52,7 +52,8 @@ export function openStores(config: StoreConfig): OpenStores {
     },
     db: openDb,
     artifacts: () => {
-      artifacts ??= store().then((s) =>
+      // The light door: the artifact store without the database stack (serving `latest`, train).
+      artifacts ??= import('../store/artifacts/index.js').then((s) =>
         s.openArtifactStore({
           workspace: config.workspace,
           clock: config.clock,

@@ -15,6 +15,14 @@ export type { CodeVersion } from './code-version.js';
 export { codeVersion } from './code-version.js';
 export type { BookmlErrorOptions } from './errors.js';
 export { BookmlError, isBookmlError } from './errors.js';
+export type { AttemptPhase, NodePhase, RunPhase } from './phases.js';
+export {
+  ATTEMPT_PHASES,
+  isTerminalNodePhase,
+  isTerminalRunPhase,
+  NODE_PHASES,
+  RUN_PHASES,
+} from './phases.js';
 export { Rng } from './rng.js';
 export type { Workspace } from './workspace.js';
 export { resolveWorkspace } from './workspace.js';

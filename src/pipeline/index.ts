@@ -47,8 +47,8 @@ export {
   validateParamValue,
 } from './definition/param.js';
 export type { Bindable, Binding, RunField } from './definition/ref.js';
-export { ArtifactRef, formatBinding, Ref, ref } from './definition/ref.js';
-export type { AttemptOutcome, Backoff, RetryOn, RetryPolicy } from './definition/retry-policy.js';
+export { ArtifactOutputRef, formatBinding, Ref, ref } from './definition/ref.js';
+export type { Backoff, FailureKind, RetryOn, RetryPolicy } from './definition/retry-policy.js';
 export {
   checkRetryPolicy,
   MAX_RETRY_LIMIT,

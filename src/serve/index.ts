@@ -12,6 +12,7 @@
  * await server.app.listen({ host: '127.0.0.1', port: 8080 });
  */
 
+export type { BundleFileReader, LoadBundleOptions } from './bundle-loader.js';
 export { loadVerifiedBundle } from './bundle-loader.js';
 export { bucketOf, fnv1a32, TrafficSplit } from './canary-split.js';
 export type { ServeConfig, ServeConfigInput } from './config.js';

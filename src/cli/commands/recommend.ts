@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { ModelBundle } from '../../model/index.js';
 import { intOption, workspaceOf } from '../context.js';
 import { emit, table } from '../output.js';
 
@@ -27,8 +28,18 @@ export function registerRecommendCommand(program: Command): void {
         });
       }
       const model = await import('../../model/index.js');
-      const dir = flags.model ?? model.latestModelDir(workspaceOf(cmd).modelsDir);
-      const bundle = model.readBundle(dir);
+      let bundle: ModelBundle;
+      if (flags.model !== undefined) {
+        bundle = model.readBundle(flags.model);
+      } else {
+        const ws = workspaceOf(cmd);
+        const latest = await model.latestModel(ws.modelsDir, async () => {
+          const { openArtifactStore } = await import('../../store/artifacts/index.js');
+          return openArtifactStore({ workspace: ws });
+        });
+        // The artifact store checked every file as it handed the folder over: read it once, unhashed.
+        bundle = model.readBundle(latest.dir, { verify: false });
+      }
       const rec = new model.Recommender(bundle.model);
       const index = new model.ItemIndex(bundle.itemIds, bundle.itemIdsNumeric);
       const asked =

@@ -1,3 +1,5 @@
+import type { ArtifactRef } from '../../store/index.js';
+
 /**
  * What step code may reach besides its inputs: datasets, artifacts, the model registry and the event bus.
  * These are ports, shaped as JSON in and JSON out, so that one step runs unchanged on two runtimes:
@@ -47,15 +49,8 @@ export interface StepDatasets {
   ): Promise<StepDataset & { readonly created: boolean }>;
 }
 
-/** A blob or directory in the content-addressed artifact store. */
-export interface StoredArtifact {
-  readonly sha256: string;
-  /** Where the bytes live: `file:///…` or `s3://…`. */
-  readonly uri: string;
-  readonly kind: 'file' | 'dir';
-  /** The blob's own size in bytes (for a directory, its manifest's). */
-  readonly size: number;
-}
+/** A blob or directory in the content-addressed artifact store (the store's own record of it). */
+export type StoredArtifact = Pick<ArtifactRef, 'sha256' | 'uri' | 'kind' | 'size'>;
 
 /** The content-addressed artifact store: every write atomic, every read verified against its hash. */
 export interface StepArtifacts {

@@ -26,6 +26,8 @@ export const EXECUTOR_ERRORS = {
   RUN_RUNTIME_INVALID: { code: 'RUN_RUNTIME_INVALID', status: 500, retryable: false },
   /** A step used a port (`ctx.registry`, `ctx.datasets`, …) of an executor started without a runtime. */
   RUN_NO_RUNTIME: { code: 'RUN_NO_RUNTIME', status: 500, retryable: false },
+  /** The executor serving a Running run died or stopped and none took over; `bookml run executor` resumes it. */
+  RUN_EXECUTOR_LOST: { code: 'RUN_EXECUTOR_LOST', status: 503, retryable: true },
   /** A `-p key=value` flag is malformed. */
   RUN_BAD_PARAM_FLAG: { code: 'RUN_BAD_PARAM_FLAG', status: 400, retryable: false },
   /** No artifact with that sha256 (or prefix) is recorded, or the prefix is ambiguous. */

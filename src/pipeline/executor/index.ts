@@ -11,8 +11,10 @@
  * await engine.waitForRun(run.id);
  */
 
-export type { BindingValues, LocalPlan, NodePhase, PlanEdge, PlanTask } from '../plan/local-plan.js';
+export type { NodePhase } from '../../core/index.js';
+export type { BindingValues, LocalPlan, PlanEdge, PlanTask } from '../plan/local-plan.js';
 export {
+  explainSkip,
   fanOutItems,
   resolveBinding,
   resolveInputs,
@@ -31,7 +33,8 @@ export type { EngineOptions } from './engine.js';
 export { Engine } from './engine.js';
 export type { ExecutorErrorCode } from './errors.js';
 export { EXECUTOR_ERRORS, ExecutorError } from './errors.js';
-export { ensureExecutor, liveExecutor } from './executor-daemon.js';
+export type { ExecutorPresence } from './executor-daemon.js';
+export { ensureExecutor, executorPresence, isRunStale, liveExecutor } from './executor-daemon.js';
 export type { CacheExplanation } from './explain.js';
 export { explainNode, renderExplanation } from './explain.js';
 export type { ArtifactLineage, LineageArtifact, LineageNode, RunLineage } from './lineage-view.js';
@@ -57,3 +60,5 @@ export { executorLogPath, logPathOf, runDirOf } from './run-paths.js';
 export { NO_CACHE_LABEL } from './run-state.js';
 export type { RunView, RunViewNode } from './run-view.js';
 export { formatDuration, renderNodeTree, renderRunView, runView } from './run-view.js';
+export type { WatchRunOptions } from './run-watch.js';
+export { watchRun } from './run-watch.js';

@@ -3,6 +3,7 @@ import { ManualClock } from '../../core/index.js';
 import { shapeOfPlan } from '../compile/index.js';
 import {
   type BindingValues,
+  explainSkip,
   fanOutItems,
   type NodePhase,
   resolveInputs,
@@ -16,6 +17,7 @@ import {
   eq,
   type Pipeline,
   param,
+  ref,
   resolveParams,
   type StepContext,
 } from '../index.js';
@@ -176,5 +178,20 @@ describe('local plan', () => {
     expect(taskReadiness(task, of('Skipped', 'Succeeded'))).toBe('omit');
     expect(taskReadiness(task, of('Failed', undefined))).toBe('wait');
     expect(taskReadiness(task, of('Failed', 'Omitted'))).toBe('omit');
+  });
+});
+
+describe('explainSkip', () => {
+  it('says which condition was false with the values its operands had', () => {
+    const task = { when: eq(ref.output<string>('evaluate', 'gate'), 'passed') };
+    const values = {
+      params: {},
+      run: { id: 'r' },
+      item: undefined,
+      output: (t: string, o: string) => (t === 'evaluate' && o === 'gate' ? 'failed' : undefined),
+    } as unknown as BindingValues;
+    expect(explainSkip(task as never, values)).toBe(
+      'when evaluate.gate == "passed" was false (evaluate.gate = "failed")',
+    );
   });
 });
