@@ -1,13 +1,8 @@
 import { setTimeout as pause } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/index.js';
-import {
-  createTestDatabase,
-  EventLog,
-  type MetadataDb,
-  probePostgres,
-  type TestDatabase,
-} from '../../store/index.js';
+import { EventLog, type MetadataDb } from '../../store/index.js';
+import { createTestDatabase, probePostgres, type TestDatabase } from '../../store/test-databases.js';
 import { type BusHarness, busContract } from './bus.contract.js';
 import type { BusEvent } from './event-bus.js';
 import { TableBus } from './table-bus.js';

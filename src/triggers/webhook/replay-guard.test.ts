@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/index.js';
-import { createTestDatabase, type MetadataDb, probePostgres, type TestDatabase } from '../../store/index.js';
+import type { MetadataDb } from '../../store/index.js';
+import { createTestDatabase, probePostgres, type TestDatabase } from '../../store/test-databases.js';
 import { ReplayGuard } from './replay-guard.js';
 
 const unreachable = await probePostgres();

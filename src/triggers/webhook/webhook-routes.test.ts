@@ -1,7 +1,8 @@
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock, Rng } from '../../core/index.js';
-import { createTestDatabase, EventLog, type MetadataDb, type TestDatabase } from '../../store/index.js';
+import { EventLog, type MetadataDb } from '../../store/index.js';
+import { createTestDatabase, type TestDatabase } from '../../store/test-databases.js';
 import { TableBus } from '../bus/index.js';
 import { SIGNATURE_HEADER, signedWebhookHeaders, signWebhook, TIMESTAMP_HEADER } from './signature.js';
 import { buildWebhookApp } from './webhook-app.js';
