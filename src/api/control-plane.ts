@@ -5,7 +5,7 @@ import { Registry, TrackingStore } from '../registry/index.js';
 import { type ArtifactStore, type DbHandle, RunStore } from '../store/index.js';
 import { authorize } from './auth.js';
 import type { ApiConfig } from './config.js';
-import { sendApiError } from './http-errors.js';
+import { apiNotFound, sendApiError } from './http-errors.js';
 import { MLFLOW_PREFIXES, mlflowPlugin } from './mlflow/mlflow-plugin.js';
 import { openApiCollector } from './openapi.js';
 import { artifactRoutes } from './v1/artifact-routes.js';
@@ -55,6 +55,7 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
     logger: deps.logger ?? { level: 'info', redact: ['req.headers.authorization'] },
     bodyLimit: config.bodyLimit,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+    frameworkErrors: sendApiError,
   });
   const registry = new Registry(deps.db);
   const tracking = new TrackingStore(deps.db);
@@ -71,13 +72,7 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
   app.addHook('onRoute', docs.onRoute);
   app.addHook('onRequest', async (req) => authorize(config, req));
   app.setErrorHandler(sendApiError);
-  app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).send({
-      statusCode: 404,
-      code: 'API_NOT_FOUND',
-      message: `no route ${req.method} ${req.url.split('?')[0]}`,
-    });
-  });
+  app.setNotFoundHandler(apiNotFound);
 
   await app.register(
     async (v1) => {

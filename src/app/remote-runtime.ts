@@ -2,7 +2,6 @@ import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   ControlPlaneClient,
-  ControlPlaneError,
   type DatasetInfo,
   downloadDir,
   downloadFile,
@@ -21,6 +20,7 @@ import type {
   StepRuntime,
   StoredArtifact,
 } from '../pipeline/index.js';
+import { assertSha256 } from '../store/artifacts/index.js';
 
 /** Options of {@link openRemoteRuntime}. */
 export interface RemoteRuntimeOptions {
@@ -40,7 +40,6 @@ export interface RemoteRuntimeOptions {
   fetch?: typeof fetch;
 }
 
-const SHA256 = /^[0-9a-f]{64}$/;
 const HASH_PREFIX = /^[0-9a-f]{4,64}$/;
 const PARTIAL = /\.\d+\.[0-9a-f]{12}\.partial$/;
 
@@ -63,13 +62,7 @@ export async function openRemoteRuntime(options: RemoteRuntimeOptions): Promise<
   await removeStalePartials(cache, options.clock.now(), options.staleMs ?? 86_400_000);
 
   const cached = async (sha256: string, name: string, fetchTo: (dest: string) => Promise<void>) => {
-    if (!SHA256.test(sha256)) {
-      throw new ControlPlaneError(
-        'STORE_ARTIFACT_INVALID_HASH',
-        `sha256 must be 64 lowercase hex characters, got ${JSON.stringify(sha256.slice(0, 80))}`,
-        { status: 400, field: 'sha256' },
-      );
-    }
+    assertSha256(sha256);
     const dest = join(cache, name);
     // Only whole downloads are ever renamed to this name, so one that exists was verified.
     if ((await stat(dest).catch(() => undefined)) === undefined) await fetchTo(dest);

@@ -13,7 +13,7 @@ import {
 import { endianness } from 'node:os';
 import { dirname, join } from 'node:path';
 import { BookmlError } from '../core/index.js';
-import { bundleCorrupt, ModelErrorCodes } from './errors.js';
+import { bundleCorrupt, ModelError } from './errors.js';
 import type { ItemKnn } from './item-knn.js';
 import { type TrainParams, trainParamsSchema } from './params.js';
 
@@ -95,9 +95,9 @@ export function modelIdOf(input: Pick<WriteBundleInput, 'model' | 'itemIds'>): s
  * directory is renamed into place, so a crash leaves the whole bundle or none.
  */
 export function writeBundle(dir: string, input: WriteBundleInput): BundleManifest {
-  if (endianness() !== 'LE') throw new BookmlError('MODEL_UNSUPPORTED_HOST', 'bundles are little-endian');
+  if (endianness() !== 'LE') throw new ModelError('MODEL_UNSUPPORTED_HOST', 'bundles are little-endian');
   if (existsSync(dir)) {
-    throw new BookmlError('MODEL_BUNDLE_EXISTS', `${dir} already exists; choose another --out`, {
+    throw new ModelError('MODEL_BUNDLE_EXISTS', `${dir} already exists; choose another --out`, {
       field: 'out',
     });
   }
@@ -200,10 +200,10 @@ export function parseBundleManifest(bytes: Uint8Array | string, where: string): 
   if (manifest === null || typeof manifest !== 'object' || manifest.format !== 'bookml-model')
     throw bundleCorrupt(`${where} is not a bookml model bundle`, 'format');
   if (typeof manifest.formatVersion !== 'number' || manifest.formatVersion > BUNDLE_FORMAT_VERSION) {
-    throw new BookmlError(
-      ModelErrorCodes.MODEL_FORMAT_TOO_NEW,
+    throw new ModelError(
+      'MODEL_FORMAT_TOO_NEW',
       `model bundle format ${manifest.formatVersion} is newer than this bookml reads (${BUNDLE_FORMAT_VERSION}); upgrade bookml`,
-      { field: 'formatVersion', status: 500 },
+      { field: 'formatVersion' },
     );
   }
   if (manifest.files === null || typeof manifest.files !== 'object')
@@ -313,10 +313,8 @@ export function readBundle(dir: string, opts: ReadBundleOptions = {}): ModelBund
 }
 
 /** `MODEL_BUNDLE_NOT_FOUND` for a folder without a manifest. */
-export function bundleNotFound(dir: string): BookmlError {
-  return new BookmlError(
-    ModelErrorCodes.MODEL_BUNDLE_NOT_FOUND,
-    `no model bundle at ${dir} (${BUNDLE_MANIFEST} missing)`,
-    { field: 'model', status: 404 },
-  );
+export function bundleNotFound(dir: string): ModelError {
+  return new ModelError('MODEL_BUNDLE_NOT_FOUND', `no model bundle at ${dir} (${BUNDLE_MANIFEST} missing)`, {
+    field: 'model',
+  });
 }

@@ -27,7 +27,8 @@ export {
   readBundle,
   writeBundle,
 } from './bundle.js';
-export { ModelErrorCodes } from './errors.js';
+export type { ModelErrorCode } from './errors.js';
+export { bundleCorrupt, MODEL_ERRORS, ModelError } from './errors.js';
 export { ItemIndex } from './item-index.js';
 export type { ItemKnn } from './item-knn.js';
 export type {

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BookmlError } from '../core/index.js';
 import {
   BUNDLE_MANIFEST,
   type BundleManifest,
@@ -10,7 +9,7 @@ import {
   type WriteBundleInput,
   writeBundle,
 } from './bundle.js';
-import { bundleCorrupt, ModelErrorCodes } from './errors.js';
+import { bundleCorrupt, ModelError } from './errors.js';
 
 /**
  * The two artifact-store calls the latest model needs (`ArtifactStore` from `store/` fits). Taken
@@ -215,10 +214,10 @@ function legacyLatestDir(modelsDir: string): string | null {
   return dirs.length === 0 ? null : join(modelsDir, dirs[dirs.length - 1]);
 }
 
-function noneTrained(): BookmlError {
-  return new BookmlError(
-    ModelErrorCodes.MODEL_NONE_TRAINED,
+function noneTrained(): ModelError {
+  return new ModelError(
+    'MODEL_NONE_TRAINED',
     'no model in this workspace: run `bookml train` first, or pass --model DIR',
-    { field: 'model', status: 404 },
+    { field: 'model' },
   );
 }

@@ -97,6 +97,6 @@ export { MAX_FAN_OUT_ITEMS, validatePipelineSpec } from './definition/validate.j
 export type { CompareOp, WhenExpr } from './definition/when.js';
 export { and, eq, evaluateWhen, formatWhen, ge, gt, le, lt, ne, not, or } from './definition/when.js';
 export type { PipelineErrorCode, PipelineErrorOptions } from './errors.js';
-export { PipelineError, PipelineErrorCodes } from './errors.js';
+export { PIPELINE_ERRORS, PipelineError } from './errors.js';
 export type { DatasetReport } from './runner/step-lineage.js';
 export { reportDataset } from './runner/step-lineage.js';

@@ -2,13 +2,12 @@ import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { BookmlError } from '../core/index.js';
 import {
   BUNDLE_MANIFEST,
   type BundleManifest,
+  bundleCorrupt,
   bundleNotFound,
   type ModelBundle,
-  ModelErrorCodes,
   parseBundle,
   parseBundleManifest,
 } from '../model/index.js';
@@ -67,10 +66,7 @@ export async function loadVerifiedBundle(dir: string, opts: LoadBundleOptions = 
       bytes = await read(join(dir, name));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      throw new BookmlError(ModelErrorCodes.MODEL_BUNDLE_CORRUPT, `${name} is missing from ${dir}`, {
-        field: name,
-        status: 500,
-      });
+      throw bundleCorrupt(`${name} is missing from ${dir}`, name);
     }
     if (opts.verified !== true) await checkHash(bytes, meta, name, dir);
     files[name] = bytes;
@@ -90,11 +86,7 @@ async function checkHash(
     h.update(bytes.subarray(at, at + HASH_SLICE));
   }
   if (bytes.byteLength !== meta?.bytes || h.digest('hex') !== meta.sha256) {
-    throw new BookmlError(
-      ModelErrorCodes.MODEL_BUNDLE_CORRUPT,
-      `${name} in ${dir} does not match its checksum: the bundle is damaged`,
-      { field: name, status: 500 },
-    );
+    throw bundleCorrupt(`${name} in ${dir} does not match its checksum: the bundle is damaged`, name);
   }
 }
 

@@ -1,13 +1,12 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { BookmlError } from '../core/index.js';
 import {
   BUNDLE_MANIFEST,
   type BundleArtifactsSource,
+  bundleCorrupt,
   bundleNotFound,
   latestModel,
-  ModelErrorCodes,
   readModelPointer,
 } from '../model/index.js';
 import { ServeError } from './errors.js';
@@ -67,10 +66,7 @@ async function manifestVersion(dir: string): Promise<string> {
     id = undefined;
   }
   if (typeof id !== 'string' || id === '') {
-    throw new BookmlError(ModelErrorCodes.MODEL_BUNDLE_CORRUPT, `${dir}/${BUNDLE_MANIFEST} has no modelId`, {
-      field: BUNDLE_MANIFEST,
-      status: 500,
-    });
+    throw bundleCorrupt(`${dir}/${BUNDLE_MANIFEST} has no modelId`, BUNDLE_MANIFEST);
   }
   return id;
 }

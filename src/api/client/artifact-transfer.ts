@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, type Dirent } from 'node:fs';
 import { chmod, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { encodeDirManifest, isSafeRelativePath } from '../../store/artifacts/index.js';
+import { encodeDirManifest, isSafeRelativePath, StoreError } from '../../store/artifacts/index.js';
 import { badResponse, ControlPlaneError } from './client-error.js';
 import type { ControlPlaneClient } from './control-plane-client.js';
 import type { ManifestEntry, StoredBlob, StoredDir } from './wire-types.js';
@@ -31,15 +31,10 @@ export async function hashFile(path: string): Promise<{ sha256: string; size: nu
  */
 export async function uploadFile(api: ControlPlaneClient, path: string): Promise<StoredBlob> {
   const { sha256, size } = await hashFile(path).catch((e) => {
-    throw new ControlPlaneError(
-      'STORE_ARTIFACT_NOT_FOUND',
-      `${path} is not a readable file; check the path`,
-      {
-        status: 404,
-        field: 'path',
-        cause: e,
-      },
-    );
+    throw new StoreError('STORE_ARTIFACT_NOT_FOUND', `${path} is not a readable file; check the path`, {
+      field: 'path',
+      cause: e,
+    });
   });
   const { present } = await api.lookupBlobs([sha256]);
   const known = present.find((p) => p.sha256 === sha256);
@@ -182,8 +177,8 @@ async function listFiles(root: string): Promise<{ path: string; executable: bool
 }
 
 /** The codes the local store raises for what it cannot read or keep, so both runtimes fail alike. */
-function localError(message: string, field: string, cause?: unknown): ControlPlaneError {
-  return new ControlPlaneError('STORE_ARTIFACT_INVALID_DIR', message, { status: 400, field, cause });
+function localError(message: string, field: string, cause?: unknown): StoreError {
+  return new StoreError('STORE_ARTIFACT_INVALID_DIR', message, { field, cause });
 }
 
 function partialName(dest: string): string {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { ModelBundle } from '../../model/index.js';
 import { intOption, workspaceOf } from '../context.js';
+import { usageError } from '../errors.js';
 import { emit, table } from '../output.js';
 
 interface RecommendFlags {
@@ -21,11 +22,8 @@ export function registerRecommendCommand(program: Command): void {
     .option('--model <dir>', 'model bundle folder (default: the latest model in the workspace)')
     .option('--json', 'machine-readable output')
     .action(async (flags: RecommendFlags, cmd: Command) => {
-      const { BookmlError } = await import('../../core/index.js');
       if ((flags.book === undefined) === (flags.basket === undefined)) {
-        throw new BookmlError('CLI_USAGE', 'give exactly one of --book ID or --basket ID,ID,…', {
-          field: 'book',
-        });
+        throw usageError('give exactly one of --book ID or --basket ID,ID,…', 'book');
       }
       const model = await import('../../model/index.js');
       let bundle: ModelBundle;

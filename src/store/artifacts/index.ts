@@ -23,6 +23,7 @@ export type {
 } from '../artifact-store.js';
 export { assertSha256, isSha256 } from '../artifact-store.js';
 export { DIR_MANIFEST_MEDIA_TYPE, encodeDirManifest, isSafeRelativePath } from '../dir-manifest.js';
+export { StoreError } from '../errors.js';
 export type { FsArtifactStoreOptions } from '../fs-artifact-store.js';
 export { FsArtifactStore } from '../fs-artifact-store.js';
 export type { OpenArtifactStoreOptions } from '../open-artifact-store.js';

@@ -8,6 +8,7 @@
  */
 import { m0001Initial } from './0001-initial.js';
 import { m0002Webhook } from './0002-webhook.js';
+import { m0003Schedules } from './0003-schedules.js';
 import type { StoreMigration } from './migration.js';
 
 export type { MigrationContext, StoreMigration } from './migration.js';
@@ -16,4 +17,5 @@ export type { MigrationContext, StoreMigration } from './migration.js';
 export const MIGRATIONS: Readonly<Record<string, StoreMigration>> = Object.freeze({
   '0001-initial': m0001Initial,
   '0002-webhook': m0002Webhook,
+  '0003-schedules': m0003Schedules,
 });

@@ -9,7 +9,6 @@
  * await app.listen({ host: '127.0.0.1', port: 12000 });
  */
 
-export type { WebhookErrorBody } from './http-errors.js';
 export { SIGNATURE_HEADER, signedWebhookHeaders, signWebhook, TIMESTAMP_HEADER } from './signature.js';
 export type { WebhookAppOptions } from './webhook-app.js';
 export { buildWebhookApp } from './webhook-app.js';
