@@ -5,7 +5,8 @@ import type { Json } from './json-column.js';
 /**
  * The metadata schema as Kysely sees it, one interface per table. Column names are the SQL names
  * (snake_case). Timestamps are epoch milliseconds (`number`) on both dialects; JSON columns are
- * {@link Json} text. Migration `0001-initial` creates exactly these tables.
+ * {@link Json} text. Migration `0001-initial` creates these tables; later migrations add the ones
+ * their comments name.
  */
 export interface Database {
   datasets: DatasetsTable;
@@ -28,6 +29,8 @@ export interface Database {
   tracking_params: TrackingParamsTable;
   tracking_metrics: TrackingMetricsTable;
   tracking_tags: TrackingTagsTable;
+  /** Migration `0002-webhook`. */
+  webhook_signatures: WebhookSignaturesTable;
   schedules: SchedulesTable;
   trigger_decisions: TriggerDecisionsTable;
 }
@@ -291,6 +294,15 @@ export interface TrackingTagsTable {
   run_id: string;
   key: string;
   value: string;
+}
+
+/** A webhook signature already accepted, kept until a replay of it would be stale anyway. */
+export interface WebhookSignaturesTable {
+  /** sha256 (hex) of the signature, so the table never holds a usable credential. */
+  digest: string;
+  /** When the request's timestamp leaves the acceptance window; the row may then be pruned. */
+  expires_at: EpochMs;
+  created_at: EpochMs;
 }
 
 /** A cron schedule that submits pipeline runs (migration `0003-schedules`; Argo CronWorkflow). */

@@ -1,17 +1,43 @@
 /**
  * Triggers: what starts pipeline runs without anyone typing — cron schedules (Argo CronWorkflow
- * semantics) and sensors that turn events into runs (Argo Events Sensor semantics) — and the record of
- * every decision they make, with its reason. They reach runs and events only through the ports
- * {@link RunLauncher} and {@link TriggerEventSource}, which the composition root implements. See
- * ARCHITECTURE.md.
+ * semantics), sensors that turn events into runs (Argo Events Sensor semantics) and the record of
+ * every decision they make — plus the event bus they speak on (the metadata database's event table,
+ * or NATS JetStream) and the signed webhook that turns "new data is ready" into a `dataset.ready`
+ * event. Triggers reach runs only through the {@link RunLauncher} port; an {@link EventBus} is a
+ * {@link TriggerEventSource}. See ARCHITECTURE.md.
  *
  * @example
- * import { DEFAULT_SENSORS, Scheduler, SensorService } from '../triggers/index.js';
- * const scheduler = new Scheduler({ db: mdb, launcher });
- * await scheduler.ensureDefaultSchedules();
+ * import { buildWebhookApp, DEFAULT_SENSORS, openEventBus, SensorService } from '../triggers/index.js';
+ * const bus = await openEventBus({ db: mdb, natsUrl: config.natsUrl });
  * const sensors = new SensorService({ db: mdb, launcher, source: bus, sensors: DEFAULT_SENSORS });
- * await scheduler.start(); await sensors.start();
+ * await sensors.start();
+ * const webhook = buildWebhookApp({ bus, db: mdb, secret });
  */
+
+export type {
+  BusEvent,
+  EventBus,
+  EventHandler,
+  HandlerContext,
+  NatsBusOptions,
+  OpenEventBusOptions,
+  Published,
+  PublishOptions,
+  SubscribeOptions,
+  Subscription,
+  TableBusOptions,
+  Topic,
+} from './bus/index.js';
+export {
+  isValidSource,
+  NatsBus,
+  openEventBus,
+  requireTopic,
+  SOURCE_TOPIC_PREFIX,
+  sourceTopic,
+  TableBus,
+  TOPICS,
+} from './bus/index.js';
 
 export type {
   DecisionCount,
@@ -61,3 +87,20 @@ export type {
   SensorRule,
 } from './sensor/sensor-spec.js';
 export { DEFAULT_SENSORS, DRIFT_RATE_LIMIT, parseSensor } from './sensor/sensor-spec.js';
+export type {
+  DatasetReadyBody,
+  DatasetReadyPayload,
+  WebhookAppOptions,
+  WebhookDeps,
+  WebhookSecret,
+} from './webhook/index.js';
+export {
+  buildWebhookApp,
+  datasetPath,
+  loadOrCreateWebhookSecret,
+  SIGNATURE_HEADER,
+  signedWebhookHeaders,
+  signWebhook,
+  TIMESTAMP_HEADER,
+  webhookRoutes,
+} from './webhook/index.js';
