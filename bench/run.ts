@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { benchDrift } from './drift.js';
 import { benchEngine } from './engine.js';
 import { repoRoot } from './paths.js';
 import { benchServe } from './serve.js';
@@ -13,6 +14,7 @@ const benches: Record<string, (args: string[]) => Promise<object>> = {
   train: benchTrain,
   engine: benchEngine,
   serve: benchServe,
+  drift: benchDrift,
 };
 
 const [name = 'all', ...args] = process.argv.slice(2);
