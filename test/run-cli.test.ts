@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, FIXTURES_URL, requireBuild, stopExecutorsAndRemove } from './fixtures/pipelines/harness.js';
@@ -19,7 +19,8 @@ describe('bookml run', () => {
   const bookml = (...args: string[]): Promise<Result> =>
     new Promise((resolve) => {
       const child = spawn(process.execPath, [CLI, '--home', home, ...args], {
-        env: { ...process.env, BOOKML_PIPELINES: FIXTURES_URL },
+        // USER and BOOKML_USER claim someone else: the submitter is still the OS user.
+        env: { ...process.env, BOOKML_PIPELINES: FIXTURES_URL, USER: 'mallory', BOOKML_USER: 'mallory' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';
@@ -47,7 +48,12 @@ describe('bookml run', () => {
   it('submit --watch runs the DAG; a second identical submit is served from cache', async () => {
     const a = await json('run', 'submit', 'chain', '-p', 'text=hi', '--watch');
     expect(a.code).toBe(0);
-    expect(a.body).toMatchObject({ pipeline: 'chain', phase: 'Succeeded', parameters: { text: 'hi' } });
+    expect(a.body).toMatchObject({
+      pipeline: 'chain',
+      phase: 'Succeeded',
+      parameters: { text: 'hi' },
+      submittedBy: `local:${userInfo().username}`,
+    });
     first = a.body.id;
     const b = await json('run', 'submit', 'chain', '-p', 'text=hi', '--watch');
     expect(b.body.phase).toBe('Succeeded');

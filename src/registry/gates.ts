@@ -8,8 +8,8 @@ import type { GateEvaluation, GateResult, VersionRecord } from './types.js';
 export interface GateEvidence {
   /**
    * Re-evaluates `production` on the split the candidate was evaluated on and returns its value of
-   * `metric`, so the no-regression comparison is fair. Without it, production's stored metric is used
-   * only when both versions were evaluated on the same dataset hash and evaluation settings.
+   * `metric`, so the no-regression comparison is fair. Not called when both versions were evaluated
+   * on the same dataset hash and evaluation settings: production's stored metric is that number.
    */
   evaluateOnCandidateSplit?: (input: {
     production: VersionRecord;
@@ -155,13 +155,15 @@ const GATES: Record<GateName, Gate> = {
     let prodValue: number | undefined;
     let how: string;
     let source: GateResult['evidence'] = 'recorded';
-    if (evidence.evaluateOnCandidateSplit) {
+    // Both evaluated on the same dataset with the same settings: production's recorded metric is
+    // already the fair comparison, and re-training its configuration would only repeat it.
+    if (sameEvaluation(production, candidate)) {
+      prodValue = production.metrics[policy.metric];
+      how = 'same dataset and split';
+    } else if (evidence.evaluateOnCandidateSplit) {
       prodValue = await evidence.evaluateOnCandidateSplit({ production, candidate, metric: policy.metric });
       how = "re-evaluated on the candidate's split";
       source = 'measured';
-    } else if (sameEvaluation(production, candidate)) {
-      prodValue = production.metrics[policy.metric];
-      how = 'same dataset and split';
     } else {
       return missing(
         'no_regression',

@@ -3,21 +3,26 @@ import type {
   Actor,
   AliasEvent,
   GateEvaluation,
+  GateEvidence,
   LineageView,
   ModelRecord,
   PromotionOutcome,
   Registry,
+  RegistryEvent,
   VersionComparison,
   VersionRecord,
 } from '../../registry/index.js';
-import { intOption, workspaceOf } from '../context.js';
+import { appConfigOf, intOption } from '../context.js';
+import { localActor } from '../local-identity.js';
 import { emit, table } from '../output.js';
 
 /**
  * `bookml model list|get|versions|compare|promote|approve|rollback|lineage|audit|policy`: the model
- * registry on the workspace's metadata database, every command with `--json`. The CLI acts as
- * `--as <id>` (else BOOKML_USER, else USER) holding the roles in BOOKML_ROLES (default: approver, the
- * workspace owner); the control-plane API (`bookml api`) is where tokens enforce roles.
+ * registry on the workspace's metadata database, every command with `--json`. The CLI acts as the
+ * OS user, recorded as `local:<user>` (`--as` may only name that user), holding the roles in
+ * BOOKML_ROLES (default: approver, the workspace owner); the control-plane API (`bookml api`) is where
+ * tokens give other identities and enforce roles. promote and approve measure the gate evidence
+ * themselves (latency benchmark, production re-evaluated on the candidate's split).
  */
 export function registerModelCommands(program: Command): void {
   const model = program
@@ -72,7 +77,7 @@ export function registerModelCommands(program: Command): void {
     .option('--alias <name>', 'the alias to move', 'staging')
     .option('--reason <text>', 'why (kept in the audit trail)')
     .option('--run <id>', 'the pipeline run promoting (keys idempotency with the version)')
-    .option('--as <id>', 'who is acting (default: BOOKML_USER or USER)')
+    .option('--as <id>', 'must be you (the OS user): the CLI records local:<OS user>')
     .option('--json', 'machine-readable output')
     .action(
       async (
@@ -80,11 +85,12 @@ export function registerModelCommands(program: Command): void {
         flags: Json & { version: number; alias: string; reason?: string; run?: string },
         cmd: Command,
       ) =>
-        withRegistry(cmd, async (r) => {
+        withRegistry(cmd, async (r, evidence) => {
           const out = await r.promote(name, flags.version, flags.alias, {
             actor: actorOf(flags),
             reason: flags.reason,
             runId: flags.run,
+            evidence: evidence(),
           });
           emit(out, flags.json, renderOutcome);
         }),
@@ -96,15 +102,17 @@ export function registerModelCommands(program: Command): void {
     .requiredOption('--version <n>', 'the version to approve', intOption('--version'))
     .requiredOption('--reason <text>', 'why this version may serve (recorded with your identity)')
     .option('--alias <name>', 'the alias to move', 'production')
-    .option('--as <id>', 'who is approving (default: BOOKML_USER or USER)')
+    .option('--as <id>', 'must be you (the OS user): approvals are recorded as local:<OS user>')
     .option('--json', 'machine-readable output')
     .action(
       async (name: string, flags: Json & { version: number; alias: string; reason: string }, cmd: Command) =>
-        withRegistry(cmd, async (r) => {
+        withRegistry(cmd, async (r, evidence) => {
+          // Re-measured here when production moved since the candidate's gates ran.
           const out = await r.approve(name, flags.version, {
             actor: actorOf(flags),
             reason: flags.reason,
             alias: flags.alias,
+            evidence: evidence(),
           });
           emit(out, flags.json, renderOutcome);
         }),
@@ -115,7 +123,7 @@ export function registerModelCommands(program: Command): void {
     .description('move production (or --alias) back to the version it served before')
     .option('--alias <name>', 'the alias to roll back', 'production')
     .option('--reason <text>', 'why (kept in the audit trail)')
-    .option('--as <id>', 'who is acting (default: BOOKML_USER or USER)')
+    .option('--as <id>', 'must be you (the OS user): the CLI records local:<OS user>')
     .option('--json', 'machine-readable output')
     .action(async (name: string, flags: Json & { alias: string; reason?: string }, cmd: Command) =>
       withRegistry(cmd, async (r) => {
@@ -145,14 +153,28 @@ export function registerModelCommands(program: Command): void {
 
   model
     .command('audit [model]')
-    .description('the audit trail of alias moves, newest first')
+    .description(
+      'the audit trail of alias moves, newest first (--changes: every other registry change: create, rename, delete, tags, policy, stage)',
+    )
     .option('--alias <name>', 'only this alias')
+    .option('--changes', 'the other registry changes instead of alias moves')
     .option('--limit <n>', 'at most this many', intOption('--limit'), 50)
     .option('--json', 'machine-readable output')
-    .action(async (name: string | undefined, flags: Json & { alias?: string; limit: number }, cmd: Command) =>
-      withRegistry(cmd, async (r) =>
-        emit(await r.audit({ model: name, alias: flags.alias, limit: flags.limit }), flags.json, renderAudit),
-      ),
+    .action(
+      async (
+        name: string | undefined,
+        flags: Json & { alias?: string; changes?: boolean; limit: number },
+        cmd: Command,
+      ) =>
+        withRegistry(cmd, async (r) =>
+          flags.changes
+            ? emit(await r.changes({ model: name, limit: flags.limit }), flags.json, renderChanges)
+            : emit(
+                await r.audit({ model: name, alias: flags.alias, limit: flags.limit }),
+                flags.json,
+                renderAudit,
+              ),
+        ),
     );
 
   model
@@ -163,7 +185,7 @@ export function registerModelCommands(program: Command): void {
       'a partial policy, e.g. \'{"gates":{"latency":{"p99BudgetMs":5}}}\' (null turns a gate off)',
     )
     .option('--auto-approve <on|off>', 'the local-demo setting: production approvals granted automatically')
-    .option('--as <id>', 'who is acting (default: BOOKML_USER or USER)')
+    .option('--as <id>', 'must be you (the OS user): the CLI records local:<OS user>')
     .option('--json', 'machine-readable output')
     .action(async (name: string, flags: Json & { set?: string; autoApprove?: string }, cmd: Command) =>
       withRegistry(cmd, async (r) => {
@@ -202,24 +224,25 @@ interface Json {
   as?: string;
 }
 
-async function withRegistry(cmd: Command, fn: (r: Registry) => Promise<void>): Promise<void> {
-  const { openMetadataDb } = await import('../../store/index.js');
-  const { Registry } = await import('../../registry/index.js');
-  const db = await openMetadataDb({ workspace: workspaceOf(cmd) });
+/**
+ * Runs `fn` on the workspace's registry, with the gate evidence bookml measures locally (a latency
+ * benchmark of the candidate's bundle, production re-evaluated on its split), built on first use.
+ */
+async function withRegistry(
+  cmd: Command,
+  fn: (r: Registry, evidence: () => GateEvidence) => Promise<void>,
+): Promise<void> {
+  const { createApp, localGateEvidence } = await import('../../app/index.js');
+  const app = createApp(await appConfigOf(cmd));
   try {
-    await fn(new Registry(db));
+    await fn(await app.stores.registry(), () => localGateEvidence(app.stores));
   } finally {
-    await db.close();
+    await app.close();
   }
 }
 
 function actorOf(flags: { as?: string }): Actor {
-  const id = flags.as ?? process.env.BOOKML_USER ?? process.env.USER ?? 'cli';
-  const roles = (process.env.BOOKML_ROLES ?? 'approver')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s): s is Actor['roles'][number] => s === 'viewer' || s === 'operator' || s === 'approver');
-  return { id, roles };
+  return localActor(flags, process.env);
 }
 
 function when(ms: number | null): string {
@@ -401,6 +424,22 @@ function renderLineage(l: LineageView): string {
       : ['  none evaluated']),
     `approved  ${a ? (a.method === 'auto' ? `AUTO-APPROVED (local demo setting) for ${a.alias} at ${when(a.decidedAt)}` : `by ${a.decidedBy} at ${when(a.decidedAt)} for ${a.alias}: "${a.reason ?? ''}"`) : 'no approval recorded'}`,
   ].join('\n');
+}
+
+function renderChanges(cs: RegistryEvent[]): string {
+  if (cs.length === 0) return 'no registry changes recorded';
+  return table(
+    ['when', 'model', 'version', 'change', 'by', 'reason', 'detail'],
+    cs.map((c) => [
+      when(c.at),
+      c.model,
+      c.version === null ? '-' : `v${c.version}`,
+      c.action,
+      c.actor,
+      c.reason ?? '',
+      c.detail === null ? '' : JSON.stringify(c.detail).slice(0, 80),
+    ]),
+  );
 }
 
 function renderAudit(es: AliasEvent[]): string {

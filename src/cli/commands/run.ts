@@ -266,7 +266,8 @@ export function registerRunCommands(program: Command): void {
           params: p.parseParamFlags(flags.parameter),
           noCache: flags.cache === false,
           labels: parseLabels(flags.label),
-          submittedBy: process.env.USER ?? 'cli',
+          // The OS user, recorded as such: the author of record approver-is-not-author checks against.
+          submittedBy: (await import('../local-identity.js')).localIdentity(),
         });
         await afterSubmit(db, ws, created, flags);
       });
