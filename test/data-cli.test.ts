@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -175,6 +175,44 @@ describe.skipIf(!hasBuiltBin)('bookml data (built binary)', () => {
       { line: 3, field: 'when', reason: '"2025-13-01" is not a date in format iso' },
     ]);
     expect(skipped.counts.orderLines).toBe(2);
+  });
+
+  it('11. a header-only export, invalid UTF-8 and a duplicate header exit 2 and change nothing; --encoding reads latin1', () => {
+    const before = json('data', 'list');
+    const current = before.find((d: { current: boolean }) => d.current)?.hash;
+    const headerOnly = join(scratch, 'header-only.csv');
+    writeFileSync(headerOnly, 'who,what\n');
+    const empty = bookml('data', 'import', headerOnly, '--map', 'customer=who,item=what', '--json');
+    expect(empty.status).toBe(2);
+    expect(JSON.parse(empty.stdout).error).toMatchObject({ code: 'DATA_BAD_FILE', field: 'rows' });
+    const latin1 = join(scratch, 'latin1.csv');
+    writeFileSync(
+      latin1,
+      Buffer.concat([Buffer.from('who,what\n1,caf'), Buffer.from([0xe9]), Buffer.from('\n')]),
+    );
+    const bad = bookml('data', 'import', latin1, '--map', 'customer=who,item=what');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('error DATA_BAD_ROW: latin1.csv line 2, column 6: what is not valid UTF-8');
+    const dup = join(scratch, 'dup.csv');
+    writeFileSync(dup, 'who,what,what\n1,2,3\n');
+    expect(bookml('data', 'import', dup, '--map', 'customer=who,item=what').status).toBe(2);
+    // Nothing became a dataset, and the current one did not move.
+    const after = json('data', 'list');
+    expect(after).toHaveLength(before.length);
+    expect(after.find((d: { current: boolean }) => d.current)?.hash).toBe(current);
+    const decoded = json(
+      'data',
+      'import',
+      latin1,
+      '--map',
+      'customer=who,item=what',
+      '--encoding',
+      'latin1',
+      '--out',
+      join(scratch, 'decoded'),
+    );
+    expect(decoded.counts).toMatchObject({ books: 1, orderLines: 1 });
+    expect(readFileSync(join(scratch, 'decoded', 'books.csv'), 'utf8')).toContain('café');
   });
 
   it('bad options and mappings exit 2 naming the field', () => {

@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { DataBadFileError, DataBadRowError } from './errors.js';
+import { cleanText, findTextFault, lineAndColumn } from './text-check.js';
 
 /**
  * A byte-level RFC 4180 CSV reader for bookml's own dataset files and for big purchase-line
@@ -41,6 +42,14 @@ export interface CsvReadOptions {
    * quote goes to `onInts` with the values parsed from bytes; every other line goes to `onRecord`.
    */
   fast?: { ints: number; onInts: (line: IntLine) => void };
+  /**
+   * Refuse lines holding invalid UTF-8 or a NUL byte: each is a `DATA_BAD_ROW` naming line and
+   * column, handed to `onBadText` (thrown when there is none) and left out.
+   */
+  checkText?: boolean;
+  onBadText?: (error: DataBadRowError) => void;
+  /** The name of field `i` (0-based) for messages, e.g. the header's column name. @default `field <i+1>` */
+  fieldName?: (i: number) => string;
 }
 
 /** A line taken by the fast path: leading integers and where the rest of the line lies. */
@@ -99,7 +108,19 @@ export function readCsvFile(
       first = false;
       const view = buf.subarray(0, filled);
       rec.buf = view;
-      const used = scan(view, from, n === 0, rec, onRecord, name, fast);
+      const lastLine = n === 0 ? filled : view.lastIndexOf(LF, filled - 1) + 1;
+      const text =
+        opts.checkText === true && !cleanText(view, from, lastLine)
+          ? {
+              fieldName: opts.fieldName,
+              onBad:
+                opts.onBadText ??
+                ((e: DataBadRowError) => {
+                  throw e;
+                }),
+            }
+          : undefined;
+      const used = scan(view, from, n === 0, rec, onRecord, name, fast, text);
       consumedTotal += used;
       opts.onProgress?.(consumedTotal, size);
       if (n === 0) return size;
@@ -131,6 +152,7 @@ function scan(
   onRecord: (r: CsvRecord) => void,
   file: string,
   fast: FastState | undefined,
+  text?: { fieldName: ((i: number) => string) | undefined; onBad: (e: DataBadRowError) => void },
 ): number {
   const limit = b.length;
   if (fast) {
@@ -142,6 +164,17 @@ function scan(
       const next = intLine(b, pos, final, fast);
       if (next === -2) return pos;
       if (next >= 0) {
+        // A line the fast path takes is digits and commas up to its rest: check the rest only.
+        if (text && !cleanText(b, fast.out.restStart, fast.out.restEnd)) {
+          const f = findTextFault(b, pos, next);
+          if (f) {
+            const at = lineAndColumn(b, pos, f.offset, rec.line);
+            text.onBad(new DataBadRowError(file, at.line, 'row', f.reason, at.column));
+            rec.line++;
+            pos = next;
+            continue;
+          }
+        }
         fast.out.line = rec.line;
         fast.onInts(fast.out);
         rec.line++;
@@ -151,7 +184,9 @@ function scan(
     }
     const next = scanRecord(b, pos, final, rec, file);
     if (next < 0) return pos;
-    if (!isBlankLine(b, pos, rec)) {
+    const bad = text ? recordTextFault(b, pos, next, rec, file, text.fieldName) : undefined;
+    if (bad) text?.onBad(bad);
+    else if (!isBlankLine(b, pos, rec)) {
       onRecord(rec);
       if (fast) fast.headerSeen = true;
     }
@@ -282,6 +317,33 @@ export function scanRecord(b: Buffer, pos: number, final: boolean, rec: CsvRecor
   rec.count = n;
   rec.nextLine = line;
   return p;
+}
+
+/**
+ * The `DATA_BAD_ROW` for a record `b[start, end)` (just scanned into `rec`) that holds invalid
+ * UTF-8 or a NUL byte — naming its line, column and field — or undefined when it is clean.
+ */
+export function recordTextFault(
+  b: Buffer,
+  start: number,
+  end: number,
+  rec: CsvRecord,
+  file: string,
+  fieldName?: (i: number) => string,
+): DataBadRowError | undefined {
+  if (cleanText(b, start, end)) return undefined;
+  const f = findTextFault(b, start, end);
+  if (f === undefined) return undefined;
+  const at = lineAndColumn(b, start, f.offset, rec.line);
+  let field = 'row';
+  for (let i = 0; i < rec.count; i++) {
+    // A quoted field's bytes start one after its opening quote.
+    if (start + f.offset >= rec.start[i] - 1 && start + f.offset < rec.end[i] + 1) {
+      field = fieldName?.(i) ?? `field ${i + 1}`;
+      break;
+    }
+  }
+  return new DataBadRowError(file, at.line, field, f.reason, at.column);
 }
 
 /** A record to reuse for every record of one file (it grows to the widest). */

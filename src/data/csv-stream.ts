@@ -1,7 +1,16 @@
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { bomLength, type CsvRecord, carryOver, isBlankLine, newRecord, scanRecord } from './csv-reader.js';
+import {
+  bomLength,
+  type CsvRecord,
+  carryOver,
+  isBlankLine,
+  newRecord,
+  recordTextFault,
+  scanRecord,
+} from './csv-reader.js';
 import { DataBadFileError, DataBadRowError } from './errors.js';
+import { cleanText } from './text-check.js';
 
 export interface CsvStreamOptions {
   /** Bytes per read. @default 1 MiB */
@@ -16,6 +25,13 @@ export interface CsvStreamOptions {
    * this the `DATA_BAD_ROW` is thrown; with it, the reader reports it and goes on at the next line.
    */
   onSyntaxError?: (error: DataBadRowError) => void;
+  /**
+   * Refuse records holding invalid UTF-8 or a NUL byte (a `DATA_BAD_ROW` naming line and column,
+   * thrown or handed to `onSyntaxError` like a quoting error) instead of passing them on.
+   */
+  checkText?: boolean;
+  /** The name of field `i` (0-based) for messages, e.g. the header's column name. @default `field <i+1>` */
+  fieldName?: (i: number) => string;
 }
 
 const LF = 10;
@@ -56,10 +72,23 @@ export async function streamCsvRecords(
       first = false;
       const view = buf.subarray(0, filled);
       rec.buf = view;
+      // One native pass over the chunk's whole lines; only a chunk that fails is checked per record.
+      const lastLine = final ? filled : view.lastIndexOf(LF, filled - 1) + 1;
+      const dirty = opts.checkText === true && !cleanText(view, pos, lastLine);
       while (pos < filled) {
         let next: number;
         try {
           next = scanRecord(view, pos, final, rec, file);
+          if (dirty && next >= 0) {
+            const bad = recordTextFault(view, pos, next, rec, file, opts.fieldName);
+            if (bad) {
+              if (!opts.onSyntaxError) throw bad;
+              opts.onSyntaxError(bad);
+              rec.line = rec.nextLine;
+              pos = next;
+              continue;
+            }
+          }
         } catch (e) {
           if (!(e instanceof DataBadRowError) || !opts.onSyntaxError) throw e;
           // Resume at the next line: the rest of the broken record is lost, the file is not.

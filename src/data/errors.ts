@@ -1,4 +1,5 @@
 import { BookmlError, type CatalogueErrorOptions, defineErrors } from '../core/index.js';
+import { escapeControls } from './text-check.js';
 
 /**
  * Every error the data layer raises, by code. Callers match on `code` (or `instanceof`), never on
@@ -88,28 +89,34 @@ export class DataAmbiguousRefError extends DataError {
 
 /**
  * One input row is unusable. `line` is 1-based and counts the header (for a database source, the
- * row's position in the read order); `field` is the column at fault and `reason` what is wrong.
+ * row's position in the read order); `field` is the column at fault and `reason` what is wrong;
+ * `column`, when known, is the 1-based character position in the line (a bad byte's place).
+ * Control characters in any part are escaped, so the message is one printable line.
  */
 export class DataBadRowError extends DataError {
   readonly file: string;
   readonly line: number;
   readonly reason: string;
-  constructor(file: string, line: number, field: string, reason: string) {
+  readonly column: number | undefined;
+  constructor(file: string, line: number, field: string, reason: string, column?: number) {
     super(
       'DATA_BAD_ROW',
-      `${file} line ${line}: ${field} ${reason} (fix the row, or pass --on-bad-row skip to skip bad rows)`,
-      { field },
+      escapeControls(
+        `${file} line ${line}${column === undefined ? '' : `, column ${column}`}: ${field} ${reason} (fix the row, or pass --on-bad-row skip to skip bad rows)`,
+      ),
+      { field: escapeControls(field) },
     );
     this.file = file;
     this.line = line;
-    this.reason = reason;
+    this.reason = escapeControls(reason);
+    this.column = column;
   }
 }
 
 /** A file is missing, unreadable, unwritable, or has the wrong header. */
 export class DataBadFileError extends DataError {
   constructor(file: string, reason: string, field = 'file') {
-    super('DATA_BAD_FILE', `${file}: ${reason}`, { field });
+    super('DATA_BAD_FILE', escapeControls(`${file}: ${reason}`), { field });
   }
 }
 

@@ -19,7 +19,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 let seq = 0;
 /** Write `text` as an input file and import it into a fresh folder. */
-async function run(name: string, text: string, opts: Partial<ImportFileOptions> = {}) {
+async function run(name: string, text: string | Buffer, opts: Partial<ImportFileOptions> = {}) {
   const n = ++seq;
   mkdirSync(join(root, `${n}`));
   const input = join(root, `${n}`, name);
@@ -32,7 +32,7 @@ async function run(name: string, text: string, opts: Partial<ImportFileOptions> 
 /** The error an import fails with. */
 async function failure(
   name: string,
-  text: string,
+  text: string | Buffer,
   opts: Partial<ImportFileOptions> = {},
 ): Promise<DataBadRowError> {
   try {
@@ -348,5 +348,189 @@ describe('importFile', () => {
     const b = await run('same.csv', text, opts);
     expect(b.files).toEqual(a.files);
     expect(a.file('customers.csv')).toBe('id\na\nb\n');
+  });
+
+  describe('hostile and broken input (issue 11)', () => {
+    const latin1 = Buffer.concat([
+      Buffer.from('customer,item\n1,caf'),
+      Buffer.from([0xe9]),
+      Buffer.from('\n2,caf'),
+      Buffer.from([0xe8]),
+      Buffer.from('\n3,tea\n'),
+    ]);
+
+    it('invalid UTF-8 is a bad row naming line and column, never a U+FFFD merge; --encoding reads it', async () => {
+      const e = await failure('latin1.csv', latin1);
+      expect(e).toMatchObject({ code: 'DATA_BAD_ROW', line: 2, column: 6, field: 'item' });
+      expect(e.message).toContain('latin1.csv line 2, column 6: item is not valid UTF-8 (bytes 0xe9 0x0a)');
+      expect(e.message).toContain('--encoding');
+      const skipped = await run('latin1.csv', latin1, { onBadRow: 'skip' });
+      expect(skipped.report).toMatchObject({ rows: 3, lines: 1, skippedRows: 2 });
+      expect(skipped.report.badRows.map((b) => `${b.line}:${b.column}:${b.field}`)).toEqual([
+        '2:6:item',
+        '3:6:item',
+      ]);
+      const decoded = await run('latin1.csv', latin1, { encoding: 'latin1' });
+      expect(decoded.file('books.csv')).toBe(
+        'id,title,author,genre,price\ncafè,cafè,,,\ncafé,café,,,\ntea,tea,,,\n',
+      );
+      const utf16 = Buffer.concat([
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from('customer,item\n1,café\n', 'utf16le'),
+      ]);
+      expect((await run('utf16.csv', utf16, { encoding: 'utf16le' })).file('order_lines.csv')).toBe(
+        'order_id,book_id,qty,price\n1,café,1,\n',
+      );
+      await expect(run('x.csv', 'customer,item\n1,2\n', { encoding: 'klingon' })).rejects.toMatchObject({
+        code: 'DATA_BAD_OPTION',
+        field: '--encoding',
+      });
+    });
+
+    it('a NUL byte is a bad row, and control bytes are escaped in every message', async () => {
+      const nul = await failure('nul.csv', 'customer,item\n1,a\u0000b\n');
+      expect(nul).toMatchObject({ line: 2, column: 4, field: 'item' });
+      expect(nul.message).toContain('holds a NUL byte');
+      const esc = await failure('esc.csv', 'customer,item,t\n1,2,\u001b[31mred\u0007\n', {
+        mapping: { customer: 'customer', item: 'item', time: 't' },
+      });
+      expect(esc.message).toContain('"\\x1b[31mred\\x07" is not a date');
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting they are gone
+      expect(esc.message).not.toMatch(/[\u0000-\u001f]/);
+      const jsonl = await failure('nul.jsonl', '{"customer":"1","item":"a\\u0000b"}\n');
+      expect(jsonl).toMatchObject({ line: 1, field: 'item' });
+    });
+
+    it('a header naming a column twice is refused (no silent first-wins)', async () => {
+      await expect(run('dup.csv', 'customer,item,item\n1,2,3\n')).rejects.toMatchObject({
+        code: 'DATA_BAD_FILE',
+        field: 'header',
+        message: expect.stringContaining('header names column "item" twice (columns 2 and 3)'),
+      });
+      await expect(
+        run('dup-semi.csv', 'customer;item;item\n1;2;3\n', { delimiter: ';' }),
+      ).rejects.toMatchObject({ code: 'DATA_BAD_FILE', field: 'header' });
+    });
+
+    it('a header-only file (or one whose rows were all skipped) is refused, and nothing is written', async () => {
+      const n = ++seq;
+      const input = join(root, `header-only-${n}.csv`);
+      writeFileSync(input, 'customer,item\n');
+      const dir = join(root, `header-only-${n}`);
+      await expect(
+        importFile(dir, input, { mapping: { customer: 'customer', item: 'item' } }),
+      ).rejects.toMatchObject({
+        code: 'DATA_BAD_FILE',
+        field: 'rows',
+        message: expect.stringContaining('has no rows after its header'),
+      });
+      expect(existsSync(dir)).toBe(false);
+      await expect(run('all-bad.csv', 'customer,item\n1,\n2,\n', { onBadRow: 'skip' })).rejects.toMatchObject(
+        {
+          code: 'DATA_BAD_FILE',
+          message: expect.stringContaining('all 2 were bad and skipped'),
+        },
+      );
+    });
+
+    it('a failed import leaves an existing folder as it was', async () => {
+      const first = await run('ok.csv', 'customer,item\n1,2\n');
+      const before = first.file('order_lines.csv');
+      writeFileSync(join(root, 'late-failure.csv'), 'customer,item\n1,3\n2,\n');
+      await expect(
+        importFile(first.dir, join(root, 'late-failure.csv'), {
+          mapping: { customer: 'customer', item: 'item' },
+        }),
+      ).rejects.toMatchObject({ code: 'DATA_BAD_ROW', line: 3 });
+      expect(first.file('order_lines.csv')).toBe(before);
+    });
+
+    it('extra fields and short rows are bad rows that say so', async () => {
+      const extra = await failure('extra.csv', 'customer,item\n1,2,3\n');
+      expect(extra).toMatchObject({ line: 2, field: 'row' });
+      expect(extra.reason).toBe('has 3 fields, the header has 2: too many fields');
+      const short = await failure('short.csv', 'customer,item,t\n1,2\n');
+      expect(short.reason).toBe('has 2 fields, the header has 3: too few fields');
+      const semi = await failure('short-semi.csv', 'customer;item;t\n1;2\n', { delimiter: ';' });
+      expect(semi.reason).toContain('too few fields');
+    });
+
+    it('ids over 256 bytes are refused, and a 1 MB id does not make a 1 MB message', async () => {
+      const huge = `customer,item\n1,${'x'.repeat(1 << 20)}\n`;
+      const e = await failure('huge.csv', huge);
+      expect(e).toMatchObject({ code: 'DATA_BAD_ROW', line: 2, field: 'item' });
+      expect(e.reason).toBe('is 1048576 bytes long; an id is at most 256 bytes');
+      expect(e.message.length).toBeLessThan(300);
+      expect((await run('edge.csv', `customer,item\n1,${'y'.repeat(256)}\n`)).report.lines).toBe(1);
+    });
+
+    it('--on-bad-row skip counts every kind and keeps the good rows', async () => {
+      const mixed = Buffer.concat([
+        Buffer.from('customer,item\n1,ok\n2,extra,x\n3\n4,a'),
+        Buffer.from([0xff]),
+        Buffer.from(`\n5,b\u0000\n6,${'z'.repeat(300)}\n7,fine\n`),
+      ]);
+      const out = await run('mixed.csv', mixed, { onBadRow: 'skip' });
+      expect(out.report).toMatchObject({ rows: 7, lines: 2, skippedRows: 5 });
+      expect(out.report.badRows.map((b) => `${b.line} ${b.field}`)).toEqual([
+        '3 row',
+        '4 row',
+        '5 item',
+        '6 item',
+        '7 item',
+      ]);
+      expect(out.file('order_lines.csv')).toBe('order_id,book_id,qty,price\n1,ok,1,\n2,fine,1,\n');
+    });
+
+    it('train --input reads with the same rules', async () => {
+      const file = (name: string, text: string | Buffer) => {
+        const p = join(root, `direct-${++seq}-${name}`);
+        writeFileSync(p, text);
+        return p;
+      };
+      const m = { customer: 'customer', item: 'item' };
+      await expect(readInteractionsFile(file('l.csv', latin1), m)).rejects.toMatchObject({
+        code: 'DATA_BAD_ROW',
+        line: 2,
+        column: 6,
+      });
+      const decoded = await readInteractionsFile(file('l.csv', latin1), m, { encoding: 'latin1' });
+      expect([...decoded.interactions.itemIds].sort()).toEqual(['cafè', 'café', 'tea']);
+      await expect(
+        readInteractionsFile(file('d.csv', 'customer,item,item\n1,2,3\n'), m),
+      ).rejects.toMatchObject({
+        code: 'DATA_BAD_FILE',
+        field: 'header',
+      });
+      await expect(readInteractionsFile(file('h.csv', 'customer,item\n'), m)).rejects.toMatchObject({
+        code: 'DATA_BAD_FILE',
+        field: 'rows',
+      });
+      // Integer rows take the byte fast path; a short or long one is still counted.
+      await expect(
+        readInteractionsFile(file('s.csv', 'customer,item,x\n1,2,3\n1,2\n'), m),
+      ).rejects.toMatchObject({
+        line: 3,
+        reason: 'has 2 fields, the header has 3: too few fields',
+      });
+      await expect(
+        readInteractionsFile(file('e.csv', 'customer,item\n1,2\n1,2,3\n'), m),
+      ).rejects.toMatchObject({
+        line: 3,
+        reason: 'has 3 fields, the header has 2: too many fields',
+      });
+      await expect(
+        readInteractionsFile(file('i.csv', `customer,item\n1,${'q'.repeat(300)}\n`), m),
+      ).rejects.toMatchObject({ field: 'item', reason: expect.stringContaining('at most 256 bytes') });
+      const skipped = await readInteractionsFile(
+        file('k.csv', Buffer.concat([latin1, Buffer.from('4\n')])),
+        m,
+        {
+          onBadRow: 'skip',
+        },
+      );
+      expect(skipped.skippedRows).toBe(3);
+      expect(skipped.interactions.length).toBe(1);
+    });
   });
 });

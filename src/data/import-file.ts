@@ -1,15 +1,19 @@
-import { createReadStream, statSync } from 'node:fs';
-import { basename } from 'node:path';
-import { createInterface } from 'node:readline';
+import { createReadStream, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { type Options as CsvParseOptions, parse } from 'csv-parse';
 import { readCatalogue } from './catalogue-file.js';
 import { type CsvRecord, fieldText, headerNames } from './csv-reader.js';
+import { checkHeader, fieldCount, noRowsError } from './csv-shape.js';
 import { streamCsvRecords } from './csv-stream.js';
 import { DatasetRows } from './dataset-rows.js';
 import { DatasetFilesWriter, type WrittenFiles } from './dataset-writer.js';
 import { parseDateFormat } from './date-format.js';
 import { DataBadFileError, DataBadMappingError, DataBadRowError } from './errors.js';
+import { readJsonlFile } from './jsonl-reader.js';
 import { type ColumnMapping, formatOf } from './read-interactions-file.js';
+import { DATASET_FILES } from './schema.js';
+import { cleanText, findTextFault, idFault, lineAndColumn, shown } from './text-check.js';
+import { withUtf8File } from './transcode.js';
 
 export interface ImportFileOptions {
   /** Which column plays which role (see `parseMapping`). */
@@ -20,6 +24,13 @@ export interface ImportFileOptions {
   dateFormat?: string;
   /** CSV field delimiter. @default ',' */
   delimiter?: string;
+  /**
+   * The file's text encoding (`latin1`, `windows-1252`, `utf16le`, …): it is decoded to UTF-8 first.
+   * A UTF-8 file (the default) is checked instead: invalid UTF-8 or a NUL byte is a bad row naming
+   * its line and column.
+   * @default 'utf8'
+   */
+  encoding?: string;
   /**
    * A catalogue CSV (`id,title,author[,genre,price]`): it becomes books.csv, unsold books included;
    * lines naming a book it lacks are kept and counted as unknown books by `validate`.
@@ -36,6 +47,8 @@ export interface BadRow {
   line: number;
   field: string;
   reason: string;
+  /** The 1-based character position in the line, for a bad byte. */
+  column?: number;
 }
 
 /** What an import read, kept and skipped. */
@@ -50,12 +63,36 @@ export interface ImportReport {
 }
 
 /**
- * Import somebody else's purchase export (CSV through csv-parse, or JSON Lines), streamed, into
- * the four dataset files in `dir`. Ids are kept as they are (string or numeric, spaces included);
+ * Import somebody else's purchase export (CSV, or JSON Lines), streamed, into the four dataset
+ * files in `dir`. Ids are kept as they are (string or numeric, spaces included, at most 256 bytes);
  * a basket is the mapped basket column, else one customer at one time value, else one customer.
+ * The header must name each column once and every row must have its number of fields; the text
+ * must be valid UTF-8 without NUL bytes (or `encoding` names what it is). A file with no usable
+ * row is refused. The files appear in `dir` only when the whole import succeeded.
  * @example await importFile(dir, 'groceries.csv', { mapping: { customer: 'transaction_number', item: 'items', time: 'date' }, dateFormat: 'DD-MM-YYYY' });
  */
 export async function importFile(
+  dir: string,
+  path: string,
+  opts: ImportFileOptions,
+): Promise<WrittenFiles & { report: ImportReport }> {
+  return withUtf8File(path, opts.encoding, async (utf8) => {
+    // Written beside `dir` and moved in at the end: a failed import leaves `dir` as it was.
+    const target = resolve(dir);
+    mkdirSync(dirname(target), { recursive: true });
+    const work = mkdtempSync(join(dirname(target), `.${basename(target)}.importing-`));
+    try {
+      const out = await importInto(work, utf8, opts);
+      mkdirSync(target, { recursive: true });
+      for (const f of DATASET_FILES) renameSync(join(work, f), join(target, f));
+      return { ...out, dir: target };
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+}
+
+async function importInto(
   dir: string,
   path: string,
   opts: ImportFileOptions,
@@ -71,15 +108,23 @@ export async function importFile(
   const parseTime = mapping.time === undefined ? undefined : parseDateFormat(opts.dateFormat);
   const skip = opts.onBadRow === 'skip';
   const report: ImportReport = { rows: 0, lines: 0, skippedRows: 0, badRows: [] };
-  const bad = (line: number, field: string, reason: string): void => {
-    if (!skip) throw new DataBadRowError(file, line, field, reason);
+  const bad = (line: number, field: string, reason: string, column?: number): void => {
+    const e = new DataBadRowError(file, line, field, reason, column);
+    if (!skip) throw e;
     report.skippedRows++;
-    if (report.badRows.length < 20) report.badRows.push({ line, field, reason });
+    if (report.badRows.length < 20)
+      report.badRows.push({ line, field: e.field ?? field, reason: e.reason, ...(column ? { column } : {}) });
   };
   const w = new DatasetFilesWriter(dir);
   const rows = new DatasetRows(w, opts.books ? readCatalogue(opts.books) : undefined);
   const dateFormat = opts.dateFormat ?? 'iso';
+  const jsonl = (opts.format ?? formatOf(path)) === 'jsonl';
 
+  /** A row refused before its fields are read (its shape or its bytes): read, and bad. */
+  const badShape: Bad = (line, field, reason, column) => {
+    report.rows++;
+    bad(line, field, reason, column);
+  };
   /** One source row: every mapped field checked, then added; the first bad field is the fault. */
   const addRow = (get: (col: string) => string | undefined, line: number): void => {
     report.rows++;
@@ -97,35 +142,43 @@ export async function importFile(
     };
     const customer = id('customer');
     if (customer === '') return [mapping.customer, 'is empty'];
+    const badCustomer = idFault(customer, jsonl);
+    if (badCustomer) return [mapping.customer, badCustomer];
     const item = id('item');
     if (item === '') return [mapping.item, 'is empty'];
+    const badItem = idFault(item, jsonl);
+    if (badItem) return [mapping.item, badItem];
     let time = Number.NaN;
     if (parseTime) {
       time = parseTime(value('time'));
       if (Number.isNaN(time))
-        return [mapping.time!, `"${value('time')}" is not a date in format ${dateFormat}`];
+        return [mapping.time!, `"${shown(value('time'))}" is not a date in format ${dateFormat}`];
     }
     let qty = 1;
     if (mapping.qty !== undefined && value('qty') !== '') {
       qty = /^\+?[0-9]{1,9}$/.test(value('qty')) ? Number(value('qty')) : 0;
-      if (qty <= 0) return [mapping.qty, `"${value('qty')}" is not a positive integer`];
+      if (qty <= 0) return [mapping.qty, `"${shown(value('qty'))}" is not a positive integer`];
     }
     let price = '';
     if (mapping.price !== undefined && value('price') !== '') {
       const p = Number(value('price'));
-      if (!Number.isFinite(p) || p < 0) return [mapping.price, `"${value('price')}" is not a price ≥ 0`];
+      if (!Number.isFinite(p) || p < 0)
+        return [mapping.price, `"${shown(value('price'))}" is not a price ≥ 0`];
       price = String(p);
     }
     const basket = mapping.basket === undefined ? undefined : id('basket');
     if (basket === '') return [mapping.basket!, 'is empty'];
+    const badBasket = basket === undefined ? undefined : idFault(basket, jsonl);
+    if (badBasket) return [mapping.basket!, badBasket];
     const conflict = rows.addLine(customer, item, time, qty, price, basket);
     return conflict ? [mapping.basket!, conflict] : undefined;
   };
 
   try {
-    if ((opts.format ?? formatOf(path)) === 'jsonl')
-      await readJsonl(path, size, addRow, bad, w, opts.onProgress);
-    else await readCsv(path, size, opts, addRow, bad, w);
+    if (jsonl) await readJsonl(path, size, addRow, badShape, w, opts.onProgress);
+    else await readCsv(path, size, opts, addRow, badShape, w);
+    // An import that yields nothing must not become a dataset: `train` would write a 0-book model.
+    if (report.lines === 0) throw noRowsError(file, report.skippedRows);
     await rows.finish();
     const written = await w.close(rows.itemIdKind());
     return { ...written, report };
@@ -136,7 +189,7 @@ export async function importFile(
 }
 
 type AddRow = (get: (col: string) => string | undefined, line: number) => void;
-type Bad = (line: number, field: string, reason: string) => void;
+type Bad = (line: number, field: string, reason: string, column?: number) => void;
 
 async function readCsv(
   path: string,
@@ -149,7 +202,9 @@ async function readCsv(
   const delimiter = opts.delimiter ?? ',';
   if (delimiter !== ',') return readCsvParse(path, size, opts, addRow, bad, w);
   // Commas: bookml's byte-level record parser (several times faster than csv-parse on big exports).
+  const file = basename(path);
   let column: Map<string, number> | undefined;
+  let names: string[] = [];
   let r: CsvRecord;
   const get = (col: string): string | undefined => {
     const i = column!.get(col);
@@ -159,27 +214,36 @@ async function readCsv(
     path,
     (rec) => {
       r = rec;
-      if (column) return addRow(get, rec.line);
-      const names = headerNames(rec);
-      checkMapping(opts.mapping, names, basename(path));
-      column = new Map();
-      names.forEach((name, i) => {
-        if (!column!.has(name)) column!.set(name, i);
-      });
+      if (column) {
+        if (rec.count !== names.length) {
+          bad(rec.line, 'row', fieldCount(rec.count, names.length));
+          return;
+        }
+        return addRow(get, rec.line);
+      }
+      names = headerNames(rec);
+      checkHeader(names, file);
+      checkMapping(opts.mapping, names, file);
+      column = new Map(names.map((name, i) => [name, i]));
     },
     {
+      checkText: true,
+      fieldName: (i) => names[i] ?? `field ${i + 1}`,
       onChunk: async (done) => {
         if (w.blocked) await w.ready();
         opts.onProgress?.(done, size);
       },
       onSyntaxError:
         opts.onBadRow === 'skip'
-          ? (e) => bad(e.line, e.field ?? 'row', `cannot be parsed (${e.reason})`)
+          ? (e) => {
+              // The header cannot be skipped: without it no row means anything.
+              if (!column) throw e;
+              bad(e.line, e.field ?? 'row', e.reason, e.column);
+            }
           : undefined,
     },
   );
-  if (!column)
-    throw new DataBadFileError(basename(path), 'is empty: expected a header naming the columns', 'header');
+  if (!column) throw new DataBadFileError(file, 'is empty: expected a header naming the columns', 'header');
 }
 
 /** Every mapped column must be in the header. */
@@ -191,7 +255,10 @@ function checkMapping(mapping: ColumnMapping, names: readonly string[], file: st
   }
 }
 
-/** Other delimiters go through csv-parse. */
+/**
+ * Other delimiters go through csv-parse, which decodes text itself: the bytes are checked first
+ * (invalid UTF-8, NUL), line by line, and a record spanning a bad line is a bad row.
+ */
 async function readCsvParse(
   path: string,
   size: number,
@@ -201,14 +268,11 @@ async function readCsvParse(
   w: DatasetFilesWriter,
 ): Promise<void> {
   const file = basename(path);
+  const badLines = await textFaultsByLine(path, opts.onBadRow !== 'skip');
+  let names: string[] | undefined;
   const options: CsvParseOptions = {
     bom: true,
     delimiter: opts.delimiter ?? ',',
-    columns: (header: string[]) => {
-      const names = header.map((h) => h.trim());
-      checkMapping(opts.mapping, names, file);
-      return names;
-    },
     info: true,
     relax_column_count: true,
     skip_empty_lines: true,
@@ -220,12 +284,36 @@ async function readCsvParse(
   };
   const input = createReadStream(path);
   const parser = input.pipe(parse(options));
+  let lastLine = 0;
   try {
     for await (const { record, info } of parser as AsyncIterable<{
-      record: Record<string, string>;
+      record: string[];
       info: { lines: number; bytes: number };
     }>) {
-      addRow((col) => record[col], info.lines);
+      const first = lastLine + 1;
+      lastLine = info.lines;
+      let fault: { line: number; column: number; reason: string } | undefined;
+      for (let l = first; l <= info.lines && fault === undefined; l++) fault = badLines.get(l);
+      if (fault) {
+        if (!names) throw new DataBadRowError(file, fault.line, 'header', fault.reason, fault.column);
+        bad(fault.line, 'row', fault.reason, fault.column);
+        continue;
+      }
+      if (!names) {
+        names = record.map((h) => h.trim());
+        checkHeader(names, file);
+        checkMapping(opts.mapping, names, file);
+        continue;
+      }
+      if (record.length !== names.length) {
+        bad(info.lines, 'row', fieldCount(record.length, names.length));
+        continue;
+      }
+      const header = names;
+      addRow((col) => {
+        const i = header.indexOf(col);
+        return i < 0 ? undefined : record[i];
+      }, info.lines);
       if (w.blocked) await w.ready();
       if ((info.lines & 8191) === 0) opts.onProgress?.(info.bytes, size);
     }
@@ -239,7 +327,50 @@ async function readCsvParse(
     // pipe() does not close the source when the parser stops early (a bad row).
     input.destroy();
   }
+  if (!names) throw new DataBadFileError(file, 'is empty: expected a header naming the columns', 'header');
   opts.onProgress?.(size, size);
+}
+
+/**
+ * Lines holding invalid UTF-8 or a NUL byte, with the column and reason; with `failFast` the first
+ * one throws at once. One native check per chunk; a chunk that fails is walked line by line.
+ */
+async function textFaultsByLine(
+  path: string,
+  failFast: boolean,
+): Promise<Map<number, { line: number; column: number; reason: string }>> {
+  const file = basename(path);
+  const faults = new Map<number, { line: number; column: number; reason: string }>();
+  let line = 1;
+  let carry: Buffer = Buffer.alloc(0);
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    const b = carry.length > 0 ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
+    const end = b.lastIndexOf(10) + 1;
+    scanLines(b, 0, end);
+    carry = Buffer.from(b.subarray(end));
+  }
+  scanLines(carry, 0, carry.length);
+  return faults;
+
+  function scanLines(b: Buffer, start: number, end: number): void {
+    if (cleanText(b, start, end)) {
+      for (let p = b.indexOf(10, start); p >= 0 && p < end; p = b.indexOf(10, p + 1)) line++;
+      return;
+    }
+    let s = start;
+    while (s < end) {
+      const nl = b.indexOf(10, s);
+      const e = nl < 0 || nl >= end ? end : nl + 1;
+      const f = findTextFault(b, s, e);
+      if (f) {
+        const at = lineAndColumn(b, s, f.offset, line);
+        if (failFast) throw new DataBadRowError(file, at.line, 'row', f.reason, at.column);
+        faults.set(at.line, { line: at.line, column: at.column, reason: f.reason });
+      }
+      line++;
+      s = e;
+    }
+  }
 }
 
 async function readJsonl(
@@ -250,27 +381,18 @@ async function readJsonl(
   w: DatasetFilesWriter,
   onProgress?: (done: number, total: number) => void,
 ): Promise<void> {
-  const input = createReadStream(path);
-  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-  let n = 0;
-  for await (const text of lines) {
-    n++;
-    if (text.trim() === '') continue;
-    let obj: unknown;
-    try {
-      obj = JSON.parse(text);
-    } catch {
-      bad(n, 'line', 'is not valid JSON');
-      continue;
-    }
-    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
-      bad(n, 'line', 'is not a JSON object');
-      continue;
-    }
-    const o = obj as Record<string, unknown>;
-    addRow((col) => (o[col] === undefined || o[col] === null ? undefined : String(o[col])), n);
-    if (w.blocked) await w.ready();
-    if ((n & 8191) === 0) onProgress?.(input.bytesRead, size);
-  }
+  await readJsonlFile(
+    path,
+    (o, line) =>
+      addRow((col) => (o[col] === undefined || o[col] === null ? undefined : String(o[col])), line),
+    {
+      checkText: true,
+      onBadLine: (line, reason, column) => bad(line, 'line', reason, column),
+      onChunk: async () => {
+        if (w.blocked) await w.ready();
+      },
+      onProgress,
+    },
+  );
   onProgress?.(size, size);
 }

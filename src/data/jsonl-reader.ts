@@ -1,14 +1,22 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { DataBadFileError, DataBadRowError } from './errors.js';
+import { cleanText, findTextFault, lineAndColumn } from './text-check.js';
 
 export interface JsonlReadOptions {
   /** Bytes read so far and the file size. */
   onProgress?: (doneBytes: number, totalBytes: number) => void;
-  /** Called for a line that is not a JSON object; the default throws `DATA_BAD_ROW`. */
-  onBadLine?: (line: number, reason: string) => void;
+  /**
+   * Called for a line that is not a JSON object (or, with `checkText`, holds invalid UTF-8 or a NUL
+   * byte, then with its column); the default throws `DATA_BAD_ROW`.
+   */
+  onBadLine?: (line: number, reason: string, column?: number) => void;
   /** Sees every byte of the file, in order (e.g. to hash it while parsing). */
   onBytes?: (chunk: Buffer) => void;
+  /** Awaited after each chunk (a writer draining): the read pauses until it resolves. */
+  onChunk?: () => Promise<void> | void;
+  /** Refuse lines holding invalid UTF-8 or a NUL byte instead of decoding them with U+FFFD. */
+  checkText?: boolean;
 }
 
 /**
@@ -23,8 +31,8 @@ export async function readJsonlFile(
   const file = basename(path);
   const onBad =
     opts.onBadLine ??
-    ((line: number, reason: string) => {
-      throw new DataBadRowError(file, line, 'line', reason);
+    ((line: number, reason: string, column?: number) => {
+      throw new DataBadRowError(file, line, 'line', reason, column);
     });
   let fd: number;
   try {
@@ -38,8 +46,16 @@ export async function readJsonlFile(
     let filled = 0;
     let done = 0;
     let line = 0;
+    let dirty = false;
     const handle = (b: Buffer, s: number, e: number): void => {
       line++;
+      if (dirty && !cleanText(b, s, e)) {
+        const f = findTextFault(b, s, e);
+        if (f) {
+          onBad(line, f.reason, lineAndColumn(b, s, f.offset, line).column);
+          return;
+        }
+      }
       if (e > s && b[e - 1] === 13) e--;
       let k = s;
       while (k < e && (b[k] === 32 || b[k] === 9)) k++;
@@ -59,6 +75,7 @@ export async function readJsonlFile(
       if (n > 0) opts.onBytes?.(buf.subarray(filled, filled + n));
       filled += n;
       let s = 0;
+      dirty = opts.checkText === true && !cleanText(buf, 0, filled);
       for (let nl = buf.indexOf(10, 0); nl >= 0 && nl < filled; nl = buf.indexOf(10, s)) {
         handle(buf, s, nl);
         s = nl + 1;
@@ -70,6 +87,7 @@ export async function readJsonlFile(
       }
       done += s;
       opts.onProgress?.(done, size);
+      await opts.onChunk?.();
       if (s === 0 && filled === buf.length) {
         const bigger = Buffer.allocUnsafe(buf.length * 2);
         buf.copy(bigger, 0, 0, filled);

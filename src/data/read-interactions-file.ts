@@ -12,13 +12,16 @@ import {
   readCsvFile,
   readCsvHeader,
 } from './csv-reader.js';
+import { checkHeader, fieldCount, noRowsError } from './csv-shape.js';
 import { type DateParser, parseDateFormat, parseIsoBytes } from './date-format.js';
-import { DataBadMappingError, DataBadRowError } from './errors.js';
+import { DataBadFileError, DataBadMappingError, DataBadRowError } from './errors.js';
 import { IdIndex } from './id-index.js';
 import { readJsonlFile } from './jsonl-reader.js';
 import { type CatalogueColumns, finishInteractions, LineColumns } from './line-columns.js';
 import type { LoadedDataset } from './load-interactions.js';
 import { DATASET_FILES, type DatasetManifest } from './schema.js';
+import { idFault, MAX_ID_BYTES } from './text-check.js';
+import { withUtf8File } from './transcode.js';
 
 /**
  * Which source column plays which role. `customer` and `item` are required; without `basket`,
@@ -48,6 +51,8 @@ export interface ReadInteractionsOptions {
   onBadRow?: 'fail' | 'skip';
   /** Bytes read so far and the file size. */
   onProgress?: (doneBytes: number, totalBytes: number) => void;
+  /** The file's text encoding when it is not UTF-8 (`latin1`, `utf16le`, …). @default 'utf8' */
+  encoding?: string;
 }
 
 /** Guess the format from a file name: `.jsonl`/`.ndjson` → jsonl, anything else → csv. */
@@ -76,6 +81,14 @@ export async function readInteractionsFile(
   mapping: ColumnMapping,
   opts: ReadInteractionsOptions = {},
 ): Promise<LoadedFile> {
+  return withUtf8File(path, opts.encoding, (utf8) => readUtf8InteractionsFile(utf8, mapping, opts));
+}
+
+async function readUtf8InteractionsFile(
+  path: string,
+  mapping: ColumnMapping,
+  opts: ReadInteractionsOptions,
+): Promise<LoadedFile> {
   const file = basename(path);
   const format = opts.format ?? formatOf(path);
   const hash = createHash('sha256');
@@ -92,8 +105,8 @@ export async function readInteractionsFile(
   const iso = (opts.dateFormat ?? 'iso') === 'iso';
   let skipped = 0;
 
-  const bad = (line: number, field: string, reason: string): void => {
-    if (!skip) throw new DataBadRowError(file, line, field, reason);
+  const bad = (line: number, field: string, reason: string, column?: number): void => {
+    if (!skip) throw new DataBadRowError(file, line, field, reason, column);
     skipped++;
   };
   /** Add one checked line; `basket` is the basket column's index, or -1 to derive it. */
@@ -121,6 +134,8 @@ export async function readInteractionsFile(
         const item = get('item')!;
         if (cust === '') return bad(line, mapping.customer, 'is missing or empty');
         if (item === '') return bad(line, mapping.item, 'is missing or empty');
+        const badId = idFault(cust, true) ?? idFault(item, true);
+        if (badId) return bad(line, idFault(cust, true) ? mapping.customer : mapping.item, badId);
         let t = 0;
         if (mapping.time !== undefined) {
           t = parse(get('time')!);
@@ -136,13 +151,21 @@ export async function readInteractionsFile(
         const basketId = get('basket');
         if (mapping.basket !== undefined && basketId === '')
           return bad(line, mapping.basket, 'is missing or empty');
+        const badBasket = mapping.basket !== undefined ? idFault(basketId!, true) : undefined;
+        if (badBasket) return bad(line, mapping.basket!, badBasket);
         const b = mapping.basket !== undefined ? baskets.internString(basketId!) : -1;
         add(customers.internString(cust), items.internString(item), t, q, b);
       },
-      { onProgress: opts.onProgress, onBytes, onBadLine: (line, reason) => bad(line, 'line', reason) },
+      {
+        onProgress: opts.onProgress,
+        onBytes,
+        checkText: true,
+        onBadLine: (line, reason, column) => bad(line, 'line', reason, column),
+      },
     );
   } else {
     let cc: number[] = [];
+    let hdr: string[] = [];
     // Exports led by integer columns (the usual customer_id,book_id) skip records entirely: the
     // mapped ids are parsed from bytes and interned through the IdIndex table, no string made.
     const header = readCsvHeader(path);
@@ -155,6 +178,17 @@ export async function readInteractionsFile(
     const [fci, fii, fti, fqi, fbi] = fastCols;
     const fastInts = fastCols.length > 0 && fti < 0 ? Math.max(fci, fii, fqi, fbi) + 1 : 0;
     const onInts = (l: IntLine): void => {
+      // The fast path takes no quoted line, so its commas are its field separators.
+      const b = l.buf;
+      let fields = fastInts;
+      if (b[l.restStart - 1] === 44) {
+        fields++;
+        for (let p = l.restStart; p < l.restEnd; p++) if (b[p] === 44) fields++;
+      }
+      if (fields !== hdr.length) {
+        bad(l.line, 'row', fieldCount(fields, hdr.length));
+        return;
+      }
       const v = l.v;
       const q = fqi >= 0 ? v[fqi] : 1;
       if (q <= 0) {
@@ -177,12 +211,18 @@ export async function readInteractionsFile(
       path,
       (r: CsvRecord) => {
         if (cc.length === 0) {
-          cc = columnsOf(headerNames(r), mapping, file);
+          hdr = headerNames(r);
+          checkHeader(hdr, file);
+          cc = columnsOf(hdr, mapping, file);
           return;
         }
+        if (r.count !== hdr.length) return bad(r.line, 'row', fieldCount(r.count, hdr.length));
         const [ci, ii, ti, qi, bi] = cc;
         if (fieldEmpty(r, ci)) return bad(r.line, mapping.customer, 'is empty');
         if (fieldEmpty(r, ii)) return bad(r.line, mapping.item, 'is empty');
+        if (tooLong(r, ci)) return bad(r.line, mapping.customer, idTooLong(r, ci));
+        if (tooLong(r, ii)) return bad(r.line, mapping.item, idTooLong(r, ii));
+        if (bi >= 0 && tooLong(r, bi)) return bad(r.line, mapping.basket!, idTooLong(r, bi));
         let t = 0;
         if (ti >= 0) {
           t = iso
@@ -205,9 +245,23 @@ export async function readInteractionsFile(
           bi >= 0 ? baskets.internField(r, bi) : -1,
         );
       },
-      { onProgress: opts.onProgress, onBytes, fast: fastInts > 0 ? { ints: fastInts, onInts } : undefined },
+      {
+        onProgress: opts.onProgress,
+        onBytes,
+        fast: fastInts > 0 ? { ints: fastInts, onInts } : undefined,
+        checkText: true,
+        fieldName: (i) => hdr[i] ?? `field ${i + 1}`,
+        onBadText: (e) => {
+          // The header cannot be skipped: without it no row means anything.
+          if (cc.length === 0) throw e;
+          bad(e.line, e.field ?? 'row', e.reason, e.column);
+        },
+      },
     );
+    if (cc.length === 0)
+      throw new DataBadFileError(file, 'is empty: expected a header naming the columns', 'header');
   }
+  if (cols.n === 0) throw noRowsError(file, skipped);
   const nBaskets =
     mapping.basket !== undefined
       ? baskets.size
@@ -286,6 +340,15 @@ function columnsOf(header: readonly string[], mapping: ColumnMapping, file: stri
       throw new DataBadMappingError(role, `${file} has no column "${col}" (columns: ${header.join(', ')})`);
     return at;
   });
+}
+
+/** Field `i` is longer than an id may be (its bytes, before unescaping doubled quotes). */
+function tooLong(r: CsvRecord, i: number): boolean {
+  return r.end[i] - r.start[i] > MAX_ID_BYTES;
+}
+
+function idTooLong(r: CsvRecord, i: number): string {
+  return `is ${r.end[i] - r.start[i]} bytes long; an id is at most ${MAX_ID_BYTES} bytes`;
 }
 
 /** Lines in a CSV file, estimated from the mean length of its first 64 KiB (+2% headroom). */

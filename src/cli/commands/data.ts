@@ -100,6 +100,11 @@ const IMPORT_OPTIONS: OptionSpec[] = [
     parse: oneOf('--format', ['csv', 'jsonl']),
   },
   { flags: '--delimiter <char>', description: 'CSV field delimiter', default: ',' },
+  {
+    flags: '--encoding <name>',
+    description:
+      'text encoding of the file when it is not UTF-8: latin1, windows-1252, utf16le, … (UTF-8 files are checked: a bad byte is a bad row)',
+  },
   { flags: '--books <file>', description: 'catalogue CSV with id,title,author[,genre,price] for titles' },
   {
     flags: '--on-bad-row <mode>',
@@ -210,6 +215,7 @@ interface ImportFlags {
   dateFormat: string;
   format?: 'csv' | 'jsonl';
   delimiter: string;
+  encoding?: string;
   books?: string;
   onBadRow: 'fail' | 'skip';
   postgres?: string;
@@ -235,7 +241,7 @@ interface DatasetResult {
   counts: { books: number; customers: number; orders: number; orderLines: number };
   source: { kind: string; uri: string };
   skippedRows?: number;
-  badRows?: Array<{ line: number; field: string; reason: string }>;
+  badRows?: Array<{ line: number; field: string; reason: string; column?: number }>;
 }
 
 function renderDataset(verb: string) {
@@ -247,7 +253,9 @@ function renderDataset(verb: string) {
         [[r.counts.books, r.counts.customers, r.counts.orders, r.counts.orderLines]],
       ),
       ...(r.skippedRows ? [`skipped ${r.skippedRows} bad rows, e.g.:`] : []),
-      ...(r.badRows ?? []).slice(0, 5).map((b) => `  line ${b.line}: ${b.field} ${b.reason}`),
+      ...(r.badRows ?? [])
+        .slice(0, 5)
+        .map((b) => `  line ${b.line}${b.column ? `, column ${b.column}` : ''}: ${b.field} ${b.reason}`),
     ].join('\n');
 }
 
@@ -402,7 +410,12 @@ async function importData(file: string | undefined, flags: ImportFlags, ws: Work
         () => ({
           kind: format,
           uri: resolve(file),
-          options: { mapping, dateFormat: flags.dateFormat, books: flags.books && resolve(flags.books) },
+          options: {
+            mapping,
+            dateFormat: flags.dateFormat,
+            books: flags.books && resolve(flags.books),
+            ...(flags.encoding ? { encoding: flags.encoding } : {}),
+          },
         }),
         async (dir) => {
           const out = await data.importFile(dir, file, {
@@ -410,6 +423,7 @@ async function importData(file: string | undefined, flags: ImportFlags, ws: Work
             format,
             dateFormat: flags.dateFormat,
             delimiter: flags.delimiter,
+            encoding: flags.encoding,
             books: flags.books,
             onBadRow: flags.onBadRow,
             onProgress: bar.update,

@@ -7,6 +7,7 @@ interface TrainFlags {
   dataset?: string;
   input?: string;
   map?: string;
+  encoding?: string;
   similarity: string;
   k: number;
   unit: string;
@@ -33,6 +34,10 @@ export function registerTrainCommand(program: Command): void {
       '--map <mapping>',
       'columns of --input, e.g. customer=customer_id,item=book_id',
       'customer=customer_id,item=book_id',
+    )
+    .option(
+      '--encoding <name>',
+      'text encoding of --input when it is not UTF-8: latin1, windows-1252, utf16le, …',
     )
     .option('--similarity <name>', 'cosine | jaccard | lift | conditional', 'cosine')
     .option('-k, --k <n>', 'neighbours kept per book', intOption('--k'), 20)
@@ -68,7 +73,9 @@ export function registerTrainCommand(program: Command): void {
       let loaded: Awaited<ReturnType<typeof data.loadDataset>>;
       let dataset: { hash: string; uri: string };
       if (flags.input) {
-        loaded = await data.readInteractionsFile(flags.input, data.parseMapping(flags.map ?? ''));
+        loaded = await data.readInteractionsFile(flags.input, data.parseMapping(flags.map ?? ''), {
+          encoding: flags.encoding,
+        });
         dataset = { hash: loaded.manifest.hash, uri: loaded.manifest.source.uri };
       } else {
         const ref = data.resolveDataset(ws, flags.dataset);
