@@ -74,16 +74,22 @@ const DISK_FULL_ERRNO = new Set(['ENOSPC', 'EDQUOT']);
  * try { writeBundle(dir, input); } catch (e) { throw diskFullError(e, `writing ${dir}`) ?? e; }
  */
 export function diskFullError(e: unknown, what: string): StoreError | undefined {
-  if (e instanceof StoreError) return e.code === 'STORE_DISK_FULL' ? e : undefined;
-  const code = (e as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string' || !DISK_FULL_ERRNO.has(code)) return undefined;
-  return new StoreError(
-    'STORE_DISK_FULL',
-    `${what} failed: the disk is full (${code}); free space and run it again`,
-    {
-      cause: e,
-    },
-  );
+  // A wrapper (a stream error, a library's own error) keeps the errno in its cause.
+  for (let x: unknown = e, depth = 0; x !== undefined && x !== null && depth < 5; depth++) {
+    if (x instanceof StoreError) return x.code === 'STORE_DISK_FULL' ? x : undefined;
+    const code = (x as { code?: unknown }).code;
+    if (typeof code === 'string' && DISK_FULL_ERRNO.has(code)) {
+      return new StoreError(
+        'STORE_DISK_FULL',
+        `${what} failed: the disk is full (${code}); free space and run it again`,
+        {
+          cause: e,
+        },
+      );
+    }
+    x = (x as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 /** One of the codes in {@link STORE_ERRORS}. */

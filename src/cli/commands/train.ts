@@ -120,18 +120,24 @@ export function registerTrainCommand(program: Command): void {
         manifest: ReturnType<typeof model.writeBundle>;
         artifact: { sha256: string; uri: string } | null;
       };
-      if (flags.out) {
-        saved = { manifest: model.writeBundle(flags.out, input), artifact: null };
-      } else {
-        const { openArtifactStore } = await import('../../store/artifacts/index.js');
-        const artifacts = await openArtifactStore({ workspace: ws });
-        const { manifest, pointer } = await model.saveLatestModel(ws, artifacts, input);
-        saved = { manifest, artifact: { sha256: pointer.sha256, uri: pointer.uri } };
-      }
-      if (flags.csv) {
-        // The bundle's content is still in memory: no need to read it back.
-        const bundle = { ...input, manifest: saved.manifest };
-        await model.writeNeighboursCsv(bundle, flags.csv);
+      const { diskFullError, openArtifactStore } = await import('../../store/artifacts/index.js');
+      try {
+        if (flags.out) {
+          saved = { manifest: model.writeBundle(flags.out, input), artifact: null };
+        } else {
+          const artifacts = await openArtifactStore({ workspace: ws });
+          const { manifest, pointer } = await model.saveLatestModel(ws, artifacts, input);
+          saved = { manifest, artifact: { sha256: pointer.sha256, uri: pointer.uri } };
+        }
+        if (flags.csv) {
+          // The bundle's content is still in memory: no need to read it back.
+          const bundle = { ...input, manifest: saved.manifest };
+          await model.writeNeighboursCsv(bundle, flags.csv);
+        }
+      } catch (e) {
+        // A full disk is the user's to fix (STORE_DISK_FULL, exit 2), not an internal error; the
+        // bundle writers leave nothing half-written behind.
+        throw diskFullError(e, `writing the model to ${flags.out ?? ws.root}`) ?? e;
       }
       const done = performance.now();
 

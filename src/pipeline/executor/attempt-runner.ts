@@ -181,6 +181,16 @@ export class AttemptRunner {
     const node = run.nodes.get(nodeId);
     if (live === undefined || node === undefined) return;
     run.running.delete(nodeId);
+    try {
+      await this.#record(run, node, live, exit);
+    } catch (e) {
+      // Nothing was recorded (each write is one transaction): keep the exit for the engine's retry.
+      run.running.set(nodeId, live);
+      throw e;
+    }
+  }
+
+  async #record(run: ActiveRun, node: LiveNode, live: RunningAttempt, exit: StepExit): Promise<void> {
     const verdict = classifyExit(exit, {
       ...(live.killedFor === undefined ? {} : { killedFor: live.killedFor }),
       timeoutSeconds: node.task.options.timeoutSeconds,
@@ -192,6 +202,9 @@ export class AttemptRunner {
         return;
       } catch (e) {
         const err = e as { code?: string; message: string };
+        // A failed attempt's outputs are never used; removing them first also frees what a step
+        // that filled the disk wrote, so the failure itself can be recorded.
+        await rm(live.outputsDir, { recursive: true, force: true }).catch(() => {});
         await this.#failAttempt(
           run,
           node,
@@ -205,6 +218,7 @@ export class AttemptRunner {
         return;
       }
     }
+    await rm(live.outputsDir, { recursive: true, force: true }).catch(() => {});
     await this.#failAttempt(
       run,
       node,

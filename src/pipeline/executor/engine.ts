@@ -1,6 +1,6 @@
 import { hostname as osHostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { Clock, Timer } from '../../core/index.js';
+import { type BookmlError, type Clock, isBookmlError, type Timer } from '../../core/index.js';
 import type {
   ArtifactStore,
   EventLog,
@@ -106,6 +106,8 @@ export class Engine {
   #passes: Promise<void> = Promise.resolve();
   #idleSince: number | undefined;
   #tickError: unknown;
+  /** The last store failure a pass was retried after (logged once, not at every poll). */
+  #lastTransient: string | undefined;
   #stopped!: Promise<void>;
   #resolveStopped!: () => void;
 
@@ -264,6 +266,16 @@ export class Engine {
         await this.#tick();
       } while (this.#again && !this.#closed);
     } catch (e) {
+      if (isTransientStoreError(e)) {
+        // A write the store refused for now (a full disk, a lock, a dropped connection) rolled back
+        // whole: the same pass runs again at the next poll, and the executor lives on.
+        const what = `${e.code}: ${e.message}`;
+        if (what !== this.#lastTransient)
+          this.#o.log?.(`a store write failed (${what}); retrying at the next poll`);
+        this.#lastTransient = what;
+        this.#ticking = false;
+        return;
+      }
       this.#tickError = e;
       this.#o.log?.(`executor stopped on an internal error: ${(e as Error).stack ?? e}`);
       this.#ticking = false;
@@ -285,8 +297,18 @@ export class Engine {
       for (const e of events) this.#applyControl(e.payload as RunControl);
       if (events.length > 0) this.#lastEventId = events[events.length - 1].id;
     }
-    for (const { run, nodeId, exit } of this.#exits.splice(0))
-      await this.#scheduler.onExit(run, nodeId, exit);
+    const exits = this.#exits.splice(0);
+    while (exits.length > 0) {
+      const { run, nodeId, exit } = exits[0];
+      try {
+        await this.#scheduler.onExit(run, nodeId, exit);
+      } catch (e) {
+        this.#exits.unshift(...exits);
+        throw e;
+      }
+      exits.shift();
+    }
+    this.#lastTransient = undefined;
     for (const run of [...this.#active.values()]) await this.#scheduler.advance(run);
     await this.#checkIdle();
   }
@@ -421,4 +443,12 @@ export class Engine {
     for (const r of this.#active.values()) n += r.running.size + r.launching.size;
     return n;
   }
+}
+
+/**
+ * A store failure that rolled back whole and may pass later: a full disk (once space is freed), a
+ * lock, a dropped connection. The executor retries the pass instead of stopping.
+ */
+function isTransientStoreError(e: unknown): e is BookmlError {
+  return isBookmlError(e) && e.code.startsWith('STORE_') && (e.retryable || e.code === 'STORE_DISK_FULL');
 }
