@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -87,5 +87,34 @@ describe.skipIf(!existsSync(bin))('bookml serve (built binary)', () => {
     expect(ready.status).toBe('waiting');
     const res = await fetch(`${ready.url}/ready`);
     expect(res.status).toBe(503);
+  });
+
+  it('14. SIGTERM flushes the prediction log: every answered request is in it', async () => {
+    const home = tempDir();
+    const dir = join(home, 'bundle');
+    await writeModel(dir);
+    const ready = await serve(home, '--model', dir);
+    const proc = child as ChildProcess;
+    const answered: number[] = [];
+    // Well inside the log's 1 s flush interval: without the flush on SIGTERM these would be lost.
+    await Promise.all(
+      Array.from({ length: 300 }, async (_, i) => {
+        const res = await fetch(`${ready.url}/recommend?book_id=${(i % 40) + 1}&k=3`);
+        if (res.status === 200) answered.push(i);
+      }),
+    );
+    const exited = new Promise<number | null>((res) => proc.once('exit', (code) => res(code)));
+    proc.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const logDir = join(home, 'predictions');
+    const lines = readdirSync(logDir)
+      .filter((f) => f.endsWith('.jsonl'))
+      .flatMap((f) =>
+        readFileSync(join(logDir, f), 'utf8')
+          .split('\n')
+          .filter((l) => l !== ''),
+      );
+    expect(answered).toHaveLength(300);
+    expect(lines).toHaveLength(answered.length);
   });
 });

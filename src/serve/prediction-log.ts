@@ -66,7 +66,9 @@ export interface PredictionLogOptions {
  * The prediction log: a bounded ring that the hot path appends to (a few typed-array writes, no
  * allocation, no I/O), drained in batches to a {@link PredictionSink} off the request path. A
  * single-book answer is stored as (model, book index, k) and recomputed when written — the
- * model is immutable, so that gives the same answer without copying it per request.
+ * model is immutable, so that gives the same answer without copying it per request. `close()`
+ * (SIGTERM) writes everything; a SIGKILL loses what the ring holds — at most `flushIntervalMs` of
+ * answers, about `batchSize` under load, never more than `capacity` (src/serve/ARCHITECTURE.md).
  *
  * @example
  * const plog = new PredictionLog({ sink, clock: systemClock, counters: metrics.predictionLog });
