@@ -56,4 +56,77 @@ export function registerEventsCommands(program: Command): void {
         }
       },
     );
+
+  events
+    .command('serve')
+    .description('serve the signed webhook alone (POST /recommender-dataset-ready, POST /events/:source)')
+    .option('--host <addr>', 'address to bind', '127.0.0.1')
+    .option('--port <n>', 'TCP port, 0 for any free one', intOption('--port'), 12000)
+    .option('--json', 'print the listening address as JSON')
+    .action(async (flags: { host: string; port: number; json?: boolean }, cmd: Command) => {
+      const { createApp, Host, webhookComponent } = await import('../../app/index.js');
+      const app = createApp(await appConfigOf(cmd));
+      const webhook = webhookComponent(app, { host: flags.host, port: flags.port });
+      const host = new Host([webhook], { log: (line) => process.stderr.write(`${line}\n`) });
+      host.handleSignals();
+      try {
+        await host.start();
+      } catch (e) {
+        await app.close();
+        throw e;
+      }
+      void host.stopped.then(() => app.close());
+      const info = webhook.info;
+      if (info === null) return;
+      process.stdout.write(
+        flags.json
+          ? `${JSON.stringify(info)}\n`
+          : `webhook on ${info.url} (secret ${info.secretPath ?? 'from BOOKML_WEBHOOK_SECRET'})\n`,
+      );
+    });
+
+  const source = events
+    .command('source')
+    .description("where exports come from: the column mapping a webhook's files are read with");
+  source
+    .command('add [name]')
+    .description('store a source (name "default" unless given): a webhook then only names the file')
+    .requiredOption(
+      '--map <roles>',
+      'customer=COLUMN,item=COLUMN[,time=COLUMN] (as bookml data import --map)',
+    )
+    .option('--date-format <fmt>', 'how the time column is written', 'iso')
+    .option('--json', 'machine-readable output')
+    .action(
+      async (
+        name: string | undefined,
+        flags: { map: string; dateFormat: string; json?: boolean },
+        cmd: Command,
+      ) => {
+        const { saveEventSource } = await import('../../app/index.js');
+        const { workspaceOf } = await import('../context.js');
+        const saved = saveEventSource(workspaceOf(cmd), {
+          name: name ?? 'default',
+          map: flags.map,
+          dateFormat: flags.dateFormat,
+        });
+        emit(saved, flags.json, (s) => `source ${s.name}: ${s.map} (dates ${s.dateFormat})`);
+      },
+    );
+  source
+    .command('list')
+    .description('the stored sources')
+    .option('--json', 'machine-readable output')
+    .action(async (flags: { json?: boolean }, cmd: Command) => {
+      const { listEventSources } = await import('../../app/index.js');
+      const { workspaceOf } = await import('../context.js');
+      emit(listEventSources(workspaceOf(cmd)), flags.json, (list) =>
+        list.length === 0
+          ? 'no sources: add one with `bookml events source add --map customer=…,item=…,time=…`'
+          : table(
+              ['name', 'mapping', 'dates'],
+              list.map((s) => [s.name, s.map, s.dateFormat]),
+            ),
+      );
+    });
 }
