@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { appConfigOf, intOption } from '../context.js';
+import { CliError } from '../errors.js';
 import { emit, table } from '../output.js';
 
 /**
@@ -129,4 +130,78 @@ export function registerEventsCommands(program: Command): void {
             ),
       );
     });
+
+  events
+    .command('send')
+    .description(
+      "sign and send a dataset-ready webhook with this workspace's secret (what an export job would do)",
+    )
+    .requiredOption('--dataset-uri <uri>', 'the export file or dataset folder: a path or file:// URI')
+    .option('--url <url>', 'the webhook server', 'http://127.0.0.1:12000')
+    .option(
+      '--dataset-hash <sha256>',
+      'the content hash, when known: the same data then never starts a second run',
+    )
+    .option('--idempotency-key <key>', 'the same key again returns the same event')
+    .option('--json', 'machine-readable output')
+    .action(
+      async (
+        flags: {
+          datasetUri: string;
+          url: string;
+          datasetHash?: string;
+          idempotencyKey?: string;
+          json?: boolean;
+        },
+        cmd: Command,
+      ) => {
+        const { resolve } = await import('node:path');
+        const { createApp } = await import('../../app/index.js');
+        const { loadOrCreateWebhookSecret, signedWebhookHeaders } = await import('../../triggers/index.js');
+        const app = createApp(await appConfigOf(cmd));
+        const secret =
+          app.config.webhookSecret ??
+          (await loadOrCreateWebhookSecret(`${app.workspace.root}/webhook-secret`)).secret;
+        // A relative path means the sender's folder, not the server's: send it absolute.
+        const uri = /^[a-z]+:/i.test(flags.datasetUri) ? flags.datasetUri : resolve(flags.datasetUri);
+        const body = JSON.stringify({
+          dataset_uri: uri,
+          ...(flags.datasetHash ? { dataset_hash: flags.datasetHash } : {}),
+        });
+        const headers: Record<string, string> = signedWebhookHeaders(secret, body, app.clock.now());
+        if (flags.idempotencyKey) headers['idempotency-key'] = flags.idempotencyKey;
+        const url = `${flags.url.replace(/\/$/, '')}/recommender-dataset-ready`;
+        let res: Response;
+        try {
+          res = await fetch(url, { method: 'POST', headers, body });
+        } catch (e) {
+          throw new CliError(
+            'CLI_UNREACHABLE',
+            `${url}: ${(e as Error).message}; is \`bookml up\` running?`,
+            {
+              field: 'url',
+            },
+          );
+        }
+        const answer = (await res.json().catch(() => ({}))) as {
+          event_id?: string;
+          code?: string;
+          message?: string;
+        };
+        if (res.status !== 202) {
+          throw new CliError(
+            'CLI_REFUSED',
+            `${url} answered ${res.status}: ${answer.code ?? ''} ${answer.message ?? ''}`.trim(),
+            {
+              field: 'url',
+            },
+          );
+        }
+        emit(
+          { event_id: answer.event_id, dataset_uri: uri },
+          flags.json,
+          (a) => `accepted as event ${a.event_id}: ${a.dataset_uri}`,
+        );
+      },
+    );
 }
