@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Engine, getRunDetail, loadCatalog, submitRun } from '../src/pipeline/index.js';
+import { Engine, getRunDetail, submitRun } from '../src/pipeline/executor/index.js';
+import { loadCatalog } from '../src/pipeline/runner/index.js';
 import {
   type AttemptRecord,
   openArtifactStore,
@@ -11,6 +12,7 @@ import {
 } from '../src/store/index.js';
 import { median, printTable } from './measure.js';
 import { repoRoot } from './paths.js';
+import { measureStepStart } from './step-start.js';
 
 /**
  * `npm run bench -- engine`: the local executor's overhead per step — a chain of 20 no-op steps and a
@@ -19,7 +21,9 @@ import { repoRoot } from './paths.js';
  * runs in its own process, as in production.
  */
 
-const STEP_ENTRY = join(repoRoot, 'dist', 'pipeline', 'executor', 'step-process.js');
+const STEP_ENTRY = join(repoRoot, 'dist', 'pipeline', 'runner', 'step-process.js');
+/** The steps' runtime as the composition root hands it to the executor (the built one, like the entry). */
+const STEP_RUNTIME = pathToFileURL(join(repoRoot, 'dist', 'app', 'step-runtime.js')).href;
 const BENCH_PIPELINES = pathToFileURL(join(repoRoot, 'dist-bench', 'bench', 'engine-pipelines.js')).href;
 const RECOMMENDER = pathToFileURL(join(repoRoot, 'dist', 'pipelines', 'index.js')).href;
 
@@ -59,6 +63,7 @@ async function runOnce(
     catalog,
     catalogUrl,
     stepEntry: STEP_ENTRY,
+    runtimeUrl: STEP_RUNTIME,
     reuseProcesses: o.reuse ?? false,
   });
   await engine.start();
@@ -162,5 +167,14 @@ export async function benchEngine(args: string[]): Promise<object> {
   );
   for (const r of rows) if (r.message !== null) console.log(`${r.scenario}: ${r.message}`);
   for (const h of new Set(homes)) await rm(h, { recursive: true, force: true });
-  return { rows };
+
+  // What a fresh step process costs before its first line of step code runs (the pool hides most of it,
+  // the recommender's first steps and every step after a crash pay it).
+  const start = await measureStepStart(join(repoRoot, 'dist'));
+  console.log('\nstep process start (median of 15 fresh processes)');
+  printTable(
+    ['bare node -e 0 ms', 'spawn → ready ms', 'spawn → first step done ms'],
+    [[start.bareNodeMs.toFixed(0), start.readyMs.toFixed(0), start.firstStepMs.toFixed(0)]],
+  );
+  return { rows, stepStart: start };
 }

@@ -1,10 +1,18 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { codeVersion } from '../src/core/index.js';
+import { codeVersion, resolveWorkspace } from '../src/core/index.js';
 import { parseMapping, readInteractionsFile } from '../src/data/index.js';
-import { readBundle, saveModelToWorkspace, trainItemKnn, writeNeighboursCsv } from '../src/model/index.js';
+import {
+  type ModelPointer,
+  readBundle,
+  saveLatestModel,
+  trainItemKnn,
+  writeModelPointer,
+  writeNeighboursCsv,
+} from '../src/model/index.js';
+import { FsArtifactStore } from '../src/store/index.js';
 import { printTable, runProcess } from './measure.js';
 import { peersDir, repoRoot, SYSTEM_PYTHON } from './paths.js';
 
@@ -116,15 +124,17 @@ async function data(): Promise<{ lines: string; books: string }> {
   return { lines, books };
 }
 
-/** Train two versions into a workspace (the second for hot swaps); returns their folders. */
+/** Train two versions into a workspace's artifact store (the second for hot swaps); returns their pointers and folders. */
 async function models(ws: string, files: { lines: string; books: string }) {
   const loaded = await readInteractionsFile(files.lines, parseMapping('customer=customer_id,item=book_id'), {
     books: files.books,
   });
-  const dirs: string[] = [];
+  const paths = resolveWorkspace(ws);
+  const artifacts = await FsArtifactStore.open(paths.artifactsDir);
+  const saved: { pointer: ModelPointer; dir: string }[] = [];
   for (const similarity of ['cosine', 'jaccard'] as const) {
     const knn = await trainItemKnn(loaded.interactions, { similarity, k: 20 });
-    const saved = saveModelToWorkspace(join(ws, 'models'), {
+    const { pointer } = await saveLatestModel(paths, artifacts, {
       model: knn,
       itemIds: loaded.interactions.itemIds,
       itemIdsNumeric: loaded.interactions.itemIdsNumeric,
@@ -132,18 +142,16 @@ async function models(ws: string, files: { lines: string; books: string }) {
       author: loaded.catalogue.author,
       dataset: { hash: loaded.manifest.hash, uri: loaded.manifest.source.uri },
       code: codeVersion(),
-      createdAt: new Date(Date.UTC(2026, 0, dirs.length + 1)).toISOString(),
+      createdAt: new Date(Date.UTC(2026, 0, saved.length + 1)).toISOString(),
     });
-    dirs.push(saved.dir);
+    saved.push({ pointer, dir: await artifacts.getDir(pointer.sha256) });
   }
-  return dirs;
+  return saved;
 }
 
-/** Point models/LATEST at `dir`, atomically (what `bookml train` does). */
-function moveLatest(ws: string, dir: string): void {
-  const pointer = join(ws, 'models', 'LATEST');
-  writeFileSync(`${pointer}.tmp`, `${basename(dir)}\n`);
-  renameSync(`${pointer}.tmp`, pointer);
+/** Point models/latest.json at a stored model, atomically (what `bookml train` does). */
+async function moveLatest(ws: string, pointer: ModelPointer): Promise<void> {
+  await writeModelPointer(join(ws, 'models'), pointer);
 }
 
 interface Row {
@@ -171,9 +179,9 @@ export async function benchServe(args: string[]): Promise<object> {
   const files = await data();
   console.error('training two 10,000-book models…');
   const [first, second] = await models(ws, files);
-  moveLatest(ws, first);
+  await moveLatest(ws, first.pointer);
   const csv = join(ws, 'neighbours.csv');
-  await writeNeighboursCsv(readBundle(first, { verify: false }), csv);
+  await writeNeighboursCsv(readBundle(first.dir, { verify: false }), csv);
   const cli = join(repoRoot, 'dist', 'cli', 'main.js');
   const env = { ...process.env, BOOKML_HOME: ws };
   const port = 18_000 + (process.pid % 1000);
@@ -191,7 +199,7 @@ export async function benchServe(args: string[]): Promise<object> {
     }
   };
 
-  const ours = ['serve', '--model', first, '--port', String(port), '--sample-rate', '0.1'];
+  const ours = ['serve', '--model', first.dir, '--port', String(port), '--sample-rate', '0.1'];
   await measure('bookml', 1, process.execPath, [cli, ...ours]);
   for (const workers of [1, 2]) {
     await measure('peer FastAPI', workers, SYSTEM_PYTHON, [
@@ -215,7 +223,7 @@ export async function benchServe(args: string[]): Promise<object> {
     await wrk(port, 2);
     const timer = setInterval(() => {
       swaps++;
-      moveLatest(ws, swaps % 2 === 1 ? second : first);
+      moveLatest(ws, (swaps % 2 === 1 ? second : first).pointer).catch((e) => console.error(e));
     }, 2000);
     const result = await wrk(port, swapSeconds);
     clearInterval(timer);
@@ -249,7 +257,7 @@ export async function benchServe(args: string[]): Promise<object> {
       `${(r.result.requestsPerS / peer1).toFixed(1)}×`,
     ]),
   );
-  console.log(`hot swap: ${swaps} moves of LATEST, ${loads} reloads during a ${swapSeconds}s run`);
+  console.log(`hot swap: ${swaps} moves of latest.json, ${loads} reloads during a ${swapSeconds}s run`);
   const bookml = rows.find((r) => r.server === 'bookml')?.result;
   return {
     bench: 'serve',

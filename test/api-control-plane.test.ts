@@ -7,7 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildControlPlane, loadApiConfig } from '../src/api/index.js';
 import { ManualClock } from '../src/core/index.js';
-import { createTestDatabase, type MetadataDb, RunStore, type TestDatabase } from '../src/store/index.js';
+import { type MetadataDb, RunStore } from '../src/store/index.js';
+import { createTestDatabase, type TestDatabase } from '../src/store/test-databases.js';
 
 const TOKENS = {
   viewer: 'viewer-secret-0123456789',

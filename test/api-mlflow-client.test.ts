@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildControlPlane, loadApiConfig } from '../src/api/index.js';
-import { createTestDatabase, type MetadataDb, type TestDatabase } from '../src/store/index.js';
+import type { MetadataDb } from '../src/store/index.js';
+import { createTestDatabase, type TestDatabase } from '../src/store/test-databases.js';
 
 type MlflowModule = typeof import('mlflow');
 // The package is CommonJS whose module.exports is the class itself.

@@ -7,7 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildControlPlane, loadApiConfig } from '../src/api/index.js';
 import { ManualClock } from '../src/core/index.js';
-import { createTestDatabase, type MetadataDb, type TestDatabase } from '../src/store/index.js';
+import type { MetadataDb } from '../src/store/index.js';
+import { createTestDatabase, type TestDatabase } from '../src/store/test-databases.js';
 
 const BASE = '/api/2.0/mlflow';
 const config = loadApiConfig({

@@ -7,7 +7,7 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { buildControlPlane, loadApiConfig } from '../src/api/index.js';
-import { createTestDatabase } from '../src/store/index.js';
+import { createTestDatabase } from '../src/store/test-databases.js';
 import { golden } from './golden/golden.js';
 
 describe('control-plane OpenAPI document', () => {

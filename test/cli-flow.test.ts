@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,8 +34,19 @@ describe.skipIf(!hasBuiltBin)('bookml CLI loop (built binary)', () => {
     const model = json('train');
     expect(model.dataset.hash).toBe(ds.hash);
     expect(model.params).toMatchObject({ similarity: 'cosine', k: 20 });
+    // The bundle lives in the artifact store; the workspace keeps only a pointer to it.
+    expect(model.artifact.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(model.artifact.uri).toMatch(/^file:\/\/.*\/artifacts\/sha256\//);
+    expect(model.model).toBe(model.artifact.uri);
+    expect(readdirSync(join(home, 'models'))).toEqual(['latest.json']);
+    expect(JSON.parse(readFileSync(join(home, 'models', 'latest.json'), 'utf8'))).toMatchObject({
+      sha256: model.artifact.sha256,
+      modelId: model.modelId,
+      uri: model.artifact.uri,
+    });
 
     const rec = json('recommend', '--book', '17', '-k', '5');
+    expect(rec.model).toBe(model.modelId);
     expect(rec.fallback).toBe(false);
     expect(rec.recommendations).toHaveLength(5);
     for (const r of rec.recommendations) {

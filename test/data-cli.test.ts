@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probePostgres, TEST_POSTGRES_URL } from '../src/store/index.js';
+import { probePostgres, TEST_POSTGRES_URL } from '../src/store/test-databases.js';
 import { type BuiltResult, groceriesCsv, hasBuiltBin, runBuilt } from './fixtures/cli.js';
 
 /**

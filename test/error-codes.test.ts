@@ -1,112 +1,132 @@
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import type { ErrorEntry } from '../src/core/index.js';
 
 /**
- * The error catalogue: every folder's codes are `AREA_WHAT`, unique across bookml, keyed by
- * themselves, and listed in docs/errors.md — the reference users look a code up in. Run with
- * UPDATE_ERRORS=1 to rewrite the list part of the reference after adding codes.
+ * The error catalogue: every folder declares its codes in its `errors.ts` with `defineErrors`, as one
+ * `<AREA>_ERRORS` export. Codes are `AREA_WHAT`, unique across bookml and keyed by themselves; no code is
+ * thrown as a bare literal; and docs/errors.md's tables are exactly what the catalogues generate.
+ * `npm run docs:errors` (UPDATE_ERRORS=1) rewrites them.
  */
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(repo, 'src');
 const reference = join(repo, 'docs', 'errors.md');
 
-interface Code {
-  code: string;
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? walk(p) : [p];
+  });
+}
+const sources = walk(src).filter((p) => p.endsWith('.ts') && !p.endsWith('.test.ts'));
+
+interface Catalogue {
+  /** Export name, e.g. `DATA_ERRORS`. */
+  name: string;
+  /** Folder of its errors.ts, e.g. `src/pipeline/executor`. */
   folder: string;
-  key?: string;
-  status?: number;
+  entries: [string, ErrorEntry][];
 }
 
-const folders = readdirSync(src).filter(
-  (f) => statSync(join(src, f)).isDirectory() && existsSync(join(src, f, 'index.ts')),
-);
-
-/** Codes exported by a folder's door: objects or arrays whose export name says they are error codes. */
-async function cataloguedCodes(folder: string): Promise<Code[]> {
-  const door = (await import(join(src, folder, 'index.ts'))) as Record<string, unknown>;
-  const out: Code[] = [];
-  for (const [name, value] of Object.entries(door)) {
-    if (!/ERROR_CODES|ErrorCodes|_ERRORS$/.test(name) || value === null || typeof value !== 'object')
-      continue;
-    if (Array.isArray(value)) {
-      for (const code of value) out.push({ code: String(code), folder });
-      continue;
-    }
-    for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-      if (typeof v === 'string') out.push({ code: v, folder, key });
-      else if (v && typeof v === 'object' && 'code' in v)
-        out.push({ code: String(v.code), folder, key, status: (v as { status?: number }).status });
-    }
-  }
-  return out;
-}
-
-/** Codes passed as literals to `new BookmlError('…'` anywhere in src (outside tests). */
-function literalCodes(): Code[] {
-  const out: Code[] = [];
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir)) {
-      const p = join(dir, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (p.endsWith('.ts') && !p.endsWith('.test.ts')) {
-        const text = readFileSync(p, 'utf8');
-        for (const m of text.matchAll(/new BookmlError\(\s*'([A-Z0-9_]+)'/g))
-          out.push({ code: m[1], folder: p.slice(src.length + 1).split('/')[0] });
+async function catalogues(): Promise<{ found: Catalogue[]; otherShapes: string[] }> {
+  const found: Catalogue[] = [];
+  const otherShapes: string[] = [];
+  for (const file of sources.filter((p) => p.endsWith('/errors.ts'))) {
+    const folder = relative(repo, dirname(file));
+    const mod = (await import(file)) as Record<string, unknown>;
+    for (const [name, value] of Object.entries(mod)) {
+      if (/^[A-Z][A-Z0-9]*_ERRORS$/.test(name) && value !== null && typeof value === 'object') {
+        found.push({ name, folder, entries: Object.entries(value as Record<string, ErrorEntry>) });
+      } else if (/ERROR_CODES|ErrorCodes/.test(name)) {
+        otherShapes.push(`${folder}: ${name}`);
       }
     }
-  };
-  walk(src);
-  return out;
+  }
+  return { found, otherShapes };
 }
 
-function renderList(codes: Code[]): string {
-  const rows = [...new Map(codes.map((c) => [c.code, c])).values()].sort((a, b) =>
-    a.code.localeCompare(b.code),
-  );
-  return rows.map((c) => `- \`${c.code}\` (src/${c.folder})`).join('\n');
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/** The generated part of docs/errors.md: one table per catalogue, areas alphabetically, codes as declared. */
+function render(cats: Catalogue[]): string {
+  return [...cats]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((c) =>
+      [
+        `### ${c.name.replace(/_ERRORS$/, '')} — \`${c.name}\` in ${c.folder}`,
+        '',
+        '| code | HTTP | exit | retryable | when |',
+        '|---|---|---|---|---|',
+        ...c.entries.map(
+          ([, e]) =>
+            `| \`${e.code}\` | ${e.status} | ${e.exitCode} | ${e.retryable ? 'yes' : 'no'} | ${cell(e.description)} |`,
+        ),
+      ].join('\n'),
+    )
+    .join('\n\n');
 }
 
 const BEGIN = '<!-- codes:begin -->';
 const END = '<!-- codes:end -->';
 
 describe('error codes', async () => {
-  const catalogued = (await Promise.all(folders.map(cataloguedCodes))).flat();
-  const all = [...catalogued, ...literalCodes()];
+  const { found, otherShapes } = await catalogues();
+  const all = found.flatMap((c) => c.entries.map(([key, e]) => ({ key, entry: e, catalogue: c })));
 
-  it('are AREA_WHAT, with each catalogue key equal to its code', () => {
-    expect(catalogued.length).toBeGreaterThan(20);
-    for (const c of all) expect(c.code, `${c.folder}`).toMatch(/^[A-Z][A-Z0-9]*_[A-Z0-9_]+$/);
-    for (const c of catalogued) if (c.key !== undefined) expect(c.key).toBe(c.code);
+  it('every folder uses one catalogue shape: `<AREA>_ERRORS = defineErrors(AREA, …)`', () => {
+    expect(found.length).toBeGreaterThanOrEqual(10);
+    expect(otherShapes, 'old catalogue shapes left').toEqual([]);
+    for (const c of found) {
+      for (const [, e] of c.entries) {
+        expect(e.area, `${c.name}.${e.code}`).toBe(c.name.replace(/_ERRORS$/, ''));
+        expect(Object.isFrozen(e), `${c.name}.${e.code} is not from defineErrors`).toBe(true);
+      }
+    }
   });
 
-  it('are unique across bookml: one code, one folder', () => {
+  it('are AREA_WHAT, keyed by themselves', () => {
+    expect(all.length).toBeGreaterThan(20);
+    for (const { key, entry } of all) {
+      expect(entry.code).toMatch(/^[A-Z][A-Z0-9]*_[A-Z0-9_]+$/);
+      expect(key).toBe(entry.code);
+    }
+  });
+
+  it('are unique across bookml: one code, one catalogue', () => {
     const owner = new Map<string, string>();
     const clashes: string[] = [];
-    for (const c of catalogued) {
-      const seen = owner.get(c.code);
-      if (seen !== undefined && seen !== c.folder) clashes.push(`${c.code}: ${seen} and ${c.folder}`);
-      owner.set(c.code, c.folder);
+    for (const { entry, catalogue } of all) {
+      const seen = owner.get(entry.code);
+      if (seen !== undefined) clashes.push(`${entry.code}: ${seen} and ${catalogue.name}`);
+      owner.set(entry.code, catalogue.name);
     }
     expect(clashes).toEqual([]);
-    const perFolder = catalogued.map((c) => `${c.folder}:${c.code}`);
-    expect(new Set(perFolder).size).toBe(perFolder.length);
   });
 
-  it('are all listed in docs/errors.md', () => {
-    const list = renderList(all);
+  it('are never thrown as literals: a code lives in its catalogue', () => {
+    const literals: string[] = [];
+    for (const file of sources) {
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/new BookmlError\(\s*['"`]([^'"`]*)/g))
+        literals.push(`${relative(repo, file)}: ${m[1]}`);
+    }
+    expect(literals, 'use the folder error class with a catalogue code').toEqual([]);
+  });
+
+  it('docs/errors.md holds exactly the generated tables', () => {
+    const generated = render(found);
     const text = readFileSync(reference, 'utf8');
     const start = text.indexOf(BEGIN);
     const end = text.indexOf(END);
     expect(start, 'docs/errors.md lacks the codes markers').toBeGreaterThanOrEqual(0);
+    expect(end).toBeGreaterThan(start);
     const current = text.slice(start + BEGIN.length, end).trim();
-    if (process.env.UPDATE_ERRORS === '1' && current !== list) {
-      writeFileSync(reference, `${text.slice(0, start + BEGIN.length)}\n${list}\n${text.slice(end)}`);
+    if (process.env.UPDATE_ERRORS === '1' && current !== generated) {
+      writeFileSync(reference, `${text.slice(0, start + BEGIN.length)}\n${generated}\n${text.slice(end)}`);
       return;
     }
-    const listed = new Set([...current.matchAll(/`([A-Z0-9_]+)`/g)].map((m) => m[1]));
-    const missing = [...new Set(all.map((c) => c.code))].filter((c) => !listed.has(c));
-    expect(missing, 'run UPDATE_ERRORS=1 npx vitest run test/error-codes.test.ts').toEqual([]);
+    expect(current, 'run `npm run docs:errors`').toBe(generated);
   });
 });

@@ -8,7 +8,7 @@ import {
   resubmitRun,
   retryRun,
   submitRun,
-} from '../src/pipeline/index.js';
+} from '../src/pipeline/executor/index.js';
 import { type Harness, startHarness } from './fixtures/pipelines/harness.js';
 
 /** Caching (and explaining it), retrying a failed run from where it failed, resubmitting. */

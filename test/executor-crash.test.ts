@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../src/core/index.js';
-import { getRunDetail, loadCatalog, type PipelineCatalog, submitRun } from '../src/pipeline/index.js';
+import { getRunDetail, submitRun } from '../src/pipeline/executor/index.js';
+import { loadCatalog, type PipelineCatalog } from '../src/pipeline/runner/index.js';
 import {
   type MetadataDb,
   openArtifactStore,

@@ -10,7 +10,7 @@ import {
   runLineage,
   runView,
   submitRun,
-} from '../src/pipeline/index.js';
+} from '../src/pipeline/executor/index.js';
 import { FIXTURES_URL, type Harness, STEP_ENTRY, startHarness } from './fixtures/pipelines/harness.js';
 
 /** The executor on small pipelines: each step in its own process, values and artifacts between steps. */

@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/core/index.js';
-import { getRunDetail, requestShutdown, submitRun } from '../src/pipeline/index.js';
-import { type Harness, startHarness, until } from './fixtures/pipelines/harness.js';
+import { getRunDetail, requestShutdown, submitRun } from '../src/pipeline/executor/index.js';
+import { type Harness, startHarness, until, withTimeFlowing } from './fixtures/pipelines/harness.js';
 
 function alive(pid: number): boolean {
   try {
@@ -37,8 +37,12 @@ describe('executor failures', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect((await node(run.id, 'flaky'))?.attempts.length).toBe(1);
     expect((await node(run.id, 'flaky'))?.phase).toBe('Running');
+    // No wake(): moving the clock fires the engine's timers (the retry's wake-up, the poll).
     clock.advance(1_000);
-    h.engine.wake();
+    await until(
+      async () => ((await node(run.id, 'flaky'))?.attempts.length === 2 ? true : undefined),
+      'attempt 2 to start',
+    );
     const done = await h.engine.waitForRun(run.id);
     expect(done.phase).toBe('Succeeded');
     const flaky = await node(run.id, 'flaky');
@@ -65,7 +69,8 @@ describe('executor failures', () => {
     expect(alive(grandchild)).toBe(true);
     clock.advance(5_001);
     h.engine.wake();
-    const done = await h.engine.waitForRun(run.id);
+    // The step ignores SIGTERM: it dies by the SIGKILL that follows the grace period, on the same clock.
+    const done = await withTimeFlowing(clock, 50, () => h.engine.waitForRun(run.id));
     expect(done.phase).toBe('Failed');
     const hang = await node(run.id, 'hang');
     expect(hang?.phase).toBe('Failed');
@@ -155,7 +160,7 @@ describe('executor failures', () => {
     );
     clock.advance(10_001);
     h.engine.wake();
-    const done = await h.engine.waitForRun(run.id);
+    const done = await withTimeFlowing(clock, 50, () => h.engine.waitForRun(run.id));
     expect(done.phase).toBe('Failed');
     expect(done.message).toBe('run deadline of 10s exceeded');
   });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { explainNode, getRunDetail, runLineage, submitRun } from '../src/pipeline/index.js';
-import { createTestDatabase, probePostgres, type TestDatabase } from '../src/store/index.js';
+import { explainNode, getRunDetail, runLineage, submitRun } from '../src/pipeline/executor/index.js';
+import { createTestDatabase, probePostgres, type TestDatabase } from '../src/store/test-databases.js';
 import { type Harness, startHarness } from './fixtures/pipelines/harness.js';
 
 const unavailable = await probePostgres();

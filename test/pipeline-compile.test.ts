@@ -10,18 +10,14 @@ import {
   checkRestricted,
   compileCronWorkflow,
   compileToArgo,
-  definePipeline,
-  defineStep,
-  ge,
   inspectWorkflowTemplate,
   lintWorkflowTemplate,
-  PipelineError,
-  param,
   RESTRICTED_UID,
   shapeOfPlan,
-  toLocalPlan,
   toYaml,
-} from '../src/pipeline/index.js';
+} from '../src/pipeline/compile/index.js';
+import { toLocalPlan } from '../src/pipeline/executor/index.js';
+import { definePipeline, defineStep, ge, PipelineError, param } from '../src/pipeline/index.js';
 import { argoValidator, SCHEMA_MISSING } from './golden/argo-schema.js';
 import { golden, parseYamlDocuments } from './golden/golden.js';
 import { goldenOptions, recommender, trainStep } from './golden/pipeline-recommender.js';

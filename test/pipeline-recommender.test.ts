@@ -7,24 +7,30 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../src/core/index.js';
+import { localStepServices, type OpenStores, openStores } from '../src/app/index.js';
+import { codeVersion, ManualClock, resolveWorkspace } from '../src/core/index.js';
 import {
-  type BindingValues,
   compileCronWorkflow,
   compileToArgo,
-  fanOutItems,
   inspectWorkflowTemplate,
-  type NodePhase,
-  type Pipeline,
-  type PipelineError,
-  resolveInputs,
-  resolveParams,
-  type StepContext,
   shapeOfPlan,
+  toYaml,
+} from '../src/pipeline/compile/index.js';
+import {
+  type BindingValues,
+  fanOutItems,
+  type NodePhase,
+  resolveInputs,
   shouldRun,
   taskReadiness,
   toLocalPlan,
-  toYaml,
+} from '../src/pipeline/executor/index.js';
+import {
+  type Pipeline,
+  type PipelineError,
+  resolveParams,
+  type StepContext,
+  type StepServices,
 } from '../src/pipeline/index.js';
 import { getPipeline, PIPELINES, PipelinesError, pipelineNames, rankSweep } from '../src/pipelines/index.js';
 import { argoValidator, SCHEMA_MISSING } from './golden/argo-schema.js';
@@ -192,7 +198,13 @@ describe('the recommender pipeline on Argo', () => {
 });
 
 /** Run every task in this process, in plan order, the way the executor schedules them. */
-async function runInProcess(pl: Pipeline, given: Record<string, unknown>, root: string, runId: string) {
+async function runInProcess(
+  pl: Pipeline,
+  given: Record<string, unknown>,
+  root: string,
+  runId: string,
+  services: StepServices,
+) {
   const plan = toLocalPlan(pl.spec);
   const params = resolveParams(pl.spec, given);
   const outputs = new Map<string, unknown>();
@@ -210,7 +222,9 @@ async function runInProcess(pl: Pipeline, given: Record<string, unknown>, root: 
   const log = { debug() {}, info() {}, warn() {}, error() {} };
   const context = (taskId: string, n: number): StepContext => {
     const outputDir = join(root, runId, `${taskId}-${n}`);
+    const scratchDir = join(root, runId, `${taskId}-${n}.scratch`);
     mkdirSync(outputDir, { recursive: true });
+    mkdirSync(scratchDir, { recursive: true });
     const signal = new AbortController().signal;
     return {
       runId,
@@ -218,9 +232,11 @@ async function runInProcess(pl: Pipeline, given: Record<string, unknown>, root: 
       attempt: 0,
       outputDir,
       outputPath: (name) => join(outputDir, name),
+      scratchDir,
       clock,
       log,
       signal,
+      ...services,
     };
   };
   for (const task of plan.tasks) {
@@ -248,22 +264,24 @@ async function runInProcess(pl: Pipeline, given: Record<string, unknown>, root: 
 
 describe('a run of every step (in process) on the synthetic Bookstore', () => {
   let home: string;
-  let before: string | undefined;
+  let stores: OpenStores;
+  let services: StepServices;
   beforeAll(() => {
     home = mkdtempSync(join(tmpdir(), 'bookml-recommender-'));
-    before = process.env.BOOKML_HOME;
-    process.env.BOOKML_HOME = join(home, '.bookml');
-    delete process.env.BOOKML_DATABASE_URL;
-    delete process.env.BOOKML_ARTIFACTS;
+    // The local runtime on a fresh workspace: the steps reach it only through their context.
+    stores = openStores({
+      workspace: resolveWorkspace(join(home, '.bookml'), {}),
+      clock: new ManualClock(Date.parse('2026-01-01T00:00:00Z')),
+    });
+    services = localStepServices(stores, { codeVersion: codeVersion() });
   });
-  afterAll(() => {
-    if (before === undefined) delete process.env.BOOKML_HOME;
-    else process.env.BOOKML_HOME = before;
+  afterAll(async () => {
+    await stores.close();
     rmSync(home, { recursive: true, force: true });
   });
 
   it('generates the dataset, sweeps, evaluates, registers v1 and promotes it to staging; a strict gate skips register', async () => {
-    const run = await runInProcess(recommender, { kGrid: '[10,40]' }, join(home, 'nodes'), 'run-1');
+    const run = await runInProcess(recommender, { kGrid: '[10,40]' }, join(home, 'nodes'), 'run-1', services);
     expect(run.phases).toEqual({
       ingest: 'Succeeded',
       validate: 'Succeeded',
@@ -289,14 +307,20 @@ describe('a run of every step (in process) on the synthetic Bookstore', () => {
       version: 1,
       params: { similarity: best.similarity, k: best.k },
     });
-    expect(model.gates.map((g: { name: string; pass: boolean }) => [g.name, g.pass])).toEqual([
-      ['min_ndcg', true],
-      ['beat_most_popular', true],
+    expect(model.gates.map((g: { gate: string; passed: boolean }) => [g.gate, g.passed])).toEqual([
+      ['metric_threshold', true],
+      ['beat_baseline', true],
     ]);
     expect(run.outputs.get('promote')).toEqual({ status: 'moved', fromVersion: 0 });
 
     // The same bytes again (same data, parameters and clock): the version they already have, nothing moves.
-    const again = await runInProcess(recommender, { kGrid: '[10,40]' }, join(home, 'nodes'), 'run-3');
+    const again = await runInProcess(
+      recommender,
+      { kGrid: '[10,40]' },
+      join(home, 'nodes'),
+      'run-3',
+      services,
+    );
     expect(again.outputs.get('register')).toMatchObject({ version: 1 });
     expect(again.outputs.get('promote')).toEqual({ status: 'unchanged', fromVersion: 1 });
 
@@ -305,6 +329,7 @@ describe('a run of every step (in process) on the synthetic Bookstore', () => {
       { kGrid: '[10]', minNdcg: '0.99' },
       join(home, 'nodes'),
       'run-2',
+      services,
     );
     expect(strict.phases).toMatchObject({ evaluate: 'Succeeded', register: 'Skipped', promote: 'Omitted' });
   });

@@ -14,13 +14,8 @@ import {
   Registry,
   TrackingStore,
 } from '../src/registry/index.js';
-import {
-  createTestDatabase,
-  type MetadataDb,
-  probePostgres,
-  RunStore,
-  type TestDatabase,
-} from '../src/store/index.js';
+import { type MetadataDb, RunStore } from '../src/store/index.js';
+import { createTestDatabase, probePostgres, type TestDatabase } from '../src/store/test-databases.js';
 
 const pgUnreachable = await probePostgres();
 

@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempDir, writeModel } from './serve-fixture.js';
+import { saveLatest, tempDir, testWorkspace, writeModel } from './serve-fixture.js';
 
 /** `bookml serve` through the built binary, as a user starts it. */
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -43,6 +43,15 @@ describe.skipIf(!existsSync(bin))('bookml serve (built binary)', () => {
     expect(((await res.json()) as { version: string }).version).toBe(modelId);
     const r = await (await fetch(`${ready.url}/ready`)).json();
     expect(r).toMatchObject({ status: 'ready', canary_percent: 20 });
+  });
+
+  it("serves the workspace's latest model out of the artifact store by default", async () => {
+    const ws = await testWorkspace();
+    const { modelId } = await saveLatest(ws, { seed: 2 });
+    const ready = await serve(ws.root);
+    expect(ready.status).toBe('serving');
+    const url = /'([^']+)'/.exec(ready.curl)?.[1] as string;
+    expect(((await (await fetch(url)).json()) as { version: string }).version).toBe(modelId);
   });
 
   it('refuses a port that is taken with a code naming --port, not a stack', async () => {

@@ -1,11 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ManualClock } from '../src/core/index.js';
+import { ManualClock, resolveWorkspace, type Workspace } from '../src/core/index.js';
 import {
   type BundleManifest,
+  type ModelPointer,
   readBundle,
-  saveModelToWorkspace,
+  saveLatestModel,
   trainItemKnn,
   writeBundle,
 } from '../src/model/index.js';
@@ -23,6 +24,7 @@ import {
   type ServeServer,
   type ServeServerDeps,
 } from '../src/serve/index.js';
+import { FsArtifactStore } from '../src/store/index.js';
 import { randomInteractions } from './fixtures/interactions.js';
 
 /** A fresh temp folder. */
@@ -76,13 +78,25 @@ export async function servedModel(spec: ModelSpec = {}, version = 'v1'): Promise
   });
 }
 
-/** Save a model into a workspace models folder and move LATEST to it. */
-export async function saveLatest(modelsDir: string, spec: ModelSpec = {}): Promise<string> {
+/** A fresh workspace with its artifact store open. */
+export interface TestWorkspace extends Workspace {
+  readonly artifacts: FsArtifactStore;
+}
+
+/** A fresh workspace in a temp folder, its artifact store open. */
+export async function testWorkspace(): Promise<TestWorkspace> {
+  const ws = resolveWorkspace(join(tempDir(), 'ws'));
+  return { ...ws, artifacts: await FsArtifactStore.open(ws.artifactsDir) };
+}
+
+/** Train a small model, store it in the workspace's artifact store and move `latest` to it (what `bookml train` does). */
+export async function saveLatest(ws: TestWorkspace, spec: ModelSpec = {}): Promise<ModelPointer> {
   const input = await bundleInput(spec);
-  return saveModelToWorkspace(modelsDir, {
+  const { pointer } = await saveLatestModel(ws, ws.artifacts, {
     ...input,
     createdAt: `2026-01-0${(spec.seed ?? 1) % 9}T00:00:00.000Z`,
-  }).dir;
+  });
+  return pointer;
 }
 
 /** A prediction sink that keeps records in memory. */

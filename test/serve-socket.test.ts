@@ -2,15 +2,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { jsonlFileSink, VERSION_HEADER, workspaceLatestSource } from '../src/serve/index.js';
-import { saveLatest, startServer, tempDir } from './serve-fixture.js';
+import { saveLatest, startServer, testWorkspace } from './serve-fixture.js';
 
 describe('over a real socket', () => {
   it('answers every request while the model is swapped under load, and writes the prediction log', async () => {
-    const root = tempDir();
-    const models = join(root, 'models');
-    await saveLatest(models, { seed: 1 });
-    const predictions = join(root, 'predictions');
-    const server = await startServer(workspaceLatestSource(models), {
+    const ws = await testWorkspace();
+    await saveLatest(ws, { seed: 1 });
+    const predictions = join(ws.root, 'predictions');
+    const server = await startServer(workspaceLatestSource(ws.modelsDir, ws.artifacts), {
       predictionSink: jsonlFileSink(predictions),
       config: { predictionLog: { flushIntervalMs: 50 } },
     });
@@ -36,7 +35,7 @@ describe('over a real socket', () => {
     };
     const clients = Array.from({ length: 6 }, (_, n) => client(n));
     for (let swap = 2; swap <= 4; swap++) {
-      await saveLatest(models, { seed: swap });
+      await saveLatest(ws, { seed: swap });
       await server.deployment.reconcile();
     }
     stop = true;

@@ -35,7 +35,7 @@ afterAll(async () => {
 
 /** Start `bookml up` and resolve with the URL of its ready curl line, and everything it said. */
 function up(): Promise<{ url: string; stderr: () => string }> {
-  const child = spawn(process.execPath, [bin, 'up', '--port', '0'], {
+  const child = spawn(process.execPath, [bin, 'up', '--port', '0', '--api-port', '0'], {
     env: { ...process.env, BOOKML_HOME: home, BOOKML_USER: 'demo-approver' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,13 +1,17 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { codeVersion } from '../core/index.js';
+import type { StepEvents } from '../pipeline/index.js';
 import { Registry, TrackingStore } from '../registry/index.js';
-import type { DbHandle } from '../store/index.js';
+import { type ArtifactStore, type DbHandle, RunStore } from '../store/index.js';
 import { authorize } from './auth.js';
 import type { ApiConfig } from './config.js';
-import { sendApiError } from './http-errors.js';
+import { apiNotFound, sendApiError } from './http-errors.js';
 import { MLFLOW_PREFIXES, mlflowPlugin } from './mlflow/mlflow-plugin.js';
 import { openApiCollector } from './openapi.js';
-import { registryRoutes } from './v1/registry-routes.js';
+import { artifactRoutes } from './v1/artifact-routes.js';
+import { type ControlPlaneDatasets, datasetRoutes } from './v1/dataset-routes.js';
+import { eventRoutes } from './v1/event-routes.js';
+import { type GateEvidenceSource, registryRoutes } from './v1/registry-routes.js';
 import { type RunLogSource, runsRoutes } from './v1/runs-routes.js';
 import { jsonSchema, Whoami } from './v1/schemas.js';
 
@@ -20,10 +24,24 @@ export interface ControlPlaneDeps {
   runLogs?: RunLogSource | undefined;
   /** Fastify/pino logger options; `false` in tests. @default { level: 'info' } */
   logger?: boolean | Record<string, unknown> | undefined;
+  /** The content-addressed artifact store the artifact routes serve (501 without it). */
+  artifacts?: ArtifactStore | undefined;
+  /** The datasets the dataset routes serve (501 without them, or without `artifacts`). */
+  datasets?: ControlPlaneDatasets | undefined;
+  /** The event bus `POST /api/v1/events` publishes on (501 without it). */
+  events?: StepEvents | undefined;
+  /**
+   * Model I/O the promotion gates need (no-regression re-evaluation, latency), measured here for a
+   * promotion made over `/api/v1`; without it those gates use what the version's metrics say.
+   */
+  gateEvidence?: GateEvidenceSource | undefined;
+  /** Largest blob an artifact upload may carry, in bytes. @default 16 GiB */
+  blobLimit?: number | undefined;
 }
 
 /**
- * Builds the control-plane HTTP app: `/api/v1` (registry, approvals, audit, lineage, compare, runs),
+ * Builds the control-plane HTTP app: `/api/v1` (registry, approvals, audit, lineage, compare, runs,
+ * and for step pods: artifacts by hash, datasets, events),
  * `/api/2.0/mlflow` (MLflow tracking + registry), and the OpenAPI document at `/api/docs`. Every
  * route authenticates before it reads the body: a refused request changes nothing. Only the CLI
  * calls `listen`.
@@ -37,6 +55,7 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
     logger: deps.logger ?? { level: 'info', redact: ['req.headers.authorization'] },
     bodyLimit: config.bodyLimit,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+    frameworkErrors: sendApiError,
   });
   const registry = new Registry(deps.db);
   const tracking = new TrackingStore(deps.db);
@@ -44,7 +63,8 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
     title: 'bookml control plane',
     version: codeVersion().version,
     description:
-      'Model registry (models, versions, aliases through gates, approvals, audit, lineage, compare) and pipeline runs. ' +
+      'Model registry (models, versions, aliases through gates, approvals, audit, lineage, compare), pipeline runs, ' +
+      'and what pipeline steps reach over HTTP: artifacts by sha256, datasets, events. ' +
       'Tokens carry roles viewer < operator < approver. MLflow-compatible routes live under /api/2.0/mlflow.',
   });
 
@@ -52,13 +72,7 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
   app.addHook('onRoute', docs.onRoute);
   app.addHook('onRequest', async (req) => authorize(config, req));
   app.setErrorHandler(sendApiError);
-  app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).send({
-      statusCode: 404,
-      code: 'API_NOT_FOUND',
-      message: `no route ${req.method} ${req.url.split('?')[0]}`,
-    });
-  });
+  app.setNotFoundHandler(apiNotFound);
 
   await app.register(
     async (v1) => {
@@ -79,8 +93,19 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
           auth: config.tokens.length > 0 ? 'token' : 'none (loopback only)',
         }),
       );
-      await v1.register(registryRoutes, { registry });
+      const runs = new RunStore(deps.db);
+      await v1.register(registryRoutes, {
+        registry,
+        runExists: async (id) => (await runs.getRun(id)) !== undefined,
+        gateEvidence: deps.gateEvidence,
+      });
       await v1.register(runsRoutes, { db: deps.db, logs: deps.runLogs });
+      await v1.register(artifactRoutes, {
+        artifacts: deps.artifacts,
+        blobLimit: deps.blobLimit ?? 16 * 1024 ** 3,
+      });
+      await v1.register(datasetRoutes, { datasets: deps.datasets, artifacts: deps.artifacts });
+      await v1.register(eventRoutes, { events: deps.events });
     },
     { prefix: '/api/v1' },
   );

@@ -1,49 +1,21 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { isBookmlError } from '../core/index.js';
+import { type HttpErrorSurface, httpErrorHandler, httpNotFoundHandler } from '../core/index.js';
+import { API_ERRORS } from './errors.js';
+
+/** The control plane's codes for failures Fastify detects before a route runs. */
+export const API_HTTP_SURFACE: HttpErrorSurface = {
+  badRequest: API_ERRORS.API_BAD_REQUEST,
+  malformedJson: API_ERRORS.API_MALFORMED_JSON,
+  unsupportedMediaType: API_ERRORS.API_UNSUPPORTED_MEDIA_TYPE,
+  bodyTooLarge: API_ERRORS.API_BODY_TOO_LARGE,
+  notFound: API_ERRORS.API_NOT_FOUND,
+};
 
 /**
- * The control plane's error handler: `{ statusCode, code, message, field?, details? }`, never a stack.
- * Schema failures become 400 API_BAD_REQUEST naming the field; unknown errors 500 INTERNAL with the
- * request id, the full error going to the log only.
+ * The control plane's error handler (also its `frameworkErrors`): `{ statusCode, code, message,
+ * field?, details?, requestId? }`, never a stack and never a Fastify code; unknown errors are
+ * `500 INTERNAL` with the request id, the full error going to the log only.
  */
-export function sendApiError(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply): void {
-  const e = err as FastifyError & { details?: Record<string, unknown> };
-  if (e.validation) {
-    const first = e.validation[0];
-    const field = first ? fieldOf(first.instancePath, first.params as Record<string, unknown>) : undefined;
-    void reply.code(400).send({
-      statusCode: 400,
-      code: 'API_BAD_REQUEST',
-      message: `${e.validationContext ?? 'request'}${field ? `.${field}` : ''} ${first?.message ?? 'is invalid'}`,
-      ...(field ? { field } : {}),
-    });
-    return;
-  }
-  if (isBookmlError(err)) {
-    if (err.status >= 500) req.log.error({ err }, 'request failed');
-    void reply.code(err.status).send({ statusCode: err.status, ...err.toJSON() });
-    return;
-  }
-  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    void reply
-      .code(e.statusCode)
-      .send({ statusCode: e.statusCode, code: e.code ?? 'API_BAD_REQUEST', message: e.message });
-    return;
-  }
-  req.log.error({ err }, 'unexpected error');
-  void reply.code(500).send({
-    statusCode: 500,
-    code: 'INTERNAL',
-    message: `internal error (request ${req.id}); see the server log`,
-    requestId: req.id,
-  });
-}
+export const sendApiError = httpErrorHandler(API_HTTP_SURFACE);
 
-function fieldOf(instancePath: string, params: Record<string, unknown>): string | undefined {
-  const path = instancePath.replace(/^\//, '').replace(/\//g, '.');
-  const missing = typeof params.missingProperty === 'string' ? params.missingProperty : undefined;
-  const extra = typeof params.additionalProperty === 'string' ? params.additionalProperty : undefined;
-  const leaf = missing ?? extra;
-  if (leaf) return path ? `${path}.${leaf}` : leaf;
-  return path || undefined;
-}
+/** 404 `API_NOT_FOUND` naming the path. */
+export const apiNotFound = httpNotFoundHandler(API_HTTP_SURFACE);

@@ -1,8 +1,10 @@
 /**
  * The control-plane HTTP API: REST under `/api/v1` (models, versions, aliases, approvals, audit,
- * lineage, compare, runs) described by the OpenAPI document at `/api/docs`, and the MLflow
- * tracking + registry subset under `/api/2.0/mlflow`. Tokens carry roles (viewer < operator <
- * approver); without tokens it serves loopback only and refuses any other address.
+ * lineage, compare, runs; and what a step pod needs: artifacts by hash, datasets, events) described
+ * by the OpenAPI document at `/api/docs`, and the MLflow tracking + registry subset under
+ * `/api/2.0/mlflow`. Tokens carry roles (viewer < operator <
+ * approver); without tokens it serves loopback only and refuses any other address. Its client (what a
+ * step pod loads, without Fastify or store drivers) has its own door, `api/client/index.ts`.
  *
  * @example
  * import { buildControlPlane, loadApiConfig } from '../api/index.js';
@@ -21,4 +23,6 @@ export { API_ERRORS, ApiError } from './errors.js';
 export type { MlflowErrorCode } from './mlflow/mlflow-errors.js';
 export { MLFLOW_STATUS } from './mlflow/mlflow-errors.js';
 export { MLFLOW_PREFIXES } from './mlflow/mlflow-plugin.js';
+export type { ControlPlaneDatasets } from './v1/dataset-routes.js';
+export type { GateEvidenceSource } from './v1/registry-routes.js';
 export type { RunLogSource } from './v1/runs-routes.js';

@@ -70,9 +70,12 @@ function operation(r: Collected): Record<string, unknown> {
     })),
   ];
   const responses: Record<string, unknown> = {};
+  const okType = (s.produces as string[] | undefined)?.[0] ?? 'application/json';
   for (const [status, schema] of Object.entries((s.response ?? {}) as Record<string, unknown>)) {
-    responses[status] = { description: describeStatus(status), content: { 'application/json': { schema } } };
+    const type = status.startsWith('2') ? okType : 'application/json';
+    responses[status] = { description: describeStatus(status), content: { [type]: { schema } } };
   }
+  const raw = s.rawBody as { mediaType: string; schema: unknown } | undefined;
   return {
     summary: s.summary,
     tags: s.tags,
@@ -81,7 +84,9 @@ function operation(r: Collected): Record<string, unknown> {
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(s.body
       ? { requestBody: { required: true, content: { 'application/json': { schema: s.body } } } }
-      : {}),
+      : raw
+        ? { requestBody: { required: true, content: { [raw.mediaType]: { schema: raw.schema } } } }
+        : {}),
     responses,
   };
 }
@@ -100,7 +105,9 @@ function describeStatus(status: string): string {
     '401': 'Missing or invalid token',
     '403': 'The token lacks the role, or the alias needs an approval',
     '404': 'Not found',
+    '413': 'The body is larger than the route accepts',
     '422': 'A gate failed; nothing moved (gate results in details)',
+    '501': 'Not served by this control plane (the service is not wired into this process)',
   };
   return text[status] ?? 'Response';
 }

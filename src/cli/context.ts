@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { resolveWorkspace, type Workspace } from '../core/index.js';
+import { usageError } from './errors.js';
 
 /** The workspace a command works on: `--home`, else BOOKML_HOME, else ./.bookml. */
 export function workspaceOf(cmd: Command): Workspace {
@@ -7,20 +8,38 @@ export function workspaceOf(cmd: Command): Workspace {
   return resolveWorkspace(home);
 }
 
-/** Parse an integer flag, naming the flag when it is not one. */
+/**
+ * The composition root's configuration for a command: `--home` and `--log-level` from the flags, the
+ * rest from the environment — the one place the CLI hands `process.env` down.
+ */
+export async function appConfigOf(cmd: Command): Promise<import('../app/index.js').AppConfig> {
+  const { home } = cmd.optsWithGlobals() as { home?: string };
+  const { resolveAppConfig } = await import('../app/index.js');
+  return resolveAppConfig({ flags: { home }, env: process.env });
+}
+
+/**
+ * Parse an integer flag; a value that is not one is `CLI_USAGE` naming the flag.
+ * @example program.option('-k, --k <n>', 'list length', intOption('--k'), 10);
+ */
 export function intOption(flag: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n)) throw new Error(`${flag} must be an integer, got "${value}"`);
+    if (value.trim() === '' || !Number.isInteger(n))
+      throw usageError(`${flag} must be an integer, got "${value}"`, flag);
     return n;
   };
 }
 
-/** Parse a number flag, naming the flag when it is not one. */
+/**
+ * Parse a number flag; a value that is not one is `CLI_USAGE` naming the flag.
+ * @example program.option('--alpha <a>', 'damping', numberOption('--alpha'));
+ */
 export function numberOption(flag: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isFinite(n)) throw new Error(`${flag} must be a number, got "${value}"`);
+    if (value.trim() === '' || !Number.isFinite(n))
+      throw usageError(`${flag} must be a number, got "${value}"`, flag);
     return n;
   };
 }

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { commandModules } from './commands/index.js';
 import { reportFailure } from './output.js';
+import { commandPathOf, fromCommander, isCommanderFailure, withHelpHint } from './usage.js';
 
 /**
  * The `bookml` command. Each command module registers itself on the program; heavy modules are
@@ -19,22 +20,33 @@ export async function main(argv: string[]): Promise<void> {
     .description("bookml — the Bookstore's recommendations loop: data, train, eval, recommend")
     .addHelpText('after', '\nbookml -V, --version   print the version')
     .option('--home <dir>', 'workspace folder (default: ./.bookml, or BOOKML_HOME)')
-    .option('--debug', 'print stack traces on failure')
-    .showHelpAfterError()
-    .configureOutput({ outputError: (s, write) => write(s) });
+    .option('--debug', 'print stack traces on failure');
   for (const register of commandModules) register(program);
-  program.exitOverride();
+  // Every command, however it was created: commander's failures come back here as errors (never a
+  // process.exit from inside a subcommand), and are printed once, as one CLI_USAGE line, below.
+  const quiet = (cmd: Command): void => {
+    cmd.exitOverride().configureOutput({ outputError: () => {} });
+    for (const sub of cmd.commands) quiet(sub);
+  };
+  quiet(program);
   try {
     await program.parseAsync(argv);
-  } catch (err) {
-    const e = err as { code?: string; exitCode?: number };
-    if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
-      process.exitCode = e.exitCode ?? 1;
-      return;
+  } catch (caught) {
+    let err = caught;
+    if (isCommanderFailure(caught)) {
+      const outcome = fromCommander(caught);
+      if ('exitCode' in outcome) {
+        process.exitCode = outcome.exitCode;
+        return;
+      }
+      err = outcome.error;
     }
     const opts = program.opts();
     const json = argv.includes('--json');
-    reportFailure(err, { json, debug: Boolean(opts.debug) });
+    reportFailure(withHelpHint(err, commandPathOf(program, argv.slice(2))), {
+      json,
+      debug: Boolean(opts.debug),
+    });
   }
 }
 

@@ -18,7 +18,8 @@ export function table(headers: string[], rows: (string | number)[][]): string {
 }
 
 /**
- * Print a failure as one line with its code (or JSON with `--json`) and set a non-zero exit code.
+ * Print a failure as one line with its code (or JSON with `--json`) and set the exit code its
+ * catalogue entry gives (2: fix the input; 1: a failure on bookml's side or an unexpected error).
  * Stacks only under `--debug`.
  */
 export function reportFailure(err: unknown, opts: { json?: boolean; debug?: boolean }): void {
@@ -28,5 +29,5 @@ export function reportFailure(err: unknown, opts: { json?: boolean; debug?: bool
   if (opts.json) process.stdout.write(`${JSON.stringify({ error: body })}\n`);
   else process.stderr.write(`error ${body.code}: ${body.message}\n`);
   if (opts.debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-  process.exitCode = isBookmlError(err) ? 2 : 1;
+  process.exitCode = isBookmlError(err) ? err.exitCode : 1;
 }

@@ -8,8 +8,14 @@ import { join, resolve } from 'node:path';
 export interface Workspace {
   readonly root: string;
   readonly datasetsDir: string;
+  /**
+   * Holds `latest.json`, the pointer to the latest model `bookml train` stored in the artifact store
+   * (bundles themselves live only in the artifact store).
+   */
   readonly modelsDir: string;
+  /** The artifact store's folder, unless `BOOKML_ARTIFACTS` names another. */
   readonly artifactsDir: string;
+  /** Scratch space: datasets and bundles on their way into their stores. */
   readonly tmpDir: string;
 }
 

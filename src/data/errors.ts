@@ -1,33 +1,84 @@
-import { BookmlError } from '../core/index.js';
+import { BookmlError, type CatalogueErrorOptions, defineErrors } from '../core/index.js';
 
 /**
- * Every error the data layer throws: one class per stable `code`, each naming the offending field
- * and saying what to do. Callers match on `code` (or `instanceof`), never on message text.
+ * Every error the data layer raises, by code. Callers match on `code` (or `instanceof`), never on
+ * message text; the thrown message names the offending field and says what to do.
  */
+export const DATA_ERRORS = defineErrors('DATA', {
+  DATA_NO_DATASET: { status: 404, description: 'There is no current dataset in the workspace.' },
+  DATA_NOT_FOUND: {
+    status: 404,
+    description: 'A dataset reference (hash prefix or folder) matches nothing.',
+  },
+  DATA_AMBIGUOUS_REF: { status: 400, description: 'A hash prefix matches more than one dataset.' },
+  DATA_BAD_ROW: {
+    status: 400,
+    description: 'One input row is unusable; the message gives the file, line, column and reason.',
+  },
+  DATA_BAD_FILE: {
+    status: 400,
+    description: 'A file is missing, unreadable, unwritable, or has the wrong header.',
+  },
+  DATA_BAD_MAPPING: {
+    status: 400,
+    description: 'A column mapping (`--map`) names a column the file lacks, or lacks a required role.',
+  },
+  DATA_BAD_OPTION: {
+    status: 400,
+    description:
+      'An option value is out of range or contradicts another (e.g. `--out` inside the workspace).',
+  },
+  DATA_SOURCE_UNAVAILABLE: {
+    status: 503,
+    retryable: true,
+    description: 'An external source (PostgreSQL) cannot be reached; retrying later may help.',
+  },
+  DATA_BAD_SOURCE: {
+    status: 400,
+    description: 'An external source is reachable but lacks a table or column bookml expects.',
+  },
+});
+
+/** One of the codes in {@link DATA_ERRORS}. */
+export type DataErrorCode = keyof typeof DATA_ERRORS;
+
+/**
+ * An error of the data layer; status, exit code and retryability come from {@link DATA_ERRORS}.
+ * The classes below are its common cases with their messages written once.
+ *
+ * @example
+ * throw new DataError('DATA_BAD_OPTION', '--out is inside the workspace', { field: '--out' });
+ */
+export class DataError extends BookmlError {
+  declare readonly code: DataErrorCode;
+  constructor(code: DataErrorCode, message: string, options: CatalogueErrorOptions = {}) {
+    super(DATA_ERRORS[code], message, options);
+    this.name = 'DataError';
+  }
+}
 
 /** There is no current dataset in the workspace. */
-export class DataNoDatasetError extends BookmlError {
+export class DataNoDatasetError extends DataError {
   constructor() {
     super('DATA_NO_DATASET', 'no current dataset: run `bookml data generate` or `bookml data import`', {
       field: 'dataset',
-      status: 404,
     });
   }
 }
 
 /** A dataset reference (hash prefix or folder) matches nothing. */
-export class DataNotFoundError extends BookmlError {
+export class DataNotFoundError extends DataError {
   constructor(ref: string) {
     super(
       'DATA_NOT_FOUND',
       `no dataset matches "${ref}": give a hash prefix from \`bookml data list\` or a folder holding the four CSV files`,
-      { field: 'dataset', status: 404 },
+      { field: 'dataset' },
     );
   }
 }
 
 /** A hash prefix matches more than one dataset. */
-export class DataAmbiguousRefError extends BookmlError {
+export class DataAmbiguousRefError extends DataError {
   constructor(ref: string, matches: number) {
     super('DATA_AMBIGUOUS_REF', `"${ref}" matches ${matches} datasets: give more characters of the hash`, {
       field: 'dataset',
@@ -39,7 +90,7 @@ export class DataAmbiguousRefError extends BookmlError {
  * One input row is unusable. `line` is 1-based and counts the header (for a database source, the
  * row's position in the read order); `field` is the column at fault and `reason` what is wrong.
  */
-export class DataBadRowError extends BookmlError {
+export class DataBadRowError extends DataError {
   readonly file: string;
   readonly line: number;
   readonly reason: string;
@@ -56,36 +107,34 @@ export class DataBadRowError extends BookmlError {
 }
 
 /** A file is missing, unreadable, unwritable, or has the wrong header. */
-export class DataBadFileError extends BookmlError {
+export class DataBadFileError extends DataError {
   constructor(file: string, reason: string, field = 'file') {
     super('DATA_BAD_FILE', `${file}: ${reason}`, { field });
   }
 }
 
 /** A column mapping names a column the file does not have, or lacks a required role. */
-export class DataBadMappingError extends BookmlError {
+export class DataBadMappingError extends DataError {
   constructor(field: string, reason: string) {
     super('DATA_BAD_MAPPING', `--map ${field}: ${reason}`, { field: `map.${field}` });
   }
 }
 
 /** An option value is out of range or malformed. */
-export class DataBadOptionError extends BookmlError {
+export class DataBadOptionError extends DataError {
   constructor(option: string, reason: string) {
     super('DATA_BAD_OPTION', `${option}: ${reason}`, { field: option });
   }
 }
 
 /** An external source (PostgreSQL) cannot be reached; retrying later may help. */
-export class DataSourceUnavailableError extends BookmlError {
+export class DataSourceUnavailableError extends DataError {
   constructor(what: string, reason: string, cause?: unknown) {
     super(
       'DATA_SOURCE_UNAVAILABLE',
       `cannot read ${what}: ${reason} (check that it is running and reachable)`,
       {
         field: 'source',
-        status: 503,
-        retryable: true,
         retryAfterMs: 5_000,
         cause,
       },
@@ -94,22 +143,8 @@ export class DataSourceUnavailableError extends BookmlError {
 }
 
 /** An external source is reachable but does not hold what bookml expects (a table or column). */
-export class DataBadSourceError extends BookmlError {
+export class DataBadSourceError extends DataError {
   constructor(field: string, reason: string) {
     super('DATA_BAD_SOURCE', reason, { field });
   }
 }
-
-/** Every code above, for the error reference and the uniqueness test. */
-export const DATA_ERROR_CODES = [
-  'DATA_NO_DATASET',
-  'DATA_NOT_FOUND',
-  'DATA_AMBIGUOUS_REF',
-  'DATA_BAD_ROW',
-  'DATA_BAD_FILE',
-  'DATA_BAD_MAPPING',
-  'DATA_BAD_OPTION',
-  'DATA_SOURCE_UNAVAILABLE',
-  'DATA_BAD_SOURCE',
-] as const;
-export type DataErrorCode = (typeof DATA_ERROR_CODES)[number];

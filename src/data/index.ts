@@ -29,13 +29,14 @@ export type { DateParser } from './date-format.js';
 export { formatIsoUtc, NAMED_DATE_FORMATS, parseDateFormat } from './date-format.js';
 export type { DataErrorCode } from './errors.js';
 export {
-  DATA_ERROR_CODES,
+  DATA_ERRORS,
   DataAmbiguousRefError,
   DataBadFileError,
   DataBadMappingError,
   DataBadOptionError,
   DataBadRowError,
   DataBadSourceError,
+  DataError,
   DataNoDatasetError,
   DataNotFoundError,
   DataSourceUnavailableError,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probePostgres, TEST_POSTGRES_URL } from '../store/index.js';
+import { probePostgres, TEST_POSTGRES_URL } from '../store/test-databases.js';
 import { loadDataset } from './load-interactions.js';
 import { importPostgres, redactUrl } from './postgres-source.js';
 import { sessionBaskets } from './session-baskets.js';

@@ -1,43 +1,63 @@
-import { BookmlError, type BookmlErrorOptions } from '../core/index.js';
+import { BookmlError, type CatalogueErrorOptions, defineErrors } from '../core/index.js';
 
 /**
- * Every error `eval/` raises, by code. Each entry says when it happens; the thrown message says what
- * to do. All are caller errors (HTTP 400, not retryable): the same input fails the same way.
+ * Every error `eval/` raises, by code. The thrown message says what to do. All are caller errors
+ * (HTTP 400, not retryable): the same input fails the same way.
  */
-export const EvalErrorCodes = {
-  /** `k` is not an integer in [1, 1000], or exceeds the catalogue size. */
-  EVAL_K_OUT_OF_RANGE: 'EVAL_K_OUT_OF_RANGE',
-  /** A split rule is malformed: a bad cut date, a fraction outside (0, 1), or both given. */
-  EVAL_BAD_SPLIT: 'EVAL_BAD_SPLIT',
-  /** A split left no line on the train side, so no recommender can learn anything. */
-  EVAL_EMPTY_TRAIN: 'EVAL_EMPTY_TRAIN',
-  /** No customer has both a train history and a held-out item that is new to them. */
-  EVAL_EMPTY_TEST_SET: 'EVAL_EMPTY_TEST_SET',
-  /** Bootstrap settings out of range: resamples not in [10, 100000] or confidence not in (0, 1). */
-  EVAL_BAD_BOOTSTRAP: 'EVAL_BAD_BOOTSTRAP',
-  /** Series handed to the bootstrap have different lengths (they must be per-user, same users). */
-  EVAL_LENGTH_MISMATCH: 'EVAL_LENGTH_MISMATCH',
-  /** `evaluate` was given no recommender, or named a model that is not among them. */
-  EVAL_NO_RECOMMENDERS: 'EVAL_NO_RECOMMENDERS',
-  /** A recommender broke its contract: too many items, an index out of range, a duplicate, or a history item. */
-  EVAL_BAD_RECOMMENDATION: 'EVAL_BAD_RECOMMENDATION',
-  /** Train interactions and test set disagree on the catalogue size. */
-  EVAL_CATALOGUE_MISMATCH: 'EVAL_CATALOGUE_MISMATCH',
-} as const;
+export const EVAL_ERRORS = defineErrors('EVAL', {
+  EVAL_K_OUT_OF_RANGE: {
+    status: 400,
+    description: '`k` is not an integer in [1, 1000], or exceeds the catalogue size.',
+  },
+  EVAL_BAD_SPLIT: {
+    status: 400,
+    description: 'A split rule is malformed: a bad cut date, a fraction outside (0, 1), or both given.',
+  },
+  EVAL_EMPTY_TRAIN: {
+    status: 400,
+    description: 'A split left no line on the train side, so no recommender can learn anything.',
+  },
+  EVAL_EMPTY_TEST_SET: {
+    status: 400,
+    description: 'No customer has both a train history and a held-out item that is new to them.',
+  },
+  EVAL_BAD_BOOTSTRAP: {
+    status: 400,
+    description:
+      'Bootstrap settings out of range: resamples not in [10, 100000] or confidence not in (0, 1).',
+  },
+  EVAL_LENGTH_MISMATCH: {
+    status: 400,
+    description: 'Series handed to the bootstrap have different lengths (they must be per-user, same users).',
+  },
+  EVAL_NO_RECOMMENDERS: {
+    status: 400,
+    description: '`evaluate` was given no recommender, or named a model that is not among them.',
+  },
+  EVAL_BAD_RECOMMENDATION: {
+    status: 400,
+    description:
+      'A recommender broke its contract: too many items, an index out of range, a duplicate, or a history item.',
+  },
+  EVAL_CATALOGUE_MISMATCH: {
+    status: 400,
+    description: 'Train interactions and test set disagree on the catalogue size.',
+  },
+});
 
-/** One of the codes in {@link EvalErrorCodes}. */
-export type EvalErrorCode = keyof typeof EvalErrorCodes;
+/** One of the codes in {@link EVAL_ERRORS}. */
+export type EvalErrorCode = keyof typeof EVAL_ERRORS;
 
 /**
- * An evaluation error: a `BookmlError` whose `code` is one of {@link EvalErrorCodes}.
+ * An evaluation error; status, exit code and retryability come from {@link EVAL_ERRORS}.
  *
  * @example
  * throw new EvaluationError('EVAL_K_OUT_OF_RANGE', 'k must be an integer in [1, 1000], got 0', { field: 'k' });
  */
 export class EvaluationError extends BookmlError {
   declare readonly code: EvalErrorCode;
-  constructor(code: EvalErrorCode, message: string, options: BookmlErrorOptions = {}) {
-    super(code, message, options);
+  constructor(code: EvalErrorCode, message: string, options: CatalogueErrorOptions = {}) {
+    super(EVAL_ERRORS[code], message, options);
     this.name = 'EvaluationError';
   }
 }

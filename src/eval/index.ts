@@ -23,7 +23,7 @@ export {
   toDifference,
 } from './bootstrap.js';
 export type { EvalErrorCode } from './errors.js';
-export { checkK, EvalErrorCodes, EvaluationError, MAX_K } from './errors.js';
+export { checkK, EVAL_ERRORS, EvaluationError, MAX_K } from './errors.js';
 export type { Comparison, EvalReport, EvaluateInput, RecommenderReport } from './evaluate.js';
 export { DEFAULT_K, evaluate, flatMetrics } from './evaluate.js';
 export type { MetricName, MetricValues, ScoredLists, ScoreOptions, UserScores } from './metrics.js';

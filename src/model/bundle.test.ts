@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { randomInteractions } from '../../test/fixtures/interactions.js';
 import {
-  latestModelDir,
+  parseBundle,
+  parseBundleManifest,
   readBundle,
-  saveModelToWorkspace,
   trainItemKnn,
   writeBundle,
   writeNeighboursCsv,
@@ -69,11 +69,39 @@ describe('model bundle', () => {
     );
   });
 
-  it('keeps models in the workspace with a LATEST pointer', async () => {
-    const models = join(mkdtempSync(join(tmpdir(), 'bookml-')), 'models');
-    expect(() => latestModelDir(models)).toThrow(expect.objectContaining({ code: 'MODEL_NONE_TRAINED' }));
-    const { dir } = saveModelToWorkspace(models, await fixture());
-    expect(latestModelDir(models)).toBe(dir);
+  it('builds the same bundle from buffers in memory as from the folder, with the same checks', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'bookml-')), 'm');
+    writeBundle(dir, await fixture());
+    const manifest = parseBundleManifest(readFileSync(join(dir, 'manifest.json')), dir);
+    const files = Object.fromEntries(Object.keys(manifest.files).map((n) => [n, readFileSync(join(dir, n))]));
+    const fromBuffers = parseBundle(manifest, files, { where: dir });
+    const fromDir = readBundle(dir);
+    expect(fromBuffers.manifest).toEqual(fromDir.manifest);
+    expect(fromBuffers.model).toEqual(fromDir.model);
+    expect(fromBuffers.itemIds).toEqual(fromDir.itemIds);
+    // The typed arrays are views over the buffers handed in, not copies.
+    expect(fromBuffers.model.scores.buffer).toBe(files['scores.f64'].buffer);
+
+    const { 'items.json': _, ...withoutItems } = files;
+    expect(() => parseBundle(manifest, withoutItems, { where: dir })).toThrow(
+      expect.objectContaining({ code: 'MODEL_BUNDLE_CORRUPT', field: 'items.json' }),
+    );
+    const damaged = Buffer.from(files['neighbours.i32']);
+    damaged[0] ^= 0xff;
+    expect(() => parseBundle(manifest, { ...files, 'neighbours.i32': damaged })).toThrow(
+      expect.objectContaining({ code: 'MODEL_BUNDLE_CORRUPT', field: 'neighbours.i32' }),
+    );
+    // Without verification a damaged byte passes, but a wrong size never does.
+    expect(() =>
+      parseBundle(manifest, { ...files, 'neighbours.i32': damaged }, { verify: false }),
+    ).not.toThrow();
+    const short = files['scores.f64'].subarray(8);
+    expect(() => parseBundle(manifest, { ...files, 'scores.f64': short }, { verify: false })).toThrow(
+      expect.objectContaining({ code: 'MODEL_BUNDLE_CORRUPT', field: 'scores.f64' }),
+    );
+    expect(() => parseBundleManifest('{"format":"other"}', dir)).toThrow(
+      expect.objectContaining({ code: 'MODEL_BUNDLE_CORRUPT', field: 'format' }),
+    );
   });
 
   it('exports the seed stack neighbours.csv layout', async () => {

@@ -13,7 +13,7 @@ import {
 import { endianness } from 'node:os';
 import { dirname, join } from 'node:path';
 import { BookmlError } from '../core/index.js';
-import { bundleCorrupt, ModelErrorCodes } from './errors.js';
+import { bundleCorrupt, ModelError } from './errors.js';
 import type { ItemKnn } from './item-knn.js';
 import { type TrainParams, trainParamsSchema } from './params.js';
 
@@ -27,6 +27,10 @@ const ARRAY_FILES = {
   popularity: 'popularity.i32',
   popularOrder: 'popular.i32',
 } as const;
+const ITEMS_FILE = 'items.json';
+
+/** The manifest's file name inside a bundle folder. */
+export const BUNDLE_MANIFEST = 'manifest.json';
 
 /** `manifest.json`: what the model is, what made it, and how to check its files. */
 export interface BundleManifest {
@@ -91,9 +95,9 @@ export function modelIdOf(input: Pick<WriteBundleInput, 'model' | 'itemIds'>): s
  * directory is renamed into place, so a crash leaves the whole bundle or none.
  */
 export function writeBundle(dir: string, input: WriteBundleInput): BundleManifest {
-  if (endianness() !== 'LE') throw new BookmlError('MODEL_UNSUPPORTED_HOST', 'bundles are little-endian');
+  if (endianness() !== 'LE') throw new ModelError('MODEL_UNSUPPORTED_HOST', 'bundles are little-endian');
   if (existsSync(dir)) {
-    throw new BookmlError('MODEL_BUNDLE_EXISTS', `${dir} already exists; choose another --out`, {
+    throw new ModelError('MODEL_BUNDLE_EXISTS', `${dir} already exists; choose another --out`, {
       field: 'out',
     });
   }
@@ -122,7 +126,7 @@ export function writeBundle(dir: string, input: WriteBundleInput): BundleManifes
       title: input.title,
       author: input.author,
     };
-    put('items.json', Buffer.from(JSON.stringify(items)));
+    put(ITEMS_FILE, Buffer.from(JSON.stringify(items)));
     const manifest: BundleManifest = {
       format: 'bookml-model',
       formatVersion: BUNDLE_FORMAT_VERSION,
@@ -142,7 +146,7 @@ export function writeBundle(dir: string, input: WriteBundleInput): BundleManifes
       endianness: 'LE',
       files,
     };
-    writeSynced('manifest.json', Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
+    writeSynced(BUNDLE_MANIFEST, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
     renameSync(tmp, dir);
     return manifest;
   } catch (err) {
@@ -170,72 +174,99 @@ export interface ReadBundleOptions {
   verify?: boolean;
 }
 
+/** Options of {@link parseBundle}. */
+export interface ParseBundleOptions {
+  /** Check every file's sha256 against the manifest (sizes are always checked). @default true */
+  verify?: boolean;
+  /** Where the bundle came from, for error messages (a folder). @default 'the bundle' */
+  where?: string;
+}
+
 /**
- * Load a bundle: arrays become typed-array views over the file bytes (no parsing). Refuses a
- * newer format, a missing or altered file, and arrays whose shapes disagree.
+ * Parse and check a bundle's `manifest.json`: it must be a bookml model bundle in a format this
+ * code reads. `where` names the bundle in the error messages.
+ *
+ * @example
+ * const manifest = parseBundleManifest(await readFile(join(dir, 'manifest.json')), dir);
  */
-export function readBundle(dir: string, opts: ReadBundleOptions = {}): ModelBundle {
-  const manifestPath = join(dir, 'manifest.json');
-  if (!existsSync(manifestPath)) {
-    throw new BookmlError(
-      ModelErrorCodes.MODEL_BUNDLE_NOT_FOUND,
-      `no model bundle at ${dir} (manifest.json missing)`,
-      {
-        field: 'model',
-        status: 404,
-      },
-    );
-  }
+export function parseBundleManifest(bytes: Uint8Array | string, where: string): BundleManifest {
   let manifest: BundleManifest;
   try {
-    manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as BundleManifest;
+    const text = typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('utf8');
+    manifest = JSON.parse(text) as BundleManifest;
   } catch {
-    throw bundleCorrupt(`${manifestPath} is not valid JSON`, 'manifest.json');
+    throw bundleCorrupt(`${join(where, BUNDLE_MANIFEST)} is not valid JSON`, BUNDLE_MANIFEST);
   }
-  if (manifest.format !== 'bookml-model')
-    throw bundleCorrupt(`${dir} is not a bookml model bundle`, 'format');
+  if (manifest === null || typeof manifest !== 'object' || manifest.format !== 'bookml-model')
+    throw bundleCorrupt(`${where} is not a bookml model bundle`, 'format');
   if (typeof manifest.formatVersion !== 'number' || manifest.formatVersion > BUNDLE_FORMAT_VERSION) {
-    throw new BookmlError(
-      ModelErrorCodes.MODEL_FORMAT_TOO_NEW,
+    throw new ModelError(
+      'MODEL_FORMAT_TOO_NEW',
       `model bundle format ${manifest.formatVersion} is newer than this bookml reads (${BUNDLE_FORMAT_VERSION}); upgrade bookml`,
-      { field: 'formatVersion', status: 500 },
+      { field: 'formatVersion' },
     );
   }
-  const read = (name: string): Buffer => {
-    const meta = manifest.files[name];
-    if (!meta) throw bundleCorrupt(`manifest lists no ${name}`, name);
-    let buf: Buffer;
-    try {
-      buf = readFileSync(join(dir, name));
-    } catch {
-      throw bundleCorrupt(`${name} is missing from ${dir}`, name);
+  if (manifest.files === null || typeof manifest.files !== 'object')
+    throw bundleCorrupt(`${join(where, BUNDLE_MANIFEST)} lists no files`, 'files');
+  return manifest;
+}
+
+/**
+ * Build a bundle from its manifest and the bytes of its files, already in memory (`files` maps a
+ * file name, as the manifest lists it, to its bytes). Arrays become typed-array views over those
+ * bytes (no copy unless misaligned, no parsing). Refuses a missing file, a size or (with `verify`)
+ * a checksum that differs from the manifest, and arrays whose shapes disagree. `readBundle` and the
+ * serving loader both end here, so a bundle is checked the same way however it was read.
+ *
+ * @example
+ * const bundle = parseBundle(manifest, { 'offsets.i32': buf, … }, { verify: false, where: dir });
+ */
+export function parseBundle(
+  manifest: BundleManifest,
+  files: Readonly<Record<string, Uint8Array | undefined>>,
+  opts: ParseBundleOptions = {},
+): ModelBundle {
+  const where = opts.where ?? 'the bundle';
+  const checked: Record<string, Buffer> = {};
+  for (const [name, meta] of Object.entries(manifest.files)) {
+    const bytes = files[name];
+    if (bytes === undefined) throw bundleCorrupt(`${name} is missing from ${where}`, name);
+    const buf = Buffer.isBuffer(bytes)
+      ? bytes
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (buf.byteLength !== meta?.bytes || (opts.verify !== false && sha256(buf) !== meta.sha256)) {
+      throw bundleCorrupt(`${name} in ${where} does not match its checksum: the bundle is damaged`, name);
     }
-    if (buf.byteLength !== meta.bytes || (opts.verify !== false && sha256(buf) !== meta.sha256)) {
-      throw bundleCorrupt(`${name} in ${dir} does not match its checksum: the bundle is damaged`, name);
-    }
+    checked[name] = buf;
+  }
+  const file = (name: string): Buffer => {
+    const buf = checked[name];
+    if (buf === undefined) throw bundleCorrupt(`manifest lists no ${name}`, name);
     return buf;
   };
   const params = trainParamsSchema.parse(manifest.params);
-  const offsets = view(read(ARRAY_FILES.offsets), Int32Array);
-  const neighbours = view(read(ARRAY_FILES.neighbours), Int32Array);
-  const scores = view(read(ARRAY_FILES.scores), Float64Array);
-  const popularity = view(read(ARRAY_FILES.popularity), Int32Array);
-  const popularOrder = view(read(ARRAY_FILES.popularOrder), Int32Array);
-  const items = JSON.parse(read('items.json').toString('utf8')) as {
-    ids: string[];
-    numeric: boolean;
-    title: string[];
-    author: string[];
-  };
-  const nItems = manifest.counts.items;
+  const offsets = view(file(ARRAY_FILES.offsets), Int32Array);
+  const neighbours = view(file(ARRAY_FILES.neighbours), Int32Array);
+  const scores = view(file(ARRAY_FILES.scores), Float64Array);
+  const popularity = view(file(ARRAY_FILES.popularity), Int32Array);
+  const popularOrder = view(file(ARRAY_FILES.popularOrder), Int32Array);
+  let items: { ids: string[]; numeric: boolean; title: string[]; author: string[] };
+  try {
+    items = JSON.parse(file(ITEMS_FILE).toString('utf8'));
+  } catch (err) {
+    if (err instanceof BookmlError) throw err;
+    throw bundleCorrupt(`${ITEMS_FILE} in ${where} is not valid JSON`, ITEMS_FILE);
+  }
+  const nItems = manifest.counts?.items;
   if (
     offsets.length !== nItems + 1 ||
     popularity.length !== nItems ||
+    !Array.isArray(items?.ids) ||
     items.ids.length !== nItems ||
     neighbours.length !== scores.length ||
     offsets[nItems] !== neighbours.length
   ) {
-    throw bundleCorrupt(`array shapes in ${dir} disagree with its manifest`, 'counts');
+    throw bundleCorrupt(`array shapes in ${where} disagree with its manifest`, 'counts');
   }
   return {
     manifest,
@@ -256,4 +287,34 @@ export function readBundle(dir: string, opts: ReadBundleOptions = {}): ModelBund
     title: items.title,
     author: items.author,
   };
+}
+
+/**
+ * Load a bundle folder synchronously: `manifest.json`, then every file it lists, each read once,
+ * checked and turned into typed-array views by {@link parseBundle}. For the CLI and tests; the
+ * server loads asynchronously (`serve/`'s bundle loader), through the same checks.
+ *
+ * @example
+ * const bundle = readBundle('./model'); // checksums verified
+ */
+export function readBundle(dir: string, opts: ReadBundleOptions = {}): ModelBundle {
+  const manifestPath = join(dir, BUNDLE_MANIFEST);
+  if (!existsSync(manifestPath)) throw bundleNotFound(dir);
+  const manifest = parseBundleManifest(readFileSync(manifestPath), dir);
+  const files: Record<string, Buffer> = {};
+  for (const name of Object.keys(manifest.files)) {
+    try {
+      files[name] = readFileSync(join(dir, name));
+    } catch {
+      throw bundleCorrupt(`${name} is missing from ${dir}`, name);
+    }
+  }
+  return parseBundle(manifest, files, { verify: opts.verify, where: dir });
+}
+
+/** `MODEL_BUNDLE_NOT_FOUND` for a folder without a manifest. */
+export function bundleNotFound(dir: string): ModelError {
+  return new ModelError('MODEL_BUNDLE_NOT_FOUND', `no model bundle at ${dir} (${BUNDLE_MANIFEST} missing)`, {
+    field: 'model',
+  });
 }

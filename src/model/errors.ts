@@ -1,35 +1,78 @@
 import type { ZodError } from 'zod';
-import { BookmlError } from '../core/index.js';
+import { BookmlError, type CatalogueErrorOptions, defineErrors } from '../core/index.js';
 
-/** Error codes of the model folder: stable, matched on by callers and listed in the reference. */
-export const ModelErrorCodes = {
-  MODEL_INVALID_PARAMS: 'MODEL_INVALID_PARAMS',
-  MODEL_K_OUT_OF_RANGE: 'MODEL_K_OUT_OF_RANGE',
-  MODEL_UNKNOWN_ITEM: 'MODEL_UNKNOWN_ITEM',
-  MODEL_BUNDLE_NOT_FOUND: 'MODEL_BUNDLE_NOT_FOUND',
-  MODEL_BUNDLE_CORRUPT: 'MODEL_BUNDLE_CORRUPT',
-  MODEL_FORMAT_TOO_NEW: 'MODEL_FORMAT_TOO_NEW',
-  MODEL_NONE_TRAINED: 'MODEL_NONE_TRAINED',
-} as const;
+/** Every error the model folder raises, by code: stable, matched on by callers. */
+export const MODEL_ERRORS = defineErrors('MODEL', {
+  MODEL_INVALID_PARAMS: {
+    status: 400,
+    description: 'A training parameter is out of range or of the wrong type.',
+  },
+  MODEL_K_OUT_OF_RANGE: {
+    status: 422,
+    description:
+      'A recommendation asks for more items than the model keeps neighbours per book, or fewer than 1.',
+  },
+  MODEL_UNKNOWN_ITEM: { status: 404, description: 'A book id the model does not know.' },
+  MODEL_BUNDLE_NOT_FOUND: {
+    status: 404,
+    description: 'No model bundle at that folder (its manifest.json is missing).',
+  },
+  MODEL_BUNDLE_EXISTS: {
+    status: 400,
+    description: 'The folder a bundle would be written to already exists.',
+  },
+  MODEL_BUNDLE_CORRUPT: {
+    status: 500,
+    description:
+      'A bundle file is unreadable, altered (checksum mismatch) or inconsistent with the manifest.',
+  },
+  MODEL_FORMAT_TOO_NEW: {
+    status: 500,
+    description: 'The bundle was written by a newer bookml than this one reads; upgrade bookml.',
+  },
+  MODEL_NONE_TRAINED: { status: 404, description: 'The workspace holds no model yet; run `bookml train`.' },
+  MODEL_UNSUPPORTED_HOST: {
+    status: 400,
+    description: 'Bundles are little-endian; this machine is not, so it cannot write one.',
+  },
+});
 
-export function invalidParams(err: ZodError): BookmlError {
+/** One of the codes in {@link MODEL_ERRORS}. */
+export type ModelErrorCode = keyof typeof MODEL_ERRORS;
+
+/**
+ * An error of the model folder; status, exit code and retryability come from {@link MODEL_ERRORS}.
+ * @example throw new ModelError('MODEL_BUNDLE_EXISTS', 'models/x already exists; choose another --out', { field: 'out' });
+ */
+export class ModelError extends BookmlError {
+  declare readonly code: ModelErrorCode;
+  constructor(code: ModelErrorCode, message: string, options: CatalogueErrorOptions = {}) {
+    super(MODEL_ERRORS[code], message, options);
+    this.name = 'ModelError';
+  }
+}
+
+/** The first issue of a failed training-parameter parse, naming its field. */
+export function invalidParams(err: ZodError): ModelError {
   const issue = err.issues[0];
   const field = issue?.path.join('.') || undefined;
-  return new BookmlError(
-    ModelErrorCodes.MODEL_INVALID_PARAMS,
+  return new ModelError(
+    'MODEL_INVALID_PARAMS',
     `invalid training parameter${field ? ` ${field}` : ''}: ${issue?.message ?? err.message}`,
     { field },
   );
 }
 
-export function kOutOfRange(k: number, max: number): BookmlError {
-  return new BookmlError(
-    ModelErrorCodes.MODEL_K_OUT_OF_RANGE,
+/** A list length beyond what the model keeps. */
+export function kOutOfRange(k: number, max: number): ModelError {
+  return new ModelError(
+    'MODEL_K_OUT_OF_RANGE',
     `k must be an integer from 1 to ${max} (the model keeps ${max} neighbours per book), got ${k}`,
-    { field: 'k', status: 422 },
+    { field: 'k' },
   );
 }
 
-export function bundleCorrupt(message: string, field?: string): BookmlError {
-  return new BookmlError(ModelErrorCodes.MODEL_BUNDLE_CORRUPT, message, { field, status: 500 });
+/** A bundle that cannot be trusted; `field` is the file or manifest key at fault. */
+export function bundleCorrupt(message: string, field?: string): ModelError {
+  return new ModelError('MODEL_BUNDLE_CORRUPT', message, { field });
 }

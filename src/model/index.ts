@@ -1,6 +1,7 @@
 /**
- * The recommender model: item-kNN training over purchase lines, the on-disk bundle, and the
- * recommender that answers "customers who bought X also bought Y".
+ * The recommender model: item-kNN training over purchase lines, the on-disk bundle, the
+ * workspace's pointer to the latest trained bundle in the artifact store, and the recommender that
+ * answers "customers who bought X also bought Y".
  *
  * @example
  * import { Recommender, trainItemKnn } from '../model/index.js';
@@ -9,12 +10,41 @@
  * const { items, scores, fallback } = rec.forItem(17, 5);
  */
 
-export type { BundleManifest, ModelBundle, ReadBundleOptions, WriteBundleInput } from './bundle.js';
-export { BUNDLE_FORMAT_VERSION, modelIdOf, readBundle, writeBundle } from './bundle.js';
-export { latestModelDir, saveModelToWorkspace } from './bundle-store.js';
-export { ModelErrorCodes } from './errors.js';
+export type {
+  BundleManifest,
+  ModelBundle,
+  ParseBundleOptions,
+  ReadBundleOptions,
+  WriteBundleInput,
+} from './bundle.js';
+export {
+  BUNDLE_FORMAT_VERSION,
+  BUNDLE_MANIFEST,
+  bundleNotFound,
+  modelIdOf,
+  parseBundle,
+  parseBundleManifest,
+  readBundle,
+  writeBundle,
+} from './bundle.js';
+export type { ModelErrorCode } from './errors.js';
+export { bundleCorrupt, MODEL_ERRORS, ModelError } from './errors.js';
 export { ItemIndex } from './item-index.js';
 export type { ItemKnn } from './item-knn.js';
+export type {
+  BundleArtifacts,
+  BundleArtifactsSource,
+  LatestModel,
+  ModelPaths,
+  ModelPointer,
+} from './latest-model.js';
+export {
+  LATEST_MODEL_POINTER,
+  latestModel,
+  readModelPointer,
+  saveLatestModel,
+  writeModelPointer,
+} from './latest-model.js';
 export { writeNeighboursCsv } from './neighbours-csv.js';
 export type { Similarity, TrainParams, TrainParamsInput } from './params.js';
 export { SIMILARITIES, trainParamsSchema } from './params.js';

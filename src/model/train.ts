@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { type Clock, systemClock } from '../core/index.js';
 import type { Interactions } from '../data/index.js';
 import { invalidParams } from './errors.js';
 import type { ItemKnn } from './item-knn.js';
@@ -15,6 +16,8 @@ export interface TrainOptions {
   threads?: number;
   /** Called with (items scored, items total) while scoring. */
   onProgress?: (done: number, total: number) => void;
+  /** Paces `onProgress` while worker threads score (the model never depends on it). @default systemClock */
+  clock?: Clock;
 }
 
 /** Items a worker takes at a time: small enough to balance popular items, large enough to amortise. */
@@ -50,7 +53,7 @@ export async function trainItemKnn(
   const work = estimateWork(m);
   const pairUpdates =
     threads > 1 && work >= MIN_UPDATES_FOR_THREADS && m.nItems > CHUNK
-      ? await scoreInWorkers(m, p, out, threads, opts.onProgress)
+      ? await scoreInWorkers(m, p, out, threads, opts.onProgress, opts.clock ?? systemClock)
       : scoreInThread(m, p, out, opts.onProgress);
   return assemble(m, p, out, pairUpdates);
 }
@@ -87,14 +90,15 @@ async function scoreInWorkers(
   p: TrainParams,
   out: TopKSlots,
   threads: number,
-  onProgress?: TrainOptions['onProgress'],
+  onProgress: TrainOptions['onProgress'],
+  clock: Clock,
 ): Promise<number> {
   // [next item to take, items finished]
   const cursor = new Int32Array(new SharedArrayBuffer(8));
   const data: KnnWorkerData = { matrix: m, params: p, out, cursor, chunk: CHUNK };
   const url = workerUrl();
   const timer = onProgress
-    ? setInterval(() => onProgress(Atomics.load(cursor, 1), m.nItems), 100)
+    ? clock.setInterval(() => onProgress(Atomics.load(cursor, 1), m.nItems), 100)
     : undefined;
   try {
     const results = await Promise.all(
@@ -114,7 +118,7 @@ async function scoreInWorkers(
     onProgress?.(m.nItems, m.nItems);
     return results.reduce((a, b) => a + b, 0);
   } finally {
-    if (timer) clearInterval(timer);
+    timer?.cancel();
   }
 }
 

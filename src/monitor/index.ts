@@ -20,7 +20,7 @@ export type {
 } from './drift-decision.js';
 export { DRIFT_DECISION_DEFAULTS, driftDecision } from './drift-decision.js';
 export type { MonitorErrorCode } from './errors.js';
-export { MonitorError, MonitorErrorCodes } from './errors.js';
+export { MONITOR_ERRORS, MonitorError } from './errors.js';
 export type { KsAlternative, KsMethod, KsOptions, KsResult } from './ks.js';
 export { KS_EXACT_MAX_N, ksTwoSample } from './ks.js';
 export type { CorrectedPValues } from './multiple-testing.js';

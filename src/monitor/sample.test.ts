@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BookmlError, isBookmlError } from '../core/index.js';
-import { MonitorError, MonitorErrorCodes } from './errors.js';
+import { MONITOR_ERRORS, MonitorError } from './errors.js';
 import { parseSampleJson, sortedSample } from './sample.js';
 
 const where = { field: 'reference', source: 'ref.json' };
@@ -17,9 +17,9 @@ function errorOf(f: () => unknown): BookmlError {
 
 describe('monitor errors', () => {
   it('codes are unique, equal their keys and live in the MONITOR_ area', () => {
-    for (const [key, code] of Object.entries(MonitorErrorCodes)) {
-      expect(code).toBe(key);
-      expect(code).toMatch(/^MONITOR_[A-Z_]+$/);
+    for (const [key, entry] of Object.entries(MONITOR_ERRORS)) {
+      expect(entry.code).toBe(key);
+      expect(entry.code).toMatch(/^MONITOR_[A-Z_]+$/);
     }
   });
 

@@ -22,7 +22,7 @@ export function getPipeline(name: string): Pipeline {
     throw new PipelinesError(
       'PIPELINES_NOT_FOUND',
       `no pipeline "${name}" (pipelines: ${pipelineNames().join(', ')})`,
-      { field: 'pipeline', status: 404 },
+      { field: 'pipeline' },
     );
   }
   return p;

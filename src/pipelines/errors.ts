@@ -1,30 +1,41 @@
-import { BookmlError, type BookmlErrorOptions } from '../core/index.js';
+import { BookmlError, type CatalogueErrorOptions, defineErrors } from '../core/index.js';
 
 /**
  * Every error `pipelines/` raises, by code. Step failures carry retry intent: a failed data gate or a bad
  * dataset URI fails fast (`retryable: false`, so neither target retries it).
  */
-export const PipelinesErrorCodes = {
-  /** `getPipeline(name)` with a name that is not in the catalogue; the message lists the valid ones. */
-  PIPELINES_NOT_FOUND: 'PIPELINES_NOT_FOUND',
-  /** A dataset URI the ingest step cannot read; the message lists the accepted forms. */
-  PIPELINES_BAD_DATASET_URI: 'PIPELINES_BAD_DATASET_URI',
-  /** The dataset failed the data-quality gate; the message lists each failed check with its value. */
-  PIPELINES_DATA_GATE_FAILED: 'PIPELINES_DATA_GATE_FAILED',
-  /** A step's inputs do not fit together (e.g. the sweep's gathered lists differ in length). */
-  PIPELINES_BAD_INPUT: 'PIPELINES_BAD_INPUT',
-} as const;
+export const PIPELINES_ERRORS = defineErrors('PIPELINES', {
+  PIPELINES_NOT_FOUND: {
+    status: 404,
+    description:
+      '`getPipeline(name)` with a name that is not in the catalogue; the message lists the valid ones.',
+  },
+  PIPELINES_BAD_DATASET_URI: {
+    status: 400,
+    description: 'A dataset URI the ingest step cannot read; the message lists the accepted forms.',
+  },
+  PIPELINES_DATA_GATE_FAILED: {
+    status: 422,
+    description:
+      'The dataset failed the data-quality gate; the message lists each failed check with its value.',
+  },
+  PIPELINES_BAD_INPUT: {
+    status: 400,
+    description: "A step's inputs do not fit together (e.g. the sweep's gathered lists differ in length).",
+  },
+});
 
-export type PipelinesErrorCode = keyof typeof PipelinesErrorCodes;
+/** One of the codes in {@link PIPELINES_ERRORS}. */
+export type PipelinesErrorCode = keyof typeof PIPELINES_ERRORS;
 
 /**
- * An error of `pipelines/`: a `BookmlError` with one of {@link PipelinesErrorCodes}.
- * @example throw new PipelinesError('PIPELINES_NOT_FOUND', 'no pipeline "x" (pipelines: recommender)', { field: 'pipeline', status: 404 });
+ * An error of `pipelines/`; status, exit code and retryability come from {@link PIPELINES_ERRORS}.
+ * @example throw new PipelinesError('PIPELINES_NOT_FOUND', 'no pipeline "x" (pipelines: recommender)', { field: 'pipeline' });
  */
 export class PipelinesError extends BookmlError {
   declare readonly code: PipelinesErrorCode;
-  constructor(code: PipelinesErrorCode, message: string, options: BookmlErrorOptions = {}) {
-    super(code, message, options);
+  constructor(code: PipelinesErrorCode, message: string, options: CatalogueErrorOptions = {}) {
+    super(PIPELINES_ERRORS[code], message, options);
     this.name = 'PipelinesError';
   }
 }

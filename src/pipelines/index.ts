@@ -12,9 +12,10 @@
 
 export { getPipeline, PIPELINES, pipelineNames } from './catalog.js';
 export type { PipelinesErrorCode } from './errors.js';
-export { PipelinesError, PipelinesErrorCodes } from './errors.js';
+export { PIPELINES_ERRORS, PipelinesError } from './errors.js';
 export type { EvaluationGate, EvaluationRecord } from './recommender/evaluate.js';
 export { evaluationGates } from './recommender/evaluate.js';
+export { gateEvidence } from './recommender/gate-evidence.js';
 export {
   DATASET_URI_FORMS,
   EVAL_K,

@@ -1,4 +1,4 @@
-import { type Clock, systemClock } from '../core/index.js';
+import { type Clock, systemClock, type Timer } from '../core/index.js';
 import { TrafficSplit } from './canary-split.js';
 import { notReady } from './errors.js';
 import type { ServeMetrics } from './metrics.js';
@@ -24,7 +24,7 @@ export interface DeploymentOptions {
   /** k when a request gives none. @default 5 */
   defaultK?: number;
   metrics: ServeMetrics;
-  /** @default systemClock */
+  /** Load timestamps and the poll timer. @default systemClock */
   clock?: Clock;
   /** How often sources are re-checked, in ms; 0 turns polling off. @default 0 */
   pollIntervalMs?: number;
@@ -67,15 +67,17 @@ export class Deployment {
   readonly split: TrafficSplit;
   readonly #metrics: ServeMetrics;
   readonly #pollMs: number;
-  #timer: NodeJS.Timeout | null = null;
+  readonly #clock: Clock;
+  #timer: Timer | null = null;
   #unwatch: Array<() => void> = [];
   #stopped = false;
 
   constructor(opts: DeploymentOptions) {
+    this.#clock = opts.clock ?? systemClock;
     const common = {
       defaultK: opts.defaultK ?? 5,
       metrics: opts.metrics,
-      clock: opts.clock ?? systemClock,
+      clock: this.#clock,
       loadBundle: opts.loadBundle,
       log: opts.log,
     };
@@ -134,8 +136,7 @@ export class Deployment {
   /** Start polling the sources (and listening to the ones that can push). The first check runs now. */
   start(): Promise<ReconcileResult[]> {
     if (this.#pollMs > 0 && this.#timer === null) {
-      this.#timer = setInterval(() => void this.reconcile(), this.#pollMs);
-      this.#timer.unref();
+      this.#timer = this.#clock.setInterval(() => void this.reconcile(), this.#pollMs, { unref: true });
     }
     for (const s of this.slots) {
       const off = s.source.watch?.(() => {
@@ -149,7 +150,7 @@ export class Deployment {
   /** Stop polling and wait for a running load to settle (shutdown drains through this). */
   async stop(): Promise<void> {
     this.#stopped = true;
-    if (this.#timer) clearInterval(this.#timer);
+    this.#timer?.cancel();
     this.#timer = null;
     for (const off of this.#unwatch) off();
     this.#unwatch = [];

@@ -1,55 +1,82 @@
-import { BookmlError, type BookmlErrorOptions } from '../core/index.js';
+import { BookmlError, type CatalogueErrorOptions, defineErrors } from '../core/index.js';
 
 /**
- * Every error `serve/` raises, by code. Each entry says when it happens; the thrown message says
- * what to do. Model errors (`MODEL_K_OUT_OF_RANGE`, 422) come from the recommender itself.
+ * Every error `serve/` raises, by code; the thrown message says what to do. Model errors
+ * (`MODEL_K_OUT_OF_RANGE`, 422) come from the recommender itself.
  */
-export const ServeErrorCodes = {
-  /** A query string or body broke its route schema: missing field, wrong type, unknown key (400). */
-  SERVE_INVALID_REQUEST: 'SERVE_INVALID_REQUEST',
-  /** A book id is not of the model's id type: not an integer for a numeric model, not a string otherwise (400). */
-  SERVE_INVALID_BOOK_ID: 'SERVE_INVALID_BOOK_ID',
-  /** The body is not JSON (or is empty, or tries prototype poisoning) (400). */
-  SERVE_MALFORMED_JSON: 'SERVE_MALFORMED_JSON',
-  /** The body's content type is not `application/json` (415). */
-  SERVE_UNSUPPORTED_MEDIA_TYPE: 'SERVE_UNSUPPORTED_MEDIA_TYPE',
-  /** The body is larger than the route's limit (413). */
-  SERVE_BODY_TOO_LARGE: 'SERVE_BODY_TOO_LARGE',
-  /** An Open Inference Protocol tensor has the wrong name, shape, datatype or element (400). */
-  SERVE_INVALID_TENSOR: 'SERVE_INVALID_TENSOR',
-  /** No model is loaded yet (503, retryable). */
-  SERVE_NOT_READY: 'SERVE_NOT_READY',
-  /** A KServe path names a model this server does not serve (404). */
-  SERVE_MODEL_NOT_FOUND: 'SERVE_MODEL_NOT_FOUND',
-  /** A KServe path names a version that is not loaded here (404). */
-  SERVE_VERSION_NOT_LOADED: 'SERVE_VERSION_NOT_LOADED',
-  /** A protocol feature bookml does not implement, e.g. V1 `:explain` (501). */
-  SERVE_NOT_IMPLEMENTED: 'SERVE_NOT_IMPLEMENTED',
-  /** No route matches the method and path (404). */
-  SERVE_ROUTE_NOT_FOUND: 'SERVE_ROUTE_NOT_FOUND',
-  /** The serving configuration is invalid; the message lists every bad key (startup). */
-  SERVE_INVALID_CONFIG: 'SERVE_INVALID_CONFIG',
-  /** A model source names something that cannot be served (e.g. an alias before the registry exists). */
-  SERVE_INVALID_SOURCE: 'SERVE_INVALID_SOURCE',
-  /** A model version failed to load; the previous model keeps serving (retryable once the source moves). */
-  SERVE_MODEL_LOAD_FAILED: 'SERVE_MODEL_LOAD_FAILED',
-  /** The address cannot be bound: the port is taken or not allowed (startup). */
-  SERVE_CANNOT_LISTEN: 'SERVE_CANNOT_LISTEN',
-} as const;
+export const SERVE_ERRORS = defineErrors('SERVE', {
+  SERVE_INVALID_REQUEST: {
+    status: 400,
+    description: 'A query string or body broke its route schema: missing field, wrong type, unknown key.',
+  },
+  SERVE_INVALID_BOOK_ID: {
+    status: 400,
+    description:
+      "A book id is not of the model's id type: not an integer for a numeric model, not a string otherwise.",
+  },
+  SERVE_MALFORMED_JSON: {
+    status: 400,
+    description: 'The body is not JSON (or is empty, or tries prototype poisoning).',
+  },
+  SERVE_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    description: "The body's content type is not `application/json`.",
+  },
+  SERVE_BODY_TOO_LARGE: { status: 413, description: "The body is larger than the route's limit." },
+  SERVE_INVALID_TENSOR: {
+    status: 400,
+    description: 'An Open Inference Protocol tensor has the wrong name, shape, datatype or element.',
+  },
+  SERVE_NOT_READY: { status: 503, retryable: true, description: 'No model is loaded yet; retry shortly.' },
+  SERVE_MODEL_NOT_FOUND: {
+    status: 404,
+    description: 'A KServe path names a model this server does not serve.',
+  },
+  SERVE_VERSION_NOT_LOADED: {
+    status: 404,
+    description: 'A KServe path names a version that is not loaded here.',
+  },
+  SERVE_NOT_IMPLEMENTED: {
+    status: 501,
+    description: 'A protocol feature bookml does not implement, e.g. V1 `:explain`.',
+  },
+  SERVE_ROUTE_NOT_FOUND: { status: 404, description: 'No route matches the method and path.' },
+  SERVE_INVALID_CONFIG: {
+    status: 400,
+    description: 'The serving configuration is invalid; the message lists every bad key (at start).',
+  },
+  SERVE_INVALID_SOURCE: {
+    status: 400,
+    description:
+      'A model source names something that cannot be served (e.g. an alias before the registry exists).',
+  },
+  SERVE_MODEL_LOAD_FAILED: {
+    status: 500,
+    // At start, `bookml serve --model X` reports a model that does not load as a mistake in --model.
+    exitCode: 2,
+    retryable: true,
+    description:
+      'A model version failed to load; the previous model keeps serving (retryable once the source moves).',
+  },
+  SERVE_CANNOT_LISTEN: {
+    status: 400,
+    description: 'The address cannot be bound: the port is taken or not allowed (at start).',
+  },
+});
 
-/** One of the codes in {@link ServeErrorCodes}. */
-export type ServeErrorCode = keyof typeof ServeErrorCodes;
+/** One of the codes in {@link SERVE_ERRORS}. */
+export type ServeErrorCode = keyof typeof SERVE_ERRORS;
 
 /**
- * A serving error: a `BookmlError` whose `code` is one of {@link ServeErrorCodes}.
+ * A serving error; status, exit code and retryability come from {@link SERVE_ERRORS}.
  *
  * @example
  * throw new ServeError('SERVE_INVALID_BOOK_ID', 'book_id must be an integer, got "abc"', { field: 'book_id' });
  */
 export class ServeError extends BookmlError {
   declare readonly code: ServeErrorCode;
-  constructor(code: ServeErrorCode, message: string, options: BookmlErrorOptions = {}) {
-    super(code, message, options);
+  constructor(code: ServeErrorCode, message: string, options: CatalogueErrorOptions = {}) {
+    super(SERVE_ERRORS[code], message, options);
     this.name = 'ServeError';
   }
 }
@@ -71,7 +98,7 @@ export function notReady(detail?: string): ServeError {
   return new ServeError(
     'SERVE_NOT_READY',
     `no model is loaded yet${detail ? ` (${detail})` : ''}; retry shortly, or see GET /ready`,
-    { status: 503, retryable: true, retryAfterMs: 1000 },
+    { retryAfterMs: 1000 },
   );
 }
 
@@ -79,7 +106,6 @@ export function notReady(detail?: string): ServeError {
 export function modelNotFound(name: string): ServeError {
   return new ServeError('SERVE_MODEL_NOT_FOUND', `Model with name ${name} does not exist.`, {
     field: 'name',
-    status: 404,
   });
 }
 

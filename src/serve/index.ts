@@ -12,6 +12,7 @@
  * await server.app.listen({ host: '127.0.0.1', port: 8080 });
  */
 
+export type { BundleFileReader, LoadBundleOptions } from './bundle-loader.js';
 export { loadVerifiedBundle } from './bundle-loader.js';
 export { bucketOf, fnv1a32, TrafficSplit } from './canary-split.js';
 export type { ServeConfig, ServeConfigInput } from './config.js';
@@ -19,7 +20,7 @@ export { parseServeConfig, serveConfigFromEnv, serveConfigSchema } from './confi
 export type { DeploymentOptions, SlotStatus } from './deployment.js';
 export { Deployment } from './deployment.js';
 export type { ServeErrorCode } from './errors.js';
-export { ServeError, ServeErrorCodes } from './errors.js';
+export { SERVE_ERRORS, ServeError } from './errors.js';
 export type { ErrorBody } from './http-errors.js';
 export { jsonlFileSink } from './jsonl-sink.js';
 export type { PredictionLogCounters, Role, ServeMetricsOptions, ShadowCounters } from './metrics.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { ServeError } from './errors.js';
+import { modelNotFound, ServeError } from './errors.js';
 import { errorHandler } from './http-errors.js';
 import { v1PredictResponse } from './response-schemas.js';
 import { pickModel, type ServeContext, sendAnswer, sendJson } from './serve-context.js';
@@ -44,11 +44,7 @@ export async function kserveV1Routes(app: FastifyInstance, ctx: ServeContext): P
   app.removeContentTypeParser('text/plain');
 
   const requireModel = (asked: string) => {
-    if (asked !== name)
-      throw new ServeError('SERVE_MODEL_NOT_FOUND', `Model with name ${asked} does not exist.`, {
-        status: 404,
-        field: 'name',
-      });
+    if (asked !== name) throw modelNotFound(asked);
   };
 
   app.get('/v1/models', (_req, reply) => sendJson(reply, 200, { models: [name] }));
@@ -57,10 +53,7 @@ export async function kserveV1Routes(app: FastifyInstance, ctx: ServeContext): P
     requireModel(request.params.model);
     const m = deployment.primary.current;
     if (m === null) {
-      throw new ServeError('SERVE_NOT_READY', `Model with name ${name} is not ready.`, {
-        status: 503,
-        retryable: true,
-      });
+      throw new ServeError('SERVE_NOT_READY', `Model with name ${name} is not ready.`);
     }
     sendJson(reply, 200, { name, ready: true, version: m.version });
   });
@@ -78,12 +71,9 @@ export async function kserveV1Routes(app: FastifyInstance, ctx: ServeContext): P
       const verb = colon < 0 ? '' : target.slice(colon + 1);
       requireModel(colon < 0 ? target : target.slice(0, colon));
       if (verb === 'explain')
-        throw new ServeError('SERVE_NOT_IMPLEMENTED', 'explain is not implemented for this model', {
-          status: 501,
-        });
+        throw new ServeError('SERVE_NOT_IMPLEMENTED', 'explain is not implemented for this model');
       if (verb !== 'predict')
         throw new ServeError('SERVE_ROUTE_NOT_FOUND', `unknown verb "${verb}"; use :predict`, {
-          status: 404,
           field: 'path',
         });
       const body = request.body;

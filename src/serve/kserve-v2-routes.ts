@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ServeError } from './errors.js';
+import { modelNotFound, ServeError } from './errors.js';
 import { errorHandler } from './http-errors.js';
 import { v2InferResponse, v2MetadataResponse } from './response-schemas.js';
 import { pickModel, type ServeContext, sendAnswer, sendJson } from './serve-context.js';
@@ -27,10 +27,7 @@ export async function kserveV2Routes(app: FastifyInstance, ctx: ServeContext): P
   /** The model a path names; unknown name → 404, not loaded → 503 (checked before the body). */
   const modelOf = (p: ModelParams): ServedModel => {
     if (p.name !== name) {
-      throw new ServeError('SERVE_MODEL_NOT_FOUND', `Model with name ${p.name} does not exist.`, {
-        status: 404,
-        field: 'name',
-      });
+      throw modelNotFound(p.name);
     }
     if (p.version !== undefined) {
       const m = deployment.byVersion(p.version);
@@ -38,7 +35,7 @@ export async function kserveV2Routes(app: FastifyInstance, ctx: ServeContext): P
         throw new ServeError(
           'SERVE_VERSION_NOT_LOADED',
           `Model ${name} version ${p.version} is not loaded here; see GET /v2/models/${name}`,
-          { status: 404, field: 'version' },
+          { field: 'version' },
         );
       }
       return m;
@@ -46,8 +43,6 @@ export async function kserveV2Routes(app: FastifyInstance, ctx: ServeContext): P
     const m = deployment.primary.current;
     if (m === null) {
       throw new ServeError('SERVE_NOT_READY', `Model with name ${name} is not ready.`, {
-        status: 503,
-        retryable: true,
         retryAfterMs: 1000,
       });
     }

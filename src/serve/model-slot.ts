@@ -5,7 +5,10 @@ import type { Role, ServeMetrics } from './metrics.js';
 import type { ModelRef, ModelSource } from './model-source.js';
 import { compileServedModel, type ServedModel } from './served-model.js';
 
-/** Reads a bundle for a ref. The default, `loadVerifiedBundle`, verifies every file's checksum. */
+/**
+ * Reads a bundle for a ref. The default, `loadVerifiedBundle`, reads each file once and verifies its
+ * checksum, unless the ref is `verified` (fetched from the artifact store, which checked it).
+ */
 export type BundleLoader = (ref: ModelRef) => ModelBundle | Promise<ModelBundle>;
 
 /** The logger calls the serving layer makes (pino and Fastify's logger fit). */
@@ -69,7 +72,8 @@ export class ModelSlot {
     this.role = opts.role;
     this.source = opts.source;
     this.#opts = opts;
-    this.#load = opts.loadBundle ?? ((ref) => loadVerifiedBundle(ref.dir));
+    this.#load =
+      opts.loadBundle ?? ((ref) => loadVerifiedBundle(ref.dir, { verified: ref.verified === true }));
   }
 
   /** Check the source and load what it points at if that differs; concurrent calls share one pass. */

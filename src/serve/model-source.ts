@@ -1,8 +1,14 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { BookmlError } from '../core/index.js';
-import { latestModelDir, ModelErrorCodes } from '../model/index.js';
+import {
+  BUNDLE_MANIFEST,
+  type BundleArtifactsSource,
+  bundleCorrupt,
+  bundleNotFound,
+  latestModel,
+  readModelPointer,
+} from '../model/index.js';
 import { ServeError } from './errors.js';
 
 /** What a source points at right now: a version and the local bundle folder holding it. */
@@ -14,6 +20,12 @@ export interface ModelRef {
   readonly version: string;
   /** The local bundle folder to load (a remote source materialises it first). */
   readonly dir: string;
+  /**
+   * Every file in `dir` was checked against its hash when the folder was materialised (the artifact
+   * store's `getDir` does so), so loading it need not hash it again. Only a source that fetched the
+   * folder from the artifact store sets it; a plain folder is always hashed. @default false
+   */
+  readonly verified?: boolean;
 }
 
 /**
@@ -43,13 +55,9 @@ export interface ModelSource {
 async function manifestVersion(dir: string): Promise<string> {
   let text: string;
   try {
-    text = await readFile(join(dir, 'manifest.json'), 'utf8');
+    text = await readFile(join(dir, BUNDLE_MANIFEST), 'utf8');
   } catch {
-    throw new BookmlError(
-      ModelErrorCodes.MODEL_BUNDLE_NOT_FOUND,
-      `no model bundle at ${dir} (manifest.json missing)`,
-      { field: 'model', status: 404 },
-    );
+    throw bundleNotFound(dir);
   }
   let id: unknown;
   try {
@@ -58,10 +66,7 @@ async function manifestVersion(dir: string): Promise<string> {
     id = undefined;
   }
   if (typeof id !== 'string' || id === '') {
-    throw new BookmlError(ModelErrorCodes.MODEL_BUNDLE_CORRUPT, `${dir}/manifest.json has no modelId`, {
-      field: 'manifest.json',
-      status: 500,
-    });
+    throw bundleCorrupt(`${dir}/${BUNDLE_MANIFEST} has no modelId`, BUNDLE_MANIFEST);
   }
   return id;
 }
@@ -82,26 +87,35 @@ export function bundleDirSource(dir: string): ModelSource {
 }
 
 /**
- * The workspace's latest trained model (`models/LATEST`), re-checked every poll: a stand-in for
- * the registry's `production` alias until the registry exists.
+ * The workspace's latest trained model: `models/latest.json`, a pointer into the artifact store,
+ * re-read every poll (one small file). The version is the bundle's model id. The bundle is fetched
+ * (and verified) by the artifact store only when the pointer moves, so its ref is `verified` and the
+ * loader reads each file once without hashing it again. `artifacts` is opened on the first fetch.
  *
  * @example
- * const source = workspaceLatestSource(resolveWorkspace().modelsDir);
+ * const source = workspaceLatestSource(ws.modelsDir, () => openArtifactStore({ workspace: ws }));
  */
-export function workspaceLatestSource(modelsDir: string): ModelSource {
+export function workspaceLatestSource(modelsDir: string, artifacts: BundleArtifactsSource): ModelSource {
+  let last: { sha256: string; ref: ModelRef } | null = null;
   return {
     description: `workspace:${resolve(modelsDir)}#latest`,
     resolve: async () => {
-      const dir = latestModelDir(modelsDir);
-      return { version: await manifestVersion(dir), dir };
+      const pointer = await readModelPointer(modelsDir);
+      if (pointer !== null && last !== null && last.sha256 === pointer.sha256) return last.ref;
+      // No pointer yet: latestModel migrates an older workspace's models/LATEST, or says none was trained.
+      const model = await latestModel(modelsDir, artifacts);
+      last = { sha256: model.sha256, ref: { version: model.modelId, dir: model.dir, verified: true } };
+      return last.ref;
     },
   };
 }
 
 /** Where a `--model` / `--canary` / `--shadow` value points; resolved by {@link modelSourceFrom}. */
 export interface ModelSourceContext {
-  /** The workspace's models folder (for `latest`). */
+  /** The workspace's models folder, which holds the `latest` pointer. */
   modelsDir: string;
+  /** The artifact store `latest` points into, or its opener (called on first use only). */
+  artifacts: BundleArtifactsSource;
   /**
    * Resolves a registry alias (`production`, `staging`, `registry:recommender@staging`) to a
    * source; absent until the model registry is wired in, and then aliases are refused clearly.
@@ -115,11 +129,12 @@ export interface ModelSourceContext {
  * alias.
  *
  * @example
- * modelSourceFrom('latest', { modelsDir: ws.modelsDir });
- * modelSourceFrom('./models/m1', { modelsDir: ws.modelsDir });
+ * const ctx = { modelsDir: ws.modelsDir, artifacts: () => openArtifactStore({ workspace: ws }) };
+ * modelSourceFrom('latest', ctx);
+ * modelSourceFrom('./models/m1', ctx);
  */
 export function modelSourceFrom(spec: string, ctx: ModelSourceContext, field = 'model'): ModelSource {
-  if (spec === 'latest') return workspaceLatestSource(ctx.modelsDir);
+  if (spec === 'latest') return workspaceLatestSource(ctx.modelsDir, ctx.artifacts);
   const looksLikePath = spec.includes('/') || spec.includes('\\') || spec.startsWith('.') || existsSync(spec);
   if (looksLikePath) return bundleDirSource(spec);
   if (ctx.alias) return ctx.alias(spec);

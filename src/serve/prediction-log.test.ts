@@ -46,6 +46,23 @@ describe('prediction log', () => {
     expect(counters.written).toBe(12);
   });
 
+  it('flushes on its interval, on the injected clock, and stops flushing once closed', async () => {
+    const m = await model();
+    const counters = { recorded: 0, dropped: 0, written: 0, writeFailures: 0 };
+    const sink = memorySink();
+    const clock = new ManualClock(0);
+    const log = new PredictionLog({ sink, clock, counters, flushIntervalMs: 1000 });
+    expect(clock.pendingTimers()).toBe(1);
+    log.recordItem(m, 'recommend', 1, '2', 3);
+    await clock.advanceAsync(999);
+    expect(sink.records).toHaveLength(0);
+    await clock.advanceAsync(1);
+    expect(sink.records).toHaveLength(1);
+    expect(log.pending).toBe(0);
+    await log.close();
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
   it('samples deterministically and counts failed writes', async () => {
     const m = await model();
     const counters = { recorded: 0, dropped: 0, written: 0, writeFailures: 0 };

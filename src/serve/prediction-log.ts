@@ -1,4 +1,4 @@
-import type { Clock } from '../core/index.js';
+import type { Clock, Timer } from '../core/index.js';
 import type { Recommendation } from '../model/index.js';
 import type { PredictionLogCounters } from './metrics.js';
 import type { ServeLogger } from './model-slot.js';
@@ -93,7 +93,7 @@ export class PredictionLog {
   #head = 0;
   #size = 0;
   #writing: Promise<void> | null = null;
-  #timer: NodeJS.Timeout | null = null;
+  #timer: Timer | null = null;
   #scheduled = false;
   #closed = false;
 
@@ -114,8 +114,7 @@ export class PredictionLog {
     this.#basket = new Array(n).fill(null);
     const every = opts.flushIntervalMs ?? 1000;
     if (every > 0) {
-      this.#timer = setInterval(() => void this.flush(), every);
-      this.#timer.unref();
+      this.#timer = this.#clock.setInterval(() => void this.flush(), every, { unref: true });
     }
   }
 
@@ -222,7 +221,7 @@ export class PredictionLog {
 
   /** Stop the timer, write what is left and close the sink. Later records are ignored. */
   async close(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
+    this.#timer?.cancel();
     this.#timer = null;
     this.#closed = true;
     await this.flush();

@@ -51,7 +51,8 @@ export function registryAliasSource(opts: RegistryAliasSourceOptions): ModelSour
           { field: 'model' },
         );
       }
-      last = { version, dir: await opts.artifacts.getDir(record.artifactHash) };
+      // getDir verified every file, so the loader need not hash them again.
+      last = { version, dir: await opts.artifacts.getDir(record.artifactHash), verified: true };
       return last;
     },
   };

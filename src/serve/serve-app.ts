@@ -5,7 +5,7 @@ import Fastify, {
   type onResponseHookHandler,
 } from 'fastify';
 import { healthRoutes } from './health-routes.js';
-import { notFoundHandler } from './http-errors.js';
+import { errorHandler, frameworkErrorHandler, notFoundHandler } from './http-errors.js';
 import { kserveV1Routes } from './kserve-v1-routes.js';
 import { kserveV2Routes } from './kserve-v2-routes.js';
 import { recommendRoutes } from './recommend-routes.js';
@@ -40,6 +40,7 @@ export function buildServeApp(ctx: ServeContext, opts: ServeAppOptions = {}): Fa
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
+    frameworkErrors: frameworkErrorHandler,
   });
   app.decorateRequest('bookmlServed', null);
 
@@ -58,6 +59,8 @@ export function buildServeApp(ctx: ServeContext, opts: ServeAppOptions = {}): Fa
       existing === undefined ? [count] : [...(Array.isArray(existing) ? existing : [existing]), count];
   });
   const unmatched = metrics.none.route(metrics.registerRoute('ANY', '(unmatched)'));
+  // Each surface sets its own style; this one catches what fails outside them (root hooks).
+  app.setErrorHandler(errorHandler('bookml'));
   app.setNotFoundHandler((request, reply) => {
     reply.raw.once('finish', () => unmatched.observe(reply.statusCode, reply.elapsedTime));
     notFoundHandler(request, reply);

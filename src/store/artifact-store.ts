@@ -25,6 +25,16 @@ export interface DirArtifactRef extends ArtifactRef {
   totalSize: number;
 }
 
+/** Options of {@link ArtifactStore.put}. */
+export interface PutOptions {
+  /**
+   * The sha256 the bytes must hash to (a client's upload). On a mismatch nothing is stored and the put
+   * fails with `STORE_ARTIFACT_INVALID_HASH` (field `sha256`), so bytes damaged in transit never land
+   * under any name. An S3 store gets the same from the `x-amz-checksum-sha256` it sends.
+   */
+  expectSha256?: string;
+}
+
 /** Size and location of a blob, without reading it. */
 export interface ArtifactStat {
   sha256: string;
@@ -64,12 +74,19 @@ export interface ArtifactStore {
   /** The store's root, as a URI. */
   readonly location: string;
   /** Stores bytes; returns their sha256, size and URI. */
-  put(source: ArtifactSource): Promise<ArtifactRef>;
+  put(source: ArtifactSource, options?: PutOptions): Promise<ArtifactRef>;
   /**
    * Stores a directory: each regular file as a blob, then a manifest listing them (the directory's
    * sha256 is the manifest's). Symlinks and special files are refused; empty folders are not kept.
    */
   putDir(dir: string): Promise<DirArtifactRef>;
+  /**
+   * Stores the manifest of a directory whose file blobs are already stored (a client that uploaded them
+   * one by one). Paths must be safe (relative, normalised, unique); every listed blob must be present,
+   * else nothing is stored and it fails with `STORE_ARTIFACT_NOT_FOUND` (field `entries`) naming them.
+   * With `expectSha256`, the canonical manifest must hash to it (`STORE_ARTIFACT_INVALID_HASH`).
+   */
+  putManifest(entries: readonly DirManifestEntry[], options?: PutOptions): Promise<DirArtifactRef>;
   /** Whether the blob exists (without verifying it). */
   has(sha256: string): Promise<boolean>;
   /** Size and URI, or `undefined` when absent (without verifying). */

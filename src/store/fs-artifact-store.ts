@@ -15,6 +15,7 @@ import {
   type DirArtifactRef,
   type DirManifest,
   type DirManifestEntry,
+  type PutOptions,
 } from './artifact-store.js';
 import { decodeDirManifest, encodeDirManifest } from './dir-manifest.js';
 import { StoreError } from './errors.js';
@@ -69,7 +70,9 @@ export class FsArtifactStore implements ArtifactStore {
     return pathToFileURL(this.#blobPath(assertSha256(sha256))).href;
   }
 
-  async put(source: ArtifactSource): Promise<ArtifactRef> {
+  async put(source: ArtifactSource, options: PutOptions = {}): Promise<ArtifactRef> {
+    const expected =
+      options.expectSha256 === undefined ? undefined : assertSha256(options.expectSha256, 'sha256');
     const tmp = join(this.root, 'tmp', `${process.pid}.${randomBytes(8).toString('hex')}.partial`);
     const hash = createHash('sha256');
     let size = 0;
@@ -86,6 +89,13 @@ export class FsArtifactStore implements ArtifactStore {
       await fh.close();
       fh = undefined;
       const sha256 = hash.digest('hex');
+      if (expected !== undefined && sha256 !== expected) {
+        throw new StoreError(
+          'STORE_ARTIFACT_INVALID_HASH',
+          `the bytes hash to ${sha256}, not ${expected}; nothing was stored — send them again`,
+          { field: 'sha256' },
+        );
+      }
       await this.#commit(tmp, sha256, size);
       return { sha256, size, uri: this.uriOf(sha256), kind: 'file' };
     } catch (e) {
@@ -103,7 +113,24 @@ export class FsArtifactStore implements ArtifactStore {
       const ref = await this.put({ path: join(root, f.path) });
       entries.push({ path: f.path, sha256: ref.sha256, size: ref.size, executable: f.executable });
     }
-    const manifest = await this.put(encodeDirManifest(entries));
+    return this.putManifest(entries);
+  }
+
+  async putManifest(entries: readonly DirManifestEntry[], options: PutOptions = {}): Promise<DirArtifactRef> {
+    const bytes = encodeDirManifest(entries);
+    // Decoding the canonical bytes applies the same path and entry checks a reader will.
+    decodeDirManifest(bytes, options.expectSha256 ?? 'manifest');
+    const missing: string[] = [];
+    for (const e of entries) if (!(await this.has(e.sha256))) missing.push(e.sha256);
+    if (missing.length > 0) {
+      const some = missing.slice(0, 3).join(', ');
+      throw new StoreError(
+        'STORE_ARTIFACT_NOT_FOUND',
+        `the manifest lists ${missing.length} blob(s) the store does not have (${some}${missing.length > 3 ? ', …' : ''}); store them first`,
+        { field: 'entries' },
+      );
+    }
+    const manifest = await this.put(bytes, options);
     return {
       ...manifest,
       kind: 'dir',

@@ -11,8 +11,16 @@
  * await mdb.close();
  */
 
-export type { Workspace } from '../core/index.js';
-export { resolveWorkspace } from '../core/index.js';
+// The phase vocabulary is core's (one definition); re-exported here beside the store that guards it.
+export type { AttemptPhase, NodePhase, RunPhase, Workspace } from '../core/index.js';
+export {
+  ATTEMPT_PHASES,
+  isTerminalNodePhase,
+  isTerminalRunPhase,
+  NODE_PHASES,
+  RUN_PHASES,
+  resolveWorkspace,
+} from '../core/index.js';
 export type {
   ArtifactRef,
   ArtifactSource,
@@ -49,14 +57,6 @@ export type { MutexAcquisition, MutexRecord } from './mutex-store.js';
 export { MutexStore } from './mutex-store.js';
 export type { OpenArtifactStoreOptions } from './open-artifact-store.js';
 export { openArtifactStore } from './open-artifact-store.js';
-export type { AttemptPhase, NodePhase, RunPhase } from './phases.js';
-export {
-  ATTEMPT_PHASES,
-  isTerminalNodePhase,
-  isTerminalRunPhase,
-  NODE_PHASES,
-  RUN_PHASES,
-} from './phases.js';
 export type {
   AttemptKey,
   AttemptRecord,
@@ -70,7 +70,3 @@ export type {
 export type { AttemptOutcome, NewNode, NewRun, NodePatch, RunFilter } from './run-store.js';
 export { RunStore } from './run-store.js';
 export type { Database, EpochMs } from './tables.js';
-export type { ChildExit, StoreChild } from './test-children.js';
-export { spawnStoreChild } from './test-children.js';
-export type { TestDatabase } from './test-databases.js';
-export { createTestDatabase, probePostgres, TEST_POSTGRES_URL } from './test-databases.js';

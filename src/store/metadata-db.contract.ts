@@ -17,10 +17,10 @@ import {
   RUN_PHASES,
   RunStore,
   SCHEMA_VERSION,
-  spawnStoreChild,
-  type TestDatabase,
   toJson,
 } from './index.js';
+import { spawnStoreChild } from './test-children.js';
+import type { TestDatabase } from './test-databases.js';
 
 /** Runs the metadata-DB contract against `createDb()`; `skip` names why this backend cannot run here. */
 export function metadataDbContract(name: string, createDb: () => Promise<TestDatabase>, skip?: string): void {
@@ -729,7 +729,7 @@ async function insertModelVersion(h: DbHandle, model: string, version: number, r
 async function createDbForProcesses(
   t: TestDatabase,
 ): Promise<{ t: TestDatabase; options: { url: string; schema?: string; env: Record<string, string> } }> {
-  const { createTestDatabase } = await import('./index.js');
+  const { createTestDatabase } = await import('./test-databases.js');
   const fresh = await createTestDatabase(t.dialect);
   return {
     t: fresh,

@@ -1,28 +1,5 @@
+import { isTerminalRunPhase, type NodePhase, RUN_PHASES, type RunPhase } from '../core/index.js';
 import { StoreError } from './errors.js';
-
-/** Phases of a run (Argo's workflow phases). */
-export const RUN_PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Error'] as const;
-/** A run's phase. */
-export type RunPhase = (typeof RUN_PHASES)[number];
-
-/** Phases of a node (Argo's node phases). */
-export const NODE_PHASES = [
-  'Pending',
-  'Running',
-  'Succeeded',
-  'Failed',
-  'Error',
-  'Skipped',
-  'Omitted',
-  'Cached',
-] as const;
-/** A node's phase. */
-export type NodePhase = (typeof NODE_PHASES)[number];
-
-/** Phases of one attempt at running a node's step. */
-export const ATTEMPT_PHASES = ['Running', 'Succeeded', 'Failed', 'Error'] as const;
-/** An attempt's phase. */
-export type AttemptPhase = (typeof ATTEMPT_PHASES)[number];
 
 // The only legal edges of each phase machine, as "to ← from". A terminal phase has no way out:
 // retrying a run creates a new run (retry_of), retrying a node creates a new attempt.
@@ -43,16 +20,6 @@ const NODE_FROM: Record<NodePhase, readonly NodePhase[]> = {
   Omitted: ['Pending'],
   Cached: ['Pending'],
 };
-
-/** True when a run in this phase will never change again. */
-export function isTerminalRunPhase(phase: RunPhase): boolean {
-  return phase !== 'Pending' && phase !== 'Running';
-}
-
-/** True when a node in this phase will never change again. */
-export function isTerminalNodePhase(phase: NodePhase): boolean {
-  return phase !== 'Pending' && phase !== 'Running';
-}
 
 /** The terminal run phases, for SQL guards. */
 export const TERMINAL_RUN_PHASES: readonly RunPhase[] = RUN_PHASES.filter(isTerminalRunPhase);

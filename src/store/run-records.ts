@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
+import type { AttemptPhase, NodePhase, RunPhase } from '../core/index.js';
 import { fromJson } from './json-column.js';
-import type { AttemptPhase, NodePhase, RunPhase } from './phases.js';
 import type { AttemptsTable, ExecutorsTable, NodesTable, RunsTable } from './tables.js';
 
 /** A run as stored. Absent values are `null`; times are epoch ms. */

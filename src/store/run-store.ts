@@ -1,17 +1,16 @@
 import type { Updateable } from 'kysely';
-import { type DbHandle, withTransaction } from './db.js';
-import { StoreError } from './errors.js';
-import { newId } from './ids.js';
-import { toJson } from './json-column.js';
 import {
   type AttemptPhase,
   isTerminalNodePhase,
   isTerminalRunPhase,
   type NodePhase,
-  nodePredecessors,
   type RunPhase,
-  runPredecessors,
-} from './phases.js';
+} from '../core/index.js';
+import { type DbHandle, withTransaction } from './db.js';
+import { StoreError } from './errors.js';
+import { newId } from './ids.js';
+import { toJson } from './json-column.js';
+import { nodePredecessors, runPredecessors } from './phases.js';
 import {
   type AttemptKey,
   type AttemptRecord,

@@ -1,6 +1,6 @@
 import type { Generated } from 'kysely';
+import type { AttemptPhase, NodePhase, RunPhase } from '../core/index.js';
 import type { Json } from './json-column.js';
-import type { AttemptPhase, NodePhase, RunPhase } from './phases.js';
 
 /**
  * The metadata schema as Kysely sees it, one interface per table. Column names are the SQL names

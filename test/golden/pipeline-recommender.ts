@@ -4,15 +4,9 @@
  * report when the gate fails, and an exit handler. Its compiled forms are the golden files beside it
  * (as KFP keeps each test pipeline next to its compiled YAML): engine-fixture.argo.yaml.
  */
-import {
-  type ArgoCompileOptions,
-  artifact,
-  definePipeline,
-  defineStep,
-  eq,
-  ne,
-  param,
-} from '../../src/pipeline/index.js';
+
+import type { ArgoCompileOptions } from '../../src/pipeline/compile/index.js';
+import { artifact, definePipeline, defineStep, eq, ne, param } from '../../src/pipeline/index.js';
 
 const SIMILARITIES = ['cosine', 'jaccard', 'lift', 'conditional'] as const;
 

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
   compareVersions,
+  type GateEvidence,
   hasRole,
   lineageOf,
   type ModelPolicyInput,
@@ -37,11 +38,28 @@ import {
 type Params<T extends z.ZodType> = { Params: z.infer<T> };
 
 /**
+ * The gate evidence (model I/O: production re-evaluated on the candidate's split, a latency benchmark)
+ * a promotion over the API runs with, measured by the control plane and never sent by the caller: one
+ * for every promotion, or a factory asked per promotion.
+ */
+export type GateEvidenceSource =
+  | GateEvidence
+  | ((target: { model: string; version: number; alias: string }) => GateEvidence | Promise<GateEvidence>);
+
+/** Options of {@link registryRoutes}. */
+export interface RegistryRoutesOptions {
+  registry: Registry;
+  /** Whether the run store knows a pipeline run (a registering step's run is linked only then). */
+  runExists: (runId: string) => Promise<boolean>;
+  gateEvidence?: GateEvidenceSource | undefined;
+}
+
+/**
  * `/api/v1` registry routes: models, versions, aliases (promote through gates), approvals,
  * rollback, audit trail, lineage, compare. Roles: reads need viewer, writes operator, approving and
  * policy changes approver; the registry re-checks roles on every alias move.
  */
-export async function registryRoutes(app: FastifyInstance, opts: { registry: Registry }): Promise<void> {
+export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesOptions): Promise<void> {
   const { registry } = opts;
   const tag = 'registry';
 
@@ -131,7 +149,7 @@ export async function registryRoutes(app: FastifyInstance, opts: { registry: Reg
     {
       config: { role: 'operator' },
       schema: routeSchema({
-        summary: 'Register a version (idempotent by source run + node)',
+        summary: 'Register a version (idempotent by idempotencyKey, else by source run + node)',
         tag,
         params: ModelParams,
         body: RegisterVersionBody,
@@ -139,8 +157,22 @@ export async function registryRoutes(app: FastifyInstance, opts: { registry: Reg
       }),
     },
     async (req, reply) => {
+      const { run, ...body } = req.body;
+      // A step's run is linked when this control plane ran it; an Argo run lives in Argo, so its id and
+      // task are kept as tags instead of failing REGISTRY_RUN_NOT_FOUND.
+      const link =
+        run === undefined || body.sourceRun !== undefined
+          ? {}
+          : (await opts.runExists(run.id))
+            ? { sourceRun: run.id, sourceNode: run.task }
+            : { tags: { 'bookml.run': run.id, 'bookml.task': run.task, ...body.tags } };
       // registerVersion checks the name (REGISTRY_INVALID_INPUT on `model`) before anything else.
-      const v = await registry.registerVersion({ ...req.body, model: req.params.model, actor: req.actor.id });
+      const v = await registry.registerVersion({
+        ...body,
+        ...link,
+        model: req.params.model,
+        actor: req.actor.id,
+      });
       return reply.code(201).send(v);
     },
   );
@@ -204,10 +236,14 @@ export async function registryRoutes(app: FastifyInstance, opts: { registry: Reg
       }),
     },
     async (req, reply) => {
-      const out = await registry.promote(req.params.model, req.body.version, req.params.alias, {
+      const { model, alias } = req.params;
+      const g = opts.gateEvidence;
+      const evidence = typeof g === 'function' ? await g({ model, version: req.body.version, alias }) : g;
+      const out = await registry.promote(model, req.body.version, alias, {
         actor: req.actor,
         reason: req.body.reason,
         runId: req.body.runId,
+        evidence,
       });
       return reply.code(out.status === 'pending-approval' ? 202 : 200).send(out);
     },

@@ -50,6 +50,12 @@ export const RegisterVersionBody = z.object({
   description: z.string().optional(),
   lineage: z.record(z.string(), z.unknown()).optional(),
   idempotencyKey: z.string().optional(),
+  run: z
+    .object({ id: z.string().min(1).max(256), task: z.string().min(1).max(256) })
+    .optional()
+    .describe(
+      'the pipeline run and task registering (a step): linked as sourceRun/sourceNode when this control plane knows the run, else recorded as the tags bookml.run and bookml.task',
+    ),
 });
 
 export const PromoteBody = z.object({
@@ -206,3 +212,90 @@ export const ErrorBody = z.object({
   details: z.record(z.string(), z.unknown()).optional(),
   requestId: z.string().optional(),
 });
+
+const sha256 = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/)
+  .describe('lowercase hex sha256');
+const byteCount = z.number().int().min(0);
+
+export const ShaParams = z.object({ sha256 });
+/** Raw bytes, for the OpenAPI document only (never validated: the body is a stream). */
+export const Binary = z.string().meta({ format: 'binary' });
+export const StoredBlob = z.object({
+  sha256,
+  size: byteCount.describe("the blob's own size in bytes (for a directory, its manifest's)"),
+  uri: z.string().describe("where the bytes live in the control plane's store (file:///… or s3://…)"),
+  kind: z.enum(['file', 'dir']),
+});
+export const StoredDir = StoredBlob.extend({
+  kind: z.literal('dir'),
+  files: byteCount,
+  totalSize: byteCount.describe("sum of the files' sizes, in bytes"),
+});
+export const DirManifestBody = z.object({
+  format: z.literal('bookml.dir/v1'),
+  entries: z
+    .array(
+      z.object({
+        path: z.string().min(1).max(4096).describe('relative, /-separated, normalised'),
+        sha256,
+        size: byteCount,
+        executable: z.boolean(),
+      }),
+    )
+    .max(1_000_000),
+});
+export const LookupBody = z.object({ sha256: z.array(sha256).min(1).max(10_000) });
+export const LookupResult = z.object({
+  present: z.array(z.object({ sha256, size: byteCount, uri: z.string() })),
+  missing: z.array(sha256),
+});
+
+export const DatasetSource = z.object({
+  kind: z.enum(['synthetic', 'csv', 'jsonl', 'postgres', 'files']),
+  uri: z.string().min(1).max(4096),
+  options: z.unknown().optional(),
+});
+const DatasetCounts = z.object({
+  books: byteCount,
+  customers: byteCount,
+  orders: byteCount,
+  orderLines: byteCount,
+});
+export const DatasetSummary = z.object({
+  hash: sha256.describe("sha256 naming the dataset's content"),
+  source: DatasetSource,
+  counts: DatasetCounts,
+  current: z.boolean().optional(),
+});
+export const Dataset = DatasetSummary.extend({
+  artifact: StoredDir.describe(
+    "a directory artifact holding the dataset's files; download it with the artifact routes",
+  ),
+});
+export const DatasetRefParams = z.object({
+  ref: z
+    .string()
+    .regex(/^[0-9a-f]{4,64}$/)
+    .describe('a hash prefix of 4 to 64 lowercase hex characters'),
+});
+export const AddDatasetBody = z.object({
+  artifact: sha256.describe('a directory artifact uploaded before, holding the four CSV files'),
+  source: DatasetSource,
+  makeCurrent: z.boolean().optional().describe('also make it the current dataset; default false'),
+});
+
+export const PublishEventBody = z.object({
+  topic: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{0,199}$/)
+    .describe('dataset.ready, model.registered, …'),
+  payload: z.record(z.string(), z.unknown()),
+});
+export const DatasetList = z.object({ datasets: z.array(DatasetSummary) });
+export const CurrentDataset = z.object({ dataset: Dataset.nullable() });
+export const AddedDataset = Dataset.extend({
+  created: z.boolean().describe('false when a dataset with this content existed already'),
+});
+export const PublishedEvent = z.object({ id: z.string().describe("the event's id on the bus") });

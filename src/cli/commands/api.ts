@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { intOption, workspaceOf } from '../context.js';
+import { appConfigOf, intOption } from '../context.js';
 
 interface ApiFlags {
   host?: string;
@@ -33,56 +33,24 @@ export function registerApiCommand(program: Command): void {
     )
     .option('--json', 'print the listening address as JSON')
     .action(async (flags: ApiFlags, cmd: Command) => {
-      const { buildControlPlane, loadApiConfig } = await import('../../api/index.js');
-      const { openMetadataDb } = await import('../../store/index.js');
+      const { loadApiConfig } = await import('../../api/index.js');
+      const { apiComponent, createApp, Host } = await import('../../app/index.js');
       const config = loadApiConfig({
         flags: { host: flags.host, port: flags.port, tokensFile: flags.tokensFile },
       });
-      const { RunStore } = await import('../../store/index.js');
-      const { readRunLogs } = await import('../../pipeline/index.js');
-      const ws = workspaceOf(cmd);
-      const db = await openMetadataDb({ workspace: ws });
-      // Node logs are files the local executor writes in the workspace; served as they are.
-      const runLogs = {
-        read: async (runId: string, nodeId?: string) => {
-          const run = await new RunStore(db).getRun(runId);
-          if (run === undefined) return undefined;
-          return (await readRunLogs(ws, run, nodeId)).map((l) => `${l.node}\t${l.line}`);
-        },
-      };
-      const app = await buildControlPlane({
-        db,
-        config,
-        runLogs,
-        logger: { level: process.env.BOOKML_LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] },
-      });
-      let closing = false;
-      const stop = async () => {
-        if (closing) return;
-        closing = true;
-        await app.close();
-        await db.close();
-      };
-      process.once('SIGINT', () => void stop());
-      process.once('SIGTERM', () => void stop());
+      const app = createApp(await appConfigOf(cmd));
+      const api = apiComponent(app, { config });
+      const host = new Host([api], { log: (line) => process.stderr.write(`${line}\n`) });
+      host.handleSignals();
       try {
-        await app.listen({ host: config.host, port: config.port });
+        await host.start();
       } catch (e) {
-        await stop();
+        await app.close();
         throw e;
       }
-      const address = app.server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : config.port;
-      const info = {
-        url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
-        docs: '/api/docs',
-        mlflow: '/api/2.0/mlflow',
-        auth:
-          config.tokens.length > 0
-            ? `${config.tokens.length} token(s)`
-            : 'none — loopback only, every caller acts as "local" (approver)',
-        database: db.location,
-      };
+      void host.stopped.then(() => app.close());
+      const info = api.info;
+      if (info === null) return;
       process.stdout.write(
         flags.json
           ? `${JSON.stringify(info)}\n`

@@ -2,9 +2,9 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import type { Workspace } from '../../core/index.js';
-import { BookmlError } from '../../core/index.js';
 import type { DataReport, DatasetSource, WrittenFiles } from '../../data/index.js';
 import { workspaceOf } from '../context.js';
+import { usageError } from '../errors.js';
 import { emit, table } from '../output.js';
 import { progressBar } from '../progress.js';
 
@@ -21,22 +21,29 @@ interface OptionSpec {
   default?: unknown;
 }
 
-function badOption(flag: string, reason: string): BookmlError {
-  return new BookmlError('DATA_BAD_OPTION', `${flag} ${reason}`, { field: flag });
+// A flag value that does not parse is a usage error: it is raised while commander parses, before
+// the data door is loaded.
+function badFlag(flag: string, reason: string) {
+  return usageError(`${flag} ${reason}`, flag);
+}
+
+/** An option that parses but cannot be used here: it contradicts another, or targets stored datasets. */
+function badOption(data: Data, flag: string, reason: string) {
+  return new data.DataError('DATA_BAD_OPTION', `${flag} ${reason}`, { field: flag });
 }
 
 const int = (flag: string) => (v: string) => {
   const n = Number(v);
-  if (!Number.isInteger(n)) throw badOption(flag, `must be an integer, got "${v}"`);
+  if (v.trim() === '' || !Number.isInteger(n)) throw badFlag(flag, `must be an integer, got "${v}"`);
   return n;
 };
 const num = (flag: string) => (v: string) => {
   const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw badOption(flag, `must be a number, got "${v}"`);
+  if (v.trim() === '' || !Number.isFinite(n)) throw badFlag(flag, `must be a number, got "${v}"`);
   return n;
 };
 const oneOf = (flag: string, values: readonly string[]) => (v: string) => {
-  if (!values.includes(v)) throw badOption(flag, `must be one of ${values.join(', ')}, got "${v}"`);
+  if (!values.includes(v)) throw badFlag(flag, `must be one of ${values.join(', ')}, got "${v}"`);
   return v;
 };
 
@@ -256,6 +263,7 @@ async function store(
     const target = resolve(out);
     if (target === ws.datasetsDir || target.startsWith(`${ws.datasetsDir}${sep}`)) {
       throw badOption(
+        data,
         '--out',
         `is inside the workspace's datasets (${ws.datasetsDir}), which are never rewritten`,
       );
@@ -322,7 +330,7 @@ async function importData(file: string | undefined, flags: ImportFlags, ws: Work
     let result: DatasetResult;
     if (flags.postgres) {
       if (file)
-        throw badOption('--postgres', 'reads the database: give either a FILE or --postgres, not both');
+        throw badOption(data, '--postgres', 'reads the database: give either a FILE or --postgres, not both');
       const uri = `${data.redactUrl(flags.postgres)}${flags.pgSchema ? `?schema=${flags.pgSchema}` : ''}`;
       let report: { skippedRows: number } = { skippedRows: 0 };
       const { written: _w, ...r } = await store(
@@ -349,15 +357,16 @@ async function importData(file: string | undefined, flags: ImportFlags, ws: Work
       result = { ...r, skippedRows: report.skippedRows };
     } else if (!file) {
       throw badOption(
+        data,
         'file',
         'is missing: give a purchase export with --map, a dataset folder, or --postgres URL',
       );
     } else if (existsSync(file) && statSync(file).isDirectory()) {
       if (!data.hasDatasetFiles(file)) {
-        throw badOption('file', `${file} is a folder without ${data.DATASET_FILES.join(', ')}`);
+        throw badOption(data, 'file', `${file} is a folder without ${data.DATASET_FILES.join(', ')}`);
       }
       if (flags.out)
-        throw badOption('--out', 'is for file and --postgres imports; a folder is already plain files');
+        throw badOption(data, '--out', 'is for file and --postgres imports; a folder is already plain files');
       const ds = data.addDatasetDir(
         ws,
         file,
@@ -374,7 +383,7 @@ async function importData(file: string | undefined, flags: ImportFlags, ws: Work
       };
     } else {
       if (!flags.map) {
-        throw new BookmlError(
+        throw new data.DataError(
           'DATA_BAD_MAPPING',
           '--map is required for a file import, e.g. --map customer=customer_id,item=book_id,time=created_at',
           { field: 'map' },
@@ -424,7 +433,7 @@ function parseThresholds(spec: string | undefined, defaults: Record<string, numb
     if (part.trim() === '') continue;
     const [k, v] = part.split('=').map((x) => x.trim());
     if (!(k in defaults))
-      throw badOption('--threshold', `"${k}" is not a limit; use ${Object.keys(defaults).join(', ')}`);
+      throw badFlag('--threshold', `"${k}" is not a limit; use ${Object.keys(defaults).join(', ')}`);
     out[k] = num(`--threshold ${k}`)(v ?? '');
   }
   return out;

@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import type { EvalReport, Recommender } from '../../eval/index.js';
 import type { TrainParamsInput } from '../../model/index.js';
 import { intOption, workspaceOf } from '../context.js';
+import { usageError } from '../errors.js';
 import { emit, table } from '../output.js';
 import { progressBar } from '../progress.js';
 
@@ -75,16 +76,14 @@ export function registerEvalCommand(program: Command): void {
     .action(async (flags: EvalFlags, cmd: Command) => {
       const started = performance.now();
       const ev = await import('../../eval/index.js');
-      const { BookmlError } = await import('../../core/index.js');
       const rule = splitRule(flags, ev.EvaluationError);
       ev.checkK(flags.k);
       ev.checkBootstrapOptions({ resamples: flags.resamples, seed: flags.seed });
       // Checked before the slow part: the model answers at most `neighbours` items per list.
       if (flags.k > flags.neighbours) {
-        throw new BookmlError(
-          'CLI_USAGE',
+        throw usageError(
           `-k ${flags.k} exceeds --neighbours ${flags.neighbours}: the model lists at most its kept neighbours; raise --neighbours`,
-          { field: 'k' },
+          'k',
         );
       }
       const data = await import('../../data/index.js');

@@ -13,7 +13,7 @@ export function registerLineageCommand(program: Command): void {
     .description('print the lineage of a run (ID or @latest) or an artifact (sha256 or prefix)')
     .option('--json', 'machine-readable output')
     .action(async (ref: string, flags: { json?: boolean }, cmd: Command) => {
-      const p = await import('../../pipeline/index.js');
+      const p = await import('../../pipeline/executor/index.js');
       const { openMetadataDb, RunStore } = await import('../../store/index.js');
       const db = await openMetadataDb({ workspace: workspaceOf(cmd) });
       try {

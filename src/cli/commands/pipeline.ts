@@ -1,6 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
-import type { ArgoCompileOptions, ParamSpec } from '../../pipeline/index.js';
+import type { ArgoCompileOptions } from '../../pipeline/compile/index.js';
+import type { ParamSpec } from '../../pipeline/index.js';
+import { usageError } from '../errors.js';
 import { emit, table } from '../output.js';
 
 interface CompileFlags {
@@ -109,20 +111,19 @@ export function registerPipelineCommands(program: Command): void {
     .option('--json', 'print the manifests as JSON (with --out: a summary)')
     .action(async (name: string, flags: CompileFlags) => {
       const { getPipeline } = await import('../../pipelines/index.js');
-      const argo = await import('../../pipeline/index.js');
-      const { BookmlError, codeVersion } = await import('../../core/index.js');
+      const argo = await import('../../pipeline/compile/index.js');
+      const { codeVersion } = await import('../../core/index.js');
       const spec = getPipeline(name).spec;
       const env: Record<string, string> = {};
       for (const pair of flags.env) {
         const eq = pair.indexOf('=');
-        if (eq < 1)
-          throw new BookmlError('CLI_USAGE', `--env takes NAME=value, got "${pair}"`, { field: 'env' });
+        if (eq < 1) throw usageError(`--env takes NAME=value, got "${pair}"`, 'env');
         env[pair.slice(0, eq)] = pair.slice(eq + 1);
       }
       const pair = (flag: string, value: string): [string, string] => {
         const [a, b, ...rest] = value.split(':');
         if (!a || !b || rest.length > 0) {
-          throw new BookmlError('CLI_USAGE', `--${flag} takes name:key, got "${value}"`, { field: flag });
+          throw usageError(`--${flag} takes name:key, got "${value}"`, flag);
         }
         return [a, b];
       };

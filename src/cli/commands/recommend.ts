@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import type { ModelBundle } from '../../model/index.js';
 import { intOption, workspaceOf } from '../context.js';
+import { usageError } from '../errors.js';
 import { emit, table } from '../output.js';
 
 interface RecommendFlags {
@@ -20,15 +22,22 @@ export function registerRecommendCommand(program: Command): void {
     .option('--model <dir>', 'model bundle folder (default: the latest model in the workspace)')
     .option('--json', 'machine-readable output')
     .action(async (flags: RecommendFlags, cmd: Command) => {
-      const { BookmlError } = await import('../../core/index.js');
       if ((flags.book === undefined) === (flags.basket === undefined)) {
-        throw new BookmlError('CLI_USAGE', 'give exactly one of --book ID or --basket ID,ID,…', {
-          field: 'book',
-        });
+        throw usageError('give exactly one of --book ID or --basket ID,ID,…', 'book');
       }
       const model = await import('../../model/index.js');
-      const dir = flags.model ?? model.latestModelDir(workspaceOf(cmd).modelsDir);
-      const bundle = model.readBundle(dir);
+      let bundle: ModelBundle;
+      if (flags.model !== undefined) {
+        bundle = model.readBundle(flags.model);
+      } else {
+        const ws = workspaceOf(cmd);
+        const latest = await model.latestModel(ws.modelsDir, async () => {
+          const { openArtifactStore } = await import('../../store/artifacts/index.js');
+          return openArtifactStore({ workspace: ws });
+        });
+        // The artifact store checked every file as it handed the folder over: read it once, unhashed.
+        bundle = model.readBundle(latest.dir, { verify: false });
+      }
       const rec = new model.Recommender(bundle.model);
       const index = new model.ItemIndex(bundle.itemIds, bundle.itemIdsNumeric);
       const asked =

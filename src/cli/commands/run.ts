@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import type { PipelineCatalog, RunView } from '../../pipeline/index.js';
+import { type Clock, systemClock } from '../../core/index.js';
+import type { PipelineCatalog, RunView } from '../../pipeline/executor/index.js';
 import type { MetadataDb, RunRecord, Workspace } from '../../store/index.js';
-import { intOption, workspaceOf } from '../context.js';
+import { appConfigOf, intOption, workspaceOf } from '../context.js';
 import { emit, table } from '../output.js';
 
 /**
@@ -68,7 +69,21 @@ const OPTIONS = {
     flags: '--reuse-processes',
     description: 'let a step process that succeeded run the next step (faster; steps share module state)',
   },
+  heartbeat: {
+    flags: '--heartbeat-ms <ms>',
+    description: "how often the executor heartbeats (keep it well under watchers' --executor-timeout-ms)",
+    parse: intOption('--heartbeat-ms'),
+  },
+  executorTimeout: {
+    flags: '--executor-timeout-ms <ms>',
+    description:
+      'a run with no live executor for this long is lost: watch exits with RUN_EXECUTOR_LOST, list marks it (default: 30000)',
+    parse: intOption('--executor-timeout-ms'),
+  },
 } satisfies Record<string, OptionSpec>;
+
+/** The CLI is the composition edge: the one place that picks the real clock. */
+const clock: Clock = systemClock;
 
 function withOptions(cmd: Command, specs: OptionSpec[]): Command {
   for (const o of specs) {
@@ -84,7 +99,7 @@ function catalogRef(): string {
 }
 
 async function openCatalog(): Promise<{ catalog: PipelineCatalog; url: string }> {
-  const { catalogUrl, loadCatalog } = await import('../../pipeline/index.js');
+  const { catalogUrl, loadCatalog } = await import('../../pipeline/executor/index.js');
   const url = catalogUrl(catalogRef());
   return { catalog: await loadCatalog(url), url };
 }
@@ -106,7 +121,7 @@ async function withDb<T>(cmd: Command, fn: (db: MetadataDb, ws: Workspace) => Pr
 
 /** Start the background executor unless one is live. */
 async function ensureExecutor(db: MetadataDb, ws: Workspace): Promise<void> {
-  const p = await import('../../pipeline/index.js');
+  const p = await import('../../pipeline/executor/index.js');
   const main = fileURLToPath(new URL('../main.js', import.meta.url));
   await p.ensureExecutor(db, {
     args: [main, '--home', ws.root, 'run', 'executor', '--idle-exit-ms', '5000'],
@@ -123,29 +138,35 @@ function parseLabels(flags: string[]): Record<string, string> {
   );
 }
 
-function brief(r: RunRecord) {
-  return { id: r.id, pipeline: r.pipeline, phase: r.phase, parameters: r.parameters, createdAt: r.createdAt };
+function brief(r: RunRecord, stale = false) {
+  return {
+    id: r.id,
+    pipeline: r.pipeline,
+    phase: r.phase,
+    parameters: r.parameters,
+    createdAt: r.createdAt,
+    stale,
+  };
 }
 
 /**
  * Follow a run until it ends: one line per node phase change as it happens, then the whole tree. Returns
- * the final view.
+ * the final view. Gives up with RUN_EXECUTOR_LOST / RUN_NO_EXECUTOR when nothing will move the run.
  */
 async function watchRun(
   db: MetadataDb,
   ws: Workspace,
   runId: string,
-  json: boolean | undefined,
+  flags: { json?: boolean; executorTimeoutMs?: number },
 ): Promise<RunView> {
-  const p = await import('../../pipeline/index.js');
+  const p = await import('../../pipeline/executor/index.js');
   const seen = new Map<string, string>();
   let lastRunPhase = '';
-  const started = Date.now();
-  let checkedAt = started;
-  for (;;) {
-    const detail = await p.getRunDetail(db, runId);
-    const view = p.runView(detail, Date.now());
-    if (!json) {
+  const final = await p.watchRun(db, ws, runId, {
+    clock,
+    ...(flags.executorTimeoutMs === undefined ? {} : { executorTimeoutMs: flags.executorTimeoutMs }),
+    onUpdate: (detail) => {
+      if (flags.json) return;
       if (detail.phase !== lastRunPhase) {
         process.stdout.write(`${stamp()}  ${detail.id}  ${detail.phase}\n`);
         lastRunPhase = detail.phase;
@@ -169,29 +190,29 @@ async function watchRun(
               : '';
         process.stdout.write(`${stamp()}    ${n.nodeId.padEnd(20)} ${n.phase}${dur}${extra}\n`);
       }
-    }
-    if (detail.phase !== 'Pending' && detail.phase !== 'Running') {
-      if (!json) process.stdout.write(`\n${p.renderRunView(view)}\n`);
-      if (detail.phase !== 'Succeeded') process.exitCode = 1;
-      return view;
-    }
-    // A run that stays Pending with no executor would be watched forever: say so, and where to look.
-    if (detail.phase === 'Pending' && Date.now() - started > 5000 && Date.now() - checkedAt > 2000) {
-      checkedAt = Date.now();
-      if ((await p.liveExecutor(db)) === undefined) {
-        throw new p.ExecutorError(
-          'RUN_NO_EXECUTOR',
-          `no executor is running, so ${runId} stays Pending; see ${p.executorLogPath(ws)} or start one with \`bookml run executor\``,
-          { field: 'executor' },
-        );
-      }
-    }
-    await new Promise((r) => setTimeout(r, 150));
-  }
+    },
+  });
+  const view = p.runView(final, clock.now());
+  if (!flags.json) process.stdout.write(`\n${p.renderRunView(view)}\n`);
+  if (final.phase !== 'Succeeded') process.exitCode = 1;
+  return view;
 }
 
 function stamp(): string {
-  return new Date().toISOString().slice(11, 19);
+  return new Date(clock.now()).toISOString().slice(11, 19);
+}
+
+/** Whether each run has lost its executor (see `isRunStale`), by run ID. */
+async function staleRuns(
+  db: MetadataDb,
+  runs: readonly RunRecord[],
+  executorTimeoutMs: number | undefined,
+): Promise<Set<string>> {
+  const p = await import('../../pipeline/executor/index.js');
+  if (runs.every((r) => r.phase !== 'Pending' && r.phase !== 'Running')) return new Set();
+  const presence = await p.executorPresence(db, executorTimeoutMs);
+  const now = clock.now();
+  return new Set(runs.filter((r) => p.isRunStale(r, presence, now, executorTimeoutMs)).map((r) => r.id));
 }
 
 /** After submit/retry/resubmit: print the run, or watch it. */
@@ -199,7 +220,7 @@ async function afterSubmit(
   db: MetadataDb,
   ws: Workspace,
   run: RunRecord,
-  flags: { watch?: boolean; json?: boolean },
+  flags: { watch?: boolean; json?: boolean; executorTimeoutMs?: number },
 ): Promise<void> {
   await ensureExecutor(db, ws);
   if (!flags.watch) {
@@ -212,7 +233,7 @@ async function afterSubmit(
     return;
   }
   if (!flags.json) process.stdout.write(`${run.id} submitted\n`);
-  const view = await watchRun(db, ws, run.id, flags.json);
+  const view = await watchRun(db, ws, run.id, flags);
   if (flags.json) emit(view, true, () => '');
 }
 
@@ -223,14 +244,21 @@ export function registerRunCommands(program: Command): void {
 
   withOptions(
     run.command('submit <pipeline>').description('submit a run of a pipeline (see `bookml pipeline list`)'),
-    [OPTIONS.param, OPTIONS.noCache, OPTIONS.label, OPTIONS.watch, OPTIONS.json],
+    [OPTIONS.param, OPTIONS.noCache, OPTIONS.label, OPTIONS.watch, OPTIONS.executorTimeout, OPTIONS.json],
   ).action(
     async (
       pipeline: string,
-      flags: { parameter: string[]; cache: boolean; label: string[]; watch?: boolean; json?: boolean },
+      flags: {
+        parameter: string[];
+        cache: boolean;
+        label: string[];
+        watch?: boolean;
+        executorTimeoutMs?: number;
+        json?: boolean;
+      },
       cmd: Command,
     ) => {
-      const p = await import('../../pipeline/index.js');
+      const p = await import('../../pipeline/executor/index.js');
       const { catalog } = await openCatalog();
       await withDb(cmd, async (db, ws) => {
         const created = await p.submitRun(db, catalog, {
@@ -249,32 +277,40 @@ export function registerRunCommands(program: Command): void {
     OPTIONS.pipeline,
     OPTIONS.phase,
     OPTIONS.limit,
+    OPTIONS.executorTimeout,
     OPTIONS.json,
   ]).action(
-    async (flags: { pipeline?: string; phase?: string; limit: number; json?: boolean }, cmd: Command) => {
+    async (
+      flags: { pipeline?: string; phase?: string; limit: number; executorTimeoutMs?: number; json?: boolean },
+      cmd: Command,
+    ) => {
       const { RunStore } = await import('../../store/index.js');
-      const p = await import('../../pipeline/index.js');
+      const p = await import('../../pipeline/executor/index.js');
       await withDb(cmd, async (db) => {
         const runs = await new RunStore(db).listRuns({
           limit: flags.limit,
           ...(flags.pipeline ? { pipeline: flags.pipeline } : {}),
           ...(flags.phase ? { phase: flags.phase as RunRecord['phase'] } : {}),
         });
-        const now = Date.now();
-        emit(runs.map(brief), flags.json, () =>
-          runs.length === 0
-            ? 'no runs yet; submit one with `bookml run submit <pipeline>`'
-            : table(
-                ['NAME', 'PIPELINE', 'STATUS', 'AGE', 'DURATION', 'MESSAGE'],
-                runs.map((r) => [
-                  r.id,
-                  r.pipeline,
-                  r.phase,
-                  p.formatDuration(now - r.createdAt),
-                  p.formatDuration(r.startedAt === null ? null : (r.finishedAt ?? now) - r.startedAt),
-                  r.message ?? '',
-                ]),
-              ),
+        const stale = await staleRuns(db, runs, flags.executorTimeoutMs);
+        const now = clock.now();
+        emit(
+          runs.map((r) => brief(r, stale.has(r.id))),
+          flags.json,
+          () =>
+            runs.length === 0
+              ? 'no runs yet; submit one with `bookml run submit <pipeline>`'
+              : table(
+                  ['NAME', 'PIPELINE', 'STATUS', 'AGE', 'DURATION', 'MESSAGE'],
+                  runs.map((r) => [
+                    r.id,
+                    r.pipeline,
+                    stale.has(r.id) ? `${r.phase} (no executor)` : r.phase,
+                    p.formatDuration(now - r.createdAt),
+                    p.formatDuration(r.startedAt === null ? null : (r.finishedAt ?? now) - r.startedAt),
+                    r.message ?? '',
+                  ]),
+                ),
         );
       });
     },
@@ -284,31 +320,36 @@ export function registerRunCommands(program: Command): void {
     run
       .command('get <run>')
       .description('show a run as a tree: phases, durations, outputs, cache hits (`@latest` for the newest)'),
-    [OPTIONS.json],
-  ).action(async (ref: string, flags: { json?: boolean }, cmd: Command) => {
-    const p = await import('../../pipeline/index.js');
+    [OPTIONS.executorTimeout, OPTIONS.json],
+  ).action(async (ref: string, flags: { executorTimeoutMs?: number; json?: boolean }, cmd: Command) => {
+    const p = await import('../../pipeline/executor/index.js');
     await withDb(cmd, async (db) => {
-      const view = p.runView(await p.getRunDetail(db, ref), Date.now());
+      const detail = await p.getRunDetail(db, ref);
+      const stale = (await staleRuns(db, [detail], flags.executorTimeoutMs)).has(detail.id);
+      const view = p.runView(detail, clock.now(), { stale });
       emit(view, flags.json, p.renderRunView);
     });
   });
 
-  withOptions(run.command('watch <run>').description('follow a run until it ends'), [OPTIONS.json]).action(
-    async (ref: string, flags: { json?: boolean }, cmd: Command) => {
-      const p = await import('../../pipeline/index.js');
-      await withDb(cmd, async (db, ws) => {
-        const view = await watchRun(db, ws, (await p.getRunDetail(db, ref)).id, flags.json);
-        if (flags.json) emit(view, true, () => '');
-      });
-    },
-  );
+  withOptions(
+    run
+      .command('watch <run>')
+      .description('follow a run until it ends; exit 2 with RUN_EXECUTOR_LOST if its executor dies'),
+    [OPTIONS.executorTimeout, OPTIONS.json],
+  ).action(async (ref: string, flags: { executorTimeoutMs?: number; json?: boolean }, cmd: Command) => {
+    const p = await import('../../pipeline/executor/index.js');
+    await withDb(cmd, async (db, ws) => {
+      const view = await watchRun(db, ws, (await p.getRunDetail(db, ref)).id, flags);
+      if (flags.json) emit(view, true, () => '');
+    });
+  });
 
   withOptions(run.command('logs <run>').description("print a run's step logs (all nodes, or --node)"), [
     OPTIONS.node,
     OPTIONS.follow,
     OPTIONS.json,
   ]).action(async (ref: string, flags: { node?: string; follow?: boolean; json?: boolean }, cmd: Command) => {
-    const p = await import('../../pipeline/index.js');
+    const p = await import('../../pipeline/executor/index.js');
     await withDb(cmd, async (db, ws) => {
       const detail = await p.getRunDetail(db, ref);
       const print = (node: string, line: string) =>
@@ -323,6 +364,7 @@ export function registerRunCommands(program: Command): void {
         await p.followRunLogs(db, ws, detail.id, {
           ...(flags.node ? { nodeId: flags.node } : {}),
           write: print,
+          clock,
         });
         return;
       }
@@ -334,25 +376,37 @@ export function registerRunCommands(program: Command): void {
     run
       .command('retry <run>')
       .description('retry a Failed or Error run from where it failed, reusing what succeeded'),
-    [OPTIONS.watch, OPTIONS.json],
-  ).action(async (ref: string, flags: { watch?: boolean; json?: boolean }, cmd: Command) => {
-    const p = await import('../../pipeline/index.js');
-    const { catalog } = await openCatalog();
-    await withDb(cmd, async (db, ws) => afterSubmit(db, ws, await p.retryRun(db, catalog, ref), flags));
-  });
+    [OPTIONS.watch, OPTIONS.executorTimeout, OPTIONS.json],
+  ).action(
+    async (
+      ref: string,
+      flags: { watch?: boolean; executorTimeoutMs?: number; json?: boolean },
+      cmd: Command,
+    ) => {
+      const p = await import('../../pipeline/executor/index.js');
+      const { catalog } = await openCatalog();
+      await withDb(cmd, async (db, ws) => afterSubmit(db, ws, await p.retryRun(db, catalog, ref), flags));
+    },
+  );
 
   withOptions(
     run
       .command('resubmit <run>')
       .description("run a run's pipeline again with its parameters (override with -p)"),
-    [OPTIONS.param, OPTIONS.noCache, OPTIONS.watch, OPTIONS.json],
+    [OPTIONS.param, OPTIONS.noCache, OPTIONS.watch, OPTIONS.executorTimeout, OPTIONS.json],
   ).action(
     async (
       ref: string,
-      flags: { parameter: string[]; cache: boolean; watch?: boolean; json?: boolean },
+      flags: {
+        parameter: string[];
+        cache: boolean;
+        watch?: boolean;
+        executorTimeoutMs?: number;
+        json?: boolean;
+      },
       cmd: Command,
     ) => {
-      const p = await import('../../pipeline/index.js');
+      const p = await import('../../pipeline/executor/index.js');
       const { catalog } = await openCatalog();
       await withDb(cmd, async (db, ws) => {
         const created = await p.resubmitRun(db, catalog, ref, {
@@ -370,7 +424,7 @@ export function registerRunCommands(program: Command): void {
   ] as const) {
     withOptions(run.command(`${name} <run>`).description(`${name} a run: ${what}`), [OPTIONS.json]).action(
       async (ref: string, flags: { json?: boolean }, cmd: Command) => {
-        const p = await import('../../pipeline/index.js');
+        const p = await import('../../pipeline/executor/index.js');
         await withDb(cmd, async (db, ws) => {
           const r = await p.requestShutdown(db, ref, action);
           await ensureExecutor(db, ws);
@@ -384,7 +438,7 @@ export function registerRunCommands(program: Command): void {
     run.command('delete <run>').description('delete a finished run with its nodes, lineage and logs'),
     [OPTIONS.json],
   ).action(async (ref: string, flags: { json?: boolean }, cmd: Command) => {
-    const p = await import('../../pipeline/index.js');
+    const p = await import('../../pipeline/executor/index.js');
     await withDb(cmd, async (db, ws) => {
       const r = await p.deleteRun(db, ws, ref);
       emit({ id: r.id, deleted: true }, flags.json, () => `${r.id} deleted`);
@@ -397,7 +451,7 @@ export function registerRunCommands(program: Command): void {
       .description("explain a node's cache key: each component, and on a miss what changed"),
     [OPTIONS.json],
   ).action(async (ref: string, node: string, flags: { json?: boolean }, cmd: Command) => {
-    const p = await import('../../pipeline/index.js');
+    const p = await import('../../pipeline/executor/index.js');
     await withDb(cmd, async (db) =>
       emit(await p.explainNode(db, ref, node), flags.json, p.renderExplanation),
     );
@@ -409,39 +463,31 @@ export function registerRunCommands(program: Command): void {
       .description(
         'run the local executor in the foreground (submit starts one in the background when none is live)',
       ),
-    [OPTIONS.idleExit, OPTIONS.parallelism, OPTIONS.reuse],
+    [OPTIONS.idleExit, OPTIONS.parallelism, OPTIONS.reuse, OPTIONS.heartbeat],
   ).action(
-    async (flags: { idleExitMs?: number; parallelism: number; reuseProcesses?: boolean }, cmd: Command) => {
-      const p = await import('../../pipeline/index.js');
-      const { openArtifactStore } = await import('../../store/index.js');
-      const { catalog, url } = await openCatalog();
-      await withDb(cmd, async (db, ws) => {
-        const engine = new p.Engine({
-          db,
-          artifacts: await openArtifactStore({ workspace: ws }),
-          workspace: ws,
-          catalog,
-          catalogUrl: url,
-          parallelism: flags.parallelism,
-          reuseProcesses: flags.reuseProcesses === true,
-          ...(flags.idleExitMs === undefined ? {} : { idleExitMs: flags.idleExitMs }),
-          log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
-        });
-        if (!(await engine.start())) {
-          process.stderr.write('another executor is serving this workspace\n');
-          return;
-        }
-        process.stderr.write(
-          `${new Date().toISOString()} executor generation ${engine.generation} (pid ${process.pid}) started\n`,
-        );
-        const stop = () => void engine.close();
-        process.once('SIGTERM', stop);
-        process.once('SIGINT', stop);
-        await engine.stopped;
-        process.stderr.write(
-          `${new Date().toISOString()} executor generation ${engine.generation} stopped\n`,
-        );
+    async (
+      flags: { idleExitMs?: number; parallelism: number; reuseProcesses?: boolean; heartbeatMs?: number },
+      cmd: Command,
+    ) => {
+      const { createApp, executorComponent, Host } = await import('../../app/index.js');
+      const app = createApp(await appConfigOf(cmd), { clock });
+      const executor = executorComponent(app, {
+        env: process.env,
+        parallelism: flags.parallelism,
+        reuseProcesses: flags.reuseProcesses === true,
+        ...(flags.idleExitMs === undefined ? {} : { idleExitMs: flags.idleExitMs }),
+        ...(flags.heartbeatMs === undefined ? {} : { heartbeatMs: flags.heartbeatMs }),
+        log: (line) => process.stderr.write(`${new Date(clock.now()).toISOString()} ${line}\n`),
       });
+      const host = new Host([executor]);
+      host.handleSignals();
+      try {
+        await host.start();
+        if (executor.engine !== null) await host.stopped;
+      } finally {
+        await host.stop();
+        await app.close();
+      }
     },
   );
 }

@@ -2,9 +2,10 @@ import type { Command } from 'commander';
 
 /**
  * `bookml step <task> --pipeline P [--param k=v]… [--artifact k=path]… --outputs DIR`: one pipeline step,
- * what an Argo container runs (the compiler writes exactly these arguments). It loads only the pipeline
- * catalogue and the step runner — never the compiler's callers, the server or the UI — and exits 0, 1
- * (failed, retryable) or 2 (failed, not retryable: bad data, a failed gate).
+ * what an Argo container runs (the compiler writes exactly these arguments). It loads only the step
+ * runner, the pipeline catalogue and the step runtime — local on the workspace, or remote on the control
+ * plane when `BOOKML_API_URL` is set — never the compiler, the engine, the server or the UI. Exits 0,
+ * 1 (failed, retryable) or 2 (failed, not retryable: bad data, a failed gate).
  */
 export function registerStepCommand(program: Command): void {
   program
@@ -18,17 +19,24 @@ export function registerStepCommand(program: Command): void {
     .helpOption('-h, --help')
     .action(async (task: string, rest: string[]) => {
       const { parseStepArgs, STEP_EXIT_CODES, catalogUrl, loadCatalog, runStepInvocation } = await import(
-        '../../pipeline/index.js'
+        '../../pipeline/runner/index.js'
       );
       const { systemClock } = await import('../../core/index.js');
+      let close = async () => {};
       try {
         const inv = parseStepArgs([task, ...rest]);
         const ref = process.env.BOOKML_PIPELINES ?? new URL('../../pipelines/index.js', import.meta.url).href;
-        const catalog = await loadCatalog(catalogUrl(ref));
+        const [catalog, { openStepRuntime }] = await Promise.all([
+          loadCatalog(catalogUrl(ref)),
+          import('../../app/index.js'),
+        ]);
+        const runtime = await openStepRuntime({ env: process.env, clock: systemClock });
+        close = () => runtime.close();
         const abort = new AbortController();
         process.once('SIGTERM', () => abort.abort(new Error('the step was asked to stop')));
         await runStepInvocation(catalog, inv, {
           clock: systemClock,
+          services: runtime.services,
           signal: abort.signal,
           attempt: Number(process.env.BOOKML_ATTEMPT ?? 0) || 0,
         });
@@ -39,6 +47,8 @@ export function registerStepCommand(program: Command): void {
         const retryable =
           typeof err.retryable === 'boolean' && typeof err.code === 'string' ? err.retryable : true;
         process.exitCode = retryable ? STEP_EXIT_CODES.failed : STEP_EXIT_CODES.nonRetryable;
+      } finally {
+        await close();
       }
     });
 }

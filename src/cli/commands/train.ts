@@ -24,7 +24,9 @@ interface TrainFlags {
 export function registerTrainCommand(program: Command): void {
   program
     .command('train')
-    .description('train item-kNN on the current dataset (or --dataset / --input) and save the model bundle')
+    .description(
+      "train item-kNN on the current dataset (or --dataset / --input); the bundle goes to the artifact store and becomes the workspace's latest model",
+    )
     .option('--dataset <ref>', 'dataset hash prefix or folder (default: the current dataset)')
     .option('--input <file>', 'train straight from a purchase-lines CSV/JSONL instead of a stored dataset')
     .option(
@@ -49,7 +51,10 @@ export function registerTrainCommand(program: Command): void {
       numberOption('--half-life-days'),
     )
     .option('--threads <n>', 'worker threads (the model is identical for any count)', intOption('--threads'))
-    .option('--out <dir>', 'write the bundle to this folder instead of the workspace')
+    .option(
+      '--out <dir>',
+      "write the bundle to this folder instead of the workspace's artifact store (latest is not moved)",
+    )
     .option('--csv <file>', "also write the seed stack's neighbours.csv")
     .option('--json', 'machine-readable output')
     .action(async (flags: TrainFlags, cmd: Command) => {
@@ -102,17 +107,33 @@ export function registerTrainCommand(program: Command): void {
         code: codeVersion(),
         createdAt: new Date().toISOString(),
       };
-      const saved = flags.out
-        ? { dir: flags.out, manifest: model.writeBundle(flags.out, input) }
-        : model.saveModelToWorkspace(ws.modelsDir, input);
-      if (flags.csv)
-        await model.writeNeighboursCsv(model.readBundle(saved.dir, { verify: false }), flags.csv);
+      // --out: a plain folder, as asked. Otherwise the artifact store keeps the bundle and
+      // models/latest.json points at it; the store is plain files, so no database is opened.
+      let saved: {
+        manifest: ReturnType<typeof model.writeBundle>;
+        artifact: { sha256: string; uri: string } | null;
+      };
+      if (flags.out) {
+        saved = { manifest: model.writeBundle(flags.out, input), artifact: null };
+      } else {
+        const { openArtifactStore } = await import('../../store/artifacts/index.js');
+        const artifacts = await openArtifactStore({ workspace: ws });
+        const { manifest, pointer } = await model.saveLatestModel(ws, artifacts, input);
+        saved = { manifest, artifact: { sha256: pointer.sha256, uri: pointer.uri } };
+      }
+      if (flags.csv) {
+        // The bundle's content is still in memory: no need to read it back.
+        const bundle = { ...input, manifest: saved.manifest };
+        await model.writeNeighboursCsv(bundle, flags.csv);
+      }
       const done = performance.now();
 
       const trainS = (trainedAt - loadedAt) / 1000;
       const result = {
-        model: saved.dir,
+        /** Where the bundle is: the --out folder, else its artifact-store URI. */
+        model: flags.out ?? saved.artifact?.uri,
         modelId: saved.manifest.modelId,
+        artifact: saved.artifact,
         dataset,
         params: knn.params,
         counts: saved.manifest.counts,

@@ -1,116 +1,85 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { constants } from 'node:os';
 import type { Command } from 'commander';
-import { BookmlError } from '../../core/index.js';
-import { workspaceOf } from '../context.js';
+import { appConfigOf, intOption } from '../context.js';
 
 interface UpFlags {
   host?: string;
-  port?: string;
+  port?: number;
+  apiPort?: number;
   approver?: string;
+  json?: boolean;
 }
 
 /**
- * `bookml up` (the first slice of DESIGN.md's one-machine loop): when the registry has no
- * `recommender@production`, run the recommender pipeline (which generates the synthetic Bookstore
- * in an empty workspace), approve the version it moved to staging — as a local-demo approval,
- * recorded with the approver's identity and that reason — and then serve production.
- *
- * Each stage is the same `bookml` command a user would type, run as a child process, so what `up`
- * does is exactly what the printed commands do.
+ * `bookml up`: the loop on one machine, in one process — the executor, the control-plane API and serving,
+ * hosted by the composition root with one signal handler. When the registry has no
+ * `recommender@production`, the hosted executor runs the recommender pipeline (which generates the
+ * synthetic Bookstore in an empty workspace) and the version it staged is approved for production as a
+ * local-demo approval, recorded with the approver's identity and that reason. Then it serves production
+ * and follows it as it moves. Ctrl-C stops everything in reverse order; in-flight runs stay resumable.
  */
 export function registerUpCommand(program: Command): void {
   program
     .command('up')
     .description(
-      'the local loop: run the recommender pipeline if nothing serves yet, approve it for production (local demo), and serve it',
+      'the local loop in one process: executor, control-plane API and serving; runs the pipeline and approves it for production (local demo) when nothing serves yet',
     )
     .option('--host <addr>', 'address to serve on (default 127.0.0.1)')
-    .option('--port <n>', 'port to serve on (default 8080)')
+    .option('--port <n>', 'port to serve on, 0 for any free one (default 8080)', intOption('--port'))
+    .option(
+      '--api-port <n>',
+      'port of the control-plane API, 0 for any free one (default 8470)',
+      intOption('--api-port'),
+    )
     .option('--approver <id>', 'who approves the first production version (default: BOOKML_USER or USER)')
+    .option('--json', 'print the ready line as JSON')
     .action(async (flags: UpFlags, cmd: Command) => {
-      const ws = workspaceOf(cmd);
-      const env = { ...process.env, BOOKML_HOME: ws.root };
-      const script = process.argv[1];
-      /** Run one stage as the user would type it, echoing the command; its output goes to the terminal. */
-      const bookml = (args: string[]): void => {
-        process.stderr.write(`\n$ bookml ${args.join(' ')}\n`);
-        const r = spawnSync(process.execPath, [script, ...args], { env, stdio: 'inherit' });
-        if (r.status !== 0)
-          throw new BookmlError(
-            'UP_STAGE_FAILED',
-            `bookml ${args.join(' ')} ${r.error ? `failed: ${r.error.message}` : `exited ${r.status ?? r.signal}`}`,
-            { field: args[0] },
-          );
-      };
+      const { loadApiConfig } = await import('../../api/index.js');
+      const serve = await import('../../serve/index.js');
+      const { apiComponent, createApp, ensureProduction, executorComponent, Host, serveComponent } =
+        await import('../../app/index.js');
+      const config = await appConfigOf(cmd);
+      const app = createApp(config);
+      const say = (line: string) => process.stderr.write(`${line}\n`);
+      const serveInput: Record<string, unknown> = { ...serve.serveConfigFromEnv(process.env) };
+      if (flags.host !== undefined) serveInput.host = flags.host;
+      if (flags.port !== undefined) serveInput.port = flags.port;
+      const serveConfig = serve.parseServeConfig(serveInput);
+      const apiConfig = loadApiConfig({ flags: { port: flags.apiPort } });
 
-      if (aliasVersion(script, env, 'production') === null) {
-        process.stderr.write('no recommender@production yet: running the recommender pipeline\n');
-        bookml(['run', 'submit', 'recommender', '--watch']);
-        const staged = aliasVersion(script, env, 'staging');
-        if (staged === null)
-          throw new BookmlError(
-            'UP_NOTHING_STAGED',
-            'the pipeline moved no version to staging (see `bookml run get @latest`); nothing to serve',
-            { field: 'staging' },
-          );
-        const as = flags.approver ? ['--as', flags.approver] : [];
-        bookml([
-          'model',
-          'approve',
-          'recommender',
-          '--version',
-          String(staged),
-          '--reason',
-          'local demo: first production version, approved by bookml up',
-          ...as,
-        ]);
-      }
-      const where = [
-        ...(flags.host ? ['--host', flags.host] : []),
-        ...(flags.port ? ['--port', flags.port] : []),
-      ];
-      process.stderr.write(`\n$ bookml serve --model production ${where.join(' ')}\n`);
-      // The server runs in its own process group, so a terminal's Ctrl-C reaches only this process,
-      // which forwards it once: one graceful shutdown (drain, flush the prediction log), and this
-      // process exits as the server did.
-      const child = spawn(process.execPath, [script, 'serve', '--model', 'production', ...where], {
-        env,
-        stdio: 'inherit',
-        detached: true,
+      const executor = executorComponent(app, {
+        env: process.env,
+        log: (line) => say(`${new Date(app.clock.now()).toISOString()} ${line}`),
       });
-      const forward = (sig: NodeJS.Signals) => child.kill(sig);
-      process.on('SIGINT', forward);
-      process.on('SIGTERM', forward);
-      const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
-        (resolve, reject) => {
-          child.once('error', reject);
-          child.once('exit', (code, signal) => resolve({ code, signal }));
-        },
-      );
-      process.off('SIGINT', forward);
-      process.off('SIGTERM', forward);
-      process.exitCode = exit.code ?? 128 + (exit.signal ? constants.signals[exit.signal] : 1);
+      const host = new Host([executor], { log: say });
+      host.handleSignals();
+      try {
+        await host.start();
+        await ensureProduction(app, executor, { approver: flags.approver ?? config.user, log: say });
+        const api = apiComponent(app, { config: apiConfig, logLevel: 'warn' });
+        await host.add(api);
+        const served = serveComponent(app, { config: serveConfig, model: 'production' });
+        await host.add(served);
+        // Up and serving: from here on, a signal's ordered shutdown ends the process.
+        void host.stopped.then(async () => {
+          await app.close();
+          process.exit();
+        });
+        const info = served.info;
+        if (info === null || api.info === null) return;
+        if (flags.json) {
+          process.stdout.write(`${JSON.stringify({ serve: info, api: api.info })}\n`);
+          return;
+        }
+        process.stdout.write(
+          `serving recommender@production on ${info.url}\n` +
+            `control plane on ${api.info.url} (OpenAPI ${api.info.url}${api.info.docs})\n` +
+            `executor: ${executor.engine ? `generation ${executor.engine.generation} in this process` : 'another process serves this workspace'}\n` +
+            `ready: ${info.curl}\n`,
+        );
+      } catch (e) {
+        await host.stop();
+        await app.close();
+        throw e;
+      }
     });
-}
-
-/** The version `recommender@<name>` points at; null only when nothing is registered under it yet. */
-function aliasVersion(script: string, env: NodeJS.ProcessEnv, name: string): number | null {
-  const r = spawnSync(process.execPath, [script, 'model', 'get', 'recommender', '--json'], {
-    env,
-    encoding: 'utf8',
-  });
-  const out = JSON.parse(r.stdout || '{}') as {
-    aliases?: Record<string, number>;
-    error?: { code: string; message: string; field?: string };
-  };
-  if (r.status === 0) return out.aliases?.[name] ?? null;
-  if (out.error?.code === 'REGISTRY_MODEL_NOT_FOUND') return null;
-  // A registry that cannot be read must not look like an empty one: that would re-run the
-  // pipeline and approve a new production version without anyone asking.
-  throw new BookmlError(
-    out.error?.code ?? 'UP_STAGE_FAILED',
-    out.error?.message ?? `bookml model get recommender exited ${r.status ?? r.signal}`,
-    { field: out.error?.field ?? 'registry' },
-  );
 }

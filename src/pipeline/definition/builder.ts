@@ -1,7 +1,7 @@
 import { fail } from '../errors.js';
 import { checkLabel } from './names.js';
 import type { ParamSpec, ValueOf, ValueSpec } from './param.js';
-import { ArtifactRef, type Bindable, type Binding, Ref, toBinding } from './ref.js';
+import { ArtifactOutputRef, type Bindable, type Binding, Ref, toBinding } from './ref.js';
 import type { PipelineSpec, TaskDraft } from './spec.js';
 import type { ArtifactsOf, ParamsOf, Step, StepIO } from './step.js';
 import {
@@ -30,11 +30,11 @@ export type TaskInputs<I> = {
   [K in keyof ParamsOf<I> as HasDefault<ParamsOf<I>[K]> extends true ? K : never]?: Bindable<
     ValueOf<ParamsOf<I>[K]>
   >;
-} & { [K in keyof ArtifactsOf<I>]: ArtifactRef<KindOf<ArtifactsOf<I>[K]>> };
+} & { [K in keyof ArtifactsOf<I>]: ArtifactOutputRef<KindOf<ArtifactsOf<I>[K]>> };
 
 /** References to a task's outputs. */
 export type TaskOutputs<O> = { readonly [K in keyof ParamsOf<O>]: Ref<ValueOf<ParamsOf<O>[K]>> } & {
-  readonly [K in keyof ArtifactsOf<O>]: ArtifactRef<KindOf<ArtifactsOf<O>[K]>>;
+  readonly [K in keyof ArtifactsOf<O>]: ArtifactOutputRef<KindOf<ArtifactsOf<O>[K]>>;
 };
 
 /** References to a fan-out's gathered outputs: one list per output parameter, in item order. */
@@ -110,11 +110,11 @@ export class PipelineBuilder {
     inputs: TaskInputs<I>,
   ): TaskHandle<TaskOutputs<O>> {
     const draft = this.#add(id, step as unknown as Step, inputs as Record<string, unknown>);
-    const outputs: Record<string, Ref<unknown> | ArtifactRef> = {};
+    const outputs: Record<string, Ref<unknown> | ArtifactOutputRef> = {};
     for (const o of Object.keys(step.spec.outputs.params))
       outputs[o] = new Ref({ from: 'output', task: id, output: o });
     for (const o of Object.keys(step.spec.outputs.artifacts)) {
-      outputs[o] = new ArtifactRef({ from: 'output', task: id, output: o });
+      outputs[o] = new ArtifactOutputRef({ from: 'output', task: id, output: o });
     }
     return new TaskHandle(
       this.#state,

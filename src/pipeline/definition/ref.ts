@@ -33,7 +33,7 @@ export class Ref<T> {
 }
 
 /** A reference to an upstream task's artifact output of kind `K`. */
-export class ArtifactRef<K extends 'file' | 'directory' = 'file' | 'directory'> {
+export class ArtifactOutputRef<K extends 'file' | 'directory' = 'file' | 'directory'> {
   declare readonly __artifact?: K;
   readonly binding: Binding;
   constructor(binding: Binding) {
@@ -64,7 +64,7 @@ export const ref = {
 
 /** The binding a value stands for: a reference's, or a literal. @internal */
 export function toBinding(value: unknown): Binding {
-  if (value instanceof Ref || value instanceof ArtifactRef) return value.binding;
+  if (value instanceof Ref || value instanceof ArtifactOutputRef) return value.binding;
   return { from: 'literal', value };
 }
 

@@ -110,8 +110,8 @@ export function checkRetryPolicy(input: unknown, where: { task?: string; field?:
   return { limit: limit as number, backoff, retryOn: retryOn as RetryOn };
 }
 
-/** How an attempt ended, for {@link nextRetryDelaySeconds}. */
-export type AttemptOutcome = 'failure' | 'error' | 'non-retryable';
+/** How a failed attempt failed, for {@link nextRetryDelaySeconds} (the store records the whole outcome as `AttemptOutcome`). */
+export type FailureKind = 'failure' | 'error' | 'non-retryable';
 
 /**
  * Seconds to wait before the next attempt, or `null` when the task must not be retried. Mirrors Argo's
@@ -125,7 +125,7 @@ export type AttemptOutcome = 'failure' | 'error' | 'non-retryable';
  */
 export function nextRetryDelaySeconds(
   policy: RetryPolicy,
-  outcome: AttemptOutcome,
+  outcome: FailureKind,
   progress: { attempts: number; elapsedSeconds: number },
 ): number | null {
   if (outcome === 'non-retryable' || policy.limit === 0 || policy.backoff === undefined) return null;

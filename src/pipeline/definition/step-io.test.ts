@@ -1,16 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { artifact, definePipeline, defineStep, type PipelineError, param } from '../index.js';
 import {
-  artifact,
   decodeTaskInputs,
-  definePipeline,
-  defineStep,
   encodeStepOutputs,
   formatStepArgs,
-  type PipelineError,
-  param,
   parseStepArgs,
   type StepInvocation,
-} from '../index.js';
+} from '../runner/index.js';
 
 const train = defineStep({
   name: 'train',

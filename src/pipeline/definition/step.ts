@@ -4,6 +4,7 @@ import type { ArtifactSpec } from './artifact.js';
 import { checkCamel, checkLabel, ENV_NAME } from './names.js';
 import { checkParamSpec, type ParamSpec, type ValueOf } from './param.js';
 import { checkRetryPolicy, NO_RETRY, type RetryPolicy } from './retry-policy.js';
+import type { StepServices } from './step-services.js';
 
 /** A step's inputs or outputs: named parameters and named artifacts (one namespace for both). */
 export interface StepIO {
@@ -30,10 +31,12 @@ export interface StepLog {
 }
 
 /**
- * What a running step gets besides its inputs. The executor (locally) and `bookml step` (in a pod) build
- * it; tests pass fakes. Resources such as the metadata store are added by the executor. @experimental
+ * What a running step gets besides its inputs: where to write, the clock, a logger, an abort signal, and
+ * the ports of {@link StepServices} (datasets, artifacts, registry, events, code version). A *runtime*
+ * builds it — local (in-process handles on the workspace) or remote (the control-plane API) — and tests
+ * pass fakes. Step code reaches nothing else: no environment, no store, no file outside these folders.
  */
-export interface StepContext {
+export interface StepContext extends StepServices {
   /** The run (Argo: `{{workflow.name}}`). */
   readonly runId: string;
   /** The task this node belongs to. */
@@ -44,6 +47,8 @@ export interface StepContext {
   readonly outputDir: string;
   /** Where to write output artifact `name` (inside {@link StepContext.outputDir}). */
   outputPath(name: string): string;
+  /** A fresh directory for this attempt's temporary files; removed when the step ends. */
+  readonly scratchDir: string;
   readonly clock: Clock;
   readonly log: StepLog;
   /** Aborted when the step times out or the run is stopped. */

@@ -1,4 +1,4 @@
-import type { AttemptOutcome } from '../definition/retry-policy.js';
+import type { FailureKind } from '../definition/retry-policy.js';
 import type { ExecutorErrorCode } from './errors.js';
 import type { StepExit } from './step-launcher.js';
 
@@ -8,7 +8,7 @@ import type { StepExit } from './step-launcher.js';
  * `non-retryable` (a `BookmlError` with `retryable: false`, exit 2, or a terminated run).
  */
 export interface AttemptVerdict {
-  kind: AttemptOutcome;
+  kind: FailureKind;
   phase: 'Failed' | 'Error';
   code: string;
   message: string;
@@ -23,7 +23,7 @@ export function classifyExit(
   context: { killedFor?: 'timeout' | 'terminate'; timeoutSeconds?: number; shutdownMessage?: string },
 ): AttemptVerdict | undefined {
   const v = (
-    kind: AttemptOutcome,
+    kind: FailureKind,
     phase: 'Failed' | 'Error',
     code: string,
     message: string,

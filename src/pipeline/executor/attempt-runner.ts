@@ -2,7 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AttemptRecord, NewLineageEdge, NodePhase, RunStore } from '../../store/index.js';
 import { encodeParamValue } from '../definition/param.js';
-import { type AttemptOutcome, nextRetryDelaySeconds } from '../definition/retry-policy.js';
+import { type FailureKind, nextRetryDelaySeconds } from '../definition/retry-policy.js';
 import { formatStepArgs } from '../definition/step-io.js';
 import { classifyExit } from './attempt-outcome.js';
 import { collectOutputs, isArtifactValue, materializeArtifact, type NodeOutputs } from './node-outputs.js';
@@ -36,14 +36,14 @@ export class AttemptRunner {
   /** SIGTERM the step's process group now, SIGKILL after the grace period. */
   kill(r: RunningAttempt): void {
     r.step.kill('SIGTERM');
-    setTimeout(() => r.step.kill('SIGKILL'), this.#d.o.killGraceMs).unref();
+    this.#d.o.clock.setTimeout(() => r.step.kill('SIGKILL'), this.#d.o.killGraceMs, { unref: true });
   }
 
   /** After a failed attempt: the clock time of the next attempt, or undefined once the node has failed. */
   async decideRetry(
     run: ActiveRun,
     node: LiveNode,
-    kind: AttemptOutcome,
+    kind: FailureKind,
     message: string,
   ): Promise<number | undefined> {
     const attempts = node.attempts;
@@ -63,7 +63,9 @@ export class AttemptRunner {
     }
     const due = lastEnd + delay * 1000;
     run.retryAt.set(node.rec.nodeId, due);
-    setTimeout(() => this.#d.wake(), Math.max(0, due - this.#d.o.clock.now()) + 5).unref();
+    this.#d.o.clock.setTimeout(() => this.#d.wake(), Math.max(0, due - this.#d.o.clock.now()), {
+      unref: true,
+    });
     return due;
   }
 
@@ -156,7 +158,7 @@ export class AttemptRunner {
     run: ActiveRun,
     node: LiveNode,
     attempt: AttemptRecord,
-    kind: AttemptOutcome,
+    kind: FailureKind,
     phase: 'Failed' | 'Error',
     code: string,
     message: string,

@@ -1,6 +1,6 @@
 import { hostname as osHostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { Clock } from '../../core/index.js';
+import type { Clock, Timer } from '../../core/index.js';
 import type {
   ArtifactStore,
   EventLog,
@@ -12,9 +12,10 @@ import type {
   Workspace,
 } from '../../store/index.js';
 import { toLocalPlan } from '../plan/local-plan.js';
-import type { PipelineCatalog } from './catalog.js';
+import type { PipelineCatalog } from '../runner/catalog.js';
 import { CONTROL_TOPIC, type RunControl } from './control.js';
 import type { ExecutorErrorCode } from './errors.js';
+import { EXECUTOR_HEARTBEAT_TIMEOUT_MS } from './executor-daemon.js';
 import { isProcessAlive, killProcessGroup } from './process-tree.js';
 import { ActiveRun } from './run-state.js';
 import { RunScheduler } from './scheduler.js';
@@ -30,7 +31,12 @@ export interface EngineOptions {
   catalog: PipelineCatalog;
   /** URL of the module the step processes load the same catalogue from. */
   catalogUrl: string;
-  /** @default the database's clock */
+  /**
+   * URL of the module that builds each step's runtime (`openStepRuntime`, see `pipeline/runner`). The
+   * composition root passes bookml's own; without one, steps that call `ctx.registry` & co. fail clearly.
+   */
+  runtimeUrl?: string | undefined;
+  /** Time and timers: polls, heartbeats, retry wake-ups, kill grace, timeouts. @default the database's clock */
   clock?: Clock;
   /** The step process entry. @default step-process.js beside this file */
   stepEntry?: string;
@@ -59,7 +65,7 @@ export interface EngineOptions {
   log?: (line: string) => void;
 }
 
-const DEFAULT_STEP_ENTRY = fileURLToPath(new URL('./step-process.js', import.meta.url));
+const DEFAULT_STEP_ENTRY = fileURLToPath(new URL('../runner/step-process.js', import.meta.url));
 
 /**
  * The local executor: runs every active run of the metadata store to a terminal phase, each step in its own
@@ -76,7 +82,7 @@ const DEFAULT_STEP_ENTRY = fileURLToPath(new URL('./step-process.js', import.met
  * await engine.close();
  */
 export class Engine {
-  readonly #o: Required<Omit<EngineOptions, 'idleExitMs' | 'log'>> &
+  readonly #o: Required<Omit<EngineOptions, 'idleExitMs' | 'log' | 'runtimeUrl'>> &
     Pick<EngineOptions, 'idleExitMs' | 'log'>;
   #scheduler!: RunScheduler;
   #runs!: RunStore;
@@ -94,8 +100,10 @@ export class Engine {
   /** Look for new runs and control requests on the next pass. */
   #pollDue = false;
   #closed = false;
-  #pollTimer: NodeJS.Timeout | undefined;
-  #heartbeatTimer: NodeJS.Timeout | undefined;
+  #pollTimer: Timer | undefined;
+  #heartbeatTimer: Timer | undefined;
+  /** The running pass loop, so close() can wait for it. */
+  #passes: Promise<void> = Promise.resolve();
   #idleSince: number | undefined;
   #tickError: unknown;
   #stopped!: Promise<void>;
@@ -110,7 +118,7 @@ export class Engine {
       reuseProcesses: false,
       pollMs: 200,
       heartbeatMs: 2000,
-      orphanAfterMs: 30_000,
+      orphanAfterMs: EXECUTOR_HEARTBEAT_TIMEOUT_MS,
       killGraceMs: 2000,
       env: process.env,
       ...options,
@@ -118,9 +126,10 @@ export class Engine {
     this.#launcher = new StepLauncher({
       entry: this.#o.stepEntry,
       catalogUrl: options.catalogUrl,
+      runtimeUrl: options.runtimeUrl,
       spares: this.#o.spares,
       reuseProcesses: this.#o.reuseProcesses,
-      // Steps resolve the workspace themselves (registry, datasets): it must be the executor's.
+      // The step runtime resolves the workspace from the environment: it must be the executor's.
       env: { ...this.#o.env, BOOKML_HOME: options.workspace.root },
     });
     this.#stopped = new Promise((resolve) => {
@@ -159,9 +168,9 @@ export class Engine {
       runningCount: () => this.#runningCount(),
       exited: (run, nodeId, exit) => {
         this.#exits.push({ run, nodeId, exit });
-        this.wake();
+        this.#pass();
       },
-      wake: () => this.wake(),
+      wake: () => this.#pass(),
       forget: (id) => this.#active.delete(id),
       notify: (rec) => this.#notify(rec),
     });
@@ -185,22 +194,33 @@ export class Engine {
     this.#lastEventId = control.at(-1)?.id ?? (await this.#events.latestId());
     // Runs and control requests were just read, so #pollDue stays false: the first pass does not poll again.
     this.#launcher.warm();
-    this.#pollTimer = setInterval(() => this.#poll(), this.#o.pollMs);
-    this.#heartbeatTimer = setInterval(() => void this.#heartbeat(), this.#o.heartbeatMs);
-    this.#heartbeatTimer.unref();
-    this.wake();
+    // The poll keeps the executor process alive; the heartbeat alone must not.
+    this.#pollTimer = this.#o.clock.setInterval(() => this.#poll(), this.#o.pollMs);
+    this.#heartbeatTimer = this.#o.clock.setInterval(() => void this.#heartbeat(), this.#o.heartbeatMs, {
+      unref: true,
+    });
+    this.#pass();
     return true;
   }
 
-  /** Ask for a scheduling pass now (after submitting a run, or advancing a test clock). */
+  /**
+   * Look for new runs and control requests and make a scheduling pass now, instead of at the next poll
+   * (after submitting a run, or advancing a test clock).
+   */
   wake(): void {
+    this.#poll();
+  }
+
+  /** A scheduling pass over what is already loaded (a step ended, a retry fell due). */
+  #pass(): void {
     if (this.#closed) return;
     if (this.#ticking) {
       this.#again = true;
       return;
     }
     this.#ticking = true;
-    setImmediate(() => void this.#tickLoop());
+    // setImmediate is a yield, not time: it lets the caller's synchronous work finish first.
+    this.#passes = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#tickLoop());
   }
 
   /** Resolves with the run once it reaches a terminal phase. Picks the run up if it is new. */
@@ -226,14 +246,15 @@ export class Engine {
     if (this.#closed) return this.#stopped;
     this.#stopWorking();
     for (const run of this.#active.values()) for (const r of run.running.values()) r.step.kill('SIGKILL');
-    while (this.#ticking) await new Promise((r) => setTimeout(r, 5));
+    // A pass that failed calls close() itself after clearing #ticking, so this never waits on its caller.
+    if (this.#ticking) await this.#passes;
     if (this.#generation > 0) await this.#executors.markStopped(this.#generation).catch(() => {});
     this.#resolveStopped();
   }
 
   #poll(): void {
     this.#pollDue = true;
-    this.wake();
+    this.#pass();
   }
 
   async #tickLoop(): Promise<void> {
@@ -298,8 +319,8 @@ export class Engine {
   /** No new passes, polls, heartbeats or step processes. */
   #stopWorking(): void {
     this.#closed = true;
-    clearInterval(this.#pollTimer);
-    clearInterval(this.#heartbeatTimer);
+    this.#pollTimer?.cancel();
+    this.#heartbeatTimer?.cancel();
     this.#launcher.close();
   }
 

@@ -4,7 +4,7 @@ import type { ArtifactStore } from '../../store/index.js';
 import { decodeParamValue } from '../definition/param.js';
 import type { StepSpec } from '../definition/step.js';
 import { PipelineError } from '../errors.js';
-import { type DatasetReport, readDatasetReports } from './step-lineage.js';
+import { type DatasetReport, readDatasetReports } from '../runner/step-lineage.js';
 
 /**
  * Moving values between nodes: a finished step's outputs folder becomes typed parameters plus

@@ -1,4 +1,5 @@
 import { open, readFile, stat } from 'node:fs/promises';
+import { type Clock, systemClock } from '../../core/index.js';
 import type { MetadataDb, RunDetail, Workspace } from '../../store/index.js';
 import { ExecutorError } from './errors.js';
 import { logPathOf } from './run-paths.js';
@@ -35,6 +36,20 @@ export async function readRunLogs(
   return out;
 }
 
+/** Options of {@link followRunLogs}. */
+export interface FollowLogsOptions {
+  /** Only this node's log. @default every node that has run */
+  nodeId?: string;
+  /** Called with each complete line as it appears. */
+  write: (node: string, line: string) => void;
+  /** How often the files are read again, in ms. @default 250 */
+  pollMs?: number;
+  /** Stops following; what was read so far (a partial last line included) is written first. */
+  signal?: AbortSignal;
+  /** @default systemClock */
+  clock?: Clock;
+}
+
 /**
  * Print log lines as they are written until the run ends (`--follow`). Polls the files every `pollMs`.
  * @example await followRunLogs(db, ws, run.id, { write: (node, line) => console.log(node, line) });
@@ -43,8 +58,9 @@ export async function followRunLogs(
   db: MetadataDb,
   ws: Workspace,
   runId: string,
-  o: { nodeId?: string; write: (node: string, line: string) => void; pollMs?: number; signal?: AbortSignal },
+  o: FollowLogsOptions,
 ): Promise<void> {
+  const clock = o.clock ?? systemClock;
   const { RunStore } = await loadStore();
   const runs = new RunStore(db);
   const offsets = new Map<string, number>();
@@ -72,6 +88,7 @@ export async function followRunLogs(
       for (const [n, rest] of partial) if (rest !== '') o.write(n, rest);
       return;
     }
-    await new Promise((r) => setTimeout(r, o.pollMs ?? 250));
+    // An abort ends the wait early; the next round writes what is left and returns.
+    await clock.sleep(o.pollMs ?? 250, o.signal).catch(() => {});
   }
 }

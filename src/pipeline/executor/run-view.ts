@@ -42,11 +42,19 @@ export interface RunView {
   codeVersion: Record<string, unknown> | null;
   /** How many nodes were served from the cache (or reused by a retry). */
   cacheHits: number;
+  /**
+   * Pending or Running with no live executor for longer than the heartbeat timeout: nothing moves it
+   * until one starts (`bookml run executor`). See `isRunStale`.
+   */
+  stale: boolean;
   nodes: RunViewNode[];
 }
 
-/** Build the view of a run. `now` (epoch ms) measures what is still running. */
-export function runView(run: RunDetail, now: number): RunView {
+/**
+ * Build the view of a run. `now` (epoch ms) measures what is still running; `stale` comes from
+ * `isRunStale` (the view itself does not look at executors).
+ */
+export function runView(run: RunDetail, now: number, o: { stale?: boolean } = {}): RunView {
   const byId = new Map<string, RunViewNode>();
   const roots: RunViewNode[] = [];
   for (const n of run.nodes) byId.set(n.nodeId, viewNode(n, now));
@@ -76,6 +84,7 @@ export function runView(run: RunDetail, now: number): RunView {
     resubmitOf: run.resubmitOf,
     codeVersion: run.codeVersion,
     cacheHits: run.nodes.filter((n) => n.phase === 'Cached').length,
+    stale: o.stale === true,
     nodes: roots,
   };
 }
@@ -191,7 +200,7 @@ export function renderRunView(v: RunView): string {
   const head: [string, string | null][] = [
     ['Name', v.id],
     ['Pipeline', v.pipeline],
-    ['Phase', v.phase],
+    ['Phase', v.stale ? `${v.phase} (no executor; resume with \`bookml run executor\`)` : v.phase],
     ['Message', v.message],
     ['Created', new Date(v.createdAt).toISOString()],
     ['Duration', formatDuration(v.durationMs)],
@@ -200,9 +209,19 @@ export function renderRunView(v: RunView): string {
     ['Retry of', v.retryOf],
     ['Resubmit of', v.resubmitOf],
   ];
+  // A task its condition skipped (register when the evaluation gate failed) is said on its own line:
+  // the run still Succeeded, and a reader must not have to find it in the tree's message column.
+  const skipped = flatten(v.nodes)
+    .filter((n) => n.phase === 'Skipped' && n.message?.startsWith('when '))
+    .map((n) => `Skipped:     ${n.id} — ${n.message}`);
   return [
     ...head.filter(([, val]) => val !== null && val !== '').map(([k, val]) => `${`${k}:`.padEnd(13)}${val}`),
+    ...skipped,
     '',
     ...renderNodeTree(v.nodes),
   ].join('\n');
+}
+
+function flatten(nodes: readonly RunViewNode[]): RunViewNode[] {
+  return nodes.flatMap((n) => [n, ...flatten(n.children)]);
 }

@@ -8,8 +8,8 @@ import type {
   RunStore,
   Workspace,
 } from '../../store/index.js';
-import type { AttemptOutcome } from '../definition/retry-policy.js';
-import { fanOutItems, resolveInputs, shouldRun, taskReadiness } from '../plan/local-plan.js';
+import type { FailureKind } from '../definition/retry-policy.js';
+import { explainSkip, fanOutItems, resolveInputs, shouldRun, taskReadiness } from '../plan/local-plan.js';
 import { AttemptRunner, nodeEdges } from './attempt-runner.js';
 import { cacheKeyOf, cacheKeyParts } from './cache-key.js';
 import { isArtifactValue, type NodeOutputs } from './node-outputs.js';
@@ -222,7 +222,7 @@ export class RunScheduler {
     }
     try {
       if (!shouldRun(task, run.values())) {
-        await this.#setPhase(run, node, 'Skipped', { message: 'when condition was false' });
+        await this.#setPhase(run, node, 'Skipped', { message: explainSkip(task, run.values()) });
         return;
       }
       if (task.fanOut === undefined) {
@@ -437,7 +437,7 @@ export class RunScheduler {
     let due = run.retryAt.get(id);
     if (due === undefined) {
       // Recovery: decide from the attempts alone, as after a restart.
-      const kind: AttemptOutcome =
+      const kind: FailureKind =
         last.phase === 'Error' ? 'error' : last.exitCode === 2 ? 'non-retryable' : 'failure';
       const decided = await this.#attempts.decideRetry(
         run,

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
+import { JOB_END, type StepFailure, type StepJob, type StepMessage } from '../runner/step-protocol.js';
 import { killProcessGroup } from './process-tree.js';
-import { JOB_END, type StepFailure, type StepJob, type StepMessage } from './step-protocol.js';
 
 /**
  * Starts step processes. Each step runs in its own process (a crash or a hang cannot take the engine down),
@@ -34,6 +34,8 @@ export interface StepLauncherOptions {
   entry: string;
   /** URL of the pipeline catalogue module the step processes load. */
   catalogUrl: string;
+  /** URL of the module that builds the steps' runtime (`openStepRuntime`); without it steps get no services. */
+  runtimeUrl?: string | undefined;
   /** Processes kept warm. @default 2 */
   spares?: number;
   /** Environment of the step processes. @default process.env */
@@ -59,7 +61,7 @@ interface Spare {
 
 /** Launches step processes from a pool of warm spares. */
 export class StepLauncher {
-  readonly #o: Required<StepLauncherOptions>;
+  readonly #o: Required<Omit<StepLauncherOptions, 'runtimeUrl'>> & Pick<StepLauncherOptions, 'runtimeUrl'>;
   readonly #spares: Spare[] = [];
   #closed = false;
 
@@ -166,7 +168,9 @@ export class StepLauncher {
   }
 
   #spawn(): Spare {
-    const child = spawn(process.execPath, [this.#o.entry, this.#o.catalogUrl], {
+    const args = [this.#o.entry, this.#o.catalogUrl];
+    if (this.#o.runtimeUrl !== undefined) args.push(this.#o.runtimeUrl);
+    const child = spawn(process.execPath, args, {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: this.#o.env,

@@ -1,3 +1,4 @@
+import { isTerminalNodePhase, type NodePhase, type RunPhase } from '../../core/index.js';
 /**
  * The store, loaded on first use. Everything that imports `pipeline/` — the catalogue module every step
  * process loads included — would otherwise pay for the query builder and both database drivers at start,
@@ -14,6 +15,6 @@ export function loadStore(): Promise<StoreModule> {
 }
 
 /** True when a run or node in this phase will never change again. */
-export function isTerminalPhase(phase: string): boolean {
-  return phase !== 'Pending' && phase !== 'Running';
+export function isTerminalPhase(phase: RunPhase | NodePhase): boolean {
+  return isTerminalNodePhase(phase);
 }

@@ -1,21 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/index.js';
+import { shapeOfPlan } from '../compile/index.js';
 import {
   type BindingValues,
-  definePipeline,
-  defineStep,
-  eq,
+  explainSkip,
   fanOutItems,
   type NodePhase,
-  type Pipeline,
-  param,
   resolveInputs,
-  resolveParams,
-  type StepContext,
-  shapeOfPlan,
   shouldRun,
   taskReadiness,
   toLocalPlan,
+} from '../executor/index.js';
+import {
+  definePipeline,
+  defineStep,
+  eq,
+  type Pipeline,
+  param,
+  ref,
+  resolveParams,
+  type StepContext,
 } from '../index.js';
 
 const SIMS = ['cosine', 'jaccard'] as const;
@@ -174,5 +178,20 @@ describe('local plan', () => {
     expect(taskReadiness(task, of('Skipped', 'Succeeded'))).toBe('omit');
     expect(taskReadiness(task, of('Failed', undefined))).toBe('wait');
     expect(taskReadiness(task, of('Failed', 'Omitted'))).toBe('omit');
+  });
+});
+
+describe('explainSkip', () => {
+  it('says which condition was false with the values its operands had', () => {
+    const task = { when: eq(ref.output<string>('evaluate', 'gate'), 'passed') };
+    const values = {
+      params: {},
+      run: { id: 'r' },
+      item: undefined,
+      output: (t: string, o: string) => (t === 'evaluate' && o === 'gate' ? 'failed' : undefined),
+    } as unknown as BindingValues;
+    expect(explainSkip(task as never, values)).toBe(
+      'when evaluate.gate == "passed" was false (evaluate.gate = "failed")',
+    );
   });
 });

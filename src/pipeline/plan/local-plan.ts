@@ -1,3 +1,4 @@
+import { isTerminalNodePhase, NODE_PHASES, type NodePhase } from '../../core/index.js';
 import type { ParamSpec } from '../definition/param.js';
 import type { Binding } from '../definition/ref.js';
 import {
@@ -15,26 +16,8 @@ import { fail } from '../errors.js';
  * Argo compiler, plus the scheduling rules both targets share (dependencies, `when`, fan-out, defaults).
  */
 
-/** Node phases, as Argo names them, plus `Cached` (Argo: Succeeded with a memoization hit). */
-export type NodePhase =
-  | 'Pending'
-  | 'Running'
-  | 'Succeeded'
-  | 'Failed'
-  | 'Error'
-  | 'Skipped'
-  | 'Omitted'
-  | 'Cached';
-
 /** Phases a node never leaves. */
-export const TERMINAL_PHASES: readonly NodePhase[] = [
-  'Succeeded',
-  'Failed',
-  'Error',
-  'Skipped',
-  'Omitted',
-  'Cached',
-];
+export const TERMINAL_PHASES: readonly NodePhase[] = NODE_PHASES.filter(isTerminalNodePhase);
 
 /** One task of the plan. */
 export interface PlanTask {
@@ -191,6 +174,52 @@ export function resolveInputs(task: PlanTask, v: BindingValues): Record<string, 
 /** Whether a ready task runs (`true`) or is Skipped (`false`). */
 export function shouldRun(task: Pick<PlanTask, 'when'>, v: BindingValues): boolean {
   return task.when === undefined || evaluateWhen(task.when, (b) => resolveBinding(b, v));
+}
+
+const OP_SYMBOL = { eq: '==', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=' } as const;
+
+/** An operand as a person reads it: `evaluate.gate`, `params.minNdcg`, `"passed"`. */
+function operand(b: Binding): string {
+  switch (b.from) {
+    case 'literal':
+      return JSON.stringify(b.value);
+    case 'param':
+      return `params.${b.param}`;
+    case 'output':
+      return `${b.task}.${b.output}`;
+    case 'item':
+      return b.field === undefined ? 'item' : `item.${b.field}`;
+    default:
+      return `run.${b.field}`;
+  }
+}
+
+/** A condition as a person reads it: `evaluate.gate == "passed"`. */
+function describeWhen(e: WhenExpr): string {
+  switch (e.op) {
+    case 'and':
+    case 'or':
+      return `(${e.args.map(describeWhen).join(e.op === 'and' ? ' && ' : ' || ')})`;
+    case 'not':
+      return `!${describeWhen(e.arg)}`;
+    default:
+      return `${operand(e.left)} ${OP_SYMBOL[e.op]} ${operand(e.right)}`;
+  }
+}
+
+/**
+ * Why a task's `when` was false, for a person: the condition and the values its operands had, e.g.
+ * `when evaluate.gate == "passed" was false (evaluate.gate = "failed")`.
+ */
+export function explainSkip(task: Pick<PlanTask, 'when'>, v: BindingValues): string {
+  if (task.when === undefined) return 'when condition was false';
+  const seen: string[] = [];
+  evaluateWhen(task.when, (b) => {
+    const value = resolveBinding(b, v);
+    if (b.from !== 'literal') seen.push(`${operand(b)} = ${JSON.stringify(value)}`);
+    return value;
+  });
+  return `when ${describeWhen(task.when)} was false${seen.length > 0 ? ` (${[...new Set(seen)].join(', ')})` : ''}`;
 }
 
 /**

@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../core/index.js';
+import { localDatasets } from '../../app/local-runtime.js';
+import { ManualClock, resolveWorkspace, type Workspace } from '../../core/index.js';
 import { listDatasets, resolveDataset } from '../../data/index.js';
-import { resolveWorkspace, type Workspace } from '../../store/index.js';
 import { PipelinesError } from '../errors.js';
 import { ingestDatasetUri } from './dataset-uri.js';
 import { DATASET_URI_PATTERN } from './params.js';
@@ -18,31 +18,38 @@ describe('dataset URIs of the recommender’s ingest step', () => {
     ws = resolveWorkspace(join(root, '.bookml'));
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
+  let n = 0;
+  /** What ingest gets from its context: the workspace's datasets port and a fresh scratch folder. */
+  const ctx = () => {
+    const scratchDir = join(root, `scratch-${n++}`);
+    mkdirSync(scratchDir);
+    return { datasets: localDatasets(ws, clock), scratchDir, clock };
+  };
 
   it('current: the synthetic Bookstore on an empty workspace (made current), then the current dataset', async () => {
-    const first = await ingestDatasetUri(ws, 'current', clock);
+    const first = await ingestDatasetUri(ctx(), 'current');
     expect(first.created).toBe(true);
-    expect(first.dataset.manifest.source.uri).toMatch(/^synthetic:seed=42,/);
+    expect(first.dataset.source.uri).toMatch(/^synthetic:seed=42,/);
     expect(resolveDataset(ws).hash).toBe(first.dataset.hash);
-    const again = await ingestDatasetUri(ws, 'current', clock);
+    const again = await ingestDatasetUri(ctx(), 'current');
     expect(again).toMatchObject({ created: false, dataset: { hash: first.dataset.hash } });
   });
 
   it('synthetic:seed=N, dataset:<hash prefix> and file:<folder>', async () => {
-    const seven = await ingestDatasetUri(ws, 'synthetic:seed=7', clock);
+    const seven = await ingestDatasetUri(ctx(), 'synthetic:seed=7');
     const current = resolveDataset(ws);
     expect(seven.dataset.hash).not.toBe(current.hash);
-    const byHash = await ingestDatasetUri(ws, `dataset:${seven.dataset.hash.slice(0, 12)}`, clock);
+    const byHash = await ingestDatasetUri(ctx(), `dataset:${seven.dataset.hash.slice(0, 12)}`);
     expect(byHash.dataset.hash).toBe(seven.dataset.hash);
     // A folder with the four CSV files is copied into the store; same content, same dataset.
-    const fromFolder = await ingestDatasetUri(ws, `file:${seven.dataset.dir}`, clock);
+    const fromFolder = await ingestDatasetUri(ctx(), `file:${seven.dataset.dir}`);
     expect(fromFolder.dataset.hash).toBe(seven.dataset.hash);
     expect(listDatasets(ws)).toHaveLength(2);
   });
 
   it('anything else fails fast naming the accepted forms', async () => {
     for (const uri of ['s3://bucket/orders', `file:${join(root, 'missing')}`]) {
-      const e = await ingestDatasetUri(ws, uri, clock).catch((x: unknown) => x);
+      const e = await ingestDatasetUri(ctx(), uri).catch((x: unknown) => x);
       expect(e).toBeInstanceOf(PipelinesError);
       expect(e).toMatchObject({ code: 'PIPELINES_BAD_DATASET_URI', field: 'datasetUri', retryable: false });
     }

@@ -1,15 +1,16 @@
 import { writeFile } from 'node:fs/promises';
 import { artifact, defineStep, param } from '../../pipeline/index.js';
+import type { GateResult } from '../../registry/index.js';
 import { EVAL_K, SIMILARITIES } from './params.js';
 
-/** One gate of the evaluation: a named comparison and whether it held. */
-export interface EvaluationGate {
-  readonly name: 'min_ndcg' | 'beat_most_popular';
-  readonly value: number;
-  readonly op: '>=' | '>';
-  readonly threshold: number;
-  readonly pass: boolean;
-}
+/**
+ * One gate of the evaluation, in the registry's vocabulary (`metric_threshold`, `beat_baseline`): the
+ * same names, numbers and rule the registry's policy applies when the version is promoted.
+ */
+export type EvaluationGate = GateResult;
+
+/** Margin by which the model must beat most-popular: the registry policy's default for `beat_baseline`. */
+export const BEAT_BASELINE_MARGIN = 0.001;
 
 /** The `evaluation` artifact: what `register` records on the version. */
 export interface EvaluationRecord {
@@ -28,18 +29,35 @@ export interface EvaluationRecord {
   readonly refit: { readonly modelId: string; readonly lines: number };
 }
 
-/** The gates on a model's test metrics. */
+/** The gates on a model's test metrics, as the registry's `metric_threshold` and `beat_baseline` judge them. */
 export function evaluationGates(
   metrics: Readonly<Record<string, number>>,
   gates: { minNdcg: number; mustBeatPopular: boolean },
 ): EvaluationGate[] {
-  const ndcg = metrics[`ndcg_at_${EVAL_K}`];
+  const metric = `ndcg_at_${EVAL_K}`;
+  const ndcg = metrics[metric];
+  const fmt = (x: number) => x.toFixed(4);
   const out: EvaluationGate[] = [
-    { name: 'min_ndcg', value: ndcg, op: '>=', threshold: gates.minNdcg, pass: ndcg >= gates.minNdcg },
+    {
+      gate: 'metric_threshold',
+      passed: ndcg >= gates.minNdcg,
+      value: ndcg,
+      op: '>=',
+      threshold: gates.minNdcg,
+      detail: `${metric} ${fmt(ndcg)} vs minimum ${fmt(gates.minNdcg)}`,
+    },
   ];
   if (gates.mustBeatPopular) {
-    const diff = metrics[`ndcg_at_${EVAL_K}_vs_most-popular`];
-    out.push({ name: 'beat_most_popular', value: diff, op: '>', threshold: 0, pass: diff > 0 });
+    const popular = ndcg - metrics[`${metric}_vs_most-popular`];
+    const threshold = popular + BEAT_BASELINE_MARGIN;
+    out.push({
+      gate: 'beat_baseline',
+      passed: ndcg >= threshold,
+      value: ndcg,
+      op: '>=',
+      threshold,
+      detail: `${metric} ${fmt(ndcg)} vs most-popular ${fmt(popular)} + margin ${BEAT_BASELINE_MARGIN} = ${fmt(threshold)}`,
+    });
   }
   return out;
 }
@@ -52,7 +70,8 @@ export function evaluationGates(
  */
 export const evaluateStep = defineStep({
   name: 'evaluate',
-  version: '1',
+  // 2: gates in the registry's vocabulary (metric_threshold, beat_baseline) — cached evaluations of 1 differ.
+  version: '2',
   description: `Test-split NDCG@${EVAL_K} vs most-popular and random, gates, and the refit bundle.`,
   inputs: {
     params: {
@@ -102,11 +121,11 @@ export const evaluateStep = defineStep({
     });
     const metrics = flatMetrics(report);
     const gates = evaluationGates(metrics, { minNdcg, mustBeatPopular });
-    const passed = gates.every((g) => g.pass);
+    const passed = gates.every((g) => g.passed);
 
     const refit = await fitKnn(loaded.interactions, similarity, k);
     const bundle = ctx.outputPath('bundle');
-    const manifest = writeModelBundle(bundle, refit, loaded, ctx.clock);
+    const manifest = writeModelBundle(bundle, refit, loaded, ctx);
     const record: EvaluationRecord = {
       params: { similarity, k },
       evaluation: { split: 'last-basket', k: EVAL_K, seed, resamples },
@@ -117,9 +136,7 @@ export const evaluateStep = defineStep({
     };
     const evaluation = ctx.outputPath('evaluation');
     await writeFile(evaluation, `${JSON.stringify({ ...record, report }, null, 2)}\n`);
-    const line = gates.map(
-      (g) => `${g.name} ${g.value.toFixed(4)} ${g.op} ${g.threshold} ${g.pass ? 'ok' : 'FAILED'}`,
-    );
+    const line = gates.map((g) => `${g.gate} ${g.passed ? 'ok' : 'FAILED'}: ${g.detail}`);
     ctx.log.info(`gate ${passed ? 'passed' : 'failed'}: ${line.join('; ')}`, { users: report.users });
     return {
       gate: passed ? ('passed' as const) : ('failed' as const),

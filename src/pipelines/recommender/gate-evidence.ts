@@ -1,10 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { resolveDataset } from '../../data/index.js';
-import { itemPopularity, scoreRecommender } from '../../eval/index.js';
-import { Recommender, readBundle, type Similarity } from '../../model/index.js';
+import type { Similarity } from '../../model/index.js';
+import type { StepArtifacts, StepDatasets } from '../../pipeline/index.js';
 import type { GateEvidence, VersionRecord } from '../../registry/index.js';
-import type { ArtifactStore, Workspace } from '../../store/index.js';
-import { asEvalRecommender, fitKnn, loadSplit } from './model-fit.js';
 import { EVAL_K } from './params.js';
 
 /**
@@ -12,10 +9,19 @@ import { EVAL_K } from './params.js';
  * the candidate, and production re-evaluated on the candidate's split. Production's *configuration* is
  * retrained on the candidate's train side rather than its stored bundle scored, because that bundle was
  * refit on every line — including the candidate's test baskets — and would look better than it is.
+ * It reads datasets and bundles through the same ports steps use, so the control plane (for a remote
+ * step's promotion) and the local runtime measure the same way.
  */
-export function gateEvidence(ws: Workspace, artifacts: ArtifactStore): GateEvidence {
+export function gateEvidence(ports: {
+  datasets: Pick<StepDatasets, 'get'>;
+  artifacts: Pick<StepArtifacts, 'getDir'>;
+}): GateEvidence {
+  const { datasets, artifacts } = ports;
   return {
     benchmarkLatency: async (candidate) => {
+      // Loaded here, not at the top: the catalogue's door exports this, and step processes load the
+      // catalogue — they should not pay for the model and eval layers unless a step uses them.
+      const { Recommender, readBundle } = await import('../../model/index.js');
       const rec = new Recommender(readBundle(await bundleDir(artifacts, candidate), { verify: false }).model);
       const n = Math.min(rec.model.nItems, 2000);
       const samples = new Float64Array(n);
@@ -28,10 +34,12 @@ export function gateEvidence(ws: Workspace, artifacts: ArtifactStore): GateEvide
       return { p99Ms: samples[Math.min(n - 1, Math.floor(n * 0.99))] ?? 0, samples: n };
     },
     evaluateOnCandidateSplit: async ({ production, candidate }) => {
+      const [{ itemPopularity, scoreRecommender }, { asEvalRecommender, fitKnn, loadSplit }] =
+        await Promise.all([import('../../eval/index.js'), import('./model-fit.js')]);
       const hash = candidate.lineage.dataset?.hash;
       const { similarity, k } = production.params as { similarity?: Similarity; k?: number };
       if (hash === undefined || similarity === undefined || k === undefined) return Number.NaN;
-      const { outer } = await loadSplit(resolveDataset(ws, hash).dir);
+      const { outer } = await loadSplit((await datasets.get(hash)).dir);
       const knn = await fitKnn(outer.train, similarity, Math.max(k, EVAL_K));
       const scored = scoreRecommender(outer.test, asEvalRecommender(knn), {
         k: EVAL_K,
@@ -43,7 +51,7 @@ export function gateEvidence(ws: Workspace, artifacts: ArtifactStore): GateEvide
   };
 }
 
-async function bundleDir(artifacts: ArtifactStore, v: VersionRecord): Promise<string> {
+async function bundleDir(artifacts: Pick<StepArtifacts, 'getDir'>, v: VersionRecord): Promise<string> {
   if (v.artifactHash === null) throw new Error(`version ${v.version} has no artifact hash`);
   return artifacts.getDir(v.artifactHash.replace(/^sha256:/, ''));
 }

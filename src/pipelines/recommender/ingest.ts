@@ -19,19 +19,15 @@ export const ingestStep = defineStep({
   timeoutSeconds: 600,
   retry: { limit: 2, backoff: { durationSeconds: 5, factor: 2, maxDurationSeconds: 120 }, retryOn: 'error' },
   run: async (ctx, { datasetUri }) => {
-    const [{ resolveWorkspace }, { ingestDatasetUri }] = await Promise.all([
-      import('../../store/index.js'),
-      import('./dataset-uri.js'),
-    ]);
-    const { dataset, created } = await ingestDatasetUri(resolveWorkspace(), datasetUri, ctx.clock);
-    const m = dataset.manifest;
-    ctx.log.info(`dataset ${m.hash.slice(0, 16)} (${m.source.uri})${created ? ' created' : ''}`, {
-      lines: m.counts.orderLines,
+    const { ingestDatasetUri } = await import('./dataset-uri.js');
+    const { dataset, created } = await ingestDatasetUri(ctx, datasetUri);
+    ctx.log.info(`dataset ${dataset.hash.slice(0, 16)} (${dataset.source.uri})${created ? ' created' : ''}`, {
+      lines: dataset.counts.orderLines,
     });
     return {
-      datasetHash: m.hash,
-      datasetSource: m.source.uri,
-      lines: m.counts.orderLines,
+      datasetHash: dataset.hash,
+      datasetSource: dataset.source.uri,
+      lines: dataset.counts.orderLines,
       dataset: dataset.dir,
     };
   },

@@ -1,5 +1,4 @@
 import type { Clock } from '../../core/index.js';
-import { codeVersion } from '../../core/index.js';
 import type { Interactions } from '../../data/index.js';
 import { type LoadedDataset, loadDataset } from '../../data/index.js';
 import type { Recommender as EvalRecommender, Split } from '../../eval/index.js';
@@ -48,12 +47,12 @@ export function asEvalRecommender(knn: ItemKnn): EvalRecommender {
   };
 }
 
-/** Write a model bundle for `knn`, trained on (part of) `loaded`, to `dir`. */
+/** Write a model bundle for `knn`, trained on (part of) `loaded`, to `dir`; the step's clock and code version stamp it. */
 export function writeModelBundle(
   dir: string,
   knn: ItemKnn,
   loaded: LoadedDataset,
-  clock: Clock,
+  ctx: { clock: Clock; codeVersion: { version: string; gitSha: string | null } },
 ): BundleManifest {
   const x = loaded.interactions;
   return writeBundle(dir, {
@@ -63,7 +62,7 @@ export function writeModelBundle(
     title: loaded.catalogue.title,
     author: loaded.catalogue.author,
     dataset: { hash: loaded.manifest.hash, uri: loaded.manifest.source.uri },
-    code: codeVersion(),
-    createdAt: new Date(clock.now()).toISOString(),
+    code: { version: ctx.codeVersion.version, gitSha: ctx.codeVersion.gitSha },
+    createdAt: new Date(ctx.clock.now()).toISOString(),
   });
 }

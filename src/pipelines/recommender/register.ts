@@ -5,22 +5,6 @@ import type { EvaluationRecord } from './evaluate.js';
 import { MODEL_NAME } from './params.js';
 
 /**
- * The registry and the metadata store (kysely, SQLite/PostgreSQL drivers) load only in the two steps that
- * use them, so every other step process starts without them.
- */
-async function registryDeps() {
-  const [{ Registry }, store, { codeVersion }] = await Promise.all([
-    import('../../registry/index.js'),
-    import('../../store/index.js'),
-    import('../../core/index.js'),
-  ]);
-  return { Registry, codeVersion, ...store };
-}
-
-/** Who the pipeline acts as in the registry's audit trail. */
-const PIPELINE_ACTOR = { id: 'pipeline', roles: ['operator'] as const };
-
-/**
  * register: store the refit bundle in the content-addressed artifact store and register it as a new version
  * of the `recommender` model with its test metrics, parameters and lineage (dataset URI + hash + the
  * data-quality report, code version, the run). Idempotent per bundle: registering the same bytes again
@@ -47,48 +31,45 @@ export const registerStep = defineStep({
   run: async (ctx, { datasetHash, datasetSource, bundle, evaluation, dataReport }) => {
     const ev = JSON.parse(await readFile(evaluation, 'utf8')) as EvaluationRecord;
     const data = JSON.parse(await readFile(dataReport, 'utf8')) as DataReport;
-    const { Registry, RunStore, codeVersion, openArtifactStore, openMetadataDb } = await registryDeps();
-    const artifacts = await openArtifactStore({ clock: ctx.clock });
-    const stored = await artifacts.putDir(bundle);
-    const mdb = await openMetadataDb({ clock: ctx.clock });
-    try {
-      // On Argo the run lives in Argo, not in this store; the version then records it as a tag only.
-      const known = (await new RunStore(mdb).getRun(ctx.runId)) !== undefined;
-      const v = await new Registry(mdb).registerVersion({
+    const stored = await ctx.artifacts.putDir(bundle);
+    const v = await ctx.registry.registerVersion(
+      {
         model: MODEL_NAME,
-        artifactUri: stored.uri,
-        artifactHash: stored.sha256,
-        ...(known ? { sourceRun: ctx.runId, sourceNode: ctx.taskId } : {}),
+        artifact: { sha256: stored.sha256, uri: stored.uri },
         metrics: ev.metrics,
         params: { ...ev.params, algorithm: 'item-knn' },
-        tags: { 'bookml.run': ctx.runId, 'bookml.model-id': ev.refit.modelId },
+        tags: { 'bookml.model-id': ev.refit.modelId },
         lineage: {
           dataset: { uri: datasetSource, hash: datasetHash, validation: { ...data, pass: data.pass } },
-          codeVersion: { ...codeVersion() },
+          codeVersion: { ...ctx.codeVersion },
           evaluation: { ...ev.evaluation },
         },
-        actor: PIPELINE_ACTOR.id,
         // Keyed by content: a retried attempt, or a later run whose evaluate was served from the cache,
         // gets the version these exact bytes already have instead of a duplicate.
         idempotencyKey: `bundle:${stored.sha256}`,
-      });
-      const model = ctx.outputPath('model');
-      const record = {
-        model: MODEL_NAME,
-        version: v.version,
-        bundle: { uri: stored.uri, sha256: stored.sha256, modelId: ev.refit.modelId },
-        params: ev.params,
-        metrics: ev.metrics,
-        gates: ev.gates,
-        dataset: { uri: datasetSource, hash: datasetHash },
-        run: ctx.runId,
-      };
-      await writeFile(model, `${JSON.stringify(record, null, 2)}\n`);
-      ctx.log.info(`registered ${MODEL_NAME} v${v.version} (${stored.sha256.slice(0, 12)})`);
-      return { version: v.version, artifactHash: stored.sha256, model };
-    } finally {
-      await mdb.close();
-    }
+      },
+      { runId: ctx.runId, taskId: ctx.taskId },
+    );
+    const model = ctx.outputPath('model');
+    const record = {
+      model: MODEL_NAME,
+      version: v.version,
+      bundle: { uri: stored.uri, sha256: stored.sha256, modelId: ev.refit.modelId },
+      params: ev.params,
+      metrics: ev.metrics,
+      gates: ev.gates,
+      dataset: { uri: datasetSource, hash: datasetHash },
+      run: ctx.runId,
+    };
+    await writeFile(model, `${JSON.stringify(record, null, 2)}\n`);
+    ctx.log.info(`registered ${MODEL_NAME} v${v.version} (${stored.sha256.slice(0, 12)})`);
+    await ctx.events.publish('model.registered', {
+      model: MODEL_NAME,
+      version: v.version,
+      artifactHash: stored.sha256,
+      run: ctx.runId,
+    });
+    return { version: v.version, artifactHash: stored.sha256, model };
   },
 });
 
@@ -114,23 +95,25 @@ export const promoteStep = defineStep({
   timeoutSeconds: 600,
   retry: { limit: 2, backoff: { durationSeconds: 5, factor: 2, maxDurationSeconds: 120 }, retryOn: 'error' },
   run: async (ctx, { version, alias }) => {
-    const { Registry, openArtifactStore, openMetadataDb, resolveWorkspace } = await registryDeps();
-    const { gateEvidence } = await import('./gate-evidence.js');
-    const mdb = await openMetadataDb({ clock: ctx.clock });
-    try {
-      const artifacts = await openArtifactStore({ clock: ctx.clock });
-      const out = await new Registry(mdb).promote(MODEL_NAME, version, alias, {
-        actor: { id: PIPELINE_ACTOR.id, roles: [...PIPELINE_ACTOR.roles] },
-        runId: ctx.runId,
-        reason: `pipeline run ${ctx.runId}`,
-        evidence: gateEvidence(resolveWorkspace(), artifacts),
+    const out = await ctx.registry.promote({
+      model: MODEL_NAME,
+      version,
+      alias,
+      runId: ctx.runId,
+      reason: `pipeline run ${ctx.runId}`,
+    });
+    ctx.log.info(
+      `${alias} → v${version}: ${out.status}${out.fromVersion === null ? '' : ` (was v${out.fromVersion})`}`,
+    );
+    if (out.status === 'moved') {
+      await ctx.events.publish('model.promoted', {
+        model: MODEL_NAME,
+        version,
+        alias,
+        fromVersion: out.fromVersion,
+        run: ctx.runId,
       });
-      ctx.log.info(
-        `${alias} → v${version}: ${out.status}${out.fromVersion === null ? '' : ` (was v${out.fromVersion})`}`,
-      );
-      return { status: out.status, fromVersion: out.fromVersion ?? 0 };
-    } finally {
-      await mdb.close();
     }
+    return { status: out.status, fromVersion: out.fromVersion ?? 0 };
   },
 });

@@ -70,7 +70,7 @@ export const trainStep = defineStep({
       name: `${similarity}-k${k}`,
     });
     const bundle = ctx.outputPath('bundle');
-    const manifest = writeModelBundle(bundle, knn, loaded, ctx.clock);
+    const manifest = writeModelBundle(bundle, knn, loaded, ctx);
     ctx.log.info(`${similarity} k=${k}: validation NDCG@${EVAL_K} ${scored.mean.ndcg.toFixed(4)}`, {
       users: inner.test.nUsers,
       modelId: manifest.modelId,

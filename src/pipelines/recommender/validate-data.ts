@@ -30,7 +30,7 @@ export const validateDataStep = defineStep({
       throw new PipelinesError(
         'PIPELINES_DATA_GATE_FAILED',
         `dataset ${report.dataset.hash.slice(0, 16)} failed the data-quality gate: ${list}`,
-        { field: 'dataset', status: 422 },
+        { field: 'dataset' },
       );
     }
     ctx.log.info(`data-quality gate passed (${report.checks.length} checks)`, {

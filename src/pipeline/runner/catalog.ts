@@ -1,7 +1,7 @@
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Pipeline } from '../definition/builder.js';
-import { ExecutorError } from './errors.js';
+import { ExecutorError } from '../executor/errors.js';
 
 /**
  * The pipelines an executor can run, by name. The executor sits below `pipelines/` in the dependency

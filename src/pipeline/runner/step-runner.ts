@@ -1,8 +1,10 @@
-import { cp, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Clock } from '../../core/index.js';
 import type { StepContext, StepLog } from '../definition/step.js';
 import { decodeTaskInputs, encodeStepOutputs, type StepInvocation } from '../definition/step-io.js';
+import type { StepServices } from '../definition/step-services.js';
 import { PipelineError } from '../errors.js';
 import type { PipelineCatalog } from './catalog.js';
 
@@ -16,6 +18,10 @@ import type { PipelineCatalog } from './catalog.js';
 /** What {@link runStepInvocation} needs besides the invocation. */
 export interface StepRunOptions {
   clock: Clock;
+  /** The runtime's ports (datasets, artifacts, registry, events, code version). */
+  services: StepServices;
+  /** Where the attempt's scratch folder is made. @default the OS temp folder */
+  scratchRoot?: string;
   /** Aborted on timeout or when the run is stopped. */
   signal?: AbortSignal;
   /** Where log lines go. @default process.stdout */
@@ -27,7 +33,7 @@ export interface StepRunOptions {
 /**
  * Run one step invocation to completion. Throws what the step threw, or `PIPELINE_INVALID_OUTPUT` when
  * its outputs do not match what it declares.
- * @example await runStepInvocation(catalog, parseStepArgs(argv), { clock: systemClock });
+ * @example await runStepInvocation(catalog, parseStepArgs(argv), { clock: systemClock, services: runtime.services });
  */
 export async function runStepInvocation(
   catalog: PipelineCatalog,
@@ -40,17 +46,30 @@ export async function runStepInvocation(
   const outputsDir = resolve(inv.outputsDir);
   await mkdir(outputsDir, { recursive: true });
   const out = options.out ?? process.stdout;
+  const scratchDir = await mkdtemp(join(options.scratchRoot ?? tmpdir(), 'bookml-step-'));
+  const { datasets, artifacts: artifactPort, registry, events, codeVersion } = options.services;
   const ctx: StepContext = {
     runId: inv.runId ?? 'local',
     taskId: inv.task,
     attempt: options.attempt ?? 0,
     outputDir: outputsDir,
     outputPath: (name) => join(outputsDir, name),
+    scratchDir,
     clock: options.clock,
     log: stepLog(options.clock, out),
     signal: options.signal ?? new AbortController().signal,
+    datasets,
+    artifacts: artifactPort,
+    registry,
+    events,
+    codeVersion,
   };
-  const values = await step.run(ctx, inputs as never);
+  let values: unknown;
+  try {
+    values = await step.run(ctx, inputs as never);
+  } finally {
+    await rm(scratchDir, { recursive: true, force: true });
+  }
   const { params, artifacts } = encodeStepOutputs(step.spec, values as Record<string, unknown>, {
     task: inv.task,
   });

@@ -1,13 +1,16 @@
 import { systemClock } from '../../core/index.js';
 import { parseStepArgs, STEP_EXIT_CODES } from '../definition/step-io.js';
+import type { StepRuntime } from '../definition/step-services.js';
+import { killProcessGroup } from '../executor/process-tree.js';
 import { loadCatalog, type PipelineCatalog } from './catalog.js';
-import { killProcessGroup } from './process-tree.js';
 import { JOB_END, type StepFailure, type StepJob, type StepMessage } from './step-protocol.js';
 import { runStepInvocation } from './step-runner.js';
+import { loadStepRuntime } from './step-runtime.js';
 
 /**
- * Entry of a local step process: `node step-process.js <catalog-url>`. It never loads the compiler's
- * callers, the CLI or the UI — only the catalogue module the executor names and the step runner. When the
+ * Entry of a local step process: `node step-process.js <catalog-url> [<runtime-url>]`. It never loads the
+ * compiler, the CLI or the UI — only the catalogue module the executor names, the step runner, and the
+ * runtime module (whose services open their stores lazily, on a step's first call). When the
  * executor goes away (the IPC channel closes) the step kills its own process group: an orphaned step must
  * not keep writing while a restarted executor retries it.
  */
@@ -39,13 +42,20 @@ function failureOf(e: unknown): StepFailure {
 
 async function finish(code: number, message: StepMessage): Promise<never> {
   finishing = true;
+  await runtime?.then(
+    (r) => r.close(),
+    () => {},
+  );
   await send(message);
   process.disconnect?.();
   process.exit(code);
 }
 
 const catalogUrl = process.argv[2];
+const runtimeUrl = process.argv[3];
 let catalog: PipelineCatalog;
+/** Opened at the first job, once the executor's environment for the steps is in place. */
+let runtime: Promise<StepRuntime> | undefined;
 try {
   if (catalogUrl === undefined) throw new Error('usage: step-process.js <catalog-url>');
   catalog = await loadCatalog(catalogUrl);
@@ -60,8 +70,10 @@ async function runJob(job: StepJob): Promise<void> {
   process.once('SIGTERM', onTerm);
   Object.assign(process.env, job.env);
   try {
+    runtime ??= loadStepRuntime(runtimeUrl, { env: process.env, clock: systemClock });
     await runStepInvocation(catalog, parseStepArgs(job.args), {
       clock: systemClock,
+      services: (await runtime).services,
       signal: abort.signal,
       attempt: job.attempt,
     });

@@ -1,0 +1,101 @@
+import type { FastifyInstance } from 'fastify';
+import type { ApiConfig } from '../api/index.js';
+import type { App } from './app.js';
+import type { Component } from './host.js';
+import { localGateEvidence } from './local-runtime.js';
+
+/** The control plane once listening. */
+export interface ApiInfo {
+  readonly url: string;
+  readonly docs: string;
+  readonly mlflow: string;
+  readonly auth: string;
+  readonly database: string;
+}
+
+/** The hosted control plane: its Fastify app and address once started. */
+export interface ApiComponent extends Component {
+  readonly app: FastifyInstance | null;
+  readonly info: ApiInfo | null;
+}
+
+/**
+ * The control-plane API (`/api/v1`, MLflow routes, OpenAPI) as a hosted component, on the app's stores.
+ * Node logs come from the local executor's files in the workspace.
+ */
+export function apiComponent(app: App, options: { config: ApiConfig; logLevel?: string }): ApiComponent {
+  let fastify: FastifyInstance | null = null;
+  let info: ApiInfo | null = null;
+  const { config } = options;
+  return {
+    name: 'api',
+    get app() {
+      return fastify;
+    },
+    get info() {
+      return info;
+    },
+    start: async () => {
+      const [{ buildControlPlane }, { RunStore }, { readRunLogs }, { listDatasets }, db, artifacts] =
+        await Promise.all([
+          import('../api/index.js'),
+          import('../store/index.js'),
+          import('../pipeline/executor/index.js'),
+          import('../data/index.js'),
+          app.stores.db(),
+          app.stores.artifacts(),
+        ]);
+      const runLogs = {
+        read: async (runId: string, nodeId?: string) => {
+          const run = await new RunStore(db).getRun(runId);
+          if (run === undefined) return undefined;
+          return (await readRunLogs(app.workspace, run, nodeId)).map((l) => `${l.node}\t${l.line}`);
+        },
+      };
+      // What remote steps reach over /api/v1: the same ports the local runtime gives in-process steps.
+      const services = app.stepServices();
+      const f = await buildControlPlane({
+        db,
+        config,
+        runLogs,
+        artifacts,
+        datasets: {
+          ...services.datasets,
+          list: async () =>
+            listDatasets(app.workspace).map((d) => ({
+              hash: d.hash,
+              dir: d.dir,
+              source: d.manifest.source,
+              counts: d.manifest.counts,
+              current: d.current,
+            })),
+        },
+        events: services.events,
+        gateEvidence: () => localGateEvidence(app.stores),
+        logger: { level: options.logLevel ?? app.config.logLevel, redact: ['req.headers.authorization'] },
+      });
+      try {
+        await f.listen({ host: config.host, port: config.port });
+      } catch (e) {
+        await f.close();
+        throw e;
+      }
+      fastify = f;
+      const address = f.server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : config.port;
+      info = {
+        url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+        docs: '/api/docs',
+        mlflow: '/api/2.0/mlflow',
+        auth:
+          config.tokens.length > 0
+            ? `${config.tokens.length} token(s)`
+            : 'none — loopback only, every caller acts as "local" (approver)',
+        database: db.location,
+      };
+    },
+    stop: async () => {
+      await fastify?.close();
+    },
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * The composition root: one configuration, resolved once (flags > `BOOKML_*` > defaults) and frozen,
+ * builds bookml's services — stores, registry, event log, pipeline catalogue, the steps' local runtime —
+ * and hosts any subset of its surfaces (executor, control-plane API, serving) in one process with one
+ * signal handler and an ordered shutdown. CLI commands only parse flags and call it; nothing spawns the
+ * bookml CLI to reach another service. `step-runtime.ts` is the step process's own root (local or remote
+ * runtime). See docs/architecture.md.
+ *
+ * @example
+ * import { apiComponent, createApp, executorComponent, Host, resolveAppConfig } from '../app/index.js';
+ * const app = createApp(resolveAppConfig({ flags: { home }, env: process.env }));
+ * const host = new Host([executorComponent(app, { env: process.env }), apiComponent(app, { config })]);
+ * await host.start();
+ * host.handleSignals();
+ */
+
+export type { ApiComponent, ApiInfo } from './api-component.js';
+export { apiComponent } from './api-component.js';
+export type { App } from './app.js';
+export { createApp } from './app.js';
+export type { AppConfig, AppConfigSources } from './config.js';
+export { resolveAppConfig } from './config.js';
+export type { AppErrorCode } from './errors.js';
+export { APP_ERRORS, AppError } from './errors.js';
+export type { ExecutorComponent, ExecutorComponentOptions } from './executor-component.js';
+export { executorComponent } from './executor-component.js';
+export type { FirstRunOptions, FirstRunOutcome } from './first-run.js';
+export { ensureProduction } from './first-run.js';
+export type { Component, HostOptions } from './host.js';
+export { Host } from './host.js';
+export type { LocalStores } from './local-runtime.js';
+export { localDatasets, localGateEvidence, localStepServices, PIPELINE_ACTOR } from './local-runtime.js';
+export type { ServeComponent, ServeComponentOptions, ServeInfo, ServeModels } from './serve-component.js';
+export { serveComponent } from './serve-component.js';
+export { openStepRuntime, STEP_RUNTIME_URL } from './step-runtime.js';
+export type { OpenStores, StoreConfig } from './stores.js';
+export { openStores } from './stores.js';

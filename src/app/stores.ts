@@ -1,0 +1,88 @@
+import type { Clock, Workspace } from '../core/index.js';
+import type { Registry } from '../registry/index.js';
+import type { ArtifactStore, EventLog, MetadataDb, RunStore } from '../store/index.js';
+import type { LocalStores } from './local-runtime.js';
+
+/** Where a process's state lives: resolved once by the composition root. */
+export interface StoreConfig {
+  readonly workspace: Workspace;
+  /** `postgres://…` or `sqlite:<path>`; absent: `<workspace>/bookml.db`. */
+  readonly databaseUrl?: string | undefined;
+  /** `file:///…`, an absolute path or `s3://…`; absent: `<workspace>/artifacts`. */
+  readonly artifactsUrl?: string | undefined;
+  readonly clock: Clock;
+}
+
+/** {@link LocalStores} that also hands out the raw database and closes what it opened. */
+export interface OpenStores extends LocalStores {
+  db(): Promise<MetadataDb>;
+  /** Whether the metadata database was opened (e.g. to skip work on shutdown). */
+  readonly opened: boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * The stores of one process, each opened on first use and kept: the database drivers (kysely, pg,
+ * better-sqlite3) and the registry load only when something asks for them, which keeps a step that only
+ * computes, or `bookml serve` on a bundle folder, free of them.
+ * @example const stores = openStores({ workspace, clock: systemClock }); const reg = await stores.registry();
+ */
+export function openStores(config: StoreConfig): OpenStores {
+  let db: Promise<MetadataDb> | undefined;
+  let artifacts: Promise<ArtifactStore> | undefined;
+  let registry: Promise<Registry> | undefined;
+  let runs: Promise<RunStore> | undefined;
+  let events: Promise<EventLog> | undefined;
+  const store = () => import('../store/index.js');
+  const openDb = () => {
+    db ??= store().then((s) =>
+      s.openMetadataDb({
+        workspace: config.workspace,
+        clock: config.clock,
+        ...(config.databaseUrl ? { url: config.databaseUrl } : { env: {} }),
+      }),
+    );
+    return db;
+  };
+  return {
+    workspace: config.workspace,
+    clock: config.clock,
+    get opened() {
+      return db !== undefined;
+    },
+    db: openDb,
+    artifacts: () => {
+      // The light door: the artifact store without the database stack (serving `latest`, train).
+      artifacts ??= import('../store/artifacts/index.js').then((s) =>
+        s.openArtifactStore({
+          workspace: config.workspace,
+          clock: config.clock,
+          ...(config.artifactsUrl ? { url: config.artifactsUrl } : { env: {} }),
+        }),
+      );
+      return artifacts;
+    },
+    registry: () => {
+      registry ??= Promise.all([import('../registry/index.js'), openDb()]).then(
+        ([r, handle]) => new r.Registry(handle),
+      );
+      return registry;
+    },
+    runs: () => {
+      runs ??= Promise.all([store(), openDb()]).then(([s, handle]) => new s.RunStore(handle));
+      return runs;
+    },
+    events: () => {
+      events ??= Promise.all([store(), openDb()]).then(([s, handle]) => new s.EventLog(handle));
+      return events;
+    },
+    close: async () => {
+      const pending = db;
+      db = undefined;
+      await pending?.then(
+        (h) => h.close(),
+        () => {},
+      );
+    },
+  };
+}
