@@ -1,7 +1,8 @@
 /**
  * Storage: the workspace, the metadata database (SQLite file by default, PostgreSQL when
  * `BOOKML_DATABASE_URL=postgres://…`; one Kysely query layer, one migration history) with small
- * repositories over it, and the content-addressed artifact store (atomic writes, verified reads).
+ * repositories over it, the content-addressed artifact store (atomic writes, verified reads), and the
+ * prediction log's record, file layout and incremental reader (also alone in `store/predictions`).
  *
  * @example
  * import { openArtifactStore, openMetadataDb, RunStore } from '../store/index.js';
@@ -67,6 +68,17 @@ export type {
   RunDetail,
   RunRecord,
 } from './run-records.js';
+export type { PredictionFile } from './prediction-files.js';
+export {
+  comparePredictionFiles,
+  listPredictionFiles,
+  parsePredictionFileName,
+  predictionFileName,
+} from './prediction-files.js';
+export type { PredictionCursor, PredictionReaderOptions, PredictionReadStats } from './prediction-reader.js';
+export { PredictionLogReader } from './prediction-reader.js';
+export type { PredictionRecord, PredictionRoute } from './prediction-records.js';
+export { PREDICTION_ROUTES, parsePredictionLine, popularityRanks } from './prediction-records.js';
 export type { AttemptOutcome, NewNode, NewRun, NodePatch, RunFilter } from './run-store.js';
 export { RunStore } from './run-store.js';
 export type { Database, EpochMs } from './tables.js';
