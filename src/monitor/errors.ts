@@ -31,7 +31,8 @@ export const MONITOR_ERRORS = defineErrors('MONITOR', {
   MONITOR_IO: {
     status: 503,
     retryable: true,
-    description: 'Reading the prediction log or writing the monitor status failed on the disk (retried on the next pass).',
+    description:
+      'Reading the prediction log or writing the monitor status failed on the disk (retried on the next pass).',
   },
 });
 

@@ -1,11 +1,7 @@
 import { type FileHandle, mkdir, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Clock, systemClock } from '../core/index.js';
-import {
-  listPredictionFiles,
-  type PredictionFile,
-  predictionFileName,
-} from '../store/predictions/index.js';
+import { listPredictionFiles, type PredictionFile, predictionFileName } from '../store/predictions/index.js';
 import { ServeError } from './errors.js';
 import type { PredictionBatch, PredictionSink } from './prediction-log.js';
 
@@ -182,8 +178,12 @@ interface OpenFile {
 
 function checkBytes(field: string, v: number): void {
   if (!Number.isSafeInteger(v) || v < 1) {
-    throw new ServeError('SERVE_INVALID_CONFIG', `${field} must be a positive whole number of bytes, got ${v}`, {
-      field,
-    });
+    throw new ServeError(
+      'SERVE_INVALID_CONFIG',
+      `${field} must be a positive whole number of bytes, got ${v}`,
+      {
+        field,
+      },
+    );
   }
 }

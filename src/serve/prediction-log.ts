@@ -12,6 +12,7 @@ import type { ServedModel } from './served-model.js';
 
 // The record is defined in store/ (the drift monitor reads it and may not import serve/).
 export type { PredictionRecord, PredictionRoute };
+
 const ROUTE_CODE: Readonly<Record<PredictionRoute, number>> = { recommend: 0, basket: 1, v1: 2, v2: 3 };
 
 /**

@@ -58,16 +58,6 @@ export type { MutexAcquisition, MutexRecord } from './mutex-store.js';
 export { MutexStore } from './mutex-store.js';
 export type { OpenArtifactStoreOptions } from './open-artifact-store.js';
 export { openArtifactStore } from './open-artifact-store.js';
-export type {
-  AttemptKey,
-  AttemptRecord,
-  ExecutorRecord,
-  NodeDetail,
-  NodeKey,
-  NodeRecord,
-  RunDetail,
-  RunRecord,
-} from './run-records.js';
 export type { PredictionFile } from './prediction-files.js';
 export {
   comparePredictionFiles,
@@ -79,6 +69,16 @@ export type { PredictionCursor, PredictionReaderOptions, PredictionReadStats } f
 export { PredictionLogReader } from './prediction-reader.js';
 export type { PredictionRecord, PredictionRoute } from './prediction-records.js';
 export { PREDICTION_ROUTES, parsePredictionLine, popularityRanks } from './prediction-records.js';
+export type {
+  AttemptKey,
+  AttemptRecord,
+  ExecutorRecord,
+  NodeDetail,
+  NodeKey,
+  NodeRecord,
+  RunDetail,
+  RunRecord,
+} from './run-records.js';
 export type { AttemptOutcome, NewNode, NewRun, NodePatch, RunFilter } from './run-store.js';
 export { RunStore } from './run-store.js';
 export type { Database, EpochMs } from './tables.js';

@@ -64,7 +64,13 @@ describe('prediction records', () => {
     expect(parsePredictionLine(JSON.stringify(record(1)))).toEqual(record(1));
     const withNull = parsePredictionLine(JSON.stringify({ ...record(1), scores: [null, 0.5] }));
     expect(withNull?.scores[0]).toBeNaN();
-    for (const bad of ['', '{"time":"2026', '[1,2]', 'null', JSON.stringify({ ...record(1), role: 'shadow' })])
+    for (const bad of [
+      '',
+      '{"time":"2026',
+      '[1,2]',
+      'null',
+      JSON.stringify({ ...record(1), role: 'shadow' }),
+    ])
       expect(parsePredictionLine(bad)).toBeNull();
   });
 

@@ -8,7 +8,12 @@
 export type PredictionRoute = 'recommend' | 'basket' | 'v1' | 'v2';
 
 /** The routes a record may name, in the order the serving ring encodes them. */
-export const PREDICTION_ROUTES: readonly PredictionRoute[] = Object.freeze(['recommend', 'basket', 'v1', 'v2']);
+export const PREDICTION_ROUTES: readonly PredictionRoute[] = Object.freeze([
+  'recommend',
+  'basket',
+  'v1',
+  'v2',
+]);
 
 /** One logged answer, as the drift monitor reads it. */
 export interface PredictionRecord {
