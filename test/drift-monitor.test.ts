@@ -11,11 +11,14 @@ import {
   trafficFeatures,
 } from '../src/monitor/index.js';
 import { bundleDirSource, jsonlFileSink, type ServeServer } from '../src/serve/index.js';
+import { EventLog } from '../src/store/index.js';
 import {
   PredictionLogReader,
   type PredictionRecord,
   popularityRanks,
 } from '../src/store/predictions/index.js';
+import { createTestDatabase } from '../src/store/test-databases.js';
+import { TableBus, TOPICS } from '../src/triggers/index.js';
 import { runInProcess } from './fixtures/cli.js';
 import { startServer, tempDir, writeModel } from './serve-fixture.js';
 
@@ -128,5 +131,39 @@ describe('serving traffic through the prediction log into the drift monitor', ()
     expect(out).toMatchObject({ source: 'log', version, stale: false, events: [] });
     expect(out.windows.test.records).toBe(1000);
     expect(out.decision.is_drift).toBe(true);
+  });
+
+  it('publishes through the event bus: one stored ml.drift event per detection, whatever the retries', async () => {
+    const t = await createTestDatabase('sqlite');
+    const clock = new ManualClock(Date.UTC(2026, 2, 1, 13));
+    const mdb = await t.open({ clock });
+    try {
+      const bus = new TableBus({ db: mdb });
+      // A fresh monitor over the same log: the first 1,000 answers are its reference, the shifted ones its test.
+      const monitor = new DriftMonitor({
+        predictionsDir: predictions,
+        clock,
+        referenceSize: 1000,
+        testRecords: 1000,
+        minWindow: 500,
+        publisher: bus,
+      });
+      const s = await monitor.runOnce();
+      expect(s.events).toHaveLength(1);
+      const stored = await new EventLog(mdb).read();
+      expect(stored).toHaveLength(1);
+      expect(stored[0]).toMatchObject({
+        topic: TOPICS.mlDrift,
+        dedupeKey: `ml.drift:recommender:${version}:1`,
+      });
+      expect(stored[0].payload).toEqual(s.events[0]);
+      // A publish retried after a crash carries the same key: still one event.
+      await bus.publish(TOPICS.mlDrift, s.events[0], { dedupeKey: `ml.drift:recommender:${version}:1` });
+      expect(await new EventLog(mdb).read()).toHaveLength(1);
+      await bus.close();
+    } finally {
+      await mdb.close();
+      await t.dispose();
+    }
   });
 });
