@@ -59,7 +59,7 @@ export interface DriftMonitorOptions {
   testRecords?: number;
   /** When set, the test window is the answers of the last T minutes (at most `testRecords`). @default null */
   testMinutes?: number | null;
-  /** Answers the test window needs before any test (the reference must be complete too). @default 1000 */
+  /** Answers the test window needs before any test (the reference must be complete too). @default 1000, or `testRecords` when smaller */
   minWindow?: number;
   /** Values a feature needs on each side to be tested (answers without one are left out). @default 100 */
   minFeatureValues?: number;
@@ -117,7 +117,8 @@ export function resolveSettings(opts: DriftMonitorOptions): Readonly<DriftMonito
     referenceSize: opts.referenceSize ?? d.referenceSize,
     testRecords: opts.testRecords ?? d.testRecords,
     testMinutes: opts.testMinutes ?? d.testMinutes,
-    minWindow: opts.minWindow ?? d.minWindow,
+    // A smaller test window than the default lowers the default minimum with it.
+    minWindow: opts.minWindow ?? Math.min(d.minWindow, opts.testRecords ?? d.testRecords),
     minFeatureValues: opts.minFeatureValues ?? d.minFeatureValues,
     alpha: opts.alpha ?? d.alpha,
     minEffect: opts.minEffect ?? d.minEffect,

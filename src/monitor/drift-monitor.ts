@@ -240,6 +240,7 @@ export class DriftMonitor {
     st.test.clear();
     st.eventsForVersion = 0;
     st.cooldownUntil = null;
+    // An event not yet published about a version no longer watched is dropped with its windows.
     st.pending = null;
     this.#lastTested = -1;
     this.#decision = null;

@@ -33,7 +33,15 @@ describe('ingestDrift', () => {
       [1, 0],
       [2, 1],
     ]);
-    const current = { ...interactionsFrom([[0, 0], [1, 2], [2, 2], [3, 1]]), itemIds: ['0', '1', '9'] };
+    const current = {
+      ...interactionsFrom([
+        [0, 0],
+        [1, 2],
+        [2, 2],
+        [3, 1],
+      ]),
+      itemIds: ['0', '1', '9'],
+    };
     const r = ingestDrift(current, reference, { minEffect: 0 });
     expect(r.newBookShare).toBe(0.5);
     expect(r.current).toMatchObject({ lines: 4, books: 3 });
