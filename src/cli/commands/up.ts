@@ -6,6 +6,9 @@ interface UpFlags {
   port?: number;
   apiPort?: number;
   webhookPort?: number;
+  monitorIntervalMs?: number;
+  monitorWindow?: number;
+  monitorCooldownMs?: number;
   approver?: string;
   json?: boolean;
 }
@@ -36,6 +39,21 @@ export function registerUpCommand(program: Command): void {
       'port of the signed webhook, 0 for any free one (default 12000)',
       intOption('--webhook-port'),
     )
+    .option(
+      '--monitor-interval-ms <ms>',
+      'how often the drift monitor reads new traffic (default 30000)',
+      intOption('--monitor-interval-ms'),
+    )
+    .option(
+      '--monitor-window <n>',
+      'answers in the drift reference and test windows (default 5000)',
+      intOption('--monitor-window'),
+    )
+    .option(
+      '--monitor-cooldown-ms <ms>',
+      'after a drift event, drift is only recorded for this long (default 3600000)',
+      intOption('--monitor-cooldown-ms'),
+    )
     .option('--approver <id>', 'who approves the first production version (default: BOOKML_USER or USER)')
     .option('--json', 'print the ready line as JSON')
     .action(async (flags: UpFlags, cmd: Command) => {
@@ -47,6 +65,7 @@ export function registerUpCommand(program: Command): void {
         ensureProduction,
         executorComponent,
         Host,
+        monitorComponent,
         schedulerComponent,
         sensorsComponent,
         serveComponent,
@@ -81,6 +100,14 @@ export function registerUpCommand(program: Command): void {
         await host.add(webhook);
         const served = serveComponent(app, { config: serveConfig, model: 'production' });
         await host.add(served);
+        await host.add(
+          monitorComponent(app, {
+            log: triggerLog,
+            ...(flags.monitorIntervalMs === undefined ? {} : { intervalMs: flags.monitorIntervalMs }),
+            ...(flags.monitorWindow === undefined ? {} : { window: flags.monitorWindow }),
+            ...(flags.monitorCooldownMs === undefined ? {} : { cooldownMs: flags.monitorCooldownMs }),
+          }),
+        );
         // Up and serving: from here on, a signal's ordered shutdown ends the process.
         void host.stopped.then(async () => {
           await app.close();
@@ -101,7 +128,7 @@ export function registerUpCommand(program: Command): void {
           `serving recommender@production on ${info.url}\n` +
             `control plane on ${api.info.url} (OpenAPI ${api.info.url}${api.info.docs})\n` +
             `webhook on ${hook.url} — secret ${hook.secretPath ?? 'from BOOKML_WEBHOOK_SECRET'}; signed example:\n  ${hook.curl}\n` +
-            `scheduler: recommender-nightly at 02:00 UTC (bookml schedule list); sensors: dataset-ready, drift-retrain (bookml events list)\n` +
+            `scheduler: recommender-nightly at 02:00 UTC (bookml schedule list); sensors: dataset-ready, drift-retrain (bookml events list); drift monitor on production traffic (bookml drift status)\n` +
             `executor: ${executor.engine ? `generation ${executor.engine.generation} in this process` : 'another process serves this workspace'}\n` +
             `ready: ${info.curl}\n`,
         );
