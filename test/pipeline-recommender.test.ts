@@ -102,6 +102,8 @@ describe('the recommender pipeline’s definition', () => {
   it('parameters: defaults, and bad values name the field and the reason', () => {
     expect(resolveParams(recommender.spec, {})).toEqual({
       datasetUri: 'current',
+      datasetMapping: 'customer=customer_id,item=book_id,time=ordered_at',
+      datasetDateFormat: 'iso',
       similarityGrid: ['cosine', 'jaccard'],
       kGrid: [20, 50],
       minNdcg: 0.01,

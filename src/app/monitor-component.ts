@@ -12,6 +12,8 @@ export interface MonitorComponentOptions {
   /** After an event, drift is recorded but not published for this long, ms. @default 1 h */
   cooldownMs?: number;
   log?: (line: string) => void;
+  /** Per-feature statistics and events for Prometheus (see `loopMetrics`). */
+  metrics?: import('../monitor/index.js').MonitorMetrics;
 }
 
 /** The hosted drift monitor. */
@@ -64,6 +66,7 @@ export function monitorComponent(app: App, options: MonitorComponentOptions = {}
           ? {}
           : { referenceSize: options.window, testRecords: options.window, minWindow: options.window }),
         ...(options.cooldownMs === undefined ? {} : { cooldownMs: options.cooldownMs }),
+        ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
       });
       await m.start();
       monitor = m;
