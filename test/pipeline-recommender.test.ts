@@ -130,7 +130,7 @@ describe('the recommender pipeline’s definition', () => {
     );
     expect(problem({ datasetUri: 's3://bucket/x' })).toContain('datasetUri must match');
     expect(problem({ k: '20' })).toContain(
-      'unknown parameter "k" (parameters of recommender: datasetUri, similarityGrid, kGrid, minNdcg, mustBeatPopular, alias, seed)',
+      'unknown parameter "k" (parameters of recommender: datasetUri, datasetMapping, datasetDateFormat, similarityGrid, kGrid, minNdcg, mustBeatPopular, alias, seed)',
     );
   });
 
