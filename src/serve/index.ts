@@ -24,7 +24,7 @@ export { SERVE_ERRORS, ServeError } from './errors.js';
 export type { ErrorBody } from './http-errors.js';
 export { jsonlFileSink } from './jsonl-sink.js';
 export type { PredictionLogCounters, Role, ServeMetricsOptions, ShadowCounters } from './metrics.js';
-export { ServeMetrics } from './metrics.js';
+export { registerProcessMetrics, ServeMetrics } from './metrics.js';
 export type { BundleLoader, ReconcileResult, ServeLogger, SlotFailure } from './model-slot.js';
 export { ModelSlot } from './model-slot.js';
 export type { ModelRef, ModelSource, ModelSourceContext } from './model-source.js';
