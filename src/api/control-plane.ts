@@ -13,6 +13,7 @@ import { authorize, checkRequestOrigin, requireDeclaredRole } from './auth.js';
 import type { ApiConfig } from './config.js';
 import { API_CLIENT_ERRORS, API_HTTP_SURFACE, apiNotFound, sendApiError } from './http-errors.js';
 import { ControlPlaneMetrics } from './metrics.js';
+import { controlPlaneValidatorCompiler } from './validators.js';
 import { MLFLOW_PREFIXES, mlflowPlugin } from './mlflow/mlflow-plugin.js';
 import { openApiCollector } from './openapi.js';
 import { artifactRoutes } from './v1/artifact-routes.js';
@@ -64,7 +65,6 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
   const app = Fastify({
     logger: deps.logger ?? { level: 'info', redact: ['req.headers.authorization'] },
     bodyLimit: config.bodyLimit,
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
     frameworkErrors: sendApiError,
     // A client that sends its request slowly (or never finishes it) is closed with a 408, not kept.
     ...httpTimeoutOptions(config.timeouts),
@@ -94,6 +94,7 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
       'Tokens carry roles viewer < operator < approver. MLflow-compatible routes live under /api/2.0/mlflow.',
   });
 
+  app.setValidatorCompiler(controlPlaneValidatorCompiler());
   app.decorateRequest('actor', undefined as never);
   app.addHook('onRoute', requireDeclaredRole);
   app.addHook('onRoute', docs.onRoute);
