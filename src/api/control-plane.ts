@@ -13,7 +13,6 @@ import { authorize, checkRequestOrigin, requireDeclaredRole } from './auth.js';
 import type { ApiConfig } from './config.js';
 import { API_CLIENT_ERRORS, API_HTTP_SURFACE, apiNotFound, sendApiError } from './http-errors.js';
 import { ControlPlaneMetrics } from './metrics.js';
-import { controlPlaneValidatorCompiler } from './validators.js';
 import { MLFLOW_PREFIXES, mlflowPlugin } from './mlflow/mlflow-plugin.js';
 import { openApiCollector } from './openapi.js';
 import { artifactRoutes } from './v1/artifact-routes.js';
@@ -22,6 +21,7 @@ import { eventRoutes } from './v1/event-routes.js';
 import { type GateEvidenceSource, registryRoutes } from './v1/registry-routes.js';
 import { type RunLogSource, runsRoutes } from './v1/runs-routes.js';
 import { jsonSchema, Whoami } from './v1/schemas.js';
+import { controlPlaneValidatorCompiler } from './validators.js';
 
 /** What {@link buildControlPlane} needs. */
 export interface ControlPlaneDeps {

@@ -37,7 +37,9 @@ describe('jsonNestingExceeds', () => {
     const gen = (d: number): unknown => {
       const r = rand();
       if (d === 0 || r < 0.3) return r < 0.15 ? `s[{"\\${d}` : d;
-      return r < 0.65 ? Array.from({ length: 1 + Math.floor(rand() * 3) }, () => gen(d - 1)) : { k: gen(d - 1), j: 1 };
+      return r < 0.65
+        ? Array.from({ length: 1 + Math.floor(rand() * 3) }, () => gen(d - 1))
+        : { k: gen(d - 1), j: 1 };
     };
     for (let i = 0; i < 300; i++) {
       const v = gen(1 + Math.floor(rand() * 12));
