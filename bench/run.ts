@@ -1,6 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { benchDrift } from './drift.js';
 import { benchEngine } from './engine.js';
+import { benchLoop } from './loop.js';
 import { repoRoot } from './paths.js';
 import { benchServe } from './serve.js';
 import { benchTrain } from './train.js';
@@ -12,7 +14,9 @@ import { benchTrain } from './train.js';
 const benches: Record<string, (args: string[]) => Promise<object>> = {
   train: benchTrain,
   engine: benchEngine,
+  loop: benchLoop,
   serve: benchServe,
+  drift: benchDrift,
 };
 
 const [name = 'all', ...args] = process.argv.slice(2);

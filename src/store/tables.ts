@@ -5,7 +5,8 @@ import type { Json } from './json-column.js';
 /**
  * The metadata schema as Kysely sees it, one interface per table. Column names are the SQL names
  * (snake_case). Timestamps are epoch milliseconds (`number`) on both dialects; JSON columns are
- * {@link Json} text. Migration `0001-initial` creates exactly these tables.
+ * {@link Json} text. Migration `0001-initial` creates these tables; later migrations add the ones
+ * their comments name.
  */
 export interface Database {
   datasets: DatasetsTable;
@@ -28,6 +29,10 @@ export interface Database {
   tracking_params: TrackingParamsTable;
   tracking_metrics: TrackingMetricsTable;
   tracking_tags: TrackingTagsTable;
+  /** Migration `0002-webhook`. */
+  webhook_signatures: WebhookSignaturesTable;
+  schedules: SchedulesTable;
+  trigger_decisions: TriggerDecisionsTable;
 }
 
 /** Epoch milliseconds. */
@@ -289,4 +294,81 @@ export interface TrackingTagsTable {
   run_id: string;
   key: string;
   value: string;
+}
+
+/** A webhook signature already accepted, kept until a replay of it would be stale anyway. */
+export interface WebhookSignaturesTable {
+  /** sha256 (hex) of the signature, so the table never holds a usable credential. */
+  digest: string;
+  /** When the request's timestamp leaves the acceptance window; the row may then be pruned. */
+  expires_at: EpochMs;
+  created_at: EpochMs;
+}
+
+/** A cron schedule that submits pipeline runs (migration `0003-schedules`; Argo CronWorkflow). */
+export interface SchedulesTable {
+  name: string;
+  pipeline: string;
+  /** Five-field cron expression (or `@daily` and the like). */
+  cron: string;
+  /** IANA time zone the cron expression is read in. */
+  timezone: string;
+  parameters: Json<Record<string, unknown>>;
+  concurrency_policy: 'Allow' | 'Forbid' | 'Replace';
+  starting_deadline_seconds: number;
+  catch_up: 'none' | 'latest' | 'all';
+  catch_up_cap: number;
+  successful_history_limit: number;
+  failed_history_limit: number;
+  /** 1 when suspended (no new ticks), else 0. */
+  suspended: number;
+  description: string | null;
+  /** Every tick at or before this time has been decided (or deliberately passed over on resume). */
+  cursor_at: EpochMs;
+  /** The cron time of the newest tick that submitted a run (Argo `lastScheduledTime`). */
+  last_scheduled_at: EpochMs | null;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+}
+
+/**
+ * What a trigger decided and why: one row per schedule tick, `run now`, or event a sensor evaluated
+ * (migration `0003-schedules`). A row with a run outcome and no `completed_at` is a plan that was
+ * recorded but not yet carried out; it is replayed (with its idempotency key) after a crash.
+ */
+export interface TriggerDecisionsTable {
+  id: Generated<number>;
+  trigger_kind: 'schedule' | 'sensor';
+  trigger_name: string;
+  /** Unique per trigger: the event id, `tick:<epoch ms>`, `manual:<request id>`. */
+  decision_key: string;
+  event_id: string | null;
+  topic: string | null;
+  /** The cron time a schedule decision is about. */
+  scheduled_at: EpochMs | null;
+  outcome:
+    | 'fired'
+    | 'replaced'
+    | 'caught-up'
+    | 'manual'
+    | 'skipped-forbid'
+    | 'skipped-catch-up'
+    | 'missed-deadline'
+    | 'filtered'
+    | 'rate-limited'
+    | 'deduplicated'
+    | 'suppressed'
+    | 'forbidden'
+    | 'failed';
+  reason: string;
+  pipeline: string;
+  /** The run request (parameters, labels, trigger, idempotency key) of a decision that starts a run. */
+  request: Json<Record<string, unknown>> | null;
+  run_id: string | null;
+  /** Runs stopped before submitting (concurrency policy Replace). */
+  stopped_run_ids: Json<string[]> | null;
+  dedupe_key: string | null;
+  rate_key: string | null;
+  created_at: EpochMs;
+  completed_at: EpochMs | null;
 }

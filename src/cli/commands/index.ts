@@ -1,12 +1,15 @@
 import type { Command } from 'commander';
 import { registerApiCommand } from './api.js';
 import { registerDataCommands } from './data.js';
+import { registerDriftCommands } from './drift.js';
 import { registerEvalCommand } from './eval.js';
+import { registerEventsCommands } from './events.js';
 import { registerLineageCommand } from './lineage.js';
 import { registerModelCommands } from './model.js';
 import { registerPipelineCommands } from './pipeline.js';
 import { registerRecommendCommand } from './recommend.js';
 import { registerRunCommands } from './run.js';
+import { registerScheduleCommands } from './schedule.js';
 import { registerServeCommand } from './serve.js';
 import { registerStepCommand } from './step.js';
 import { registerTrainCommand } from './train.js';
@@ -26,4 +29,7 @@ export const commandModules: Array<(program: Command) => void> = [
   registerModelCommands,
   registerApiCommand,
   registerUpCommand,
+  registerScheduleCommands,
+  registerEventsCommands,
+  registerDriftCommands,
 ];

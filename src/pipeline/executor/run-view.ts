@@ -42,6 +42,10 @@ export interface RunView {
   codeVersion: Record<string, unknown> | null;
   /** How many nodes were served from the cache (or reused by a retry). */
   cacheHits: number;
+  /** The run's labels (triggers record what started a run under `bookml.io/*`). */
+  labels: Record<string, string>;
+  /** What started it: `schedule recommender-nightly: tick 2026-12-04T02:00:00Z`, a sensor and event, or a person. */
+  triggeredBy: string | null;
   /**
    * Pending or Running with no live executor for longer than the heartbeat timeout: nothing moves it
    * until one starts (`bookml run executor`). See `isRunStale`.
@@ -84,6 +88,8 @@ export function runView(run: RunDetail, now: number, o: { stale?: boolean } = {}
     resubmitOf: run.resubmitOf,
     codeVersion: run.codeVersion,
     cacheHits: run.nodes.filter((n) => n.phase === 'Cached').length,
+    labels: run.labels,
+    triggeredBy: triggeredBy(run.labels, run.submittedBy),
     stale: o.stale === true,
     nodes: roots,
   };
@@ -206,6 +212,7 @@ export function renderRunView(v: RunView): string {
     ['Duration', formatDuration(v.durationMs)],
     ['Parameters', params || null],
     ['Cache hits', v.cacheHits > 0 ? String(v.cacheHits) : null],
+    ['Trigger', v.triggeredBy],
     ['Retry of', v.retryOf],
     ['Resubmit of', v.resubmitOf],
   ];
@@ -224,4 +231,14 @@ export function renderRunView(v: RunView): string {
 
 function flatten(nodes: readonly RunViewNode[]): RunViewNode[] {
   return nodes.flatMap((n) => [n, ...flatten(n.children)]);
+}
+
+/** What started a run, from the labels the triggers put on it (`bookml.io/trigger`, …) or its submitter. */
+function triggeredBy(labels: Record<string, string>, submittedBy: string | null): string | null {
+  const kind = labels['bookml.io/trigger'];
+  if (kind === undefined) return submittedBy === null ? null : `${submittedBy} (manual)`;
+  const name = labels['bookml.io/schedule'] ?? labels['bookml.io/sensor'] ?? '';
+  const event = labels['bookml.io/event-id'];
+  const reason = labels['bookml.io/trigger-reason'];
+  return `${kind} ${name}${event ? ` (event ${event})` : ''}${reason ? `: ${reason}` : ''}`;
 }

@@ -7,6 +7,8 @@
  * const latest = Object.keys(MIGRATIONS).at(-1); // '0001-initial'
  */
 import { m0001Initial } from './0001-initial.js';
+import { m0002Webhook } from './0002-webhook.js';
+import { m0003Schedules } from './0003-schedules.js';
 import type { StoreMigration } from './migration.js';
 
 export type { MigrationContext, StoreMigration } from './migration.js';
@@ -14,4 +16,6 @@ export type { MigrationContext, StoreMigration } from './migration.js';
 /** Every migration by name, oldest first. */
 export const MIGRATIONS: Readonly<Record<string, StoreMigration>> = Object.freeze({
   '0001-initial': m0001Initial,
+  '0002-webhook': m0002Webhook,
+  '0003-schedules': m0003Schedules,
 });

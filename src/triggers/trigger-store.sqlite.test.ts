@@ -1,0 +1,4 @@
+import { createTestDatabase } from '../store/test-databases.js';
+import { triggerStoreContract } from './trigger-store.contract.js';
+
+triggerStoreContract('trigger store: sqlite', () => createTestDatabase('sqlite'));
