@@ -14,6 +14,7 @@ import { ManualClock } from '../src/core/index.js';
 import { bundleDirSource, type ServeServer } from '../src/serve/index.js';
 import type { MetadataDb } from '../src/store/index.js';
 import { createTestDatabase, type TestDatabase } from '../src/store/test-databases.js';
+import { buildWebhookApp, signedWebhookHeaders } from '../src/triggers/index.js';
 import { startServer, tempDir, writeModel } from './serve-fixture.js';
 
 const TIMEOUTS = { headersMs: 300, requestMs: 400, keepAliveMs: 300 };
@@ -63,25 +64,38 @@ function bodyOf(raw: string): Record<string, unknown> {
   return JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as Record<string, unknown>;
 }
 
-function shortBody(path: string, port: number): string {
+/** A POST announcing 200 bytes and sending 14 (with the headers `sign` gives for the whole body). */
+function shortBody(path: string, port: number, sign?: (body: string) => Record<string, string>): string {
+  const body = `{"book_ids":[1${' '.repeat(185)}]}`;
+  const extra = Object.entries(sign?.(body) ?? {})
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
   return (
-    `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\n` +
-    'Content-Length: 200\r\n\r\n{"book_ids":[1'
+    `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\n${extra}` +
+    `Content-Length: ${body.length}\r\n\r\n${body.slice(0, 14)}`
   );
 }
 
 /** The same checks against every server bookml runs. */
 function slowClientSuite(
   name: string,
-  setup: () => Promise<{ port: number; path: string; timeoutCode: string; close(): Promise<void> }>,
+  setup: () => Promise<{
+    port: number;
+    path: string;
+    timeoutCode: string;
+    /** Headers that get a POST past authentication to its body (the webhook's signature). */
+    sign?: (body: string) => Record<string, string>;
+    close(): Promise<void>;
+  }>,
 ) {
   describe(name, () => {
     let port: number;
     let path: string;
     let timeoutCode: string;
+    let sign: ((body: string) => Record<string, string>) | undefined;
     let close: () => Promise<void>;
     beforeAll(async () => {
-      ({ port, path, timeoutCode, close } = await setup());
+      ({ port, path, timeoutCode, sign, close } = await setup());
     });
     afterAll(async () => {
       await close();
@@ -89,7 +103,7 @@ function slowClientSuite(
 
     it('closes a POST whose body is shorter than its Content-Length, answering 408 with a code', async () => {
       const c = await rawClient(port);
-      c.socket.write(shortBody(path, port));
+      c.socket.write(shortBody(path, port, sign));
       const raw = await closedByServer(c);
       expect(raw).toMatch(/^HTTP\/1\.1 408 /);
       expect(bodyOf(raw)).toMatchObject({ statusCode: 408, code: timeoutCode });
@@ -149,6 +163,27 @@ slowClientSuite('control plane', async () => {
     close: async () => {
       await api.close();
       await t.dispose();
+    },
+  };
+});
+
+slowClientSuite('webhook server', async () => {
+  const db = await createTestDatabase('sqlite');
+  const clock = new ManualClock(1_700_000_000_000);
+  const secret = 'webhook-secret-0123456789';
+  const app = buildWebhookApp(
+    { bus: { publish: async () => ({ id: 'e1' }) } as never, db: await db.open({ clock }), clock, secret },
+    { limits: { ...TIMEOUTS, maxConnectionsPerAddress: 3 } },
+  );
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    port: (app.server.address() as { port: number }).port,
+    path: '/recommender-dataset-ready',
+    timeoutCode: 'TRIGGERS_REQUEST_TIMEOUT',
+    sign: (body) => signedWebhookHeaders(secret, body, clock.now()),
+    close: async () => {
+      await app.close();
+      await db.dispose();
     },
   };
 });
@@ -222,8 +257,13 @@ describe('defaults', () => {
       config: loadApiConfig({ env: {} }),
       logger: false,
     });
+    const hook = buildWebhookApp({
+      bus: { publish: async () => ({ id: 'e1' }) } as never,
+      db: await db.open({ clock: new ManualClock(0) }),
+      secret: 'webhook-secret-0123456789',
+    });
     try {
-      for (const s of [served.app.server, plane.server]) {
+      for (const s of [served.app.server, plane.server, hook.server]) {
         expect(s.requestTimeout).toBeGreaterThan(0);
         expect(s.headersTimeout).toBeGreaterThan(0);
         expect(s.headersTimeout).toBeLessThanOrEqual(s.requestTimeout);
@@ -232,6 +272,7 @@ describe('defaults', () => {
     } finally {
       await served.app.close();
       await plane.close();
+      await hook.close();
       await db.dispose();
     }
   });

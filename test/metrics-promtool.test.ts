@@ -1,5 +1,6 @@
 /**
- * Every `/metrics` bookml exposes passes `promtool check metrics` (issue 11, item 18): no gauge named
+ * Every `/metrics` bookml exposes — serving, the control plane, and the drift monitor's metrics —
+ * passes `promtool check metrics` (issue 11, item 18): no gauge named
  * `*_total`, ratios end in `_ratio`, Node's process metrics under their standard unprefixed names
  * (`process_*`, `nodejs_*`) so stock dashboards work. The control plane has its own `/metrics`: pipeline
  * runs and steps (counts by final phase, active ones, durations) read from the run store — checked on
@@ -7,9 +8,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildControlPlane, loadApiConfig } from '../src/api/index.js';
 import { ManualClock } from '../src/core/index.js';
+import { FEATURE_NAMES, monitorMetrics } from '../src/monitor/index.js';
 import { bundleDirSource, type ServeServer } from '../src/serve/index.js';
 import { RunStore } from '../src/store/index.js';
 import { createTestDatabase, probePostgres } from '../src/store/test-databases.js';
@@ -78,6 +81,19 @@ describe.skipIf(PROMTOOL_MISSING !== undefined)(`serving /metrics ${PROMTOOL_MIS
     }
     expect(text).not.toMatch(/^# TYPE bookml_(process|nodejs)_/m);
     expect(text).not.toMatch(/^# TYPE \S+_total (gauge|histogram|summary|untyped)$/m);
+  });
+});
+
+describe.skipIf(PROMTOOL_MISSING !== undefined)(`drift monitor metrics ${PROMTOOL_MISSING ?? ''}`, () => {
+  it('pass promtool check metrics (for whichever /metrics mounts them)', async () => {
+    const registry = new Registry();
+    const m = monitorMetrics(registry);
+    m.tested([{ name: FEATURE_NAMES[0], statistic: 0.2, pValue: 0.01 }]);
+    m.windows(100, 50);
+    m.event();
+    m.suppressed();
+    m.read(150, 1);
+    expect(check(await registry.metrics())).toEqual({ status: 0, out: '' });
   });
 });
 
