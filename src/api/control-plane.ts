@@ -77,7 +77,7 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
     const a = app.server.address();
     bound.port = typeof a === 'object' && a !== null ? a.port : null;
   });
-  // Every JSON body is checked for nesting before it is parsed: no route walks a 10,000-level value.
+  // Every JSON body is checked for nesting before a route sees it: none walks a 10,000-level value.
   app.addContentTypeParser(
     'application/json',
     { parseAs: 'string' },

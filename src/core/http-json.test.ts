@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { jsonNestingExceeds } from './http-json.js';
+import { jsonNestingExceeds, valueNestingExceeds } from './http-json.js';
 
 const arrays = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
 
-describe('jsonNestingExceeds', () => {
+describe('jsonNestingExceeds and valueNestingExceeds', () => {
   it('counts arrays and objects inside one another, not side by side', () => {
     expect(jsonNestingExceeds(arrays(3), 3)).toBe(false);
     expect(jsonNestingExceeds(arrays(4), 3)).toBe(true);
@@ -26,6 +26,14 @@ describe('jsonNestingExceeds', () => {
     expect(jsonNestingExceeds('', 0)).toBe(false);
   });
 
+  it('walks a parsed value no deeper than the limit, however deep it is', () => {
+    const deep = JSON.parse(arrays(100_000));
+    expect(valueNestingExceeds(deep, 64)).toBe(true);
+    expect(valueNestingExceeds(5, 0)).toBe(false);
+    expect(valueNestingExceeds({}, 0)).toBe(true);
+    expect(valueNestingExceeds({ a: { b: [] } }, 3)).toBe(false);
+  });
+
   it('agrees with the depth of every parsed value (random bodies)', () => {
     let seed = 7;
     const rand = () => {
@@ -45,7 +53,10 @@ describe('jsonNestingExceeds', () => {
       const v = gen(1 + Math.floor(rand() * 12));
       const text = JSON.stringify(v);
       const depth = depthOf(v);
-      for (const max of [1, 3, 6, 10]) expect(jsonNestingExceeds(text, max), text).toBe(depth > max);
+      for (const max of [1, 3, 6, 10]) {
+        expect(jsonNestingExceeds(text, max), text).toBe(depth > max);
+        expect(valueNestingExceeds(JSON.parse(text), max), text).toBe(depth > max);
+      }
     }
   });
 });

@@ -27,7 +27,7 @@ export type {
 } from './http-error.js';
 export { httpErrorHandler, httpNotFoundHandler, toHttpError } from './http-error.js';
 export type { GuardedJsonParserOptions } from './http-json.js';
-export { guardedJsonParser, jsonNestingExceeds, MAX_JSON_DEPTH } from './http-json.js';
+export { guardedJsonParser, jsonNestingExceeds, MAX_JSON_DEPTH, valueNestingExceeds } from './http-json.js';
 export type { ConnectionLimiter, HttpClientErrorCodes, HttpServerLimits } from './http-server-limits.js';
 export {
   httpClientErrorHandler,

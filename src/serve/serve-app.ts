@@ -58,7 +58,7 @@ export function buildServeApp(ctx: ServeContext, opts: ServeAppOptions = {}): Fa
     clientErrorHandler: httpClientErrorHandler(SERVE_CLIENT_ERRORS),
   });
   ctx.metrics.trackConnections(limitConnectionsPerAddress(app.server, ctx.config.maxConnectionsPerAddress));
-  // Every JSON body is checked for nesting before it is parsed: no route walks a 10,000-level value.
+  // Every JSON body is checked for nesting before a route sees it: none walks a 10,000-level value.
   app.addContentTypeParser(
     'application/json',
     { parseAs: 'string' },
