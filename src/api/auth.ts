@@ -27,6 +27,7 @@ declare module 'fastify' {
  * An `onRoute` hook: a route that declares neither `config.role` nor `config.public: true` stops the
  * control plane from starting, so a new route can never fall back to a default role.
  * @throws ApiError `API_ROUTE_ROLE_MISSING`
+ * @example app.addHook('onRoute', requireDeclaredRole); // then: app.get('/x', { config: { role: 'viewer' } }, h)
  */
 export function requireDeclaredRole(route: RouteOptions): void {
   const config = (route.config ?? {}) as { role?: unknown; public?: unknown };
@@ -55,6 +56,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * from another site (`Sec-Fetch-Site`, `Origin`) is refused. Clients that are not browsers send neither
  * header and are unaffected. Runs before authentication and before the body is read.
  * @throws ApiError `API_HOST_NOT_ALLOWED`, `API_CROSS_SITE_REQUEST`
+ * @example app.addHook('onRequest', async (req) => checkRequestOrigin(config, { port: 8470 }, req));
  */
 export function checkRequestOrigin(config: ApiConfig, bound: BoundPort, request: FastifyRequest): void {
   const host = request.headers.host;
@@ -123,6 +125,7 @@ function sameOrigin(origin: string, host: string | undefined): boolean {
  * Resolves the caller from `Authorization: Bearer <token>`: with tokens configured, a missing or
  * unknown token is 401; a known token without the route's role is 403. Runs before the body is
  * touched, so a refused request changes nothing.
+ * @example app.addHook('onRequest', async (req) => authorize(config, req));
  */
 export function authorize(config: ApiConfig, request: FastifyRequest): void {
   const route = request.routeOptions.config;
