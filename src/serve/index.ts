@@ -25,7 +25,7 @@ export type { ErrorBody } from './http-errors.js';
 export type { JsonlSinkOptions, JsonlSinkStats } from './jsonl-sink.js';
 export { JSONL_SINK_DEFAULTS, jsonlFileSink } from './jsonl-sink.js';
 export type { PredictionLogCounters, Role, ServeMetricsOptions, ShadowCounters } from './metrics.js';
-export { ServeMetrics } from './metrics.js';
+export { registerProcessMetrics, ServeMetrics } from './metrics.js';
 export type { BundleLoader, ReconcileResult, ServeLogger, SlotFailure } from './model-slot.js';
 export { ModelSlot } from './model-slot.js';
 export type { ModelRef, ModelSource, ModelSourceContext } from './model-source.js';

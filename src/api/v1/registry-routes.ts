@@ -66,6 +66,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
   app.get(
     '/models',
     {
+      config: { role: 'viewer' },
       schema: routeSchema({
         summary: 'List registered models',
         tag,
@@ -105,6 +106,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
   app.get<Params<typeof ModelParams>>(
     '/models/:model',
     {
+      config: { role: 'viewer' },
       schema: routeSchema({
         summary: 'Get a model, its aliases and policy',
         tag,
@@ -133,6 +135,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
   app.get<Params<typeof ModelParams> & { Querystring: z.infer<typeof ListQuery> }>(
     '/models/:model/versions',
     {
+      config: { role: 'viewer' },
       schema: routeSchema({
         summary: 'List versions, newest first',
         tag,
@@ -180,6 +183,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
   app.get<Params<typeof VersionParams>>(
     '/models/:model/versions/:version',
     {
+      config: { role: 'viewer' },
       schema: routeSchema({
         summary: 'Get a version with metrics, params, lineage and gate results',
         tag,
@@ -213,6 +217,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
   app.get<Params<typeof AliasParams>>(
     '/models/:model/aliases/:alias',
     {
+      config: { role: 'viewer' },
       schema: routeSchema({
         summary: 'The version an alias points at',
         tag: 'aliases',
@@ -286,6 +291,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
   app.get<Params<typeof RefParams>>(
     '/models/:model/lineage/:ref',
     {
+      config: { role: 'viewer' },
       schema: routeSchema({
         summary: 'Dataset, code, params, run, gates and approval of a version or alias',
         tag: 'lineage',
@@ -299,6 +305,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
   app.get<Params<typeof ModelParams> & { Querystring: z.infer<typeof CompareQuery> }>(
     '/models/:model/compare',
     {
+      config: { role: 'viewer' },
       schema: routeSchema({
         summary: 'Versions side by side: metrics, params, dataset, code',
         tag: 'compare',
@@ -318,6 +325,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
   app.get<{ Querystring: z.infer<typeof ApprovalsQuery> }>(
     '/approvals',
     {
+      config: { role: 'viewer' },
       schema: routeSchema({
         summary: 'Approval requests and decisions, newest first',
         tag: 'approvals',
@@ -331,6 +339,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
   app.get<{ Querystring: z.infer<typeof AuditQuery> }>(
     '/audit',
     {
+      config: { role: 'viewer' },
       schema: routeSchema({
         summary: 'Audit trail of alias moves, newest first',
         tag: 'audit',
