@@ -47,6 +47,11 @@ export interface ControlPlaneDeps {
   blobLimit?: number | undefined;
   /** Export Node's process metrics on `/metrics` too. @default true */
   processMetrics?: boolean | undefined;
+  /**
+   * More metrics for `/metrics`, counted where they happen in this process (the loop's triggers and
+   * drift monitor under `bookml up`): anything with prom-client's `metrics()`.
+   */
+  extraMetrics?: { metrics(): Promise<string> } | undefined;
 }
 
 /**
@@ -153,8 +158,8 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
   });
   // Prometheus scrapes with a viewer token when tokens are configured (`authorization` in its job).
   app.get('/metrics', { config: { role: 'viewer' } }, async (_req, reply) => {
-    const text = await metrics.render();
-    return reply.type(metrics.contentType).send(text);
+    const [text, extra] = await Promise.all([metrics.render(), deps.extraMetrics?.metrics() ?? '']);
+    return reply.type(metrics.contentType).send(extra === '' ? text : `${text.trimEnd()}\n${extra}`);
   });
   return app;
 }

@@ -65,6 +65,7 @@ export function registerUpCommand(program: Command): void {
         ensureProduction,
         executorComponent,
         Host,
+        loopMetrics,
         monitorComponent,
         schedulerComponent,
         sensorsComponent,
@@ -89,13 +90,16 @@ export function registerUpCommand(program: Command): void {
       try {
         await host.start();
         await ensureProduction(app, executor, { approver: flags.approver ?? config.user, log: say });
-        const api = apiComponent(app, { config: apiConfig, logLevel: 'warn' });
+        const loop = await loopMetrics();
+        const api = apiComponent(app, { config: apiConfig, logLevel: 'warn', extraMetrics: loop.registry });
         await host.add(api);
         // The loop's second half: runs start from a schedule, a signed webhook, or drift.
         const wake = () => executor.engine?.wake();
         const triggerLog = (line: string) => say(`${new Date(app.clock.now()).toISOString()} ${line}`);
-        await host.add(schedulerComponent(app, { wake, log: triggerLog }));
-        await host.add(sensorsComponent(app, { wake, log: triggerLog }));
+        const scheduler = schedulerComponent(app, { wake, log: triggerLog, onDecision: loop.onDecision });
+        await host.add(scheduler);
+        if (scheduler.scheduler) loop.watchScheduler(scheduler.scheduler);
+        await host.add(sensorsComponent(app, { wake, log: triggerLog, onDecision: loop.onDecision }));
         const webhook = webhookComponent(app, { port: flags.webhookPort ?? 12000 });
         await host.add(webhook);
         const served = serveComponent(app, { config: serveConfig, model: 'production' });
@@ -103,6 +107,7 @@ export function registerUpCommand(program: Command): void {
         await host.add(
           monitorComponent(app, {
             log: triggerLog,
+            metrics: loop.monitor,
             ...(flags.monitorIntervalMs === undefined ? {} : { intervalMs: flags.monitorIntervalMs }),
             ...(flags.monitorWindow === undefined ? {} : { window: flags.monitorWindow }),
             ...(flags.monitorCooldownMs === undefined ? {} : { cooldownMs: flags.monitorCooldownMs }),
