@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchDrift } from './drift.js';
 import { benchEngine } from './engine.js';
+import { benchLoop } from './loop.js';
 import { repoRoot } from './paths.js';
 import { benchServe } from './serve.js';
 import { benchTrain } from './train.js';
@@ -13,6 +14,7 @@ import { benchTrain } from './train.js';
 const benches: Record<string, (args: string[]) => Promise<object>> = {
   train: benchTrain,
   engine: benchEngine,
+  loop: benchLoop,
   serve: benchServe,
   drift: benchDrift,
 };

@@ -172,6 +172,11 @@ describe('architecture', () => {
     expect([...packagesLoadedBy('store/index.ts')]).toContain('kysely');
   });
 
+  it('the prediction-log door loads no database stack (serve writes and monitor reads through it)', () => {
+    const loaded = [...packagesLoadedBy('store/predictions/index.ts')];
+    expect(loaded.filter((p) => /^(kysely|pg|better-sqlite3)$/.test(p))).toEqual([]);
+  });
+
   it('pipeline step code reaches stores, the environment and the file system only through ctx', () => {
     const bad: string[] = [];
     for (const file of walk(join(src, 'pipelines'))) {

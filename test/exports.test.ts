@@ -16,6 +16,7 @@ const SUB_DOORS = [
   'pipeline/executor',
   'pipeline/runner',
   'store/artifacts',
+  'store/predictions',
 ];
 const folders = [
   ...readdirSync(src).filter(

@@ -48,7 +48,7 @@ describe('control plane errors', () => {
       file: { tokens: [{ id: 'ci', roles: ['operator'], token: TOKEN }], bodyLimit: 256 },
     });
     app = await buildControlPlane({ db: mdb, config, logger: false });
-    app.get('/api/v1/boom', async () => {
+    app.get('/api/v1/boom', { config: { role: 'viewer' } }, async () => {
       throw new Error('kaboom: secret detail');
     });
   });

@@ -102,6 +102,8 @@ describe('the recommender pipeline’s definition', () => {
   it('parameters: defaults, and bad values name the field and the reason', () => {
     expect(resolveParams(recommender.spec, {})).toEqual({
       datasetUri: 'current',
+      datasetMapping: 'customer=customer_id,item=book_id,time=ordered_at',
+      datasetDateFormat: 'iso',
       similarityGrid: ['cosine', 'jaccard'],
       kGrid: [20, 50],
       minNdcg: 0.01,
@@ -128,7 +130,7 @@ describe('the recommender pipeline’s definition', () => {
     );
     expect(problem({ datasetUri: 's3://bucket/x' })).toContain('datasetUri must match');
     expect(problem({ k: '20' })).toContain(
-      'unknown parameter "k" (parameters of recommender: datasetUri, similarityGrid, kGrid, minNdcg, mustBeatPopular, alias, seed)',
+      'unknown parameter "k" (parameters of recommender: datasetUri, datasetMapping, datasetDateFormat, similarityGrid, kGrid, minNdcg, mustBeatPopular, alias, seed)',
     );
   });
 

@@ -21,7 +21,7 @@ import { bookmlBin, hasBuiltBin } from './fixtures/cli.js';
  * The README's tour is a script: every `sh` block of "## A short tour" runs top to bottom, as a new user
  * would type it, on a fresh workspace beside a copy of `../shared` — and every command must succeed.
  * `bookml` is the built CLI; a line ending in `&` is a server started in the background (the tour waits
- * for its first line); the default ports 8080/8470/12000 are swapped for free ones so parallel tests
+ * for its first line); the ports 8080/8081/8470/8471/12000 are swapped for free ones so parallel tests
  * never collide.
  */
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -93,7 +93,13 @@ describe.skipIf(!hasBuiltBin || !existsSync(shared))('the README tour', () => {
     mkdirSync(bin);
     writeFileSync(join(bin, 'bookml'), `#!/bin/sh\nexec "${process.execPath}" "${bookmlBin}" "$@"\n`);
     chmodSync(join(bin, 'bookml'), 0o755);
-    const ports = { 8080: await freePort(), 8470: await freePort(), 12000: await freePort() };
+    const ports = {
+      8080: await freePort(),
+      8081: await freePort(),
+      8470: await freePort(),
+      8471: await freePort(),
+      12000: await freePort(),
+    };
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       PATH: `${bin}:${process.env.PATH}`,

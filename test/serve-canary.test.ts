@@ -74,8 +74,8 @@ describe('canary', () => {
       ['canary', vb],
     ]);
     const metrics = (await server.app.inject({ url: '/metrics' })).body;
-    expect(metrics).toMatch(/bookml_serve_canary_percent 30/);
-    const share = Number(/bookml_serve_canary_share ([0-9.]+)/.exec(metrics)?.[1]);
+    expect(metrics).toMatch(/bookml_serve_canary_target_ratio 0\.3\b/);
+    const share = Number(/bookml_serve_canary_share_ratio ([0-9.]+)/.exec(metrics)?.[1]);
     expect(share).toBeGreaterThan(0.1);
     expect(share).toBeLessThan(0.6);
     expect(metrics).toContain(`route="/recommend",version="${vb}",status="2xx"`);
@@ -99,7 +99,7 @@ describe('shadow', () => {
     expect(shadow.overlap.count).toBe(21);
     const metrics = (await server.app.inject({ url: '/metrics' })).body;
     expect(metrics).toMatch(/bookml_serve_shadow_compared_total 21/);
-    expect(metrics).toMatch(/bookml_serve_shadow_overlap_count 21/);
+    expect(metrics).toMatch(/bookml_serve_shadow_overlap_ratio_count 21/);
     await server.app.close();
   });
 

@@ -154,7 +154,7 @@ describe('serving endpoints', () => {
     expect(text).toMatch(/bookml_serve_model_loads_total\{role="primary",result="success"\} 1/);
     expect(text).toMatch(/bookml_serve_fallbacks_total\{version="[0-9a-f]+"\} [1-9]/);
     expect(text).toContain('bookml_serve_prediction_log_dropped_total');
-    expect(text).toContain('bookml_serve_canary_share');
+    expect(text).toContain('bookml_serve_canary_share_ratio');
     expect(text).toContain('bookml_serve_model_load_seconds_bucket');
     expect(text).toContain(
       'bookml_serve_requests_total{method="ANY",route="(unmatched)",version="none",status="4xx"} 1',

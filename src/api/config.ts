@@ -36,6 +36,26 @@ const configSchema = z
       .int()
       .positive()
       .default(1024 * 1024),
+    timeouts: z
+      .object({
+        /** Longest time to receive a request's headers, in ms. @default 10000 */
+        headersMs: z.number().int().min(10).max(600_000).default(10_000),
+        /**
+         * Longest time to receive a whole request, headers and body, in ms. Artifact uploads are
+         * the longest requests: 5 minutes carries a 1.5 GB bundle at 5 MB/s. @default 300000
+         */
+        requestMs: z.number().int().min(10).max(86_400_000).default(300_000),
+        /** Longest a keep-alive connection may sit idle, in ms. @default 72000 */
+        keepAliveMs: z.number().int().min(10).max(3_600_000).default(72_000),
+      })
+      .strict()
+      .prefault({})
+      .refine((t) => t.headersMs <= t.requestMs, {
+        path: ['headersMs'],
+        message: 'must not exceed timeouts.requestMs (the whole request includes its headers)',
+      }),
+    /** Most open connections from one client address; 0 turns the cap off. @default 256 */
+    maxConnectionsPerAddress: z.number().int().min(0).max(1_000_000).default(256),
   })
   .strict();
 
@@ -52,14 +72,25 @@ export interface ApiConfig {
   readonly port: number;
   readonly tokens: readonly ApiToken[];
   readonly bodyLimit: number;
+  /** Header, whole-request and keep-alive idle timeouts, in ms. */
+  readonly timeouts: { readonly headersMs: number; readonly requestMs: number; readonly keepAliveMs: number };
+  /** Most open connections from one client address; 0: no cap. */
+  readonly maxConnectionsPerAddress: number;
 }
 
 /** Where {@link loadApiConfig} reads from; flags win over env, env over the file. */
 export interface ApiConfigSources {
   flags?: { host?: string | undefined; port?: number | undefined; tokensFile?: string | undefined };
-  /** Reads `BOOKML_API_HOST`, `BOOKML_API_PORT`, `BOOKML_API_TOKENS_FILE`, `BOOKML_API_TOKENS` (`id:role[+role]:secret,…`). */
+  /**
+   * Reads `BOOKML_API_HOST`, `BOOKML_API_PORT`, `BOOKML_API_TOKENS_FILE`, `BOOKML_API_TOKENS`
+   * (`id:role[+role]:secret,…`), `BOOKML_API_{HEADERS,REQUEST,KEEPALIVE}_TIMEOUT_MS` and
+   * `BOOKML_API_MAX_CONNECTIONS_PER_ADDRESS`.
+   */
   env?: NodeJS.ProcessEnv;
-  /** An already-parsed config document (what a tokens file holds: `{ host?, port?, tokens: […] }`). */
+  /**
+   * An already-parsed config document (what a tokens file holds: `{ host?, port?, tokens: […],
+   * bodyLimit?, timeouts?: { headersMs?, requestMs?, keepAliveMs? }, maxConnectionsPerAddress? }`).
+   */
   file?: unknown;
 }
 
@@ -80,6 +111,20 @@ export function loadApiConfig(sources: ApiConfigSources = {}): ApiConfig {
   if (env.BOOKML_API_PORT) merged.port = Number(env.BOOKML_API_PORT);
   if (env.BOOKML_API_TOKENS)
     merged.tokens = [...((file.tokens as unknown[]) ?? []), ...envTokens(env.BOOKML_API_TOKENS)];
+  const envTimeouts: Record<string, unknown> = {};
+  for (const [name, key] of TIMEOUT_ENV) if (env[name]) envTimeouts[key] = envNumber(env[name]);
+  if (Object.keys(envTimeouts).length > 0) {
+    const f = file.timeouts;
+    // A file value that is not a mapping is kept as is, so validation names it.
+    merged.timeouts =
+      f === undefined
+        ? envTimeouts
+        : typeof f === 'object' && f !== null && !Array.isArray(f)
+          ? { ...f, ...envTimeouts }
+          : f;
+  }
+  if (env.BOOKML_API_MAX_CONNECTIONS_PER_ADDRESS)
+    merged.maxConnectionsPerAddress = envNumber(env.BOOKML_API_MAX_CONNECTIONS_PER_ADDRESS);
   if (sources.flags?.host !== undefined) merged.host = sources.flags.host;
   if (sources.flags?.port !== undefined) merged.port = sources.flags.port;
   const parsed = configSchema.safeParse(merged);
@@ -112,7 +157,25 @@ export function loadApiConfig(sources: ApiConfigSources = {}): ApiConfig {
       { field: 'host' },
     );
   }
-  return Object.freeze({ host: c.host, port: c.port, tokens: Object.freeze(tokens), bodyLimit: c.bodyLimit });
+  return Object.freeze({
+    host: c.host,
+    port: c.port,
+    tokens: Object.freeze(tokens),
+    bodyLimit: c.bodyLimit,
+    timeouts: Object.freeze({ ...c.timeouts }),
+    maxConnectionsPerAddress: c.maxConnectionsPerAddress,
+  });
+}
+
+const TIMEOUT_ENV: ReadonlyArray<[env: string, key: string]> = [
+  ['BOOKML_API_HEADERS_TIMEOUT_MS', 'headersMs'],
+  ['BOOKML_API_REQUEST_TIMEOUT_MS', 'requestMs'],
+  ['BOOKML_API_KEEPALIVE_TIMEOUT_MS', 'keepAliveMs'],
+];
+
+/** A number from the environment; text that is not one is kept, so validation names the key. */
+function envNumber(v: string): unknown {
+  return Number.isFinite(Number(v)) ? Number(v) : v;
 }
 
 /** sha256 hex of a token secret, as stored and compared. */

@@ -1,11 +1,18 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { codeVersion } from '../core/index.js';
+import {
+  codeVersion,
+  guardedJsonParser,
+  httpClientErrorHandler,
+  httpTimeoutOptions,
+  limitConnectionsPerAddress,
+} from '../core/index.js';
 import type { StepEvents } from '../pipeline/index.js';
 import { Registry, TrackingStore } from '../registry/index.js';
 import { type ArtifactStore, type DbHandle, RunStore } from '../store/index.js';
-import { authorize } from './auth.js';
+import { authorize, checkRequestOrigin, requireDeclaredRole } from './auth.js';
 import type { ApiConfig } from './config.js';
-import { apiNotFound, sendApiError } from './http-errors.js';
+import { API_CLIENT_ERRORS, API_HTTP_SURFACE, apiNotFound, sendApiError } from './http-errors.js';
+import { ControlPlaneMetrics } from './metrics.js';
 import { MLFLOW_PREFIXES, mlflowPlugin } from './mlflow/mlflow-plugin.js';
 import { openApiCollector } from './openapi.js';
 import { artifactRoutes } from './v1/artifact-routes.js';
@@ -14,6 +21,7 @@ import { eventRoutes } from './v1/event-routes.js';
 import { type GateEvidenceSource, registryRoutes } from './v1/registry-routes.js';
 import { type RunLogSource, runsRoutes } from './v1/runs-routes.js';
 import { jsonSchema, Whoami } from './v1/schemas.js';
+import { controlPlaneValidatorCompiler } from './validators.js';
 
 /** What {@link buildControlPlane} needs. */
 export interface ControlPlaneDeps {
@@ -37,14 +45,22 @@ export interface ControlPlaneDeps {
   gateEvidence?: GateEvidenceSource | undefined;
   /** Largest blob an artifact upload may carry, in bytes. @default 16 GiB */
   blobLimit?: number | undefined;
+  /** Export Node's process metrics on `/metrics` too. @default true */
+  processMetrics?: boolean | undefined;
+  /**
+   * More metrics for `/metrics`, counted where they happen in this process (the loop's triggers and
+   * drift monitor under `bookml up`): anything with prom-client's `metrics()`.
+   */
+  extraMetrics?: { metrics(): Promise<string> } | undefined;
 }
 
 /**
  * Builds the control-plane HTTP app: `/api/v1` (registry, approvals, audit, lineage, compare, runs,
  * and for step pods: artifacts by hash, datasets, events),
- * `/api/2.0/mlflow` (MLflow tracking + registry), and the OpenAPI document at `/api/docs`. Every
- * route authenticates before it reads the body: a refused request changes nothing. Only the CLI
- * calls `listen`.
+ * `/api/2.0/mlflow` (MLflow tracking + registry), the OpenAPI document at `/api/docs`, and
+ * Prometheus metrics (runs and steps from the run store) at `/metrics`. Every route declares its role
+ * (or fails the build), and every request is checked — Host and Origin, then its token — before its
+ * body is read: a refused request changes nothing. Only the CLI calls `listen`.
  * @example
  * const app = await buildControlPlane({ db: mdb, config: loadApiConfig({ env: {} }), logger: false });
  * const res = await app.inject({ method: 'GET', url: '/api/v1/models' });
@@ -54,9 +70,24 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
   const app = Fastify({
     logger: deps.logger ?? { level: 'info', redact: ['req.headers.authorization'] },
     bodyLimit: config.bodyLimit,
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
     frameworkErrors: sendApiError,
+    // A client that sends its request slowly (or never finishes it) is closed with a 408, not kept.
+    ...httpTimeoutOptions(config.timeouts),
+    clientErrorHandler: httpClientErrorHandler(API_CLIENT_ERRORS),
   });
+  const connections = limitConnectionsPerAddress(app.server, config.maxConnectionsPerAddress);
+  // The Host check needs the port actually bound (0 in the config picks one).
+  const bound = { port: null as number | null };
+  app.server.on('listening', () => {
+    const a = app.server.address();
+    bound.port = typeof a === 'object' && a !== null ? a.port : null;
+  });
+  // Every JSON body is checked for nesting before a route sees it: none walks a 10,000-level value.
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string' },
+    guardedJsonParser(app, API_HTTP_SURFACE),
+  );
   const registry = new Registry(deps.db);
   const tracking = new TrackingStore(deps.db);
   const docs = openApiCollector({
@@ -68,9 +99,14 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
       'Tokens carry roles viewer < operator < approver. MLflow-compatible routes live under /api/2.0/mlflow.',
   });
 
+  app.setValidatorCompiler(controlPlaneValidatorCompiler());
   app.decorateRequest('actor', undefined as never);
+  app.addHook('onRoute', requireDeclaredRole);
   app.addHook('onRoute', docs.onRoute);
-  app.addHook('onRequest', async (req) => authorize(config, req));
+  app.addHook('onRequest', async (req) => {
+    checkRequestOrigin(config, bound, req);
+    authorize(config, req);
+  });
   app.setErrorHandler(sendApiError);
   app.setNotFoundHandler(apiNotFound);
 
@@ -81,6 +117,7 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
       v1.get(
         '/whoami',
         {
+          config: { role: 'viewer' },
           schema: {
             summary: 'The caller and its roles',
             tags: ['auth'],
@@ -114,5 +151,16 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
 
   app.get('/api/docs', { config: { public: true } }, async () => docs.document());
   app.get('/api/docs/openapi.json', { config: { public: true } }, async () => docs.document());
+
+  const metrics = new ControlPlaneMetrics({
+    db: deps.db,
+    connections,
+    processMetrics: deps.processMetrics ?? true,
+  });
+  // Prometheus scrapes with a viewer token when tokens are configured (`authorization` in its job).
+  app.get('/metrics', { config: { role: 'viewer' } }, async (_req, reply) => {
+    const [text, extra] = await Promise.all([metrics.render(), deps.extraMetrics?.metrics() ?? '']);
+    return reply.type(metrics.contentType).send(extra === '' ? text : `${text.trimEnd()}\n${extra}`);
+  });
   return app;
 }

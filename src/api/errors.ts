@@ -12,7 +12,34 @@ export const API_ERRORS = defineErrors('API', {
     description:
       "The request does not match the route's schema; the message and `field` name the part at fault.",
   },
-  API_MALFORMED_JSON: { status: 400, description: 'The body is not valid JSON, or is empty.' },
+  API_MALFORMED_JSON: {
+    status: 400,
+    description: 'The body is not valid JSON, is empty, or nests deeper than 64 levels.',
+  },
+  API_HOST_NOT_ALLOWED: {
+    status: 403,
+    description:
+      'Without tokens the API answers only requests addressed to its loopback address and port (`Host`); anything else may be a web page using DNS rebinding.',
+  },
+  API_CROSS_SITE_REQUEST: {
+    status: 403,
+    description:
+      'A mutating request a browser marks as coming from another site (`Origin`, `Sec-Fetch-Site`): refused, so a web page cannot drive the API.',
+  },
+  API_REQUEST_TIMEOUT: {
+    status: 408,
+    description:
+      'The request (headers, or its whole body) did not arrive within the server’s timeout; the connection is closed.',
+  },
+  API_HEADERS_TOO_LARGE: {
+    status: 431,
+    description: 'The request headers are larger than the server accepts; the connection is closed.',
+  },
+  API_ROUTE_ROLE_MISSING: {
+    status: 500,
+    description:
+      'A route was registered without `config.role` (viewer | operator | approver) or `config.public: true`: the API refuses to start rather than guess.',
+  },
   API_UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     description: "The body's content type is not `application/json`.",

@@ -1,4 +1,9 @@
-import { type HttpErrorSurface, httpErrorHandler, httpNotFoundHandler } from '../core/index.js';
+import {
+  type HttpClientErrorCodes,
+  type HttpErrorSurface,
+  httpErrorHandler,
+  httpNotFoundHandler,
+} from '../core/index.js';
 import { API_ERRORS } from './errors.js';
 
 /** The control plane's codes for failures Fastify detects before a route runs. */
@@ -8,6 +13,13 @@ export const API_HTTP_SURFACE: HttpErrorSurface = {
   unsupportedMediaType: API_ERRORS.API_UNSUPPORTED_MEDIA_TYPE,
   bodyTooLarge: API_ERRORS.API_BODY_TOO_LARGE,
   notFound: API_ERRORS.API_NOT_FOUND,
+};
+
+/** The control plane's codes for failures Node detects on the socket (slow request, huge headers). */
+export const API_CLIENT_ERRORS: HttpClientErrorCodes = {
+  requestTimeout: API_ERRORS.API_REQUEST_TIMEOUT,
+  headersTooLarge: API_ERRORS.API_HEADERS_TOO_LARGE,
+  badRequest: API_ERRORS.API_BAD_REQUEST,
 };
 
 /**

@@ -27,7 +27,8 @@ export function openApiCollector(info: { title: string; version: string; descrip
           method: method.toLowerCase(),
           url: route.url,
           schema,
-          role: config.role ?? 'viewer',
+          // Declared on every non-public route (requireDeclaredRole refuses the app otherwise).
+          role: config.role ?? '',
           public: config.public === true,
         });
       }

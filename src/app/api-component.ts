@@ -23,7 +23,10 @@ export interface ApiComponent extends Component {
  * The control-plane API (`/api/v1`, MLflow routes, OpenAPI) as a hosted component, on the app's stores.
  * Node logs come from the local executor's files in the workspace.
  */
-export function apiComponent(app: App, options: { config: ApiConfig; logLevel?: string }): ApiComponent {
+export function apiComponent(
+  app: App,
+  options: { config: ApiConfig; logLevel?: string; extraMetrics?: { metrics(): Promise<string> } },
+): ApiComponent {
   let fastify: FastifyInstance | null = null;
   let info: ApiInfo | null = null;
   const { config } = options;
@@ -72,6 +75,7 @@ export function apiComponent(app: App, options: { config: ApiConfig; logLevel?: 
         },
         events: services.events,
         gateEvidence: () => localGateEvidence(app.stores),
+        extraMetrics: options.extraMetrics,
         logger: { level: options.logLevel ?? app.config.logLevel, redact: ['req.headers.authorization'] },
       });
       try {

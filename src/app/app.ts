@@ -34,6 +34,7 @@ export function createApp(config: AppConfig, options: { clock?: Clock } = {}): A
     workspace: config.workspace,
     databaseUrl: config.databaseUrl,
     artifactsUrl: config.artifactsUrl,
+    natsUrl: config.natsUrl,
     clock,
   });
   let catalog: Promise<{ catalog: PipelineCatalog; url: string }> | undefined;

@@ -13,6 +13,11 @@ const AppConfigInput = z
     databaseUrl: z.string().min(1).optional(),
     artifactsUrl: z.string().min(1).optional(),
     pipelinesUrl: z.string().min(1).optional(),
+    natsUrl: z
+      .string()
+      .regex(/^nats:\/\//, 'must be nats://host:port')
+      .optional(),
+    webhookSecret: z.string().min(16, 'must be at least 16 characters').optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     user: z.string().min(1).default('local'),
   })
@@ -27,6 +32,10 @@ export interface AppConfig {
   readonly artifactsUrl: string | undefined;
   /** The pipeline catalogue module (path or URL); absent: bookml's own `pipelines/`. */
   readonly pipelinesUrl: string | undefined;
+  /** `nats://…`: the event bus is NATS JetStream; absent: the metadata database's event table. */
+  readonly natsUrl: string | undefined;
+  /** The webhook's HMAC secret; absent: one generated into `<workspace>/webhook-secret`. */
+  readonly webhookSecret: string | undefined;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Who the local user is (the OS user, or `BOOKML_USER`), recorded as such where it acts. */
   readonly user: string;
@@ -52,6 +61,8 @@ export function resolveAppConfig(sources: AppConfigSources = {}): AppConfig {
     databaseUrl: empty(env.BOOKML_DATABASE_URL),
     artifactsUrl: empty(env.BOOKML_ARTIFACTS),
     pipelinesUrl: empty(env.BOOKML_PIPELINES),
+    natsUrl: empty(env.BOOKML_NATS_URL),
+    webhookSecret: empty(env.BOOKML_WEBHOOK_SECRET),
     logLevel: empty(sources.flags?.logLevel) ?? empty(env.BOOKML_LOG_LEVEL),
     user: empty(env.BOOKML_USER) ?? empty(env.USER),
   };
@@ -70,6 +81,8 @@ export function resolveAppConfig(sources: AppConfigSources = {}): AppConfig {
     databaseUrl: c.databaseUrl,
     artifactsUrl: c.artifactsUrl,
     pipelinesUrl: c.pipelinesUrl,
+    natsUrl: c.natsUrl,
+    webhookSecret: c.webhookSecret,
     logLevel: c.logLevel,
     user: c.user,
   });

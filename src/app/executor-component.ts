@@ -67,6 +67,7 @@ export function executorComponent(app: App, options: ExecutorComponentOptions): 
           BOOKML_HOME: app.workspace.root,
           ...(config.databaseUrl ? { BOOKML_DATABASE_URL: config.databaseUrl } : {}),
           ...(config.artifactsUrl ? { BOOKML_ARTIFACTS: config.artifactsUrl } : {}),
+          ...(config.natsUrl ? { BOOKML_NATS_URL: config.natsUrl } : {}),
         },
         log,
       });

@@ -23,6 +23,7 @@ import type {
 import { gateEvidence } from '../pipelines/index.js';
 import type { Actor, GateEvidence, Registry } from '../registry/index.js';
 import type { ArtifactStore, EventLog, RunStore } from '../store/index.js';
+import type { EventBus } from '../triggers/index.js';
 
 /**
  * The local runtime: every step port over in-process handles on one workspace. The metadata database is
@@ -39,6 +40,8 @@ export interface LocalStores {
   registry(): Promise<Registry>;
   runs(): Promise<RunStore>;
   events(): Promise<EventLog>;
+  /** The event bus steps publish on (JetStream or the event table). */
+  bus(): Promise<Pick<EventBus, 'publish'>>;
 }
 
 /** Who the pipeline acts as in the registry's audit trail when it runs locally. */
@@ -158,8 +161,8 @@ function localRegistry(stores: LocalStores, actor: Actor): StepRegistry {
 function localEvents(stores: LocalStores): StepEvents {
   return {
     publish: async (topic, payload) => {
-      const record = await (await stores.events()).append(topic, payload);
-      return { id: String(record.id) };
+      const { id } = await (await stores.bus()).publish(topic, payload);
+      return { id };
     },
   };
 }

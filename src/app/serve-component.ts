@@ -112,7 +112,7 @@ export function serveComponent(app: App, options: ServeComponentOptions): ServeC
         primary,
         canary,
         shadow,
-        predictionSink: logDir === null ? undefined : serve.jsonlFileSink(logDir),
+        predictionSink: logDir === null ? undefined : serve.jsonlFileSink(logDir, { clock: app.clock }),
         clock: app.clock,
         ...(options.log ? { log: options.log, app: { loggerInstance: options.log } } : {}),
       });

@@ -42,6 +42,7 @@ export async function openStepRuntime(options: {
     workspace: resolveWorkspace(undefined, env),
     databaseUrl: env.BOOKML_DATABASE_URL || undefined,
     artifactsUrl: env.BOOKML_ARTIFACTS || undefined,
+    natsUrl: env.BOOKML_NATS_URL || undefined,
     clock,
   });
   return {

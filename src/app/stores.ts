@@ -1,6 +1,7 @@
 import type { Clock, Workspace } from '../core/index.js';
 import type { Registry } from '../registry/index.js';
 import type { ArtifactStore, EventLog, MetadataDb, RunStore } from '../store/index.js';
+import type { EventBus } from '../triggers/index.js';
 import type { LocalStores } from './local-runtime.js';
 
 /** Where a process's state lives: resolved once by the composition root. */
@@ -10,12 +11,16 @@ export interface StoreConfig {
   readonly databaseUrl?: string | undefined;
   /** `file:///…`, an absolute path or `s3://…`; absent: `<workspace>/artifacts`. */
   readonly artifactsUrl?: string | undefined;
+  /** `nats://…`: the event bus is JetStream; absent: the event table of the metadata database. */
+  readonly natsUrl?: string | undefined;
   readonly clock: Clock;
 }
 
 /** {@link LocalStores} that also hands out the raw database and closes what it opened. */
 export interface OpenStores extends LocalStores {
   db(): Promise<MetadataDb>;
+  /** The event bus (JetStream or the event table), opened on first use. */
+  bus(): Promise<EventBus>;
   /** Whether the metadata database was opened (e.g. to skip work on shutdown). */
   readonly opened: boolean;
   close(): Promise<void>;
@@ -33,6 +38,7 @@ export function openStores(config: StoreConfig): OpenStores {
   let registry: Promise<Registry> | undefined;
   let runs: Promise<RunStore> | undefined;
   let events: Promise<EventLog> | undefined;
+  let bus: Promise<EventBus> | undefined;
   const store = () => import('../store/index.js');
   const openDb = () => {
     db ??= store().then((s) =>
@@ -72,11 +78,27 @@ export function openStores(config: StoreConfig): OpenStores {
       runs ??= Promise.all([store(), openDb()]).then(([s, handle]) => new s.RunStore(handle));
       return runs;
     },
+    bus: () => {
+      bus ??= Promise.all([import('../triggers/index.js'), openDb()]).then(([t, handle]) =>
+        t.openEventBus({
+          db: handle,
+          clock: config.clock,
+          ...(config.natsUrl ? { natsUrl: config.natsUrl } : {}),
+        }),
+      );
+      return bus;
+    },
     events: () => {
       events ??= Promise.all([store(), openDb()]).then(([s, handle]) => new s.EventLog(handle));
       return events;
     },
     close: async () => {
+      const openBus = bus;
+      bus = undefined;
+      await openBus?.then(
+        (b) => b.close(),
+        () => {},
+      );
       const pending = db;
       db = undefined;
       await pending?.then(

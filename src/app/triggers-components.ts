@@ -1,5 +1,6 @@
-import type { Scheduler, SensorService, TriggerDecision, TriggerEventSource } from '../triggers/index.js';
+import type { Scheduler, SensorService, TriggerDecision } from '../triggers/index.js';
 import type { App } from './app.js';
+import { webhookSource } from './event-sources.js';
 import type { Component } from './host.js';
 import { localRunLauncher } from './run-launcher.js';
 
@@ -54,14 +55,11 @@ export interface SensorsComponent extends Component {
 }
 
 /**
- * The sensors as a hosted component: the default rules (`dataset-ready` → a run on the new data,
- * `drift-retrain` → at most one retrain per model per 6 hours) over the app's event bus.
+ * The sensors as a hosted component: the default rules (`dataset-ready` → a run on the new data, read
+ * with the workspace's stored source mapping; `drift-retrain` → at most one retrain per model per 6
+ * hours) over the app's event bus.
  */
-export function sensorsComponent(
-  app: App,
-  source: () => Promise<TriggerEventSource>,
-  options: TriggerComponentOptions = {},
-): SensorsComponent {
+export function sensorsComponent(app: App, options: TriggerComponentOptions = {}): SensorsComponent {
   let sensors: SensorService | null = null;
   return {
     name: 'sensors',
@@ -72,13 +70,27 @@ export function sensorsComponent(
       const [{ DEFAULT_SENSORS, SensorService }, db, events] = await Promise.all([
         import('../triggers/index.js'),
         app.stores.db(),
-        source(),
+        app.stores.bus(),
       ]);
+      // A webhook names only the file: the stored source says how to read it.
+      const reading = webhookSource(app.workspace);
+      const rules = DEFAULT_SENSORS.map((s) =>
+        s.name === 'dataset-ready' && reading !== undefined
+          ? {
+              ...s,
+              parameters: {
+                ...s.parameters,
+                datasetMapping: { value: reading.map },
+                datasetDateFormat: { value: reading.dateFormat },
+              },
+            }
+          : s,
+      );
       const s = new SensorService({
         db,
         launcher: localRunLauncher(app, options.wake ? { wake: options.wake } : {}),
         source: events,
-        sensors: DEFAULT_SENSORS,
+        sensors: rules,
         clock: app.clock,
         ...(options.log ? { log: options.log } : {}),
         ...(options.onDecision ? { onDecision: options.onDecision } : {}),

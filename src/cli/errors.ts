@@ -10,6 +10,19 @@ export const CLI_ERRORS = defineErrors('CLI', {
     description:
       'The command line cannot be parsed: an unknown command or option, a missing or extra argument, a flag value of the wrong type, or flags that contradict each other. The message names it and points at `bookml <command> --help`.',
   },
+  CLI_UNREACHABLE: {
+    status: 503,
+    exitCode: 2,
+    retryable: true,
+    description:
+      'A server the command talks to (the webhook, the control plane) cannot be reached at the URL given.',
+  },
+  CLI_REFUSED: {
+    status: 502,
+    exitCode: 2,
+    description:
+      "A server the command talks to refused the request; the message carries the server's code and reason.",
+  },
 });
 
 /** One of the codes in {@link CLI_ERRORS}. */

@@ -1,6 +1,7 @@
 /**
  * Primitives every layer shares: the error base class, error catalogues and the HTTP error mapper,
- * the injectable clock, the seeded RNG, the workspace's paths.
+ * what every HTTP server bookml runs applies (a nesting-guarded JSON parser, timeouts, a connection
+ * cap per client address), the injectable clock, the seeded RNG, the workspace's paths.
  *
  * @example
  * import { BookmlError, defineErrors, Rng } from '../core/index.js';
@@ -25,6 +26,14 @@ export type {
   HttpErrorSurface,
 } from './http-error.js';
 export { httpErrorHandler, httpNotFoundHandler, toHttpError } from './http-error.js';
+export type { GuardedJsonParserOptions } from './http-json.js';
+export { guardedJsonParser, jsonNestingExceeds, MAX_JSON_DEPTH, valueNestingExceeds } from './http-json.js';
+export type { ConnectionLimiter, HttpClientErrorCodes, HttpServerLimits } from './http-server-limits.js';
+export {
+  httpClientErrorHandler,
+  httpTimeoutOptions,
+  limitConnectionsPerAddress,
+} from './http-server-limits.js';
 export type { AttemptPhase, NodePhase, RunPhase } from './phases.js';
 export {
   ATTEMPT_PHASES,

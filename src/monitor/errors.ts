@@ -1,8 +1,9 @@
 import { BookmlError, type CatalogueErrorOptions, defineErrors } from '../core/index.js';
 
 /**
- * Every error `monitor/` raises, by code. Each entry says when it happens; the thrown message says
- * what to do. All are caller errors (HTTP 400, not retryable): the same input fails the same way.
+ * Every error `monitor/` raises, by code; the thrown message says what to do. Test inputs are the
+ * caller's (4xx: the same input fails the same way); reading the prediction log and persisting the
+ * monitor's status touch the disk (5xx, retryable).
  */
 export const MONITOR_ERRORS = defineErrors('MONITOR', {
   MONITOR_EMPTY_SAMPLE: {
@@ -16,11 +17,22 @@ export const MONITOR_ERRORS = defineErrors('MONITOR', {
   MONITOR_BAD_OPTION: {
     status: 400,
     description:
-      'An option is out of its domain: an unknown alternative, method or correction, alpha outside (0, 1), a floor outside [0, 1), a feature without a usable statistic or p-value.',
+      'An option is out of its domain: an unknown alternative, method or correction, alpha outside (0, 1), a floor outside [0, 1), a window or interval that is not a positive integer, a feature without a usable statistic or p-value.',
   },
   MONITOR_BAD_SAMPLE_FILE: {
     status: 400,
     description: 'A sample file cannot be read, is not JSON, or is not an array of finite numbers.',
+  },
+  MONITOR_BAD_STATUS_FILE: {
+    status: 500,
+    description:
+      "The drift monitor's status file (`<workspace>/monitor/status.json`) exists but is not a status bookml wrote.",
+  },
+  MONITOR_IO: {
+    status: 503,
+    retryable: true,
+    description:
+      'Reading the prediction log or writing the monitor status failed on the disk (retried on the next pass).',
   },
 });
 
@@ -29,7 +41,9 @@ export type MonitorErrorCode = keyof typeof MONITOR_ERRORS;
 
 /**
  * A drift-monitoring error; status, exit code and retryability come from {@link MONITOR_ERRORS}.
- * @example throw new MonitorError('MONITOR_EMPTY_SAMPLE', 'the current sample is empty', { field: 'current' });
+ *
+ * @example
+ * throw new MonitorError('MONITOR_EMPTY_SAMPLE', 'the current sample is empty', { field: 'current' });
  */
 export class MonitorError extends BookmlError {
   declare readonly code: MonitorErrorCode;

@@ -64,6 +64,29 @@ export const serveConfigSchema = z
       .prefault({}),
     /** Requests queued for the shadow model; when full, comparisons are skipped and counted. @default 4096 */
     shadowQueue: z.number().int().min(1).max(1_000_000).default(4096),
+    timeouts: z
+      .object({
+        /** Longest time to receive a request's headers, in ms. @default 10000 */
+        headersMs: z.number().int().min(10).max(600_000).default(10_000),
+        /** Longest time to receive a whole request, headers and body, in ms. @default 30000 */
+        requestMs: z.number().int().min(10).max(3_600_000).default(30_000),
+        /**
+         * Longest a keep-alive connection may sit idle, in ms. Above the 60 s idle timeout of common
+         * load balancers, so the balancer, never bookml, closes a connection it may be reusing. @default 72000
+         */
+        keepAliveMs: z.number().int().min(10).max(3_600_000).default(72_000),
+      })
+      .strict()
+      .prefault({})
+      .refine((t) => t.headersMs <= t.requestMs, {
+        path: ['headersMs'],
+        message: 'must not exceed timeouts.requestMs (the whole request includes its headers)',
+      }),
+    /**
+     * Most open connections from one client address; 0 turns the cap off. Behind a proxy every client
+     * shares its address: raise it (or 0) there. @default 256
+     */
+    maxConnectionsPerAddress: z.number().int().min(0).max(1_000_000).default(256),
   })
   .strict();
 
@@ -90,17 +113,18 @@ export function parseServeConfig(input: ServeConfigInput = {}): ServeConfig {
   const parsed = serveConfigSchema.safeParse(input);
   if (!parsed.success) {
     throw invalidConfig(
-      parsed.error.issues.map((i) => ({
-        field:
-          i.code === 'unrecognized_keys' ? [...i.path, ...i.keys].join('.') : i.path.join('.') || '(config)',
-        reason: i.code === 'unrecognized_keys' ? 'unknown key' : i.message,
-      })),
+      parsed.error.issues.flatMap((i) =>
+        i.code === 'unrecognized_keys'
+          ? i.keys.map((k) => ({ field: [...i.path, k].join('.'), reason: 'unknown key' }))
+          : [{ field: i.path.join('.') || '(config)', reason: i.message }],
+      ),
     );
   }
   return deepFreeze(parsed.data);
 }
 
-const ENV_KEYS: ReadonlyArray<[env: string, key: keyof ServeConfigInput, kind: 'string' | 'number']> = [
+/** Environment variable → config key (a dotted path for nested keys). */
+const ENV_KEYS: ReadonlyArray<[env: string, key: string, kind: 'string' | 'number']> = [
   ['BOOKML_SERVE_HOST', 'host', 'string'],
   ['BOOKML_SERVE_PORT', 'port', 'number'],
   ['BOOKML_SERVE_MODEL_NAME', 'modelName', 'string'],
@@ -109,6 +133,10 @@ const ENV_KEYS: ReadonlyArray<[env: string, key: keyof ServeConfigInput, kind: '
   ['BOOKML_SERVE_SAMPLE_RATE', 'sampleRate', 'number'],
   ['BOOKML_SERVE_POLL_MS', 'pollIntervalMs', 'number'],
   ['BOOKML_SERVE_LOG_LEVEL', 'logLevel', 'string'],
+  ['BOOKML_SERVE_HEADERS_TIMEOUT_MS', 'timeouts.headersMs', 'number'],
+  ['BOOKML_SERVE_REQUEST_TIMEOUT_MS', 'timeouts.requestMs', 'number'],
+  ['BOOKML_SERVE_KEEPALIVE_TIMEOUT_MS', 'timeouts.keepAliveMs', 'number'],
+  ['BOOKML_SERVE_MAX_CONNECTIONS_PER_ADDRESS', 'maxConnectionsPerAddress', 'number'],
 ];
 
 /**
@@ -123,7 +151,10 @@ export function serveConfigFromEnv(env: NodeJS.ProcessEnv): Partial<ServeConfigI
   for (const [name, key, kind] of ENV_KEYS) {
     const v = env[name];
     if (v === undefined || v === '') continue;
-    out[key] = kind === 'number' && Number.isFinite(Number(v)) ? Number(v) : v;
+    const path = key.split('.');
+    let at = out;
+    for (const part of path.slice(0, -1)) at = (at[part] ??= {}) as Record<string, unknown>;
+    at[path[path.length - 1]] = kind === 'number' && Number.isFinite(Number(v)) ? Number(v) : v;
   }
   return out as Partial<ServeConfigInput>;
 }

@@ -16,11 +16,22 @@ export const SERVE_ERRORS = defineErrors('SERVE', {
   },
   SERVE_MALFORMED_JSON: {
     status: 400,
-    description: 'The body is not JSON (or is empty, or tries prototype poisoning).',
+    description:
+      'The body is not JSON (or is empty, nests deeper than 64 levels, or tries prototype poisoning).',
   },
   SERVE_UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
-    description: "The body's content type is not `application/json`.",
+    description:
+      "`POST /recommend`'s body is not `application/json` (the KServe routes read JSON whatever the type says).",
+  },
+  SERVE_REQUEST_TIMEOUT: {
+    status: 408,
+    description:
+      'The request (headers, or its whole body) did not arrive within the server’s timeout; the connection is closed.',
+  },
+  SERVE_HEADERS_TOO_LARGE: {
+    status: 431,
+    description: 'The request headers are larger than the server accepts; the connection is closed.',
   },
   SERVE_BODY_TOO_LARGE: { status: 413, description: "The body is larger than the route's limit." },
   SERVE_INVALID_TENSOR: {
@@ -83,7 +94,15 @@ export class ServeError extends BookmlError {
 
 /** A book id that is not of the model's id type. */
 export function invalidBookId(field: string, raw: unknown, numeric: boolean): ServeError {
-  const shown = typeof raw === 'string' ? `"${raw.length > 40 ? `${raw.slice(0, 40)}…` : raw}"` : String(raw);
+  // Described, never stringified: a list or an object may be large or deeply nested.
+  const shown =
+    typeof raw === 'string'
+      ? `"${raw.length > 40 ? `${raw.slice(0, 40)}…` : raw}"`
+      : Array.isArray(raw)
+        ? 'a list'
+        : raw !== null && typeof raw === 'object'
+          ? 'an object'
+          : String(raw);
   return new ServeError(
     'SERVE_INVALID_BOOK_ID',
     numeric

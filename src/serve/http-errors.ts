@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
+  type HttpClientErrorCodes,
   type HttpErrorBody,
   type HttpErrorSurface,
   httpErrorHandler,
@@ -20,6 +21,13 @@ export const SERVE_HTTP_SURFACE: HttpErrorSurface = {
   unsupportedMediaType: SERVE_ERRORS.SERVE_UNSUPPORTED_MEDIA_TYPE,
   bodyTooLarge: SERVE_ERRORS.SERVE_BODY_TOO_LARGE,
   notFound: SERVE_ERRORS.SERVE_ROUTE_NOT_FOUND,
+};
+
+/** The serving surface's codes for failures Node detects on the socket (slow request, huge headers). */
+export const SERVE_CLIENT_ERRORS: HttpClientErrorCodes = {
+  requestTimeout: SERVE_ERRORS.SERVE_REQUEST_TIMEOUT,
+  headersTooLarge: SERVE_ERRORS.SERVE_HEADERS_TOO_LARGE,
+  badRequest: SERVE_ERRORS.SERVE_INVALID_REQUEST,
 };
 
 // KServe clients read `error`; bookml clients read `code` and `field`; the KServe style carries both.

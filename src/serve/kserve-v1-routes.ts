@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { guardedJsonParser } from '../core/index.js';
 import { modelNotFound, ServeError } from './errors.js';
-import { errorHandler } from './http-errors.js';
+import { errorHandler, SERVE_HTTP_SURFACE } from './http-errors.js';
 import { v1PredictResponse } from './response-schemas.js';
 import { pickModel, type ServeContext, sendAnswer, sendJson } from './serve-context.js';
 import type { ServedModel } from './served-model.js';
@@ -41,7 +42,10 @@ export async function kserveV1Routes(app: FastifyInstance, ctx: ServeContext): P
   const { deployment, config } = ctx;
   const name = config.modelName;
   app.setErrorHandler(errorHandler('kserve'));
-  app.removeContentTypeParser('text/plain');
+  // KServe's server reads an inference body as JSON whatever its Content-Type says (spec §3): plain
+  // `curl -d` sends x-www-form-urlencoded, `requests.post(data=…)` sends none, and scripts rely on it.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, guardedJsonParser(app, SERVE_HTTP_SURFACE));
 
   const requireModel = (asked: string) => {
     if (asked !== name) throw modelNotFound(asked);

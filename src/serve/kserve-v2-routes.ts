@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { guardedJsonParser } from '../core/index.js';
 import { modelNotFound, ServeError } from './errors.js';
-import { errorHandler } from './http-errors.js';
+import { errorHandler, SERVE_HTTP_SURFACE } from './http-errors.js';
 import { v2InferResponse, v2MetadataResponse } from './response-schemas.js';
 import { pickModel, type ServeContext, sendAnswer, sendJson } from './serve-context.js';
 import type { ServedModel } from './served-model.js';
@@ -22,7 +23,10 @@ export async function kserveV2Routes(app: FastifyInstance, ctx: ServeContext): P
   const name = config.modelName;
   const nameJson = JSON.stringify(name);
   app.setErrorHandler(errorHandler('kserve'));
-  app.removeContentTypeParser('text/plain');
+  // KServe's server reads an inference body as JSON whatever its Content-Type says (spec §3): plain
+  // `curl -d` sends x-www-form-urlencoded, `requests.post(data=…)` sends none, and scripts rely on it.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, guardedJsonParser(app, SERVE_HTTP_SURFACE));
 
   /** The model a path names; unknown name → 404, not loaded → 503 (checked before the body). */
   const modelOf = (p: ModelParams): ServedModel => {

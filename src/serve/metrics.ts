@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { ConnectionLimiter } from '../core/index.js';
 import {
   type RouteLabel,
   renderRouteStats,
@@ -13,7 +14,10 @@ export type Role = 'primary' | 'canary' | 'shadow';
 export interface ServeMetricsOptions {
   /** Metric name prefix. @default 'bookml_serve' */
   prefix?: string;
-  /** Also export Node's process metrics (CPU, memory, event-loop lag, GC). @default true */
+  /**
+   * Also export Node's process metrics (CPU, memory, event-loop lag, GC) under their standard names
+   * (`process_*`, `nodejs_*`), so stock dashboards work. @default true
+   */
   processMetrics?: boolean;
   /** Versions whose request stats are kept; older ones that no longer serve are dropped. @default 32 */
   maxVersions?: number;
@@ -62,13 +66,14 @@ export class ServeMetrics {
   readonly #loads: Counter<'role' | 'result'>;
   readonly #info: Gauge<'role' | 'version'>;
   readonly #lastFailed: Gauge<'role'>;
-  readonly #canaryPercent: Gauge;
+  readonly #canaryTarget: Gauge;
+  #connections: ConnectionLimiter = { refused: 0 };
 
   constructor(opts: ServeMetricsOptions = {}) {
     const p = (this.prefix = opts.prefix ?? 'bookml_serve');
     this.#maxVersions = opts.maxVersions ?? 32;
     const registers = [this.registry];
-    if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'bookml_' });
+    if (opts.processMetrics ?? true) registerProcessMetrics(this.registry);
     this.#loadSeconds = new Histogram({
       name: `${p}_model_load_seconds`,
       help: 'Time to load a model version: read and verify the bundle, then build its answer tables.',
@@ -94,14 +99,14 @@ export class ServeMetrics {
       labelNames: ['role'],
       registers,
     });
-    this.#canaryPercent = new Gauge({
-      name: `${p}_canary_percent`,
-      help: 'Configured share of traffic (percent) routed to the canary.',
+    this.#canaryTarget = new Gauge({
+      name: `${p}_canary_target_ratio`,
+      help: 'Configured share of traffic (0..1) routed to the canary.',
       registers,
     });
     const answers = this.answers;
     new Gauge({
-      name: `${p}_canary_share`,
+      name: `${p}_canary_share_ratio`,
       help: 'Observed share of answers given by the canary since start (0..1).',
       registers,
       collect() {
@@ -164,6 +169,17 @@ export class ServeMetrics {
       'Shadow computations that threw.',
       () => shadow.failed,
     );
+    counterFrom(
+      registers,
+      `${p}_connections_refused_total`,
+      'Connections closed on arrival because their client address already held the most allowed.',
+      () => this.#connections.refused,
+    );
+  }
+
+  /** Reports the connections a per-address cap refused (see `limitConnectionsPerAddress`). */
+  trackConnections(limiter: ConnectionLimiter): void {
+    this.#connections = limiter;
   }
 
   /** Register an instrumented route; returns its id for {@link VersionStats.route}. */
@@ -210,8 +226,9 @@ export class ServeMetrics {
     this.#lastFailed.set({ role }, 1);
   }
 
+  /** The configured canary share, in percent (exported as a 0..1 ratio). */
   setCanaryPercent(percent: number): void {
-    this.#canaryPercent.set(percent);
+    this.#canaryTarget.set(percent / 100);
   }
 
   /** The Prometheus exposition (text format 0.0.4). */
@@ -219,7 +236,7 @@ export class ServeMetrics {
     const cold = await this.registry.metrics();
     const hot = renderRouteStats(this.prefix, this.#routes, [this.none, ...this.#versions.values()]);
     const overlap = renderUnitHistogram(
-      `${this.prefix}_shadow_overlap`,
+      `${this.prefix}_shadow_overlap_ratio`,
       'overlap@k between the answering model and the shadow, per compared request (|A∩B| / max(|A|,|B|)).',
       this.shadow.overlap,
     );
@@ -230,6 +247,26 @@ export class ServeMetrics {
   get contentType(): string {
     return this.registry.contentType;
   }
+}
+
+/**
+ * Node's process metrics under the names stock dashboards query. prom-client also exports
+ * `nodejs_active_{handles,requests,resources}_total` as gauges, which `promtool check metrics` refuses
+ * (`_total` is for counters); their per-type siblings (`nodejs_active_handles{type}` …) stay, and a sum
+ * of those is the same number.
+ *
+ * @example
+ * const registry = new Registry();
+ * registerProcessMetrics(registry); // process_cpu_seconds_total, nodejs_eventloop_lag_seconds, …
+ */
+export function registerProcessMetrics(registry: Registry): void {
+  collectDefaultMetrics({ register: registry });
+  for (const name of [
+    'nodejs_active_handles_total',
+    'nodejs_active_requests_total',
+    'nodejs_active_resources_total',
+  ])
+    registry.removeSingleMetric(name);
 }
 
 function syncCounter(

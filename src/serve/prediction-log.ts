@@ -1,30 +1,19 @@
 import type { Clock, Timer } from '../core/index.js';
 import type { Recommendation } from '../model/index.js';
+import {
+  PREDICTION_ROUTES,
+  type PredictionRecord,
+  type PredictionRoute,
+  popularityRanks,
+} from '../store/predictions/index.js';
 import type { PredictionLogCounters } from './metrics.js';
 import type { ServeLogger } from './model-slot.js';
 import type { ServedModel } from './served-model.js';
 
-/** Which surface answered. */
-export type PredictionRoute = 'recommend' | 'basket' | 'v1' | 'v2';
-const ROUTES: readonly PredictionRoute[] = ['recommend', 'basket', 'v1', 'v2'];
-const ROUTE_CODE: Readonly<Record<PredictionRoute, number>> = { recommend: 0, basket: 1, v1: 2, v2: 3 };
+// The record is defined in store/ (the drift monitor reads it and may not import serve/).
+export type { PredictionRecord, PredictionRoute };
 
-/** One logged answer, as the drift monitor reads it. */
-export interface PredictionRecord {
-  /** ISO time of the answer. */
-  time: string;
-  /** The model version that answered, and in which role. */
-  version: string;
-  role: 'primary' | 'canary';
-  route: PredictionRoute;
-  /** The requested book(s), in the model's id type. */
-  book_ids: Array<number | string>;
-  k: number;
-  /** The returned books, best first, and their scores. */
-  returned: Array<number | string>;
-  scores: number[];
-  fallback: boolean;
-}
+const ROUTE_CODE: Readonly<Record<PredictionRoute, number>> = { recommend: 0, basket: 1, v1: 2, v2: 3 };
 
 /**
  * A batch handed to a sink. Records are materialised only when asked: `jsonLines()` writes the
@@ -97,6 +86,8 @@ export class PredictionLog {
   #writing: Promise<void> | null = null;
   #timer: Timer | null = null;
   #scheduled = false;
+  /** Each model's popularity rank by item index, built at its first write (off the request path). */
+  readonly #ranks = new WeakMap<ServedModel, Int32Array>();
   #closed = false;
 
   constructor(opts: PredictionLogOptions) {
@@ -201,7 +192,7 @@ export class PredictionLog {
   }
 
   #take(n: number): RingBatch {
-    const b = new RingBatch(n);
+    const b = new RingBatch(n, this.#ranksOf);
     for (let t = 0; t < n; t++) {
       const s = (this.#head + t) % this.capacity;
       b.model[t] = this.#model[s] as ServedModel;
@@ -220,6 +211,15 @@ export class PredictionLog {
     this.#size -= n;
     return b;
   }
+
+  readonly #ranksOf = (m: ServedModel): Int32Array => {
+    let r = this.#ranks.get(m);
+    if (r === undefined) {
+      r = popularityRanks(m.bundle.model.popularOrder, m.bundle.model.nItems);
+      this.#ranks.set(m, r);
+    }
+    return r;
+  };
 
   /** Stop the timer, write what is left and close the sink. Later records are ignored. */
   async close(): Promise<void> {
@@ -241,9 +241,11 @@ class RingBatch implements PredictionBatch {
   readonly time: Float64Array;
   readonly raw: unknown[];
   readonly basket: (Int32Array | null)[];
+  readonly #ranksOf: (m: ServedModel) => Int32Array;
 
-  constructor(n: number) {
+  constructor(n: number, ranksOf: (m: ServedModel) => Int32Array) {
     this.length = n;
+    this.#ranksOf = ranksOf;
     this.model = new Array(n);
     this.route = new Uint8Array(n);
     this.idx = new Int32Array(n);
@@ -274,16 +276,20 @@ class RingBatch implements PredictionBatch {
     const m = this.model[i];
     const a = this.#answer(i);
     const ids = m.bundle.itemIds;
+    const rank = this.#ranksOf(m);
+    const requested = this.basket[i] ?? [this.idx[i]];
     return {
       time: new Date(this.time[i]).toISOString(),
       version: m.version,
       role: m.role === 'canary' ? 'canary' : 'primary',
-      route: ROUTES[this.route[i]],
+      route: PREDICTION_ROUTES[this.route[i]],
       book_ids: this.#requested(i),
       k: this.k[i],
       returned: Array.from(a.items, (j) => (m.numericIds ? Number(ids[j]) : ids[j])),
       scores: Array.from(a.scores),
       fallback: a.fallback,
+      book_ranks: Array.from(requested, (ix) => (ix >= 0 ? rank[ix] : null)),
+      returned_ranks: Array.from(a.items, (j) => rank[j]),
     };
   }
 
@@ -294,6 +300,7 @@ class RingBatch implements PredictionBatch {
     for (let i = 0; i < this.length; i++) {
       const m = this.model[i];
       const a = this.#answer(i);
+      const rank = this.#ranksOf(m);
       const t = this.time[i];
       if (t !== lastMs) {
         lastMs = t;
@@ -301,23 +308,31 @@ class RingBatch implements PredictionBatch {
       }
       let returned = '';
       let scores = '';
+      let returnedRanks = '';
       for (let r = 0; r < a.items.length; r++) {
         const sep = r === 0 ? '' : ',';
         returned += sep + m.idJson[a.items[r]];
         scores += sep + (Number.isFinite(a.scores[r]) ? a.scores[r] : 'null');
+        returnedRanks += sep + rank[a.items[r]];
       }
       let requested = '';
+      let requestedRanks = '';
       const basket = this.basket[i];
       if (basket === null) {
-        requested = m.echoJson(this.idx[i], this.raw[i] as string | number);
+        const ix = this.idx[i];
+        requested = m.echoJson(ix, this.raw[i] as string | number);
+        requestedRanks = ix >= 0 ? String(rank[ix]) : 'null';
       } else {
         const raws = this.raw[i] as ReadonlyArray<string | number>;
-        for (let t2 = 0; t2 < basket.length; t2++)
-          requested += (t2 ? ',' : '') + m.echoJson(basket[t2], raws[t2]);
+        for (let t2 = 0; t2 < basket.length; t2++) {
+          const sep = t2 ? ',' : '';
+          requested += sep + m.echoJson(basket[t2], raws[t2]);
+          requestedRanks += sep + (basket[t2] >= 0 ? rank[basket[t2]] : 'null');
+        }
       }
       out += `{"time":"${lastIso}","version":${m.versionJson},"role":"${m.role === 'canary' ? 'canary' : 'primary'}","route":"${
-        ROUTES[this.route[i]]
-      }","book_ids":[${requested}],"k":${this.k[i]},"returned":[${returned}],"scores":[${scores}],"fallback":${a.fallback}}\n`;
+        PREDICTION_ROUTES[this.route[i]]
+      }","book_ids":[${requested}],"k":${this.k[i]},"returned":[${returned}],"scores":[${scores}],"fallback":${a.fallback},"book_ranks":[${requestedRanks}],"returned_ranks":[${returnedRanks}]}\n`;
     }
     return out;
   }

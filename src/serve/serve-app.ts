@@ -4,8 +4,20 @@ import Fastify, {
   LogController,
   type onResponseHookHandler,
 } from 'fastify';
+import {
+  guardedJsonParser,
+  httpClientErrorHandler,
+  httpTimeoutOptions,
+  limitConnectionsPerAddress,
+} from '../core/index.js';
 import { healthRoutes } from './health-routes.js';
-import { errorHandler, frameworkErrorHandler, notFoundHandler } from './http-errors.js';
+import {
+  errorHandler,
+  frameworkErrorHandler,
+  notFoundHandler,
+  SERVE_CLIENT_ERRORS,
+  SERVE_HTTP_SURFACE,
+} from './http-errors.js';
 import { kserveV1Routes } from './kserve-v1-routes.js';
 import { kserveV2Routes } from './kserve-v2-routes.js';
 import { recommendRoutes } from './recommend-routes.js';
@@ -41,7 +53,17 @@ export function buildServeApp(ctx: ServeContext, opts: ServeAppOptions = {}): Fa
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
     frameworkErrors: frameworkErrorHandler,
+    // A client that sends its request slowly (or never finishes it) is closed with a 408, not kept.
+    ...httpTimeoutOptions(ctx.config.timeouts),
+    clientErrorHandler: httpClientErrorHandler(SERVE_CLIENT_ERRORS),
   });
+  ctx.metrics.trackConnections(limitConnectionsPerAddress(app.server, ctx.config.maxConnectionsPerAddress));
+  // Every JSON body is checked for nesting before a route sees it: none walks a 10,000-level value.
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string' },
+    guardedJsonParser(app, SERVE_HTTP_SURFACE),
+  );
   app.decorateRequest('bookmlServed', null);
 
   // Each route gets its own onResponse hook with its counter id closed over: no per-request

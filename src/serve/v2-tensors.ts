@@ -89,6 +89,38 @@ function kFrom(v: unknown, model: ServedModel, at: string): number {
 }
 
 /**
+ * `parameters` (of the request or of a tensor) is an object of scalars: strings, numbers or booleans
+ * (spec §2.4). Unknown keys are the client's business and are ignored; a nested value is refused.
+ */
+function checkParameters(p: unknown, at: string): Record<string, unknown> | undefined {
+  if (p === undefined) return undefined;
+  if (!isObject(p))
+    throw new ServeError(
+      'SERVE_INVALID_REQUEST',
+      `${at}: must be an object of string, number or boolean values`,
+      {
+        field: at,
+      },
+    );
+  for (const key of Object.keys(p)) {
+    const v = p[key];
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
+      const field = `${at}.${key.length > 64 ? `${key.slice(0, 64)}…` : key}`;
+      throw new ServeError('SERVE_INVALID_REQUEST', `${field}: a parameter is a string, number or boolean`, {
+        field,
+      });
+    }
+  }
+  return p;
+}
+
+/** `parameters.k`: a number, or the same integer written as a string (`"3"`), as clients send both. */
+function kParameter(v: unknown, model: ServedModel): number {
+  const n = typeof v === 'string' && /^\s*\d{1,9}\s*$/.test(v) ? Number(v) : v;
+  return kFrom(n, model, 'parameters.k');
+}
+
+/**
  * Check an inference request against the answering model and map its book ids to indices.
  * Every problem is a 400 `SERVE_INVALID_TENSOR` (or `SERVE_INVALID_REQUEST`) naming the field.
  */
@@ -103,9 +135,11 @@ export function parseInferRequest(body: unknown, model: ServedModel, maxBatch: n
     throw invalidTensor('inputs', 'must be a non-empty list of tensors');
   let book: { t: Tensor; at: string } | null = null;
   let k: number | null = null;
+  const parameters = checkParameters(body.parameters, 'parameters');
   body.inputs.forEach((raw, i) => {
     const at = `inputs[${i}]`;
     const t = checkTensor(raw, at);
+    checkParameters((raw as { parameters?: unknown }).parameters, `${at}.parameters`);
     if (t.name === 'book_id') {
       if (book) throw invalidTensor(`${at}.name`, 'book_id is given twice');
       book = { t, at };
@@ -141,8 +175,11 @@ export function parseInferRequest(body: unknown, model: ServedModel, maxBatch: n
     else if (typeof v !== 'string') throw invalidTensor(`${at}.data[${r}]`, 'BYTES elements must be strings');
     idx[r] = model.indexOfValue(v, `${at}.data[${r}]`);
   }
-  if (k === null && isObject(body.parameters) && body.parameters.k !== undefined)
-    k = kFrom(body.parameters.k, model, 'parameters.k');
+  if (parameters?.k !== undefined) {
+    // Checked even when a k tensor wins, so a bad parameter is never silently ignored.
+    const fromParameters = kParameter(parameters.k, model);
+    k ??= fromParameters;
+  }
   let outputs: Set<V2OutputName> | null = null;
   if (body.outputs !== undefined) {
     if (!Array.isArray(body.outputs)) throw invalidTensor('outputs', 'must be a list of {"name": …}');

@@ -1,7 +1,8 @@
 /**
  * Storage: the workspace, the metadata database (SQLite file by default, PostgreSQL when
  * `BOOKML_DATABASE_URL=postgres://…`; one Kysely query layer, one migration history) with small
- * repositories over it, and the content-addressed artifact store (atomic writes, verified reads).
+ * repositories over it, the content-addressed artifact store (atomic writes, verified reads), and the
+ * prediction log's record, file layout and incremental reader (also alone in `store/predictions`).
  *
  * @example
  * import { openArtifactStore, openMetadataDb, RunStore } from '../store/index.js';
@@ -57,6 +58,17 @@ export type { MutexAcquisition, MutexRecord } from './mutex-store.js';
 export { MutexStore } from './mutex-store.js';
 export type { OpenArtifactStoreOptions } from './open-artifact-store.js';
 export { openArtifactStore } from './open-artifact-store.js';
+export type { PredictionFile } from './prediction-files.js';
+export {
+  comparePredictionFiles,
+  listPredictionFiles,
+  parsePredictionFileName,
+  predictionFileName,
+} from './prediction-files.js';
+export type { PredictionCursor, PredictionReaderOptions, PredictionReadStats } from './prediction-reader.js';
+export { PredictionLogReader } from './prediction-reader.js';
+export type { PredictionRecord, PredictionRoute } from './prediction-records.js';
+export { PREDICTION_ROUTES, parsePredictionLine, popularityRanks } from './prediction-records.js';
 export type {
   AttemptKey,
   AttemptRecord,

@@ -87,6 +87,15 @@ export const TRIGGERS_ERRORS = defineErrors('TRIGGERS', {
     description: 'The webhook body is not `application/json`.',
   },
   TRIGGERS_ROUTE_NOT_FOUND: { status: 404, description: 'No webhook route at that method and path.' },
+  TRIGGERS_REQUEST_TIMEOUT: {
+    status: 408,
+    description:
+      'A webhook request (headers, or its whole body) did not arrive within the server’s timeout; the connection is closed.',
+  },
+  TRIGGERS_HEADERS_TOO_LARGE: {
+    status: 431,
+    description: 'The webhook request headers are larger than the server accepts; the connection is closed.',
+  },
 });
 
 /** One of the codes in {@link TRIGGERS_ERRORS}. */

@@ -91,6 +91,7 @@ export async function artifactRoutes(app: FastifyInstance, opts: ArtifactRoutesO
     {
       // A HEAD would open and verify the whole blob for nothing: lookups go through POST /artifacts/lookup.
       exposeHeadRoute: false,
+      config: { role: 'viewer' },
       schema: routeSchema({
         summary: 'Download a blob (streamed; the connection is cut if its bytes no longer match)',
         tag,
@@ -112,6 +113,7 @@ export async function artifactRoutes(app: FastifyInstance, opts: ArtifactRoutesO
   app.post<{ Body: z.infer<typeof LookupBody> }>(
     '/artifacts/lookup',
     {
+      config: { role: 'viewer' },
       schema: routeSchema({
         summary: 'Which of these blobs the store holds (so a client uploads only the missing ones)',
         tag,
@@ -157,6 +159,7 @@ export async function artifactRoutes(app: FastifyInstance, opts: ArtifactRoutesO
   app.get<Sha>(
     '/artifacts/:sha256/manifest',
     {
+      config: { role: 'viewer' },
       schema: routeSchema({
         summary: 'Read a directory manifest (verified): its files, their blobs, sizes and modes',
         tag,

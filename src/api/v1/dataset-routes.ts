@@ -57,6 +57,7 @@ export async function datasetRoutes(app: FastifyInstance, opts: DatasetRoutesOpt
   app.get(
     '/datasets',
     {
+      config: { role: 'viewer' },
       schema: routeSchema({
         summary: 'List datasets, oldest first, the current one flagged',
         tag,
@@ -78,6 +79,7 @@ export async function datasetRoutes(app: FastifyInstance, opts: DatasetRoutesOpt
   app.get(
     '/datasets/current',
     {
+      config: { role: 'viewer' },
       schema: routeSchema({
         summary: 'The current dataset (null when none was made current yet)',
         tag,
@@ -95,6 +97,7 @@ export async function datasetRoutes(app: FastifyInstance, opts: DatasetRoutesOpt
   app.get<{ Params: z.infer<typeof DatasetRefParams> }>(
     '/datasets/:ref',
     {
+      config: { role: 'viewer' },
       schema: routeSchema({
         summary: 'The dataset whose hash starts with ref, and the directory artifact holding its files',
         tag,

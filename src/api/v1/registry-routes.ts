@@ -78,6 +78,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
   app.get(
     '/models',
     {
+      config: { role: 'viewer' },
       schema: routeSchema({
         summary: 'List registered models',
         tag,
@@ -117,6 +118,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
   app.get<Params<typeof ModelParams>>(
     '/models/:model',
     {
+      config: { role: 'viewer' },
       schema: routeSchema({
         summary: 'Get a model, its aliases and policy',
         tag,
@@ -145,6 +147,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
   app.get<Params<typeof ModelParams> & { Querystring: z.infer<typeof ListQuery> }>(
     '/models/:model/versions',
     {
+      config: { role: 'viewer' },
       schema: routeSchema({
         summary: 'List versions, newest first',
         tag,
@@ -192,6 +195,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
   app.get<Params<typeof VersionParams>>(
     '/models/:model/versions/:version',
     {
+      config: { role: 'viewer' },
       schema: routeSchema({
         summary: 'Get a version with metrics, params, lineage and gate results',
         tag,
@@ -226,6 +230,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
   app.get<Params<typeof AliasParams>>(
     '/models/:model/aliases/:alias',
     {
+      config: { role: 'viewer' },
       schema: routeSchema({
         summary: 'The version an alias points at',
         tag: 'aliases',
@@ -298,6 +303,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
   app.get<Params<typeof RefParams>>(
     '/models/:model/lineage/:ref',
     {
+      config: { role: 'viewer' },
       schema: routeSchema({
         summary: 'Dataset, code, params, run, gates and approval of a version or alias',
         tag: 'lineage',
@@ -311,6 +317,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
   app.get<Params<typeof ModelParams> & { Querystring: z.infer<typeof CompareQuery> }>(
     '/models/:model/compare',
     {
+      config: { role: 'viewer' },
       schema: routeSchema({
         summary: 'Versions side by side: metrics, params, dataset, code',
         tag: 'compare',
@@ -330,6 +337,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
   app.get<{ Querystring: z.infer<typeof ApprovalsQuery> }>(
     '/approvals',
     {
+      config: { role: 'viewer' },
       schema: routeSchema({
         summary: 'Approval requests and decisions, newest first',
         tag: 'approvals',
@@ -343,6 +351,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
   app.get<{ Querystring: z.infer<typeof AuditQuery> }>(
     '/audit',
     {
+      config: { role: 'viewer' },
       schema: routeSchema({
         summary: 'Audit trail of alias moves, newest first',
         tag: 'audit',
@@ -356,6 +365,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
   app.get<{ Querystring: z.infer<typeof ChangesQuery> }>(
     '/audit/changes',
     {
+      config: { role: 'viewer' },
       schema: routeSchema({
         summary:
           'Audit trail of every other registry change (create, rename, delete, tags, policy, stage), newest first',

@@ -27,6 +27,7 @@ export async function runsRoutes(
   app.get<{ Querystring: z.infer<typeof RunsQuery> }>(
     '/runs',
     {
+      config: { role: 'viewer' },
       schema: routeSchema({
         summary: 'Pipeline runs, newest first',
         tag,
@@ -42,6 +43,7 @@ export async function runsRoutes(
   app.get<{ Params: z.infer<typeof RunParams> }>(
     '/runs/:runId',
     {
+      config: { role: 'viewer' },
       schema: routeSchema({
         summary: 'One run with its nodes and attempts',
         tag,
@@ -60,6 +62,7 @@ export async function runsRoutes(
   app.get<{ Params: z.infer<typeof RunParams>; Querystring: { node?: string } }>(
     '/runs/:runId/logs',
     {
+      config: { role: 'viewer' },
       schema: routeSchema({
         summary: "A run's log lines (served when the executor runs in this process)",
         tag,

@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import type { KsAlternative, KsMethod, KsResult } from '../../monitor/index.js';
 import { emit } from '../output.js';
+import { registerDriftStatus } from './drift-status.js';
 
 interface DriftTestFlags {
   reference: string;
@@ -28,7 +29,7 @@ interface DriftTestOutput {
  * `bookml drift test --reference A.json --current B.json`: the two-sample Kolmogorov–Smirnov test on
  * two files, each a JSON array of numbers. Prints the statistic, the p-value and how it was computed;
  * a file that is missing, not JSON or not an array of finite numbers fails with
- * MONITOR_BAD_SAMPLE_FILE naming it (exit 2).
+ * MONITOR_BAD_SAMPLE_FILE naming it (exit 2). `bookml drift status`: see `drift-status.ts`.
  */
 export function registerDriftCommands(program: Command): void {
   const drift = program
@@ -80,6 +81,8 @@ export function registerDriftCommands(program: Command): void {
       });
       emit(toOutput(r), flags.json, render);
     });
+
+  registerDriftStatus(drift);
 }
 
 type MonitorModule = typeof import('../../monitor/index.js');

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerApiCommand } from './api.js';
 import { registerDataCommands } from './data.js';
+import { registerDemoCommands } from './demo.js';
 import { registerDriftCommands } from './drift.js';
 import { registerEvalCommand } from './eval.js';
 import { registerEventsCommands } from './events.js';
@@ -32,4 +33,5 @@ export const commandModules: Array<(program: Command) => void> = [
   registerScheduleCommands,
   registerEventsCommands,
   registerDriftCommands,
+  registerDemoCommands,
 ];

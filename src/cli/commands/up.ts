@@ -5,6 +5,10 @@ interface UpFlags {
   host?: string;
   port?: number;
   apiPort?: number;
+  webhookPort?: number;
+  monitorIntervalMs?: number;
+  monitorWindow?: number;
+  monitorCooldownMs?: number;
   approver?: string;
   json?: boolean;
 }
@@ -30,13 +34,44 @@ export function registerUpCommand(program: Command): void {
       'port of the control-plane API, 0 for any free one (default 8470)',
       intOption('--api-port'),
     )
+    .option(
+      '--webhook-port <n>',
+      'port of the signed webhook, 0 for any free one (default 12000)',
+      intOption('--webhook-port'),
+    )
+    .option(
+      '--monitor-interval-ms <ms>',
+      'how often the drift monitor reads new traffic (default 30000)',
+      intOption('--monitor-interval-ms'),
+    )
+    .option(
+      '--monitor-window <n>',
+      'answers in the drift reference and test windows (default 5000)',
+      intOption('--monitor-window'),
+    )
+    .option(
+      '--monitor-cooldown-ms <ms>',
+      'after a drift event, drift is only recorded for this long (default 3600000)',
+      intOption('--monitor-cooldown-ms'),
+    )
     .option('--approver <id>', 'who approves the first production version (default: BOOKML_USER or USER)')
     .option('--json', 'print the ready line as JSON')
     .action(async (flags: UpFlags, cmd: Command) => {
       const { loadApiConfig } = await import('../../api/index.js');
       const serve = await import('../../serve/index.js');
-      const { apiComponent, createApp, ensureProduction, executorComponent, Host, serveComponent } =
-        await import('../../app/index.js');
+      const {
+        apiComponent,
+        createApp,
+        ensureProduction,
+        executorComponent,
+        Host,
+        loopMetrics,
+        monitorComponent,
+        schedulerComponent,
+        sensorsComponent,
+        serveComponent,
+        webhookComponent,
+      } = await import('../../app/index.js');
       const config = await appConfigOf(cmd);
       const app = createApp(config);
       const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -55,24 +90,50 @@ export function registerUpCommand(program: Command): void {
       try {
         await host.start();
         await ensureProduction(app, executor, { approver: flags.approver ?? config.user, log: say });
-        const api = apiComponent(app, { config: apiConfig, logLevel: 'warn' });
+        const loop = await loopMetrics();
+        const api = apiComponent(app, { config: apiConfig, logLevel: 'warn', extraMetrics: loop.registry });
         await host.add(api);
+        // The loop's second half: runs start from a schedule, a signed webhook, or drift.
+        const wake = () => executor.engine?.wake();
+        const triggerLog = (line: string) => say(`${new Date(app.clock.now()).toISOString()} ${line}`);
+        const scheduler = schedulerComponent(app, { wake, log: triggerLog, onDecision: loop.onDecision });
+        await host.add(scheduler);
+        if (scheduler.scheduler) loop.watchScheduler(scheduler.scheduler);
+        await host.add(sensorsComponent(app, { wake, log: triggerLog, onDecision: loop.onDecision }));
+        const webhook = webhookComponent(app, { port: flags.webhookPort ?? 12000 });
+        await host.add(webhook);
         const served = serveComponent(app, { config: serveConfig, model: 'production' });
         await host.add(served);
+        await host.add(
+          monitorComponent(app, {
+            log: triggerLog,
+            metrics: loop.monitor,
+            ...(flags.monitorIntervalMs === undefined ? {} : { intervalMs: flags.monitorIntervalMs }),
+            ...(flags.monitorWindow === undefined ? {} : { window: flags.monitorWindow }),
+            ...(flags.monitorCooldownMs === undefined ? {} : { cooldownMs: flags.monitorCooldownMs }),
+          }),
+        );
         // Up and serving: from here on, a signal's ordered shutdown ends the process.
         void host.stopped.then(async () => {
           await app.close();
           process.exit();
         });
         const info = served.info;
-        if (info === null || api.info === null) return;
+        if (info === null || api.info === null || webhook.info === null || webhook.secret === null) return;
+        const { signedWebhookHeaders } = await import('../../triggers/index.js');
+        const hook = {
+          ...webhook.info,
+          curl: signedCurl(signedWebhookHeaders, webhook.info.url, webhook.secret, app.clock.now()),
+        };
         if (flags.json) {
-          process.stdout.write(`${JSON.stringify({ serve: info, api: api.info })}\n`);
+          process.stdout.write(`${JSON.stringify({ serve: info, api: api.info, webhook: hook })}\n`);
           return;
         }
         process.stdout.write(
           `serving recommender@production on ${info.url}\n` +
             `control plane on ${api.info.url} (OpenAPI ${api.info.url}${api.info.docs})\n` +
+            `webhook on ${hook.url} — secret ${hook.secretPath ?? 'from BOOKML_WEBHOOK_SECRET'}; signed example:\n  ${hook.curl}\n` +
+            `scheduler: recommender-nightly at 02:00 UTC (bookml schedule list); sensors: dataset-ready, drift-retrain (bookml events list); drift monitor on production traffic (bookml drift status)\n` +
             `executor: ${executor.engine ? `generation ${executor.engine.generation} in this process` : 'another process serves this workspace'}\n` +
             `ready: ${info.curl}\n`,
         );
@@ -82,4 +143,21 @@ export function registerUpCommand(program: Command): void {
         throw e;
       }
     });
+}
+
+/**
+ * A ready-to-paste signed webhook request. The signature proves the secret without showing it; it is
+ * valid for 5 minutes (the replay window), so `up` prints a fresh one on every start.
+ */
+function signedCurl(
+  signed: (secret: string, body: string, nowMs: number) => Record<string, string>,
+  url: string,
+  secret: string,
+  nowMs: number,
+): string {
+  const body = JSON.stringify({ dataset_uri: 'file:///path/to/export.csv' });
+  const headers = Object.entries(signed(secret, body, nowMs))
+    .map(([k, v]) => `-H '${k}: ${v}'`)
+    .join(' ');
+  return `curl -s ${url}/recommender-dataset-ready ${headers} -d '${body}'`;
 }

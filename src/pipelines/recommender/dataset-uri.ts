@@ -29,6 +29,35 @@ export interface IngestContext {
   readonly clock: Clock;
 }
 
+/** How to read an export file a URI names: its column mapping and date format. */
+export interface ExportReading {
+  readonly mapping: string;
+  readonly dateFormat: string;
+}
+
+/** `file:///x`, `file:/x` or `/x` → the local path; anything else → undefined. */
+function localPath(uri: string): string | undefined {
+  if (uri.startsWith('file://')) return decodeURIComponent(uri.slice('file://'.length)) || undefined;
+  if (uri.startsWith('file:')) return uri.slice('file:'.length) || undefined;
+  if (uri.startsWith('/')) return uri;
+  return undefined;
+}
+
+/**
+ * An export file (CSV or JSONL, one line per purchase) imported with its column mapping into the
+ * scratch folder, then added as a dataset and made current: new data arriving is what a webhook says.
+ */
+async function importExport(ctx: IngestContext, uri: string, path: string, reading: ExportReading) {
+  const { importFile, parseMapping } = await import('../../data/index.js');
+  const written = await importFile(ctx.scratchDir, path, {
+    mapping: parseMapping(reading.mapping),
+    dateFormat: reading.dateFormat,
+  });
+  const kind = /\.(jsonl|ndjson)$/i.test(path) ? ('jsonl' as const) : ('csv' as const);
+  const added = await ctx.datasets.add(ctx.scratchDir, { kind, uri }, { makeCurrent: true });
+  return { dataset: added, created: added.created, rows: written.report.rows };
+}
+
 async function synthetic(ctx: IngestContext, seed: number, makeCurrent: boolean) {
   const options = { ...SYNTHETIC_DEFAULTS, seed };
   const uri = `synthetic:seed=${seed},books=${options.books},customers=${options.customers},orders=${options.orders},shift=${options.shift}`;
@@ -42,7 +71,14 @@ async function synthetic(ctx: IngestContext, seed: number, makeCurrent: boolean)
  * Resolve a dataset URI to a stored dataset, creating it when the URI says how.
  * @example const { dataset } = await ingestDatasetUri(ctx, 'current');
  */
-export async function ingestDatasetUri(ctx: IngestContext, uri: string): Promise<IngestedDataset> {
+export async function ingestDatasetUri(
+  ctx: IngestContext,
+  uri: string,
+  reading: ExportReading = {
+    mapping: 'customer=customer_id,item=book_id,time=ordered_at',
+    dateFormat: 'iso',
+  },
+): Promise<IngestedDataset> {
   if (uri === 'current') {
     const current = await ctx.datasets.current();
     if (current !== undefined) return { dataset: current, created: false };
@@ -52,21 +88,18 @@ export async function ingestDatasetUri(ctx: IngestContext, uri: string): Promise
   if (seed) return synthetic(ctx, seed[1] === undefined ? SYNTHETIC_DEFAULTS.seed : Number(seed[1]), false);
   const hash = /^dataset:([0-9a-f]{4,64})$/.exec(uri);
   if (hash) return { dataset: await ctx.datasets.get(hash[1]), created: false };
-  if (uri.startsWith('file:')) {
-    const dir = uri.slice('file:'.length);
-    if (dir === '') {
-      throw new PipelinesError('PIPELINES_BAD_DATASET_URI', `${uri}: name a folder after file:`, {
-        field: 'datasetUri',
-      });
-    }
+  const path = localPath(uri);
+  if (path !== undefined) {
+    // A file is an export to import with its mapping; a folder holds the dataset's four CSV files.
+    if (/\.(csv|tsv|txt|jsonl|ndjson)$/i.test(path)) return importExport(ctx, uri, path, reading);
     try {
-      const added = await ctx.datasets.add(dir, { kind: 'files', uri: dir });
+      const added = await ctx.datasets.add(path, { kind: 'files', uri: path });
       return { dataset: added, created: added.created };
     } catch (e) {
       if ((e as { code?: unknown }).code !== 'DATA_NOT_FOUND') throw e;
       throw new PipelinesError(
         'PIPELINES_BAD_DATASET_URI',
-        `${uri}: not a folder with the dataset CSV files (import other exports with \`bookml data import\` first)`,
+        `${uri}: neither an export file (.csv, .jsonl) nor a folder with the dataset CSV files`,
         { field: 'datasetUri', cause: e },
       );
     }

@@ -14,10 +14,11 @@ export const SIMILARITIES = [
 ] as const satisfies readonly Similarity[];
 
 /** What the ingest step's dataset URI may be (see `dataset-uri.ts`). */
-export const DATASET_URI_PATTERN = 'current|synthetic(:seed=[0-9]+)?|dataset:[0-9a-f]{4,64}|file:.+';
+export const DATASET_URI_PATTERN = 'current|synthetic(:seed=[0-9]+)?|dataset:[0-9a-f]{4,64}|file:.+|/.+';
 
 /** The accepted forms, for messages and `--help`. */
-export const DATASET_URI_FORMS = 'current, synthetic[:seed=N], dataset:<hash prefix>, file:<folder>';
+export const DATASET_URI_FORMS =
+  'current, synthetic[:seed=N], dataset:<hash prefix>, file:<folder or export file>, /absolute/path';
 
 /** List length the sweep and the evaluation score at: "customers who bought this also bought" shows 10. */
 export const EVAL_K = 10;
@@ -34,6 +35,16 @@ export const RECOMMENDER_PARAMS = {
     default: 'current',
     pattern: DATASET_URI_PATTERN,
     description: `dataset to train on: ${DATASET_URI_FORMS}`,
+  }),
+  datasetMapping: param.string({
+    default: 'customer=customer_id,item=book_id,time=ordered_at',
+    description:
+      'for a datasetUri naming a CSV/JSONL export: which column is the customer, the book and the time (`bookml events source add` stores it for webhooks)',
+  }),
+  datasetDateFormat: param.string({
+    default: 'iso',
+    description:
+      'for a datasetUri naming an export: how its time column is written (iso, DD-MM-YYYY, epoch-s, …)',
   }),
   similarityGrid: param.list(param.enum(SIMILARITIES), {
     default: ['cosine', 'jaccard'],

@@ -24,7 +24,11 @@ export const recommenderPipeline = definePipeline({
   params: RECOMMENDER_PARAMS,
   timeoutSeconds: 4 * 3600,
   build: (p, b) => {
-    const ingest = b.task('ingest', ingestStep, { datasetUri: p.datasetUri });
+    const ingest = b.task('ingest', ingestStep, {
+      datasetUri: p.datasetUri,
+      datasetMapping: p.datasetMapping,
+      datasetDateFormat: p.datasetDateFormat,
+    });
     const validate = b.task('validate', validateDataStep, { dataset: ingest.outputs.dataset });
     const grid = b
       .task('sweep-grid', sweepGridStep, { similarityGrid: p.similarityGrid, kGrid: p.kGrid })

@@ -1,5 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type HttpErrorSurface, httpErrorHandler, httpNotFoundHandler } from '../../core/index.js';
+import {
+  type HttpClientErrorCodes,
+  type HttpErrorSurface,
+  httpErrorHandler,
+  httpNotFoundHandler,
+} from '../../core/index.js';
 import { TRIGGERS_ERRORS } from '../errors.js';
 
 /** The webhook surface's codes for failures Fastify detects before a route runs. */
@@ -9,6 +14,13 @@ export const WEBHOOK_HTTP_SURFACE: HttpErrorSurface = {
   unsupportedMediaType: TRIGGERS_ERRORS.TRIGGERS_UNSUPPORTED_MEDIA_TYPE,
   bodyTooLarge: TRIGGERS_ERRORS.TRIGGERS_BODY_TOO_LARGE,
   notFound: TRIGGERS_ERRORS.TRIGGERS_ROUTE_NOT_FOUND,
+};
+
+/** The webhook server's codes for failures Node detects on the socket (slow request, huge headers). */
+export const WEBHOOK_CLIENT_ERRORS: HttpClientErrorCodes = {
+  requestTimeout: TRIGGERS_ERRORS.TRIGGERS_REQUEST_TIMEOUT,
+  headersTooLarge: TRIGGERS_ERRORS.TRIGGERS_HEADERS_TOO_LARGE,
+  badRequest: TRIGGERS_ERRORS.TRIGGERS_BAD_REQUEST,
 };
 
 const answer = httpErrorHandler(WEBHOOK_HTTP_SURFACE);

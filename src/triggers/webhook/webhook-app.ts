@@ -1,5 +1,11 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
-import { sendWebhookError, webhookNotFound } from './http-errors.js';
+import {
+  type HttpServerLimits,
+  httpClientErrorHandler,
+  httpTimeoutOptions,
+  limitConnectionsPerAddress,
+} from '../../core/index.js';
+import { sendWebhookError, WEBHOOK_CLIENT_ERRORS, webhookNotFound } from './http-errors.js';
 import { type WebhookDeps, webhookRoutes } from './webhook-routes.js';
 
 /** Options of {@link buildWebhookApp}. */
@@ -8,7 +14,19 @@ export interface WebhookAppOptions {
   logger?: FastifyServerOptions['logger'];
   /** A ready pino logger instead. */
   loggerInstance?: FastifyServerOptions['loggerInstance'];
+  /**
+   * Header, whole-request and keep-alive timeouts (ms) and the connections one address may hold.
+   * @default headers 10 s, request 30 s (a body is at most 64 KiB), keep-alive 72 s, 256 connections
+   */
+  limits?: Partial<HttpServerLimits>;
 }
+
+const DEFAULT_LIMITS: HttpServerLimits = {
+  headersMs: 10_000,
+  requestMs: 30_000,
+  keepAliveMs: 72_000,
+  maxConnectionsPerAddress: 256,
+};
 
 /**
  * A Fastify app serving only the webhook ({@link webhookRoutes}), with 404s in the same error shape.
@@ -19,6 +37,7 @@ export interface WebhookAppOptions {
  * const res = await app.inject({ method: 'POST', url: '/recommender-dataset-ready', headers, payload: body });
  */
 export function buildWebhookApp(deps: WebhookDeps, options: WebhookAppOptions = {}): FastifyInstance {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const app = Fastify({
     ...(options.loggerInstance
       ? { loggerInstance: options.loggerInstance }
@@ -27,7 +46,11 @@ export function buildWebhookApp(deps: WebhookDeps, options: WebhookAppOptions = 
     logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // A sender that never finishes its request is closed with a 408, not kept.
+    ...httpTimeoutOptions(limits),
+    clientErrorHandler: httpClientErrorHandler(WEBHOOK_CLIENT_ERRORS),
   });
+  limitConnectionsPerAddress(app.server, limits.maxConnectionsPerAddress);
   app.setNotFoundHandler(webhookNotFound);
   app.setErrorHandler(sendWebhookError);
   app.register(webhookRoutes(deps));

@@ -6,6 +6,12 @@ import { TriggersError } from '../errors.js';
 export interface DatasetReadyBody {
   /** A CSV/JSONL export: a path, or a `file://` URI. */
   dataset_uri: string;
+  /**
+   * The export's content hash when the sender knows it (sha256, hex): the `dataset-ready` sensor
+   * dedupes on it, so the same data never starts a second run. Without it the run still trains
+   * nothing twice (its steps are cached by the data's content).
+   */
+  dataset_hash?: string;
 }
 
 /** What the webhook publishes on `dataset.ready`. */
@@ -14,6 +20,8 @@ export interface DatasetReadyPayload {
   dataset_uri: string;
   /** The file it names: the `file://` URI decoded, or the path as given. */
   path: string;
+  /** As the sender gave it, if it did. */
+  dataset_hash?: string;
 }
 
 /** JSON schema of {@link DatasetReadyBody}: unknown keys are refused, not dropped. */
@@ -21,7 +29,10 @@ export const DATASET_READY_BODY_SCHEMA = {
   type: 'object',
   required: ['dataset_uri'],
   additionalProperties: false,
-  properties: { dataset_uri: { type: 'string', minLength: 1, maxLength: 4096 } },
+  properties: {
+    dataset_uri: { type: 'string', minLength: 1, maxLength: 4096 },
+    dataset_hash: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+  },
 } as const;
 
 /** `POST /events/:source` takes any JSON object. */

@@ -191,6 +191,7 @@ function registerRoutes(scope: FastifyInstance, c: Checked): void {
       const payload: DatasetReadyPayload = {
         dataset_uri: request.body.dataset_uri,
         path: datasetPath(request.body.dataset_uri),
+        ...(request.body.dataset_hash === undefined ? {} : { dataset_hash: request.body.dataset_hash }),
       };
       const accepted = await publish(request, TOPICS.datasetReady, payload, 'recommender-dataset-ready');
       return reply.code(202).send(accepted);
