@@ -4,6 +4,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openMetadataDb, RunStore, resolveWorkspace } from '../src/store/index.js';
 import { CLI, FIXTURES_URL, requireBuild, stopExecutorsAndRemove } from './fixtures/pipelines/harness.js';
 
 interface Result {
@@ -48,12 +49,14 @@ describe('bookml run', () => {
   it('submit --watch runs the DAG; a second identical submit is served from cache', async () => {
     const a = await json('run', 'submit', 'chain', '-p', 'text=hi', '--watch');
     expect(a.code).toBe(0);
-    expect(a.body).toMatchObject({
-      pipeline: 'chain',
-      phase: 'Succeeded',
-      parameters: { text: 'hi' },
-      submittedBy: `local:${userInfo().username}`,
-    });
+    expect(a.body).toMatchObject({ pipeline: 'chain', phase: 'Succeeded', parameters: { text: 'hi' } });
+    // The submitter of record is the OS user, whatever USER and BOOKML_USER claim.
+    const db = await openMetadataDb({ workspace: resolveWorkspace(home), env: {} });
+    try {
+      expect((await new RunStore(db).getRun(a.body.id))?.submittedBy).toBe(`local:${userInfo().username}`);
+    } finally {
+      await db.close();
+    }
     first = a.body.id;
     const b = await json('run', 'submit', 'chain', '-p', 'text=hi', '--watch');
     expect(b.body.phase).toBe('Succeeded');
