@@ -83,10 +83,12 @@ export const serveConfigSchema = z
         message: 'must not exceed timeouts.requestMs (the whole request includes its headers)',
       }),
     /**
-     * Most open connections from one client address; 0 turns the cap off. Behind a proxy every client
-     * shares its address: raise it (or 0) there. @default 256
+     * Most open connections from one client address; 0 turns the cap off. Inference clients open many
+     * (a load balancer keeps hundreds of idle upstream connections per worker; a batch job fans out),
+     * so the cap only stops one address from taking every socket. Behind a proxy every client shares
+     * its address: raise it (or 0) there. @default 1024
      */
-    maxConnectionsPerAddress: z.number().int().min(0).max(1_000_000).default(256),
+    maxConnectionsPerAddress: z.number().int().min(0).max(1_000_000).default(1024),
   })
   .strict();
 
