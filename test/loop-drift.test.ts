@@ -73,7 +73,7 @@ describe.skipIf(!hasBuiltBin)('drift → one retrain, then rate-limited', () => 
       child.once('exit', (code) => rej(new Error(`bookml up exited ${code}: ${err}`)));
     });
 
-    const demo = runBuilt(['demo', 'drift', '--url', info.serve.url, '--timeout-s', '180', '--json'], {
+    const demo = runBuilt(['demo', 'drift', '--url', info.serve.url, '--timeout-s', '300', '--json'], {
       home: ws,
     });
     expect(demo.status, demo.stderr).toBe(0);
@@ -90,13 +90,14 @@ describe.skipIf(!hasBuiltBin)('drift → one retrain, then rate-limited', () => 
       return JSON.parse(r.stdout) as Decision[];
     };
     // Drift goes on (the cool-down is 1 s here): the next event is rate-limited, and starts nothing.
-    const deadline = Date.now() + 120_000;
+    const deadline = Date.now() + 240_000;
     while (!list().some((d) => d.outcome === 'rate-limited') && Date.now() < deadline) {
       const again = runBuilt(
-        ['demo', 'drift', '--url', info.serve.url, '--timeout-s', '20', '--max-requests', '400', '--json'],
+        ['demo', 'drift', '--url', info.serve.url, '--timeout-s', '60', '--max-requests', '2000', '--json'],
         { home: ws },
       );
-      expect(again.status, again.stderr).toBe(0);
+      // Under load a pass may come after the timeout: then the loop tries again (exit 1: no decision yet).
+      expect([0, 1], again.stderr).toContain(again.status);
     }
     const decisions = list();
     expect(decisions.filter((d) => d.outcome === 'fired')).toHaveLength(1);
@@ -104,5 +105,5 @@ describe.skipIf(!hasBuiltBin)('drift → one retrain, then rate-limited', () => 
     const status = runBuilt(['drift', 'status', '--json'], { home: ws });
     expect(status.status).toBe(0);
     expect((JSON.parse(status.stdout) as { events: unknown[] }).events.length).toBeGreaterThanOrEqual(2);
-  }, 400_000);
+  }, 700_000);
 });
