@@ -96,8 +96,8 @@ describe.skipIf(!hasBuiltBin)('drift → one retrain, then rate-limited', () => 
         ['demo', 'drift', '--url', info.serve.url, '--timeout-s', '60', '--max-requests', '2000', '--json'],
         { home: ws },
       );
-      // Under load a pass may come after the timeout: then the loop tries again (exit 1: no decision yet).
-      expect([0, 1], again.stderr).toContain(again.status);
+      // Under load a pass may come after the timeout: then the loop tries again (exit 1 or 2: no decision or no new event yet).
+      expect([0, 1, 2], again.stderr).toContain(again.status);
     }
     const decisions = list();
     expect(decisions.filter((d) => d.outcome === 'fired')).toHaveLength(1);
