@@ -3,7 +3,7 @@
  * the local plan, golden file) and one real run of every step in this process on the synthetic Bookstore
  * (the executor's own tests run it in child processes).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,23 +16,10 @@ import {
   shapeOfPlan,
   toYaml,
 } from '../src/pipeline/compile/index.js';
-import {
-  type BindingValues,
-  fanOutItems,
-  type NodePhase,
-  resolveInputs,
-  shouldRun,
-  taskReadiness,
-  toLocalPlan,
-} from '../src/pipeline/executor/index.js';
-import {
-  type Pipeline,
-  type PipelineError,
-  resolveParams,
-  type StepContext,
-  type StepServices,
-} from '../src/pipeline/index.js';
+import { toLocalPlan } from '../src/pipeline/executor/index.js';
+import { type PipelineError, resolveParams, type StepServices } from '../src/pipeline/index.js';
 import { getPipeline, PIPELINES, PipelinesError, pipelineNames, rankSweep } from '../src/pipelines/index.js';
+import { runInProcess } from './fixtures/run-in-process.js';
 import { argoValidator, SCHEMA_MISSING } from './golden/argo-schema.js';
 import { golden } from './golden/golden.js';
 
@@ -200,70 +187,6 @@ describe('the recommender pipeline on Argo', () => {
 });
 
 /** Run every task in this process, in plan order, the way the executor schedules them. */
-async function runInProcess(
-  pl: Pipeline,
-  given: Record<string, unknown>,
-  root: string,
-  runId: string,
-  services: StepServices,
-) {
-  const plan = toLocalPlan(pl.spec);
-  const params = resolveParams(pl.spec, given);
-  const outputs = new Map<string, unknown>();
-  const phases = new Map<string, NodePhase>();
-  const values = (item?: unknown): BindingValues => ({
-    params,
-    run: { id: runId },
-    item,
-    output: (task, name) => {
-      const o = outputs.get(task);
-      return Array.isArray(o) ? o.map((x) => x[name]) : (o as Record<string, unknown> | undefined)?.[name];
-    },
-  });
-  const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
-  const log = { debug() {}, info() {}, warn() {}, error() {} };
-  const context = (taskId: string, n: number): StepContext => {
-    const outputDir = join(root, runId, `${taskId}-${n}`);
-    const scratchDir = join(root, runId, `${taskId}-${n}.scratch`);
-    mkdirSync(outputDir, { recursive: true });
-    mkdirSync(scratchDir, { recursive: true });
-    const signal = new AbortController().signal;
-    return {
-      runId,
-      taskId,
-      attempt: 0,
-      outputDir,
-      outputPath: (name) => join(outputDir, name),
-      scratchDir,
-      clock,
-      log,
-      signal,
-      ...services,
-    };
-  };
-  for (const task of plan.tasks) {
-    if (taskReadiness(task, (id) => phases.get(id)) !== 'run') {
-      phases.set(task.id, 'Omitted');
-      continue;
-    }
-    const step = pl.stepFor(task.id);
-    if (task.fanOut !== undefined) {
-      const items = fanOutItems(task, values());
-      const children = await Promise.all(
-        items.map((item, i) => step.run(context(task.id, i), resolveInputs(task, values(item)) as never)),
-      );
-      outputs.set(task.id, children);
-      phases.set(task.id, items.length === 0 ? 'Skipped' : 'Succeeded');
-    } else if (!shouldRun(task, values())) {
-      phases.set(task.id, 'Skipped');
-    } else {
-      outputs.set(task.id, await step.run(context(task.id, 0), resolveInputs(task, values()) as never));
-      phases.set(task.id, 'Succeeded');
-    }
-  }
-  return { phases: Object.fromEntries(phases), outputs };
-}
-
 describe('a run of every step (in process) on the synthetic Bookstore', () => {
   let home: string;
   let stores: OpenStores;
