@@ -43,3 +43,28 @@ export function numberOption(flag: string) {
     return n;
   };
 }
+
+/**
+ * Host components in the foreground, as `bookml api`, `serve` and `events serve` do: one signal handler,
+ * the app's stores closed when the host stops (or when a component cannot start, before the error is
+ * reported), and — with `exitOnStop` — the process ended once everything has drained.
+ */
+export async function hostInForeground(
+  app: import('../app/index.js').App,
+  components: import('../app/index.js').Component[],
+  options: { log?: (line: string) => void; exitOnStop?: boolean } = {},
+): Promise<void> {
+  const { Host } = await import('../app/index.js');
+  const host = new Host(components, { log: options.log ?? ((line) => process.stderr.write(`${line}\n`)) });
+  host.handleSignals();
+  try {
+    await host.start();
+  } catch (e) {
+    await app.close();
+    throw e;
+  }
+  void host.stopped.then(async () => {
+    await app.close();
+    if (options.exitOnStop) process.exit();
+  });
+}

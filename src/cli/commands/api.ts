@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { appConfigOf, intOption } from '../context.js';
+import { appConfigOf, hostInForeground, intOption } from '../context.js';
 
 interface ApiFlags {
   host?: string;
@@ -34,21 +34,13 @@ export function registerApiCommand(program: Command): void {
     .option('--json', 'print the listening address as JSON')
     .action(async (flags: ApiFlags, cmd: Command) => {
       const { loadApiConfig } = await import('../../api/index.js');
-      const { apiComponent, createApp, Host } = await import('../../app/index.js');
+      const { apiComponent, createApp } = await import('../../app/index.js');
       const config = loadApiConfig({
         flags: { host: flags.host, port: flags.port, tokensFile: flags.tokensFile },
       });
       const app = createApp(await appConfigOf(cmd));
       const api = apiComponent(app, { config });
-      const host = new Host([api], { log: (line) => process.stderr.write(`${line}\n`) });
-      host.handleSignals();
-      try {
-        await host.start();
-      } catch (e) {
-        await app.close();
-        throw e;
-      }
-      void host.stopped.then(() => app.close());
+      await hostInForeground(app, [api]);
       const info = api.info;
       if (info === null) return;
       process.stdout.write(

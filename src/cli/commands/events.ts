@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { appConfigOf, intOption } from '../context.js';
+import { appConfigOf, hostInForeground, intOption } from '../context.js';
 import { CliError } from '../errors.js';
 import { emit, table } from '../output.js';
 
@@ -65,18 +65,10 @@ export function registerEventsCommands(program: Command): void {
     .option('--port <n>', 'TCP port, 0 for any free one', intOption('--port'), 12000)
     .option('--json', 'print the listening address as JSON')
     .action(async (flags: { host: string; port: number; json?: boolean }, cmd: Command) => {
-      const { createApp, Host, webhookComponent } = await import('../../app/index.js');
+      const { createApp, webhookComponent } = await import('../../app/index.js');
       const app = createApp(await appConfigOf(cmd));
       const webhook = webhookComponent(app, { host: flags.host, port: flags.port });
-      const host = new Host([webhook], { log: (line) => process.stderr.write(`${line}\n`) });
-      host.handleSignals();
-      try {
-        await host.start();
-      } catch (e) {
-        await app.close();
-        throw e;
-      }
-      void host.stopped.then(() => app.close());
+      await hostInForeground(app, [webhook]);
       const info = webhook.info;
       if (info === null) return;
       process.stdout.write(

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { appConfigOf, intOption, numberOption } from '../context.js';
+import { appConfigOf, hostInForeground, intOption, numberOption } from '../context.js';
 
 interface ServeFlags {
   model?: string;
@@ -59,7 +59,7 @@ export function registerServeCommand(program: Command): void {
     .action(async (flags: ServeFlags, cmd: Command) => {
       const { pino } = await import('pino');
       const serve = await import('../../serve/index.js');
-      const { createApp, Host, serveComponent } = await import('../../app/index.js');
+      const { createApp, serveComponent } = await import('../../app/index.js');
       const fromFlags: Record<string, unknown> = {
         host: flags.host,
         port: flags.port,
@@ -84,20 +84,9 @@ export function registerServeCommand(program: Command): void {
         predictionLog: flags.predictionLog,
         log,
       });
-      const host = new Host([component], { log: (line) => log.info(line) });
       // One graceful shutdown however many signals arrive: drain, flush the prediction log, close the
       // registry; then the process ends.
-      host.handleSignals();
-      try {
-        await host.start();
-      } catch (e) {
-        await app.close();
-        throw e;
-      }
-      void host.stopped.then(async () => {
-        await app.close();
-        process.exit();
-      });
+      await hostInForeground(app, [component], { log: (line) => log.info(line), exitOnStop: true });
       const info = component.info;
       const server = component.server;
       if (info === null || server === null) return;
