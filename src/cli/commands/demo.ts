@@ -142,7 +142,8 @@ export function registerDemoCommands(program: Command): void {
           const decision = (await decisions.list({ trigger: 'drift-retrain', limit: 20 })).find(
             (d) => !before.has(d.id),
           );
-          if (decision !== undefined && decision.runId === null) {
+          // A fired decision is recorded before its run starts (runId null, completedAt null): keep waiting.
+          if (decision !== undefined && decision.runId === null && decision.completedAt !== null) {
             decided = true;
             break;
           }
