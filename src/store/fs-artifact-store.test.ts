@@ -1,13 +1,28 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { artifactStoreContract } from './artifact-store.contract.js';
 import { encodeDirManifest } from './dir-manifest.js';
 import { FsArtifactStore } from './fs-artifact-store.js';
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+
+artifactStoreContract('artifact store contract: filesystem', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'bookml-fs-contract-'));
+  const store = await FsArtifactStore.open(root);
+  return {
+    store,
+    corrupt: async (sha256, bytes) => {
+      const path = join(root, 'sha256', sha256.slice(0, 2), sha256.slice(2));
+      await chmod(path, 0o644);
+      await writeFile(path, bytes);
+    },
+    close: () => rm(root, { recursive: true, force: true }),
+  };
+});
 
 describe('FsArtifactStore uploads checked against a hash', () => {
   let root: string;

@@ -1,11 +1,25 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
-import { type Clock, isBookmlError, systemClock } from '../core/index.js';
+import { type Clock, systemClock } from '../core/index.js';
+import {
+  chunksOf,
+  codeOf,
+  dirRef,
+  fsyncDir,
+  hashFile,
+  ioError,
+  isDir,
+  listFiles,
+  matches,
+  missingBlobs,
+  notFound,
+  writeAll,
+} from './artifact-files.js';
 import {
   type ArtifactRef,
   type ArtifactSource,
@@ -18,7 +32,7 @@ import {
   type PutOptions,
 } from './artifact-store.js';
 import { decodeDirManifest, encodeDirManifest } from './dir-manifest.js';
-import { diskFullError, StoreError } from './errors.js';
+import { StoreError } from './errors.js';
 
 /** Options of {@link FsArtifactStore.open}. */
 export interface FsArtifactStoreOptions {
@@ -122,21 +136,8 @@ export class FsArtifactStore implements ArtifactStore {
     decodeDirManifest(bytes, options.expectSha256 ?? 'manifest');
     const missing: string[] = [];
     for (const e of entries) if (!(await this.has(e.sha256))) missing.push(e.sha256);
-    if (missing.length > 0) {
-      const some = missing.slice(0, 3).join(', ');
-      throw new StoreError(
-        'STORE_ARTIFACT_NOT_FOUND',
-        `the manifest lists ${missing.length} blob(s) the store does not have (${some}${missing.length > 3 ? ', …' : ''}); store them first`,
-        { field: 'entries' },
-      );
-    }
-    const manifest = await this.put(bytes, options);
-    return {
-      ...manifest,
-      kind: 'dir',
-      files: entries.length,
-      totalSize: entries.reduce((n, e) => n + e.size, 0),
-    };
+    if (missing.length > 0) throw missingBlobs(missing);
+    return dirRef(await this.put(bytes, options), entries);
   }
 
   async has(sha256: string): Promise<boolean> {
@@ -301,106 +302,6 @@ export class FsArtifactStore implements ArtifactStore {
   }
 }
 
-async function* chunksOf(source: ArtifactSource): AsyncGenerator<Buffer> {
-  if (source instanceof Uint8Array) {
-    yield Buffer.from(source.buffer, source.byteOffset, source.byteLength);
-    return;
-  }
-  // Checked before `path`: an fs.ReadStream has a `path` property but is a stream.
-  if (Symbol.asyncIterator in source) {
-    for await (const chunk of source)
-      yield typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk);
-    return;
-  }
-  try {
-    for await (const chunk of createReadStream(source.path)) yield chunk as Buffer;
-  } catch (e) {
-    if (codeOf(e) === 'ENOENT' || codeOf(e) === 'EISDIR') {
-      throw new StoreError(
-        'STORE_ARTIFACT_NOT_FOUND',
-        `${source.path} is not a readable file; check the path`,
-        {
-          field: 'path',
-          cause: e,
-        },
-      );
-    }
-    throw e;
-  }
-}
-
-async function writeAll(fh: FileHandle, buf: Buffer): Promise<void> {
-  let offset = 0;
-  while (offset < buf.length) {
-    const { bytesWritten } = await fh.write(buf, offset, buf.length - offset);
-    offset += bytesWritten;
-  }
-}
-
-async function hashFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-async function isDir(path: string): Promise<boolean> {
-  return (await stat(path).catch(() => undefined))?.isDirectory() ?? false;
-}
-
-/** Regular files under `root`, as sorted `/`-separated relative paths; anything else is refused. */
-async function listFiles(root: string, field: string): Promise<{ path: string; executable: boolean }[]> {
-  const out: { path: string; executable: boolean }[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    let entries: import('node:fs').Dirent[];
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch (e) {
-      throw new StoreError('STORE_ARTIFACT_INVALID_DIR', `${dir} is not a readable folder (${codeOf(e)})`, {
-        field,
-        cause: e,
-      });
-    }
-    for (const d of entries) {
-      const abs = join(dir, d.name);
-      const rel = relative(root, abs).split(sep).join('/');
-      if (d.isDirectory()) await walk(abs);
-      else if (d.isFile()) out.push({ path: rel, executable: ((await stat(abs)).mode & 0o111) !== 0 });
-      else {
-        throw new StoreError(
-          'STORE_ARTIFACT_INVALID_DIR',
-          `${rel} in ${root} is not a regular file or folder (symlink, socket or device); replace it with a copy or remove it`,
-          { field },
-        );
-      }
-    }
-  };
-  await walk(root);
-  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-}
-
-async function matches(target: string, manifest: DirManifest): Promise<boolean> {
-  try {
-    const files = await listFiles(target, 'dest');
-    if (files.length !== manifest.entries.length) return false;
-    for (const [i, e] of manifest.entries.entries()) {
-      if (files[i]?.path !== e.path) return false;
-      if ((await hashFile(join(target, ...e.path.split('/')))) !== e.sha256) return false;
-    }
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function pidAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
@@ -409,35 +310,4 @@ function pidAlive(pid: number): boolean {
   } catch (e) {
     return codeOf(e) === 'EPERM';
   }
-}
-
-function codeOf(e: unknown): string | undefined {
-  const c = (e as { code?: unknown } | null)?.code;
-  return typeof c === 'string' ? c : undefined;
-}
-
-function notFound(sha256: string): StoreError {
-  return new StoreError(
-    'STORE_ARTIFACT_NOT_FOUND',
-    `artifact ${sha256} is not in the store; re-run the step that produces it`,
-    { field: 'sha256' },
-  );
-}
-
-const TRANSIENT = new Set(['EAGAIN', 'EBUSY', 'EMFILE', 'ENFILE', 'EIO', 'ETIMEDOUT', 'EINTR']);
-
-function ioError(e: unknown, what: string): Error {
-  if (isBookmlError(e)) return e;
-  const full = diskFullError(e, what);
-  if (full) return full;
-  const code = codeOf(e);
-  const hint = code === 'EACCES' || code === 'EPERM' ? 'fix the permissions' : 'retry';
-  return new StoreError(
-    'STORE_ARTIFACT_IO',
-    `${what} failed (${code ?? (e as Error)?.message ?? e}); ${hint}`,
-    {
-      retryable: code !== undefined && TRANSIENT.has(code),
-      cause: e,
-    },
-  );
 }

@@ -1,10 +1,11 @@
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Clock } from '../core/index.js';
 import { resolveWorkspace, type Workspace } from '../core/index.js';
 import type { ArtifactStore } from './artifact-store.js';
 import { StoreError } from './errors.js';
 import { FsArtifactStore } from './fs-artifact-store.js';
+import type { S3Settings } from './s3/s3-client.js';
 
 /** Options of {@link openArtifactStore}. */
 export interface OpenArtifactStoreOptions {
@@ -16,11 +17,15 @@ export interface OpenArtifactStoreOptions {
   env?: NodeJS.ProcessEnv;
   /** @default systemClock */
   clock?: Clock;
+  /** How to reach S3, for an `s3://` URL (the composition root resolves it). @default the SDK's defaults */
+  s3?: S3Settings;
+  /** The S3 store's local folder for spooled uploads and verified downloads. @default `<workspace>/artifact-cache` */
+  cacheDir?: string;
 }
 
 /**
  * Opens the artifact store the configuration names: the workspace folder by default, another folder
- * with `file://` or a path. `s3://` is recognised and refused until an S3 implementation exists.
+ * with `file://` or a path, or a bucket with `s3://bucket/prefix` (the AWS SDK loads only then).
  * @example const store = await openArtifactStore({ workspace: resolveWorkspace() });
  */
 export async function openArtifactStore(options: OpenArtifactStoreOptions = {}): Promise<ArtifactStore> {
@@ -35,11 +40,15 @@ export async function openArtifactStore(options: OpenArtifactStoreOptions = {}):
     );
   }
   if (raw.startsWith('s3://')) {
-    throw new StoreError(
-      'STORE_CONFIG_INVALID',
-      `${field} names an S3 store, which this build of bookml cannot use yet; unset it to keep artifacts in the workspace`,
-      { field },
-    );
+    const { parseS3Url, S3ArtifactStore } = await import('./s3/index.js');
+    parseS3Url(raw, field);
+    const workspace = options.workspace ?? resolveWorkspace(undefined, env);
+    return S3ArtifactStore.open({
+      url: raw,
+      settings: options.s3 ?? {},
+      cacheDir: options.cacheDir ?? join(workspace.root, 'artifact-cache'),
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
+    });
   }
   if (raw.startsWith('file://')) return FsArtifactStore.open(fileURLToPath(raw), fsOptions);
   if (isAbsolute(raw)) return FsArtifactStore.open(resolve(raw), fsOptions);
