@@ -115,7 +115,8 @@ describe('the recommender pipeline’s definition', () => {
     expect(problem({ similarityGrid: '["cosine","pearson"]' })).toContain(
       'similarityGrid[1] must be one of cosine, jaccard, lift, conditional',
     );
-    expect(problem({ datasetUri: 's3://bucket/x' })).toContain('datasetUri must match');
+    expect(problem({ datasetUri: 'ftp://host/x' })).toContain('datasetUri must match');
+    expect(problem({ datasetUri: 'pvc://Bad_Claim/x' })).toContain('datasetUri must match');
     expect(problem({ k: '20' })).toContain(
       'unknown parameter "k" (parameters of recommender: datasetUri, datasetMapping, datasetDateFormat, similarityGrid, kGrid, minNdcg, mustBeatPopular, alias, seed)',
     );

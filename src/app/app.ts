@@ -35,6 +35,8 @@ export function createApp(config: AppConfig, options: { clock?: Clock } = {}): A
     databaseUrl: config.databaseUrl,
     artifactsUrl: config.artifactsUrl,
     natsUrl: config.natsUrl,
+    s3: config.s3,
+    pvcRoot: config.pvcRoot,
     clock,
   });
   let catalog: Promise<{ catalog: PipelineCatalog; url: string }> | undefined;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { resolveWorkspace, type Workspace } from '../core/index.js';
+import type { S3Settings } from '../store/s3/index.js';
+import { DEFAULT_PVC_ROOT } from './dataset-sources.js';
 import { AppError } from './errors.js';
 
 /**
@@ -20,8 +22,19 @@ const AppConfigInput = z
     webhookSecret: z.string().min(16, 'must be at least 16 characters').optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     user: z.string().min(1).default('local'),
+    s3Endpoint: z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' }).optional(),
+    s3Region: z.string().min(1).optional(),
+    s3ForcePathStyle: z.enum(['true', 'false', '1', '0']).optional(),
+    s3AccessKeyId: z.string().min(1).optional(),
+    s3SecretAccessKey: z.string().min(1).optional(),
+    s3SessionToken: z.string().min(1).optional(),
+    pvcRoot: z.string().regex(/^\//, 'must be an absolute path').default(DEFAULT_PVC_ROOT),
   })
-  .strict();
+  .strict()
+  .refine((c) => (c.s3AccessKeyId === undefined) === (c.s3SecretAccessKey === undefined), {
+    path: ['s3AccessKeyId'],
+    message: 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together: give both or neither',
+  });
 
 /** The resolved configuration of a process. */
 export interface AppConfig {
@@ -39,6 +52,15 @@ export interface AppConfig {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Who the local user is (the OS user, or `BOOKML_USER`), recorded as such where it acts. */
   readonly user: string;
+  /**
+   * How to reach S3, for an `s3://` artifact store and `s3://` dataset URIs: `BOOKML_S3_ENDPOINT` (or
+   * `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`), `AWS_REGION` (or `AWS_DEFAULT_REGION`),
+   * `BOOKML_S3_FORCE_PATH_STYLE`, `AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY` (+ `AWS_SESSION_TOKEN`).
+   * Without keys the AWS SDK's default chain finds credentials (web identity, instance role).
+   */
+  readonly s3: S3Settings;
+  /** Where `pvc://<claim>/<path>` dataset URIs are read: each claim mounted at `<pvcRoot>/<claim>` (`BOOKML_PVC_ROOT`). */
+  readonly pvcRoot: string;
 }
 
 /** Where {@link resolveAppConfig} reads from. */
@@ -65,6 +87,8 @@ export function resolveAppConfig(sources: AppConfigSources = {}): AppConfig {
     webhookSecret: empty(env.BOOKML_WEBHOOK_SECRET),
     logLevel: empty(sources.flags?.logLevel) ?? empty(env.BOOKML_LOG_LEVEL),
     user: empty(env.BOOKML_USER) ?? empty(env.USER),
+    ...s3Sources(env),
+    pvcRoot: empty(env.BOOKML_PVC_ROOT),
   };
   const parsed = AppConfigInput.safeParse(
     Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)),
@@ -85,5 +109,38 @@ export function resolveAppConfig(sources: AppConfigSources = {}): AppConfig {
     webhookSecret: c.webhookSecret,
     logLevel: c.logLevel,
     user: c.user,
+    s3: Object.freeze(s3Settings(c)),
+    pvcRoot: c.pvcRoot,
   });
+}
+
+/** The S3 settings' raw values, from the standard AWS variables and bookml's own. */
+function s3Sources(env: NodeJS.ProcessEnv) {
+  return {
+    s3Endpoint:
+      empty(env.BOOKML_S3_ENDPOINT) ?? empty(env.AWS_ENDPOINT_URL_S3) ?? empty(env.AWS_ENDPOINT_URL),
+    s3Region: empty(env.AWS_REGION) ?? empty(env.AWS_DEFAULT_REGION),
+    s3ForcePathStyle: empty(env.BOOKML_S3_FORCE_PATH_STYLE),
+    s3AccessKeyId: empty(env.AWS_ACCESS_KEY_ID),
+    s3SecretAccessKey: empty(env.AWS_SECRET_ACCESS_KEY),
+    s3SessionToken: empty(env.AWS_SESSION_TOKEN),
+  };
+}
+
+function s3Settings(c: z.infer<typeof AppConfigInput>): S3Settings {
+  const style = c.s3ForcePathStyle;
+  return {
+    ...(c.s3Endpoint === undefined ? {} : { endpoint: c.s3Endpoint }),
+    ...(c.s3Region === undefined ? {} : { region: c.s3Region }),
+    ...(style === undefined ? {} : { forcePathStyle: style === 'true' || style === '1' }),
+    ...(c.s3AccessKeyId === undefined || c.s3SecretAccessKey === undefined
+      ? {}
+      : {
+          credentials: {
+            accessKeyId: c.s3AccessKeyId,
+            secretAccessKey: c.s3SecretAccessKey,
+            ...(c.s3SessionToken === undefined ? {} : { sessionToken: c.s3SessionToken }),
+          },
+        }),
+  };
 }

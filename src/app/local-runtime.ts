@@ -24,6 +24,7 @@ import { gateEvidence } from '../pipelines/index.js';
 import type { Actor, GateEvidence, Registry } from '../registry/index.js';
 import type { ArtifactStore, EventLog, RunStore } from '../store/index.js';
 import type { EventBus } from '../triggers/index.js';
+import { DEFAULT_PVC_ROOT, datasetSources, type FetchSource } from './dataset-sources.js';
 
 /**
  * The local runtime: every step port over in-process handles on one workspace. The metadata database is
@@ -42,7 +43,12 @@ export interface LocalStores {
   events(): Promise<EventLog>;
   /** The event bus steps publish on (JetStream or the event table). */
   bus(): Promise<Pick<EventBus, 'publish'>>;
+  /** How dataset URIs are read (`pvc://`, `s3://`). @default the default mount root and S3 settings */
+  readonly fetchSource?: FetchSource;
 }
+
+/** Dataset URIs with the configuration's defaults: claims under `/mnt/pvc`, S3 as the SDK finds it. */
+const DEFAULT_SOURCES: FetchSource = datasetSources({ pvcRoot: DEFAULT_PVC_ROOT, s3: {} });
 
 /** Who the pipeline acts as in the registry's audit trail when it runs locally. */
 export const PIPELINE_ACTOR: Actor = Object.freeze({
@@ -61,8 +67,13 @@ function stepDataset(ds: StoredDataset): StepDataset {
  * dataset files (copied, hashed, committed atomically).
  * @example const { hash } = await localDatasets(ws, systemClock).add(dir, { kind: 'files', uri: dir });
  */
-export function localDatasets(workspace: Workspace, clock: Clock): StepDatasets {
+export function localDatasets(
+  workspace: Workspace,
+  clock: Clock,
+  fetchSource: FetchSource = DEFAULT_SOURCES,
+): StepDatasets {
   return {
+    fetchSource,
     current: async () => {
       try {
         return stepDataset(resolveDataset(workspace, undefined, clock));
@@ -176,7 +187,7 @@ export function localStepServices(
   options: { codeVersion: CodeVersion; actor?: Actor },
 ): StepServices {
   return {
-    datasets: localDatasets(stores.workspace, stores.clock),
+    datasets: localDatasets(stores.workspace, stores.clock, stores.fetchSource),
     artifacts: localArtifacts(() => stores.artifacts()),
     registry: localRegistry(stores, options.actor ?? PIPELINE_ACTOR),
     events: localEvents(stores),

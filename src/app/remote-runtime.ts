@@ -20,7 +20,8 @@ import type {
   StepRuntime,
   StoredArtifact,
 } from '../pipeline/index.js';
-import { assertSha256 } from '../store/artifacts/index.js';
+import { assertSha256 } from '../store/manifest/index.js';
+import { DEFAULT_PVC_ROOT, datasetSources, type FetchSource } from './dataset-sources.js';
 
 /** Options of {@link openRemoteRuntime}. */
 export interface RemoteRuntimeOptions {
@@ -38,6 +39,8 @@ export interface RemoteRuntimeOptions {
   staleMs?: number;
   /** The fetch the client uses (tests). @default globalThis.fetch */
   fetch?: typeof fetch;
+  /** How the pod reads dataset URIs (its own mounts and S3 settings). @default the default mount root and S3 settings */
+  fetchSource?: FetchSource;
 }
 
 const HASH_PREFIX = /^[0-9a-f]{4,64}$/;
@@ -85,6 +88,8 @@ export async function openRemoteRuntime(options: RemoteRuntimeOptions): Promise<
     counts: d.counts,
   });
   const datasets: StepDatasets = {
+    // A dataset URI is read where the step runs: the pod's mounts, the pod's S3 credentials.
+    fetchSource: options.fetchSource ?? datasetSources({ pvcRoot: DEFAULT_PVC_ROOT, s3: {} }),
     current: async () => {
       const d = await api.currentDataset();
       return d === undefined ? undefined : local(d);

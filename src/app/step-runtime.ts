@@ -1,7 +1,9 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Clock, codeVersion, resolveWorkspace } from '../core/index.js';
+import { type Clock, codeVersion } from '../core/index.js';
 import type { StepRuntime } from '../pipeline/index.js';
+import { resolveAppConfig } from './config.js';
+import { datasetSources } from './dataset-sources.js';
 import { localStepServices } from './local-runtime.js';
 import { openStores } from './stores.js';
 
@@ -15,6 +17,9 @@ import { openStores } from './stores.js';
  * - otherwise the **local** runtime on the workspace (`BOOKML_HOME`), its database
  *   (`BOOKML_DATABASE_URL`) and artifact store (`BOOKML_ARTIFACTS`).
  *
+ * Either way dataset URIs are read here, with this process's S3 settings and claim mounts
+ * (`BOOKML_S3_ENDPOINT`, `AWS_*`, `BOOKML_PVC_ROOT`; see `resolveAppConfig`).
+ *
  * `BOOKML_GIT_SHA` / `BOOKML_VERSION` name the code when there is no git checkout (a container image).
  */
 export async function openStepRuntime(options: {
@@ -27,6 +32,7 @@ export async function openStepRuntime(options: {
     version: env.BOOKML_VERSION || code.version,
     gitSha: code.gitSha ?? env.BOOKML_GIT_SHA ?? null,
   };
+  const config = resolveAppConfig({ env });
   const url = env.BOOKML_API_URL;
   if (url !== undefined && url !== '') {
     const { openRemoteRuntime } = await import('./remote-runtime.js');
@@ -36,13 +42,16 @@ export async function openStepRuntime(options: {
       clock,
       codeVersion: version,
       cacheDir: join(env.BOOKML_CACHE_DIR || tmpdir(), 'bookml-cache'),
+      fetchSource: datasetSources({ pvcRoot: config.pvcRoot, s3: config.s3 }),
     });
   }
   const stores = openStores({
-    workspace: resolveWorkspace(undefined, env),
-    databaseUrl: env.BOOKML_DATABASE_URL || undefined,
-    artifactsUrl: env.BOOKML_ARTIFACTS || undefined,
-    natsUrl: env.BOOKML_NATS_URL || undefined,
+    workspace: config.workspace,
+    databaseUrl: config.databaseUrl,
+    artifactsUrl: config.artifactsUrl,
+    natsUrl: config.natsUrl,
+    s3: config.s3,
+    pvcRoot: config.pvcRoot,
     clock,
   });
   return {

@@ -1,7 +1,9 @@
 import type { Clock, Workspace } from '../core/index.js';
 import type { Registry } from '../registry/index.js';
 import type { ArtifactStore, EventLog, MetadataDb, RunStore } from '../store/index.js';
+import type { S3Settings } from '../store/s3/index.js';
 import type { EventBus } from '../triggers/index.js';
+import { DEFAULT_PVC_ROOT, datasetSources } from './dataset-sources.js';
 import type { LocalStores } from './local-runtime.js';
 
 /** Where a process's state lives: resolved once by the composition root. */
@@ -13,6 +15,10 @@ export interface StoreConfig {
   readonly artifactsUrl?: string | undefined;
   /** `nats://…`: the event bus is JetStream; absent: the event table of the metadata database. */
   readonly natsUrl?: string | undefined;
+  /** How to reach S3 (an `s3://` artifact store, `s3://` dataset URIs). @default the SDK's defaults */
+  readonly s3?: S3Settings | undefined;
+  /** Where `pvc://<claim>/…` dataset URIs are mounted. @default /mnt/pvc */
+  readonly pvcRoot?: string | undefined;
   readonly clock: Clock;
 }
 
@@ -53,6 +59,7 @@ export function openStores(config: StoreConfig): OpenStores {
   return {
     workspace: config.workspace,
     clock: config.clock,
+    fetchSource: datasetSources({ pvcRoot: config.pvcRoot ?? DEFAULT_PVC_ROOT, s3: config.s3 ?? {} }),
     get opened() {
       return db !== undefined;
     },
@@ -63,6 +70,7 @@ export function openStores(config: StoreConfig): OpenStores {
         s.openArtifactStore({
           workspace: config.workspace,
           clock: config.clock,
+          ...(config.s3 ? { s3: config.s3 } : {}),
           ...(config.artifactsUrl ? { url: config.artifactsUrl } : { env: {} }),
         }),
       );

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, type Dirent } from 'node:fs';
 import { chmod, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { encodeDirManifest, isSafeRelativePath, StoreError } from '../../store/artifacts/index.js';
+import { encodeDirManifest, isSafeRelativePath, StoreError } from '../../store/manifest/index.js';
 import { badResponse, ControlPlaneError } from './client-error.js';
 import type { ControlPlaneClient } from './control-plane-client.js';
 import type { ManifestEntry, StoredBlob, StoredDir } from './wire-types.js';

@@ -47,6 +47,13 @@ export interface StepDatasets {
     source: StepDatasetSource,
     options?: { makeCurrent?: boolean },
   ): Promise<StepDataset & { readonly created: boolean }>;
+  /**
+   * A local path holding what a dataset source URI names, to `add` or import: `file:` URIs and absolute
+   * paths as they are, `pvc://<claim>/<path>` where the runtime mounts that claim, `s3://<bucket>/<key>`
+   * downloaded into the folder `into` (an object as a file, a prefix as a folder). `DATA_NOT_FOUND` when
+   * the URI names nothing.
+   */
+  fetchSource(uri: string, into: string): Promise<string>;
 }
 
 /** A blob or directory in the content-addressed artifact store (the store's own record of it). */

@@ -55,7 +55,12 @@ export function noRuntime(): StepRuntime {
     );
   };
   const services: StepServices = {
-    datasets: { current: missing('datasets'), get: missing('datasets'), add: missing('datasets') },
+    datasets: {
+      current: missing('datasets'),
+      get: missing('datasets'),
+      add: missing('datasets'),
+      fetchSource: missing('datasets'),
+    },
     artifacts: {
       put: missing('artifacts'),
       putDir: missing('artifacts'),

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Clock } from '../../core/index.js';
 import { generateSynthetic, SYNTHETIC_DEFAULTS } from '../../data/index.js';
 import type { StepDataset, StepDatasetSource, StepDatasets } from '../../pipeline/index.js';
@@ -13,7 +14,10 @@ import { DATASET_URI_FORMS } from './params.js';
  *   becomes current (DESIGN.md: first start generates it).
  * - `synthetic` / `synthetic:seed=N`: the synthetic Bookstore with default sizes.
  * - `dataset:<hash prefix>`: a dataset the runtime already holds.
- * - `file:<folder>`: a folder with the four dataset CSV files, added as a dataset.
+ * - `file:<folder>`, `/path`: a folder with the four dataset CSV files, added as a dataset, or an export
+ *   file (CSV/JSONL) imported with its column mapping.
+ * - `pvc://<claim>/<path>` and `s3://<bucket>/<key>`: the same, read where the claim is mounted or
+ *   downloaded from the bucket by the runtime (`ctx.datasets.fetchSource`).
  */
 
 /** A resolved dataset and whether ingest had to create it. */
@@ -35,12 +39,12 @@ export interface ExportReading {
   readonly dateFormat: string;
 }
 
-/** `file:///x`, `file:/x` or `/x` → the local path; anything else → undefined. */
-function localPath(uri: string): string | undefined {
-  if (uri.startsWith('file://')) return decodeURIComponent(uri.slice('file://'.length)) || undefined;
-  if (uri.startsWith('file:')) return uri.slice('file:'.length) || undefined;
-  if (uri.startsWith('/')) return uri;
-  return undefined;
+/** The URIs that name bytes somewhere (a path, a claim, a bucket), which the runtime fetches. */
+const SOURCE = /^(?:file:|\/|s3:\/\/|pvc:\/\/)/;
+
+/** Local URIs are recorded as the path they name (as before); remote ones as written. */
+function recordedUri(uri: string, path: string): string {
+  return /^(?:s3|pvc):\/\//.test(uri) ? uri : path;
 }
 
 /**
@@ -88,12 +92,12 @@ export async function ingestDatasetUri(
   if (seed) return synthetic(ctx, seed[1] === undefined ? SYNTHETIC_DEFAULTS.seed : Number(seed[1]), false);
   const hash = /^dataset:([0-9a-f]{4,64})$/.exec(uri);
   if (hash) return { dataset: await ctx.datasets.get(hash[1]), created: false };
-  const path = localPath(uri);
-  if (path !== undefined) {
+  if (SOURCE.test(uri)) {
+    const path = await fetchSource(ctx, uri);
     // A file is an export to import with its mapping; a folder holds the dataset's four CSV files.
     if (/\.(csv|tsv|txt|jsonl|ndjson)$/i.test(path)) return importExport(ctx, uri, path, reading);
     try {
-      const added = await ctx.datasets.add(path, { kind: 'files', uri: path });
+      const added = await ctx.datasets.add(path, { kind: 'files', uri: recordedUri(uri, path) });
       return { dataset: added, created: added.created };
     } catch (e) {
       if ((e as { code?: unknown }).code !== 'DATA_NOT_FOUND') throw e;
@@ -107,4 +111,22 @@ export async function ingestDatasetUri(
   throw new PipelinesError('PIPELINES_BAD_DATASET_URI', `${uri}: use one of ${DATASET_URI_FORMS}`, {
     field: 'datasetUri',
   });
+}
+
+/** The local path of what `uri` names (downloaded into the scratch folder when remote). */
+async function fetchSource(ctx: IngestContext, uri: string): Promise<string> {
+  try {
+    return await ctx.datasets.fetchSource(uri, join(ctx.scratchDir, 'source'));
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (code !== 'DATA_NOT_FOUND' && code !== 'STORE_CONFIG_INVALID') throw e;
+    throw new PipelinesError(
+      'PIPELINES_BAD_DATASET_URI',
+      `${uri}: nothing there to read (${(e as Error).message})`,
+      {
+        field: 'datasetUri',
+        cause: e,
+      },
+    );
+  }
 }

@@ -14,11 +14,12 @@ export const SIMILARITIES = [
 ] as const satisfies readonly Similarity[];
 
 /** What the ingest step's dataset URI may be (see `dataset-uri.ts`). */
-export const DATASET_URI_PATTERN = 'current|synthetic(:seed=[0-9]+)?|dataset:[0-9a-f]{4,64}|file:.+|/.+';
+export const DATASET_URI_PATTERN =
+  'current|synthetic(:seed=[0-9]+)?|dataset:[0-9a-f]{4,64}|file:.+|/.+|s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.+|pvc://[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?/.+';
 
 /** The accepted forms, for messages and `--help`. */
 export const DATASET_URI_FORMS =
-  'current, synthetic[:seed=N], dataset:<hash prefix>, file:<folder or export file>, /absolute/path';
+  'current, synthetic[:seed=N], dataset:<hash prefix>, file:<folder or export file>, /absolute/path, s3://<bucket>/<key or prefix/>, pvc://<claim>/<path>';
 
 /** List length the sweep and the evaluation score at: "customers who bought this also bought" shows 10. */
 export const EVAL_K = 10;
