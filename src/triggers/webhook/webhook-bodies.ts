@@ -4,7 +4,7 @@ import { TriggersError } from '../errors.js';
 
 /** The body of `POST /recommender-dataset-ready`, as the original EventSource took it. */
 export interface DatasetReadyBody {
-  /** A CSV/JSONL export: a path, or a `file://` URI. */
+  /** A CSV/JSONL export or a dataset folder: a path, a `file://`, `s3://bucket/key` or `pvc://claim/path` URI. */
   dataset_uri: string;
   /**
    * The export's content hash when the sender knows it (sha256, hex): the `dataset-ready` sensor
@@ -18,7 +18,7 @@ export interface DatasetReadyBody {
 export interface DatasetReadyPayload {
   /** As the sender wrote it. */
   dataset_uri: string;
-  /** The file it names: the `file://` URI decoded, or the path as given. */
+  /** The file it names: the `file://` URI decoded, or the path as given (an `s3://`/`pvc://` URI too: the ingest step reads those). */
   path: string;
   /** As the sender gave it, if it did. */
   dataset_hash?: string;
@@ -55,9 +55,14 @@ export const ACCEPTED_SCHEMA = {
 
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 
+/** Remote forms the ingest step reads itself (`s3://bucket/key`, `pvc://claim/path`). */
+const REMOTE =
+  /^(?:s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]|pvc:\/\/[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)\/[^\0]+$/;
+
 /**
  * The file a dataset URI names: a `file://` URI (local host only) decoded to its path, or a path as
- * given. Any other scheme is refused; the message never repeats the value.
+ * given; an `s3://bucket/key` or `pvc://claim/path` URI as given (the step that ingests it fetches it).
+ * Any other scheme is refused; the message never repeats the value.
  * @throws TriggersError 400 `TRIGGERS_BAD_REQUEST`, field `dataset_uri`
  * @example datasetPath('file:///data/orders%202026.csv') // '/data/orders 2026.csv'
  */
@@ -80,8 +85,10 @@ export function datasetPath(uri: string): string {
       throw bad('is not a valid file:// URI');
     }
   }
+  if (REMOTE.test(uri)) return uri;
+  if (/^(?:s3|pvc):/i.test(uri)) throw bad('must be s3://NAME/KEY or pvc://CLAIM/PATH (lowercase DNS names)');
   if (SCHEME.test(uri))
-    throw bad('must be a path or a file:// URI; other schemes (s3, http, …) are not read');
+    throw bad('must be a path or a file://, s3:// or pvc:// URI; other schemes (http, …) are not read');
   return uri;
 }
 

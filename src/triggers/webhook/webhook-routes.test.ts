@@ -233,7 +233,7 @@ describe('webhook routes', () => {
       [DATASET, '{}', 'dataset_uri'],
       [DATASET, '{"dataset_uri":""}', 'dataset_uri'],
       [DATASET, '{"dataset_uri":42}', 'dataset_uri'],
-      [DATASET, '{"dataset_uri":"s3://bucket/orders.csv"}', 'dataset_uri'],
+      [DATASET, '{"dataset_uri":"s3://Bucket/orders.csv"}', 'dataset_uri'],
       [DATASET, '{"dataset_uri":"https://example.org/orders.csv"}', 'dataset_uri'],
       [DATASET, '{"dataset_uri":"file://otherhost/orders.csv"}', 'dataset_uri'],
       [DATASET, '{"dataset_uri":"/data/a.csv","extra":1}', 'extra'],
