@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadApiConfig } from '../src/api/index.js';
-import { datasetSources } from '../src/app/dataset-sources.js';
 import {
   type ApiComponent,
   type App,
@@ -17,10 +16,10 @@ import {
   createApp,
   localStepServices,
   type OpenStores,
+  openStepRuntime,
   openStores,
   resolveAppConfig,
 } from '../src/app/index.js';
-import { openRemoteRuntime } from '../src/app/remote-runtime.js';
 import { codeVersion, ManualClock, resolveWorkspace } from '../src/core/index.js';
 import { DATASET_FILES, generateSynthetic, SYNTHETIC_DEFAULTS } from '../src/data/index.js';
 import type { StepRuntime } from '../src/pipeline/index.js';
@@ -75,14 +74,18 @@ describe.skipIf(skip !== undefined)(
         logLevel: 'silent',
       });
       await api.start();
-      pod = await openRemoteRuntime({
-        url: api.info?.url ?? '',
-        token: STEP_TOKEN,
+      // The step pod's own composition root, from the environment a pod is given: the API and its
+      // token for state, the S3 variables only to read the dataset URI.
+      pod = await openStepRuntime({
+        env: {
+          ...s3.env,
+          BOOKML_API_URL: api.info?.url ?? '',
+          BOOKML_API_TOKEN: STEP_TOKEN,
+          BOOKML_CACHE_DIR: join(home, 'pod-cache'),
+        },
         clock,
-        codeVersion: codeVersion(),
-        cacheDir: join(home, 'pod-cache'),
-        fetchSource: datasetSources({ pvcRoot: join(home, 'pvc'), s3: s3.settings }),
       });
+      expect(pod.kind).toBe('remote');
     });
     afterAll(async () => {
       await pod?.close();
