@@ -19,7 +19,6 @@ const AppConfigInput = z
       .optional(),
     webhookSecret: z.string().min(16, 'must be at least 16 characters').optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    user: z.string().min(1).default('local'),
   })
   .strict();
 
@@ -37,8 +36,6 @@ export interface AppConfig {
   /** The webhook's HMAC secret; absent: one generated into `<workspace>/webhook-secret`. */
   readonly webhookSecret: string | undefined;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** Who the local user is (the OS user, or `BOOKML_USER`), recorded as such where it acts. */
-  readonly user: string;
 }
 
 /** Where {@link resolveAppConfig} reads from. */
@@ -64,7 +61,6 @@ export function resolveAppConfig(sources: AppConfigSources = {}): AppConfig {
     natsUrl: empty(env.BOOKML_NATS_URL),
     webhookSecret: empty(env.BOOKML_WEBHOOK_SECRET),
     logLevel: empty(sources.flags?.logLevel) ?? empty(env.BOOKML_LOG_LEVEL),
-    user: empty(env.BOOKML_USER) ?? empty(env.USER),
   };
   const parsed = AppConfigInput.safeParse(
     Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)),
@@ -84,6 +80,5 @@ export function resolveAppConfig(sources: AppConfigSources = {}): AppConfig {
     natsUrl: c.natsUrl,
     webhookSecret: c.webhookSecret,
     logLevel: c.logLevel,
-    user: c.user,
   });
 }
