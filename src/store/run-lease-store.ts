@@ -1,6 +1,7 @@
-import { sql } from 'kysely';
+import { type ExpressionBuilder, sql } from 'kysely';
 import { type DbHandle, withTransaction } from './db.js';
 import { StoreError } from './errors.js';
+import type { Database } from './tables.js';
 import { requireInt } from './validate.js';
 
 const ACTIVE = ['Pending', 'Running'] as const;
@@ -44,17 +45,7 @@ export class RunLeaseStore {
           .selectFrom('runs')
           .select('id')
           .where('phase', 'in', ACTIVE)
-          .where((eb) =>
-            eb.or([
-              eb('owner_generation', 'is', null),
-              eb('lease_until', '<', now),
-              eb(
-                'owner_generation',
-                'in',
-                eb.selectFrom('executors').select('generation').where('stopped_at', 'is not', null),
-              ),
-            ]),
-          )
+          .where((eb) => eb.or(freeRun(eb, now)))
           .where((eb) =>
             eb.or([eb('owner_generation', 'is', null), eb('owner_generation', '!=', generation)]),
           )
@@ -102,18 +93,7 @@ export class RunLeaseStore {
       .selectFrom('runs')
       .select(sql<number>`count(*)`.as('n'))
       .where('phase', 'in', ACTIVE)
-      .where((eb) =>
-        eb.or([
-          eb('owner_generation', 'is', null),
-          eb('owner_generation', '=', generation),
-          eb('lease_until', '<', now),
-          eb(
-            'owner_generation',
-            'in',
-            eb.selectFrom('executors').select('generation').where('stopped_at', 'is not', null),
-          ),
-        ]),
-      )
+      .where((eb) => eb.or([...freeRun(eb, now), eb('owner_generation', '=', generation)]))
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }
@@ -131,6 +111,19 @@ export class RunLeaseStore {
       leaseUntil: row.lease_until === null ? null : Number(row.lease_until),
     };
   }
+}
+
+/** A run another executor may take: nobody owns it, its lease ran out, or its owner stopped. */
+function freeRun(eb: ExpressionBuilder<Database, 'runs'>, now: number) {
+  return [
+    eb('owner_generation', 'is', null),
+    eb('lease_until', '<', now),
+    eb(
+      'owner_generation',
+      'in',
+      eb.selectFrom('executors').select('generation').where('stopped_at', 'is not', null),
+    ),
+  ];
 }
 
 /**
