@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   artifactLineage,
   Engine,
+  type EngineOptions,
   getRunDetail,
   readRunLogs,
   renderRunView,
@@ -11,7 +12,8 @@ import {
   runView,
   submitRun,
 } from '../src/pipeline/executor/index.js';
-import { FIXTURES_URL, type Harness, STEP_ENTRY, startHarness } from './fixtures/pipelines/harness.js';
+import { RunLeaseStore } from '../src/store/index.js';
+import { FIXTURES_URL, type Harness, STEP_ENTRY, startHarness, until } from './fixtures/pipelines/harness.js';
 
 /** The executor on small pipelines: each step in its own process, values and artifacts between steps. */
 describe('executor', () => {
@@ -140,24 +142,95 @@ describe('executor with process reuse', () => {
   });
 });
 
-describe('one executor per store', () => {
+describe('several executors on one store', () => {
   let h: Harness;
-  afterEach(async () => h?.close());
+  const others: Engine[] = [];
+  afterEach(async () => {
+    for (const e of others.splice(0)) await e.close();
+    await h?.close();
+  });
 
-  it('a second executor on the same store stands down while the first is alive', async () => {
-    h = await startHarness();
-    const second = new Engine({
+  const second = (extra: Partial<EngineOptions> = {}) => {
+    const e = new Engine({
       db: h.db,
       artifacts: h.artifacts,
       workspace: h.ws,
       catalog: h.catalog,
       catalogUrl: FIXTURES_URL,
       stepEntry: STEP_ENTRY,
+      spares: 1,
+      pollMs: 50,
+      killGraceMs: 200,
+      ...extra,
     });
-    expect(await second.start()).toBe(false);
-    await second.stopped;
-    const run = await submitRun(h.db, h.catalog, { pipeline: 'sweep', params: { seed: 1 } });
+    others.push(e);
+    return e;
+  };
+  const ended = (ids: string[]) =>
+    until(
+      async () => {
+        const runs = await Promise.all(ids.map((id) => getRunDetail(h.db, id)));
+        return runs.every((r) => r.phase !== 'Pending' && r.phase !== 'Running') ? runs : undefined;
+      },
+      'every run to end',
+      120_000,
+    );
+
+  it('share the runs, each taking at most its maxRuns, and every node succeeds once', async () => {
+    h = await startHarness({ engine: { maxRuns: 1, parallelism: 2 } });
+    const b = second({ maxRuns: 1, parallelism: 2 });
+    await b.start();
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++)
+      ids.push((await submitRun(h.db, h.catalog, { pipeline: 'crash', params: { ms: 150 } })).id);
     h.engine.wake();
-    expect((await h.engine.waitForRun(run.id)).phase).toBe('Succeeded');
+    b.wake();
+    const runs = await ended(ids);
+    expect(runs.map((r) => r.phase)).toEqual(['Succeeded', 'Succeeded', 'Succeeded', 'Succeeded']);
+    const generations = new Set<number | null>();
+    for (const r of runs) {
+      // A fan-out parent runs no step of its own.
+      for (const n of r.nodes.filter((x) => x.attempts.length > 0)) {
+        expect(
+          n.attempts.filter((a) => a.phase === 'Succeeded'),
+          `${r.id}/${n.nodeId}`,
+        ).toHaveLength(1);
+        for (const a of n.attempts) generations.add(a.executorGeneration);
+      }
+    }
+    expect(generations).toEqual(new Set([h.engine.generation, b.generation]));
+  });
+
+  it('fence off an executor whose lease ran out: its writes are refused, the new owner finishes the run', async () => {
+    // A never renews its lease in this test: when B claims the run, only the fence can stop A.
+    h = await startHarness({ engine: { heartbeatMs: 3_600_000 } });
+    // `crash` retries its steps: the attempt A left is declared orphaned and tried again by B.
+    const run = await submitRun(h.db, h.catalog, { pipeline: 'crash', params: { ms: 1500 } });
+    h.engine.wake();
+    await until(async () => {
+      const d = await getRunDetail(h.db, run.id);
+      return d.nodes.some((n) => n.attempts.some((a) => a.phase === 'Running')) ? true : undefined;
+    }, 'a running attempt');
+    const leases = new RunLeaseStore(h.db);
+    expect((await leases.owner(run.id))?.generation).toBe(h.engine.generation);
+    await h.db.db.updateTable('runs').set({ lease_until: 0 }).where('id', '=', run.id).execute();
+    const b = second();
+    await b.start();
+    const [done] = await ended([run.id]);
+    expect(done.phase).toBe('Succeeded');
+    expect((await leases.owner(run.id))?.generation).toBe(b.generation);
+    const attempts = done.nodes.flatMap((n) => n.attempts);
+    const fromA = attempts.filter((a) => a.executorGeneration === h.engine.generation);
+    expect(fromA.length).toBeGreaterThan(0);
+    for (const a of fromA) expect([a.phase, a.errorCode]).toEqual(['Error', 'STEP_ORPHANED']);
+    for (const n of done.nodes.filter((x) => x.attempts.length > 0)) {
+      const won = n.attempts.filter((a) => a.phase === 'Succeeded').map((a) => a.executorGeneration);
+      expect(won, n.nodeId).toEqual([b.generation]);
+    }
+    // A lives on and takes new work.
+    const next = await submitRun(h.db, h.catalog, { pipeline: 'sweep', params: { seed: 2 } });
+    h.engine.wake();
+    b.wake();
+    expect((await ended([next.id]))[0].phase).toBe('Succeeded');
   });
 });

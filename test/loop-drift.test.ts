@@ -57,7 +57,7 @@ describe.skipIf(!hasBuiltBin)('drift → one retrain, then rate-limited', () => 
         '--json',
       ],
       {
-        env: { ...process.env, BOOKML_HOME: ws, BOOKML_USER: 'drift-approver' },
+        env: { ...process.env, BOOKML_HOME: ws },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );

@@ -44,7 +44,7 @@ interface UpInfo {
 /** Start a long-running bookml command and resolve with its first JSON line on stdout. */
 function startJson<T>(args: string[]): Promise<{ info: T; child: ChildProcess; stderr: () => string }> {
   const child = spawn(process.execPath, [bookmlBin, ...args], {
-    env: { ...process.env, BOOKML_HOME: ws, BOOKML_USER: 'loop-approver' },
+    env: { ...process.env, BOOKML_HOME: ws },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);

@@ -103,7 +103,6 @@ describe.skipIf(!hasBuiltBin || !existsSync(shared))('the README tour', () => {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       PATH: `${bin}:${process.env.PATH}`,
-      BOOKML_USER: 'tour-approver',
     };
     for (const k of [
       'BOOKML_HOME',

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -36,7 +36,7 @@ afterAll(async () => {
 /** Start `bookml up` and resolve with the URL of its ready curl line, and everything it said. */
 function up(): Promise<{ url: string; stderr: () => string }> {
   const child = spawn(process.execPath, [bin, 'up', '--port', '0', '--api-port', '0'], {
-    env: { ...process.env, BOOKML_HOME: home, BOOKML_USER: 'demo-approver' },
+    env: { ...process.env, BOOKML_HOME: home },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -58,6 +58,8 @@ describe.skipIf(!hasBuiltBin)('bookml up (npm start)', () => {
   it('runs the pipeline, approves production for the local demo, and serves it', async () => {
     const first = await up();
     expect(first.stderr()).toContain('running the recommender pipeline');
+    // The first approval is recorded as the OS user, like every local registry action.
+    expect(first.stderr()).toContain(`for production as local:${userInfo().username} (local demo)`);
     const res = await fetch(first.url);
     expect(res.status).toBe(200);
     expect(res.headers.get('x-bookml-model-version')).toBe('1');
@@ -87,7 +89,7 @@ describe.skipIf(!hasBuiltBin)('bookml up (npm start)', () => {
     const cli = (...args: string[]) =>
       new Promise<number | null>((done) => {
         const c = spawn(process.execPath, [bin, ...args], {
-          env: { ...process.env, BOOKML_HOME: home, BOOKML_USER: 'demo-approver' },
+          env: { ...process.env, BOOKML_HOME: home },
           stdio: 'ignore',
         });
         c.once('exit', (code) => done(code));

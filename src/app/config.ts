@@ -21,7 +21,6 @@ const AppConfigInput = z
       .optional(),
     webhookSecret: z.string().min(16, 'must be at least 16 characters').optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    user: z.string().min(1).default('local'),
     s3Endpoint: z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' }).optional(),
     s3Region: z.string().min(1).optional(),
     s3ForcePathStyle: z.enum(['true', 'false', '1', '0']).optional(),
@@ -50,8 +49,6 @@ export interface AppConfig {
   /** The webhook's HMAC secret; absent: one generated into `<workspace>/webhook-secret`. */
   readonly webhookSecret: string | undefined;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** Who the local user is (the OS user, or `BOOKML_USER`), recorded as such where it acts. */
-  readonly user: string;
   /**
    * How to reach S3, for an `s3://` artifact store and `s3://` dataset URIs: `BOOKML_S3_ENDPOINT` (or
    * `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`), `AWS_REGION` (or `AWS_DEFAULT_REGION`),
@@ -86,7 +83,6 @@ export function resolveAppConfig(sources: AppConfigSources = {}): AppConfig {
     natsUrl: empty(env.BOOKML_NATS_URL),
     webhookSecret: empty(env.BOOKML_WEBHOOK_SECRET),
     logLevel: empty(sources.flags?.logLevel) ?? empty(env.BOOKML_LOG_LEVEL),
-    user: empty(env.BOOKML_USER) ?? empty(env.USER),
     ...s3Sources(env),
     pvcRoot: empty(env.BOOKML_PVC_ROOT),
   };
@@ -108,7 +104,6 @@ export function resolveAppConfig(sources: AppConfigSources = {}): AppConfig {
     natsUrl: c.natsUrl,
     webhookSecret: c.webhookSecret,
     logLevel: c.logLevel,
-    user: c.user,
     s3: Object.freeze(s3Settings(c)),
     pvcRoot: c.pvcRoot,
   });

@@ -13,12 +13,16 @@ export interface ExecutorComponentOptions {
   idleExitMs?: number;
   /** How often the executor heartbeats, in ms. @default the engine's */
   heartbeatMs?: number;
+  /** Most runs this executor owns at once (others on the store take the rest). @default the engine's */
+  maxRuns?: number;
+  /** How long a claimed run stays this executor's without a heartbeat, in ms. @default the engine's */
+  leaseMs?: number;
   /** The environment step processes inherit (their declared variables and cache keys read it). */
   env: NodeJS.ProcessEnv;
   log?: (line: string) => void;
 }
 
-/** The running executor component: the engine once started, or `null` when another executor serves the store. */
+/** The running executor component: the engine once started (`null` before, or when it could not start). */
 export interface ExecutorComponent extends Component {
   readonly engine: Engine | null;
 }
@@ -26,8 +30,7 @@ export interface ExecutorComponent extends Component {
 /**
  * The local executor as a hosted component. Its step processes load bookml's step runtime module and
  * inherit the store configuration of this process, so they work on the same workspace, database and
- * artifact store. When another executor is already live on the store, this one stands by (runs are
- * still executed — by the other one) rather than failing the whole host.
+ * artifact store. Other executors may serve the same store: runs are shared through leases.
  */
 export function executorComponent(app: App, options: ExecutorComponentOptions): ExecutorComponent {
   let engine: Engine | null = null;
@@ -61,6 +64,8 @@ export function executorComponent(app: App, options: ExecutorComponentOptions): 
         reuseProcesses: options.reuseProcesses === true,
         ...(options.idleExitMs === undefined ? {} : { idleExitMs: options.idleExitMs }),
         ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+        ...(options.maxRuns === undefined ? {} : { maxRuns: options.maxRuns }),
+        ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
         clock: app.clock,
         env: {
           ...options.env,
@@ -71,10 +76,7 @@ export function executorComponent(app: App, options: ExecutorComponentOptions): 
         },
         log,
       });
-      if (!(await e.start())) {
-        log('another executor is serving this workspace');
-        return;
-      }
+      await e.start();
       engine = e;
       log(`executor generation ${e.generation} (pid ${process.pid}) started`);
       void e.stopped.then(resolveEnded);

@@ -40,6 +40,11 @@ export const STORE_ERRORS = defineErrors('STORE', {
     status: 409,
     description: 'A phase change that is allowed, but the row is not in a phase it can start from.',
   },
+  STORE_FENCED: {
+    status: 409,
+    description:
+      'An executor wrote to a run another executor has taken over (its lease ran out or it was declared stopped); the write was refused.',
+  },
   STORE_ARTIFACT_INVALID_HASH: {
     status: 400,
     description: 'A string that should be a lowercase hex sha256 is not.',

@@ -80,5 +80,6 @@ export type {
   RunRecord,
 } from './run-records.js';
 export type { AttemptOutcome, NewNode, NewRun, NodePatch, RunFilter } from './run-store.js';
+export { assertOwned, RunLeaseStore } from './run-lease-store.js';
 export { RunStore } from './run-store.js';
 export type { Database, EpochMs } from './tables.js';

@@ -15,6 +15,7 @@ import {
   MutexStore,
   NODE_PHASES,
   RUN_PHASES,
+  RunLeaseStore,
   RunStore,
   SCHEMA_VERSION,
   toJson,
@@ -420,6 +421,53 @@ export function metadataDbContract(name: string, createDb: () => Promise<TestDat
         const kept = await runs.createRun({ pipeline: 'p' });
         await insertModelVersion(mdb, 'recommender', 1, kept.id);
         await expect(runs.deleteRun(kept.id)).rejects.toMatchObject({ code: 'STORE_REFERENCE_VIOLATION' });
+      });
+    });
+
+    describe('RunLeaseStore', () => {
+      const active = async (n: number) => {
+        const runs = new RunStore(mdb);
+        const ids: string[] = [];
+        for (let i = 0; i < n; i++) {
+          ids.push((await runs.createRun({ pipeline: 'p' })).id);
+          clock.advance(1);
+        }
+        return ids;
+      };
+
+      it('claims up to the limit, oldest first; a lease that ran out or a stopped owner frees the run', async () => {
+        const ids = await active(3);
+        const executors = new ExecutorStore(mdb);
+        const a = (await executors.register({ pid: 1, hostname: 'h' })).generation;
+        const b = (await executors.register({ pid: 2, hostname: 'h' })).generation;
+        const leases = new RunLeaseStore(mdb);
+        expect(await leases.claim(a, { leaseMs: 1000, limit: 2 })).toEqual(ids.slice(0, 2));
+        expect(await leases.claim(b, { leaseMs: 1000, limit: 5 })).toEqual([ids[2]]);
+        expect(await leases.claimable(b)).toBe(1);
+        clock.advance(1001);
+        expect(await leases.renew(b, 1000)).toEqual([ids[2]]);
+        expect(await leases.claim(b, { leaseMs: 1000, limit: 1 })).toEqual([ids[0], ids[2]]);
+        await executors.markStopped(b);
+        expect(await leases.claim(a, { leaseMs: 1000, limit: 5 })).toEqual(ids);
+        expect((await leases.owner(ids[2]))?.generation).toBe(a);
+      });
+
+      it('fences a store opened for a generation that lost the run: its writes are refused, whole', async () => {
+        const [id] = await active(1);
+        const leases = new RunLeaseStore(mdb);
+        await leases.claim(1, { leaseMs: 1000, limit: 1 });
+        const mine = new RunStore(mdb, { fence: () => 1 });
+        const stale = new RunStore(mdb, { fence: () => 2 });
+        await mine.createNodes(id, [{ nodeId: 'n', task: 'n' }]);
+        expect(await mine.transitionRun(id, 'Running')).toBeDefined();
+        await expect(stale.transitionNode({ runId: id, nodeId: 'n' }, 'Running')).rejects.toMatchObject({
+          code: 'STORE_FENCED',
+        });
+        await expect(stale.createNodes(id, [{ nodeId: 'm', task: 'm' }])).rejects.toMatchObject({
+          code: 'STORE_FENCED',
+        });
+        expect((await mine.listNodes(id)).map((n) => [n.nodeId, n.phase])).toEqual([['n', 'Pending']]);
+        expect(await mine.transitionNode({ runId: id, nodeId: 'n' }, 'Running')).toBeDefined();
       });
     });
 

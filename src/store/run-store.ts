@@ -11,6 +11,7 @@ import { StoreError } from './errors.js';
 import { newId } from './ids.js';
 import { toJson } from './json-column.js';
 import { nodePredecessors, runPredecessors } from './phases.js';
+import { assertOwned } from './run-lease-store.js';
 import {
   type AttemptKey,
   type AttemptRecord,
@@ -98,9 +99,27 @@ export interface RunFilter {
  */
 export class RunStore {
   readonly #h: DbHandle;
+  readonly #fence: (() => number) | undefined;
 
-  constructor(handle: DbHandle) {
+  /**
+   * @param options.fence the executor generation whose writes this store makes: every write to a run's
+   * phase, nodes or attempts first checks, in its transaction, that this generation owns the run
+   * (`STORE_FENCED` otherwise; see {@link RunLeaseStore}). Without it (the CLI, the API) writes are
+   * not fenced.
+   */
+  constructor(handle: DbHandle, options: { fence?: () => number } = {}) {
     this.#h = handle;
+    this.#fence = options.fence;
+  }
+
+  /** Runs `fn` in a transaction that first checks the fence on `runId` (or directly, unfenced). */
+  #fenced<T>(runId: string, fn: (h: DbHandle) => Promise<T>): Promise<T> {
+    const fence = this.#fence;
+    if (fence === undefined) return fn(this.#h);
+    return withTransaction(this.#h, async (tx) => {
+      await assertOwned(tx, runId, fence());
+      return fn(tx);
+    });
   }
 
   /** Creates a Pending run. @throws STORE_CONFLICT when the id or idempotency key is taken. */
@@ -186,18 +205,21 @@ export class RunStore {
     if (to === 'Running') set.started_at = now;
     if (isTerminalRunPhase(to)) set.finished_at = now;
     if (patch.message !== undefined) set.message = patch.message;
-    return withTransaction(this.#h, async (tx) => {
-      const row = await tx.db
-        .updateTable('runs')
-        .set(set)
-        .where('id', '=', id)
-        .where('phase', 'in', from)
-        .returningAll()
-        .executeTakeFirst();
-      if (row === undefined) return undefined;
-      if (isTerminalRunPhase(to)) await tx.db.deleteFrom('mutexes').where('holder_run_id', '=', id).execute();
-      return toRunRecord(row);
-    });
+    return this.#fenced(id, (h) =>
+      withTransaction(h, async (tx) => {
+        const row = await tx.db
+          .updateTable('runs')
+          .set(set)
+          .where('id', '=', id)
+          .where('phase', 'in', from)
+          .returningAll()
+          .executeTakeFirst();
+        if (row === undefined) return undefined;
+        if (isTerminalRunPhase(to))
+          await tx.db.deleteFrom('mutexes').where('holder_run_id', '=', id).execute();
+        return toRunRecord(row);
+      }),
+    );
   }
 
   /** Deletes a run with its nodes, attempts, artifact records and lineage. Returns false if absent. */
@@ -218,18 +240,20 @@ export class RunStore {
       inputs: n.inputs === undefined ? null : toJson(n.inputs),
       created_at: now,
     }));
-    return withTransaction(this.#h, async (tx) => {
-      const out: NodeRecord[] = [];
-      for (let i = 0; i < rows.length; i += 200) {
-        const chunk = await tx.db
-          .insertInto('nodes')
-          .values(rows.slice(i, i + 200))
-          .returningAll()
-          .execute();
-        out.push(...chunk.map(toNodeRecord));
-      }
-      return out;
-    });
+    return this.#fenced(runId, (h) =>
+      withTransaction(h, async (tx) => {
+        const out: NodeRecord[] = [];
+        for (let i = 0; i < rows.length; i += 200) {
+          const chunk = await tx.db
+            .insertInto('nodes')
+            .values(rows.slice(i, i + 200))
+            .returningAll()
+            .execute();
+          out.push(...chunk.map(toNodeRecord));
+        }
+        return out;
+      }),
+    );
   }
 
   /** One node, or `undefined`. */
@@ -275,14 +299,16 @@ export class RunStore {
       set.cached_from_run_id = patch.cachedFrom.runId;
       set.cached_from_node_id = patch.cachedFrom.nodeId;
     }
-    const row = await this.#h.db
-      .updateTable('nodes')
-      .set(set)
-      .where('run_id', '=', key.runId)
-      .where('node_id', '=', key.nodeId)
-      .where('phase', 'in', from)
-      .returningAll()
-      .executeTakeFirst();
+    const row = await this.#fenced(key.runId, (h) =>
+      h.db
+        .updateTable('nodes')
+        .set(set)
+        .where('run_id', '=', key.runId)
+        .where('node_id', '=', key.nodeId)
+        .where('phase', 'in', from)
+        .returningAll()
+        .executeTakeFirst(),
+    );
     return row && toNodeRecord(row);
   }
 
@@ -313,57 +339,59 @@ export class RunStore {
     key: NodeKey,
     options: { pid?: number; executorGeneration?: number } = {},
   ): Promise<AttemptRecord> {
-    return withTransaction(this.#h, async (tx) => {
-      const node = await tx.db
-        .selectFrom('nodes')
-        .select('phase')
-        .where('run_id', '=', key.runId)
-        .where('node_id', '=', key.nodeId)
-        .executeTakeFirst();
-      if (node === undefined) {
-        throw new StoreError('STORE_NOT_FOUND', `node ${key.nodeId} of run ${key.runId} does not exist`, {
-          field: 'nodeId',
-        });
-      }
-      if (node.phase !== 'Running') {
-        throw new StoreError(
-          'STORE_PHASE_CONFLICT',
-          `node ${key.nodeId} of run ${key.runId} is ${node.phase}; move it to Running before starting an attempt`,
-          { field: 'phase' },
-        );
-      }
-      const previous = await tx.db
-        .selectFrom('attempts')
-        .select(['attempt', 'phase'])
-        .where('run_id', '=', key.runId)
-        .where('node_id', '=', key.nodeId)
-        .orderBy('attempt', 'desc')
-        .limit(1)
-        .executeTakeFirst();
-      if (previous?.phase === 'Running') {
-        throw new StoreError(
-          'STORE_PHASE_CONFLICT',
-          `attempt ${previous.attempt} of node ${key.nodeId} is still Running; finish it first`,
-          { field: 'attempt' },
-        );
-      }
-      const now = tx.clock.now();
-      const row = await tx.db
-        .insertInto('attempts')
-        .values({
-          run_id: key.runId,
-          node_id: key.nodeId,
-          attempt: (previous?.attempt ?? 0) + 1,
-          phase: 'Running',
-          pid: options.pid ?? null,
-          executor_generation: options.executorGeneration ?? null,
-          started_at: now,
-          heartbeat_at: now,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      return toAttemptRecord(row);
-    });
+    return this.#fenced(key.runId, (h) =>
+      withTransaction(h, async (tx) => {
+        const node = await tx.db
+          .selectFrom('nodes')
+          .select('phase')
+          .where('run_id', '=', key.runId)
+          .where('node_id', '=', key.nodeId)
+          .executeTakeFirst();
+        if (node === undefined) {
+          throw new StoreError('STORE_NOT_FOUND', `node ${key.nodeId} of run ${key.runId} does not exist`, {
+            field: 'nodeId',
+          });
+        }
+        if (node.phase !== 'Running') {
+          throw new StoreError(
+            'STORE_PHASE_CONFLICT',
+            `node ${key.nodeId} of run ${key.runId} is ${node.phase}; move it to Running before starting an attempt`,
+            { field: 'phase' },
+          );
+        }
+        const previous = await tx.db
+          .selectFrom('attempts')
+          .select(['attempt', 'phase'])
+          .where('run_id', '=', key.runId)
+          .where('node_id', '=', key.nodeId)
+          .orderBy('attempt', 'desc')
+          .limit(1)
+          .executeTakeFirst();
+        if (previous?.phase === 'Running') {
+          throw new StoreError(
+            'STORE_PHASE_CONFLICT',
+            `attempt ${previous.attempt} of node ${key.nodeId} is still Running; finish it first`,
+            { field: 'attempt' },
+          );
+        }
+        const now = tx.clock.now();
+        const row = await tx.db
+          .insertInto('attempts')
+          .values({
+            run_id: key.runId,
+            node_id: key.nodeId,
+            attempt: (previous?.attempt ?? 0) + 1,
+            phase: 'Running',
+            pid: options.pid ?? null,
+            executor_generation: options.executorGeneration ?? null,
+            started_at: now,
+            heartbeat_at: now,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return toAttemptRecord(row);
+      }),
+    );
   }
 
   /**
@@ -374,14 +402,16 @@ export class RunStore {
   async heartbeatAttempt(key: AttemptKey, options: { pid?: number } = {}): Promise<boolean> {
     const set: Updateable<AttemptsTable> = { heartbeat_at: this.#h.clock.now() };
     if (options.pid !== undefined) set.pid = options.pid;
-    const r = await this.#h.db
-      .updateTable('attempts')
-      .set(set)
-      .where('run_id', '=', key.runId)
-      .where('node_id', '=', key.nodeId)
-      .where('attempt', '=', key.attempt)
-      .where('phase', '=', 'Running')
-      .executeTakeFirst();
+    const r = await this.#fenced(key.runId, (h) =>
+      h.db
+        .updateTable('attempts')
+        .set(set)
+        .where('run_id', '=', key.runId)
+        .where('node_id', '=', key.nodeId)
+        .where('attempt', '=', key.attempt)
+        .where('phase', '=', 'Running')
+        .executeTakeFirst(),
+    );
     return Number(r.numUpdatedRows) > 0;
   }
 
@@ -396,22 +426,24 @@ export class RunStore {
         },
       );
     }
-    const row = await this.#h.db
-      .updateTable('attempts')
-      .set({
-        phase: outcome.phase,
-        finished_at: this.#h.clock.now(),
-        exit_code: outcome.exitCode ?? null,
-        signal: outcome.signal ?? null,
-        error_code: outcome.errorCode ?? null,
-        error_message: outcome.errorMessage ?? null,
-      })
-      .where('run_id', '=', key.runId)
-      .where('node_id', '=', key.nodeId)
-      .where('attempt', '=', key.attempt)
-      .where('phase', '=', 'Running')
-      .returningAll()
-      .executeTakeFirst();
+    const row = await this.#fenced(key.runId, (h) =>
+      h.db
+        .updateTable('attempts')
+        .set({
+          phase: outcome.phase,
+          finished_at: this.#h.clock.now(),
+          exit_code: outcome.exitCode ?? null,
+          signal: outcome.signal ?? null,
+          error_code: outcome.errorCode ?? null,
+          error_message: outcome.errorMessage ?? null,
+        })
+        .where('run_id', '=', key.runId)
+        .where('node_id', '=', key.nodeId)
+        .where('attempt', '=', key.attempt)
+        .where('phase', '=', 'Running')
+        .returningAll()
+        .executeTakeFirst(),
+    );
     return row && toAttemptRecord(row);
   }
 

@@ -68,6 +68,10 @@ export interface RunsTable {
   submitted_by: string | null;
   /** Set by triggers so a redelivered webhook or tick cannot submit the same run twice. */
   idempotency_key: string | null;
+  /** Migration `0006-run-leases`: the executor generation that owns this active run (its fencing token). */
+  owner_generation: number | null;
+  /** Until when the owner's lease holds; after that another executor may claim the run. */
+  lease_until: EpochMs | null;
 }
 
 /** One task instance of a run; fan-out children point at their parent node. */

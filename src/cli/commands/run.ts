@@ -74,6 +74,18 @@ const OPTIONS = {
     description: "how often the executor heartbeats (keep it well under watchers' --executor-timeout-ms)",
     parse: intOption('--heartbeat-ms'),
   },
+  maxRuns: {
+    flags: '--max-runs <n>',
+    description:
+      'most runs this executor owns at once; the rest are left to other executors on the store (default: 2 × parallelism)',
+    parse: intOption('--max-runs'),
+  },
+  lease: {
+    flags: '--lease-ms <ms>',
+    description:
+      "how long a run stays this executor's without a heartbeat; after that another executor takes it over (default: 15000)",
+    parse: intOption('--lease-ms'),
+  },
   executorTimeout: {
     flags: '--executor-timeout-ms <ms>',
     description:
@@ -464,10 +476,17 @@ export function registerRunCommands(program: Command): void {
       .description(
         'run the local executor in the foreground (submit starts one in the background when none is live)',
       ),
-    [OPTIONS.idleExit, OPTIONS.parallelism, OPTIONS.reuse, OPTIONS.heartbeat],
+    [OPTIONS.idleExit, OPTIONS.parallelism, OPTIONS.reuse, OPTIONS.heartbeat, OPTIONS.maxRuns, OPTIONS.lease],
   ).action(
     async (
-      flags: { idleExitMs?: number; parallelism: number; reuseProcesses?: boolean; heartbeatMs?: number },
+      flags: {
+        idleExitMs?: number;
+        parallelism: number;
+        reuseProcesses?: boolean;
+        heartbeatMs?: number;
+        maxRuns?: number;
+        leaseMs?: number;
+      },
       cmd: Command,
     ) => {
       const { createApp, executorComponent, Host } = await import('../../app/index.js');
@@ -478,6 +497,8 @@ export function registerRunCommands(program: Command): void {
         reuseProcesses: flags.reuseProcesses === true,
         ...(flags.idleExitMs === undefined ? {} : { idleExitMs: flags.idleExitMs }),
         ...(flags.heartbeatMs === undefined ? {} : { heartbeatMs: flags.heartbeatMs }),
+        ...(flags.maxRuns === undefined ? {} : { maxRuns: flags.maxRuns }),
+        ...(flags.leaseMs === undefined ? {} : { leaseMs: flags.leaseMs }),
         log: (line) => process.stderr.write(`${new Date(clock.now()).toISOString()} ${line}\n`),
       });
       const host = new Host([executor]);

@@ -238,7 +238,7 @@ export class AttemptRunner {
     const runId = run.id;
     const nodeId = node.rec.nodeId;
     await this.#d.o.db.transaction(async (tx) => {
-      const runs = new this.#d.store.RunStore(tx);
+      const runs = this.#d.runStore(tx);
       const lineage = new this.#d.store.LineageStore(tx);
       const done = await runs.finishAttempt(live.attempt, { phase: 'Succeeded', exitCode: 0 });
       if (done === undefined) throw new Error('the attempt was no longer Running');

@@ -3,10 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { type BookmlError, type Clock, isBookmlError, type Timer } from '../../core/index.js';
 import type {
   ArtifactStore,
+  DbHandle,
   EventLog,
   ExecutorStore,
   MetadataDb,
   MutexStore,
+  RunLeaseStore,
   RunRecord,
   RunStore,
   Workspace,
@@ -55,6 +57,16 @@ export interface EngineOptions {
   heartbeatMs?: number;
   /** A Running attempt whose heartbeat is older than this is orphaned (other hosts), in ms. @default 30000 */
   orphanAfterMs?: number;
+  /**
+   * How long a claimed run stays this executor's without a heartbeat renewing it, in ms: after that another
+   * executor on the same store takes the run over (and this one's writes to it are fenced off). @default 15000
+   */
+  leaseMs?: number;
+  /**
+   * Most runs this executor owns at once; the rest are left for other executors on the store (it takes
+   * one more when every run it owns is waiting, e.g. on a mutex). @default parallelism × 2
+   */
+  maxRuns?: number;
   /** Between SIGTERM and SIGKILL when a step times out or is terminated, in ms. @default 2000 */
   killGraceMs?: number;
   /** Stop by itself after this long with nothing to do, in ms. @default never */
@@ -82,11 +94,13 @@ const DEFAULT_STEP_ENTRY = fileURLToPath(new URL('../runner/step-process.js', im
  * await engine.close();
  */
 export class Engine {
-  readonly #o: Required<Omit<EngineOptions, 'idleExitMs' | 'log' | 'runtimeUrl'>> &
-    Pick<EngineOptions, 'idleExitMs' | 'log'>;
+  readonly #o: Required<Omit<EngineOptions, 'idleExitMs' | 'log' | 'runtimeUrl' | 'maxRuns'>> & {
+    maxRuns: number;
+  } & Pick<EngineOptions, 'idleExitMs' | 'log'>;
   #scheduler!: RunScheduler;
   #runs!: RunStore;
   #executors!: ExecutorStore;
+  #leases!: RunLeaseStore;
   #mutexes!: MutexStore;
   #events!: EventLog;
   readonly #launcher: StepLauncher;
@@ -121,9 +135,11 @@ export class Engine {
       pollMs: 200,
       heartbeatMs: 2000,
       orphanAfterMs: EXECUTOR_HEARTBEAT_TIMEOUT_MS,
+      leaseMs: 15_000,
       killGraceMs: 2000,
       env: process.env,
       ...options,
+      maxRuns: options.maxRuns ?? (options.parallelism ?? 4) * 2,
     };
     this.#launcher = new StepLauncher({
       entry: this.#o.stepEntry,
@@ -150,13 +166,17 @@ export class Engine {
   }
 
   /**
-   * Registers a generation, recovers what a previous executor left (orphaned attempts become Error and are
-   * retried per policy) and starts working. Returns false, and stops, when another live executor already
-   * serves this store: one executor per store.
+   * Registers a generation and starts working: it claims runs (leases), takes over what a stopped or
+   * silent executor left on them (orphaned attempts become Error and are retried per policy), and renews
+   * its leases with its heartbeat. Several executors may serve one store; each advances only the runs it
+   * owns, and every write it makes is fenced by its generation.
    */
-  async start(): Promise<boolean> {
+  async start(): Promise<void> {
     const s = await loadStore();
-    this.#runs = new s.RunStore(this.#o.db);
+    // Every engine write to a run is fenced: it must still own the run (see RunLeaseStore).
+    const fenced = (h: DbHandle) => new s.RunStore(h, { fence: () => this.#generation });
+    this.#runs = fenced(this.#o.db);
+    this.#leases = new s.RunLeaseStore(this.#o.db);
     this.#executors = new s.ExecutorStore(this.#o.db);
     this.#mutexes = new s.MutexStore(this.#o.db);
     this.#events = new s.EventLog(this.#o.db);
@@ -164,6 +184,7 @@ export class Engine {
       o: this.#o,
       store: s,
       runs: this.#runs,
+      runStore: fenced,
       mutexes: this.#mutexes,
       launcher: this.#launcher,
       generation: () => this.#generation,
@@ -179,17 +200,8 @@ export class Engine {
     const host = osHostname();
     const me = await this.#executors.register({ pid: process.pid, hostname: host });
     this.#generation = me.generation;
+    // A dead executor of this host releases its runs at once, instead of when its leases run out.
     await this.#executors.reapDead(host, isProcessAlive, me.generation);
-    const others = (
-      await this.#executors.list({ live: true, heartbeatTimeoutMs: this.#o.orphanAfterMs })
-    ).filter((e) => e.generation < me.generation && (e.hostname !== host || isProcessAlive(e.pid)));
-    if (others.length > 0) {
-      await this.#executors.markStopped(me.generation);
-      this.#closed = true;
-      this.#resolveStopped();
-      return false;
-    }
-    await this.#recoverOrphans(host);
     const control = await this.#events.read({ topics: [CONTROL_TOPIC], limit: 100_000 });
     await this.#loadActiveRuns();
     for (const e of control) this.#applyControl(e.payload as RunControl);
@@ -202,7 +214,6 @@ export class Engine {
       unref: true,
     });
     this.#pass();
-    return true;
   }
 
   /**
@@ -301,16 +312,31 @@ export class Engine {
     while (exits.length > 0) {
       const { run, nodeId, exit } = exits[0];
       try {
-        await this.#scheduler.onExit(run, nodeId, exit);
+        if (this.#active.get(run.id) === run) await this.#scheduler.onExit(run, nodeId, exit);
       } catch (e) {
-        this.#exits.unshift(...exits);
-        throw e;
+        if (!this.#fenced(run, e)) {
+          this.#exits.unshift(...exits);
+          throw e;
+        }
       }
       exits.shift();
     }
     this.#lastTransient = undefined;
-    for (const run of [...this.#active.values()]) await this.#scheduler.advance(run);
+    for (const run of [...this.#active.values()]) {
+      try {
+        await this.#scheduler.advance(run);
+      } catch (e) {
+        if (!this.#fenced(run, e)) throw e;
+      }
+    }
     await this.#checkIdle();
+  }
+
+  /** True (and the run dropped) when `e` says another executor owns the run now. */
+  #fenced(run: ActiveRun, e: unknown): boolean {
+    if (!isBookmlError(e, 'STORE_FENCED')) return false;
+    this.#drop(run, 'another executor took it over (fenced write refused)');
+    return true;
   }
 
   async #checkIdle(): Promise<void> {
@@ -325,8 +351,7 @@ export class Engine {
     await this.#executors.markStopped(this.#generation);
     // A run submitted while we were deciding to leave would find this generation stopped but alive:
     // look once more after the fence, and come back as a new generation if there is work.
-    const pending = await this.#runs.listRuns({ phase: ['Pending', 'Running'], limit: 1 });
-    if (pending.length > 0) {
+    if ((await this.#leases.claimable(this.#generation)) > 0) {
       const me = await this.#executors.register({ pid: process.pid, hostname: osHostname() });
       this.#generation = me.generation;
       this.#idleSince = undefined;
@@ -356,7 +381,14 @@ export class Engine {
         await this.close();
         return;
       }
-      for (const run of this.#active.values()) {
+      // A dead executor of this host gives its runs up now, not when its leases run out.
+      await this.#executors.reapDead(osHostname(), isProcessAlive, this.#generation);
+      const kept = new Set(await this.#leases.renew(this.#generation, this.#o.leaseMs));
+      for (const run of [...this.#active.values()]) {
+        if (!kept.has(run.id)) {
+          this.#drop(run, 'its lease was taken over by another executor');
+          continue;
+        }
         for (const r of run.running.values()) await this.#runs.heartbeatAttempt(r.attempt);
       }
     } catch (e) {
@@ -364,27 +396,51 @@ export class Engine {
     }
   }
 
-  async #recoverOrphans(host: string): Promise<void> {
-    const orphans = await this.#runs.findOrphanedAttempts({ heartbeatTimeoutMs: this.#o.orphanAfterMs });
+  /**
+   * A run just claimed: the attempts another generation left Running on it are orphans now (that executor
+   * stopped, or lost the lease and is fenced off). Kill what is left of them on this host, then fail them
+   * with STEP_ORPHANED so the retry policy decides.
+   */
+  async #recoverRun(runId: string): Promise<void> {
+    const left = (await this.#runs.listAttempts(runId)).filter(
+      (a) => a.phase === 'Running' && a.executorGeneration !== this.#generation,
+    );
+    if (left.length === 0) return;
+    const host = osHostname();
     const gens = new Map((await this.#executors.list()).map((e) => [e.generation, e]));
-    for (const a of orphans) {
-      if (a.executorGeneration === this.#generation) continue;
+    for (const a of left) {
       const launcher = a.executorGeneration === null ? undefined : gens.get(a.executorGeneration);
+      // Its executor may be alive but stalled: its step must not go on beside the retry.
       if (a.pid !== null && launcher?.hostname === host) killProcessGroup(a.pid, 'SIGKILL');
       await this.#runs.finishAttempt(a, {
         phase: 'Error',
         errorCode: 'STEP_ORPHANED' satisfies ExecutorErrorCode,
-        errorMessage: `the executor that launched this attempt (generation ${a.executorGeneration ?? '?'}) stopped`,
+        errorMessage: `the executor that launched this attempt (generation ${a.executorGeneration ?? '?'}) stopped or lost the run`,
       });
     }
   }
 
+  /** Claims what this executor can take on (see {@link EngineOptions.maxRuns}) and loads new runs. */
   async #loadActiveRuns(): Promise<void> {
-    const runs = await this.#runs.listRuns({ phase: ['Pending', 'Running'], limit: 1000 });
-    for (const rec of runs.reverse()) {
-      if (this.#active.has(rec.id)) continue;
-      await this.#load(rec.id);
+    let room = this.#o.maxRuns - this.#active.size;
+    // Every run held is waiting (a mutex, a backoff): take one more, so waiting runs never starve the store.
+    if (room <= 0 && this.#runningCount() === 0) room = 1;
+    const owned = await this.#leases.claim(this.#generation, {
+      leaseMs: this.#o.leaseMs,
+      limit: Math.max(0, room),
+    });
+    for (const id of owned) {
+      if (this.#active.has(id)) continue;
+      await this.#recoverRun(id);
+      await this.#load(id);
     }
+  }
+
+  /** Stops advancing a run another executor took over: its steps here are killed, their writes fenced. */
+  #drop(run: ActiveRun, why: string): void {
+    if (!this.#active.delete(run.id)) return;
+    for (const r of run.running.values()) r.step.kill('SIGKILL');
+    this.#o.log?.(`run ${run.id}: ${why}; stopped working on it`);
   }
 
   async #load(runId: string): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Clock } from '../../core/index.js';
 import type {
   ArtifactStore,
+  DbHandle,
   MetadataDb,
   MutexStore,
   NodePhase,
@@ -35,6 +36,8 @@ export interface SchedulerDeps {
   o: SchedulerOptions;
   store: StoreModule;
   runs: RunStore;
+  /** The run store over a handle (a transaction), fenced by this executor's generation like `runs`. */
+  runStore(h: DbHandle): RunStore;
   mutexes: MutexStore;
   launcher: StepLauncher;
   /** The engine's current generation (attempts record it). */
@@ -92,7 +95,7 @@ export class RunScheduler {
       // Running and its nodes in one transaction: a crash can leave neither half alone.
       const missing = run.plan.tasks.filter((t) => !run.nodes.has(t.id));
       const started = await this.#d.o.db.transaction(async (tx) => {
-        const runs = new this.#d.store.RunStore(tx);
+        const runs = this.#d.runStore(tx);
         const rec = await runs.transitionRun(run.id, 'Running', { from: ['Pending'] });
         if (rec === undefined) return undefined;
         const nodes = await runs.createNodes(
@@ -236,7 +239,7 @@ export class RunScheduler {
       }
       // The children and the parent's move to Running (with the items a restart needs) commit together.
       const made = await this.#d.o.db.transaction(async (tx) => {
-        const runs = new this.#d.store.RunStore(tx);
+        const runs = this.#d.runStore(tx);
         const children = await runs.createNodes(
           run.id,
           items.map((_, i) => ({ nodeId: `${task.id}.${i}`, task: task.id, parentNodeId: task.id })),
@@ -397,7 +400,7 @@ export class RunScheduler {
     },
   ): Promise<void> {
     await this.#d.o.db.transaction(async (tx) => {
-      const rec = await new this.#d.store.RunStore(tx).transitionNode(
+      const rec = await this.#d.runStore(tx).transitionNode(
         { runId: run.id, nodeId: node.rec.nodeId },
         'Cached',
         {
