@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { type FileHandle, open, readdir, stat } from 'node:fs/promises';
+import { type FileHandle, open, readdir, rm, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { isBookmlError } from '../core/index.js';
 import type { ArtifactSource, DirArtifactRef, DirManifest, DirManifestEntry } from './artifact-store.js';
@@ -172,4 +172,35 @@ export function ioError(e: unknown, what: string): Error {
       cause: e,
     },
   );
+}
+
+export function pidAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return codeOf(e) === 'EPERM';
+  }
+}
+
+/**
+ * Removes what writers that died left in `dir`: entries named by `pattern` (group 1 is the writer's pid)
+ * whose writer is gone, or older than `staleMs` (another host's, on a shared disk).
+ */
+export async function sweepPartials(
+  dir: string,
+  pattern: RegExp,
+  now: number,
+  staleMs: number,
+): Promise<void> {
+  for (const name of await readdir(dir)) {
+    const m = pattern.exec(name);
+    if (!m) continue;
+    const path = join(dir, name);
+    const s = await stat(path).catch(() => undefined);
+    if (s === undefined) continue;
+    if (!pidAlive(Number(m[1])) || now - s.mtimeMs > staleMs)
+      await rm(path, { recursive: true, force: true });
+  }
 }

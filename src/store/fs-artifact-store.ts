@@ -18,6 +18,7 @@ import {
   matches,
   missingBlobs,
   notFound,
+  sweepPartials,
   writeAll,
 } from './artifact-files.js';
 import {
@@ -43,6 +44,7 @@ export interface FsArtifactStoreOptions {
 }
 
 const TEMP_NAME = /^(\d+)\.[0-9a-f]+\.partial$/;
+const DIR_PARTIAL = /^[0-9a-f]{64}\.(\d+)\.[0-9a-f]+\.partial$/;
 
 /**
  * The artifact store on a local (or mounted) folder:
@@ -286,28 +288,7 @@ export class FsArtifactStore implements ArtifactStore {
 
   async #collectGarbage(staleTempMs: number): Promise<void> {
     const now = this.#clock.now();
-    const sweep = async (dir: string, pattern: RegExp) => {
-      for (const name of await readdir(dir)) {
-        const m = pattern.exec(name);
-        if (!m) continue;
-        const path = join(dir, name);
-        const s = await stat(path).catch(() => undefined);
-        if (s === undefined) continue;
-        if (!pidAlive(Number(m[1])) || now - s.mtimeMs > staleTempMs)
-          await rm(path, { recursive: true, force: true });
-      }
-    };
-    await sweep(join(this.root, 'tmp'), TEMP_NAME);
-    await sweep(join(this.root, 'dirs'), /^[0-9a-f]{64}\.(\d+)\.[0-9a-f]+\.partial$/);
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return codeOf(e) === 'EPERM';
+    await sweepPartials(join(this.root, 'tmp'), TEMP_NAME, now, staleTempMs);
+    await sweepPartials(join(this.root, 'dirs'), DIR_PARTIAL, now, staleTempMs);
   }
 }

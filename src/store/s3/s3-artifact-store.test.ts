@@ -68,6 +68,18 @@ describe.skipIf(skip !== undefined)(
       ).rejects.toMatchObject({ code: 'STORE_CONFIG_INVALID', field: 'BOOKML_ARTIFACTS' });
     });
 
+    it('tidies what dead writers left in its local cache when it opens', async () => {
+      const cache = await mkdtemp(join(tmpdir(), 'bookml-s3-cache-'));
+      const { mkdir, readdir, writeFile } = await import('node:fs/promises');
+      await mkdir(join(cache, 'tmp'), { recursive: true });
+      // A pid no process has (above Linux's pid_max) and this process's own spool, which stays.
+      await writeFile(join(cache, 'tmp', '99999999.0a1b.partial'), 'half');
+      await writeFile(join(cache, 'tmp', `${process.pid}.0a1c.partial`), 'in progress');
+      await openArtifactStore({ url: 's3://bookml/tidy', s3: settings, cacheDir: cache });
+      expect(await readdir(join(cache, 'tmp'))).toEqual([`${process.pid}.0a1c.partial`]);
+      await rm(cache, { recursive: true, force: true });
+    });
+
     it('fails with a retryable STORE_ARTIFACT_IO when the endpoint does not answer', async () => {
       const down = { ...settings, endpoint: 'http://127.0.0.1:9' };
       await expect(

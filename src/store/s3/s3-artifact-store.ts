@@ -26,6 +26,7 @@ import {
   missingBlobs,
   notFound,
   sha256Of,
+  sweepPartials,
   writeAll,
 } from '../artifact-files.js';
 import {
@@ -42,6 +43,8 @@ import {
 import { decodeDirManifest, encodeDirManifest } from '../dir-manifest.js';
 import { StoreError } from '../errors.js';
 import { createS3Client, isMissingKey, parseS3Url, type S3Settings, s3Error } from './s3-client.js';
+
+const DAY_MS = 86_400_000;
 
 /** Options of {@link S3ArtifactStore.open}. */
 export interface S3ArtifactStoreOptions {
@@ -104,7 +107,20 @@ export class S3ArtifactStore implements ArtifactStore {
       }
       throw s3Error(e, 'opening the artifact store', store.location);
     }
-    for (const d of ['tmp', 'sha256', 'dirs']) await mkdir(join(store.#cache, d), { recursive: true });
+    try {
+      for (const d of ['tmp', 'sha256', 'dirs']) await mkdir(join(store.#cache, d), { recursive: true });
+      // Spools and half-built folders of processes that died: the cache is ours to tidy.
+      const now = store.#clock.now();
+      await sweepPartials(join(store.#cache, 'tmp'), /^(\d+)\.[0-9a-f]+\.partial$/, now, DAY_MS);
+      await sweepPartials(
+        join(store.#cache, 'dirs'),
+        /^[0-9a-f]{64}\.(\d+)\.[0-9a-f]+\.partial$/,
+        now,
+        DAY_MS,
+      );
+    } catch (e) {
+      throw ioError(e, `preparing the artifact cache at ${store.#cache}`);
+    }
     return store;
   }
 
