@@ -128,7 +128,10 @@ export function registerEventsCommands(program: Command): void {
     .description(
       "sign and send a dataset-ready webhook with this workspace's secret (what an export job would do)",
     )
-    .requiredOption('--dataset-uri <uri>', 'the export file or dataset folder: a path or file:// URI')
+    .requiredOption(
+      '--dataset-uri <uri>',
+      'the export file or dataset folder: a path, or a file://, s3://bucket/key or pvc://claim/path URI',
+    )
     .option('--url <url>', 'the webhook server', 'http://127.0.0.1:12000')
     .option(
       '--dataset-hash <sha256>',
