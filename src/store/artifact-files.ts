@@ -39,6 +39,7 @@ export async function* chunksOf(source: ArtifactSource): AsyncGenerator<Buffer> 
   }
 }
 
+/** Writes all of `buf` (a file handle's write may be short). */
 export async function writeAll(fh: FileHandle, buf: Buffer): Promise<void> {
   let offset = 0;
   while (offset < buf.length) {
@@ -47,12 +48,14 @@ export async function writeAll(fh: FileHandle, buf: Buffer): Promise<void> {
   }
 }
 
+/** sha256 of a file, hex. */
 export async function hashFile(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
+/** Makes a folder's entries durable (after a create or rename in it). */
 export async function fsyncDir(dir: string): Promise<void> {
   const fh = await open(dir, 'r');
   try {
@@ -62,6 +65,7 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+/** True when `path` is a folder. */
 export async function isDir(path: string): Promise<boolean> {
   return (await stat(path).catch(() => undefined))?.isDirectory() ?? false;
 }
@@ -100,6 +104,7 @@ export async function listFiles(
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
+/** Whether the folder `target` holds exactly the manifest's files with their bytes. */
 export async function matches(target: string, manifest: DirManifest): Promise<boolean> {
   try {
     const files = await listFiles(target, 'dest');
@@ -114,11 +119,13 @@ export async function matches(target: string, manifest: DirManifest): Promise<bo
   }
 }
 
+/** The errno-style `code` of an error, if it has one. */
 export function codeOf(e: unknown): string | undefined {
   const c = (e as { code?: unknown } | null)?.code;
   return typeof c === 'string' ? c : undefined;
 }
 
+/** The `STORE_ARTIFACT_NOT_FOUND` of an absent blob. */
 export function notFound(sha256: string): StoreError {
   return new StoreError(
     'STORE_ARTIFACT_NOT_FOUND',
@@ -174,6 +181,7 @@ export function ioError(e: unknown, what: string): Error {
   );
 }
 
+/** Whether a process with that pid lives on this host. */
 export function pidAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
