@@ -87,12 +87,55 @@ describe('bookml eval', () => {
     );
   });
 
+  it('--split leave-last-out and every trainer option: one held-out book per customer', async () => {
+    const { stdout, error } = await bookml([
+      ...base(),
+      '--json',
+      '--split',
+      'leave-last-out',
+      '--similarity',
+      'conditional',
+      '--alpha',
+      '0.3',
+      '--shrinkage',
+      '5',
+      '--min-co-count',
+      '2',
+      '--heavy-buyer-beta',
+      '0.5',
+      '--half-life-days',
+      '30',
+      '--unit',
+      'basket',
+      '--neighbours',
+      '30',
+    ]);
+    expect(error).toBeUndefined();
+    const out = JSON.parse(stdout);
+    expect(out.split).toMatchObject({ kind: 'leave-last-out', keepRepeats: false });
+    expect(out.params).toMatchObject({
+      similarity: 'conditional',
+      alpha: 0.3,
+      shrinkage: 5,
+      minCoCount: 2,
+      heavyBuyerBeta: 0.5,
+      halfLifeDays: 30,
+      unit: 'basket',
+      k: 30,
+    });
+    // one relevant item per customer: HitRate equals Recall.
+    const [m] = out.report.recommenders;
+    expect(m.metrics.hitRate.mean).toBeCloseTo(m.metrics.recall.mean, 12);
+    expect(m.metrics.ndcg).toMatchObject({ mean: expect.any(Number), low: expect.any(Number) });
+  });
+
   it('bad flags fail with a code before any loading or training', async () => {
     for (const [argv, code] of [
       [['--cut', '0.2'], 'EVAL_BAD_SPLIT'],
       [['--split', 'time', '--cut', 'yesterday'], 'EVAL_BAD_SPLIT'],
       [['-k', '30'], 'CLI_USAGE'],
       [['--resamples', '3'], 'EVAL_BAD_BOOTSTRAP'],
+      [['--split', 'leave-last-out', '--cut', '0.2'], 'EVAL_BAD_SPLIT'],
     ] as const) {
       const { error } = await bookml([...base(), ...argv]);
       expect(error).toMatchObject({ code });

@@ -217,8 +217,10 @@ export function splitInteractions(x: Interactions, rule: SplitRule = { kind: 'la
  */
 export function validationSplit(outer: Split): Split {
   const r = outer.rule;
-  if (r.kind === 'last-basket') return splitLastBasket(outer.train, { keepRepeats: r.keepRepeats });
-  if (r.kind === 'leave-last-out') return splitLeaveLastOut(outer.train, { keepRepeats: r.keepRepeats });
+  if (r.kind !== 'time') {
+    const again = r.kind === 'last-basket' ? splitLastBasket : splitLeaveLastOut;
+    return again(outer.train, { keepRepeats: r.keepRepeats });
+  }
   const fraction = r.fraction ?? Math.min(Math.max(outer.heldOutShare, 1e-9), 1 - 1e-9);
   return splitByTime(outer.train, { fraction, keepRepeats: r.keepRepeats });
 }
