@@ -215,7 +215,7 @@ export function splitInteractions(x: Interactions, rule: SplitRule = { kind: 'la
  * const outer = splitInteractions(interactions);
  * const inner = validationSplit(outer); // train on inner.train, compare params on inner.test
  */
-export function validationSplit(outer: Split): Split {
+export function validationSplit(outer: Pick<Split, 'train' | 'rule' | 'heldOutShare'>): Split {
   const r = outer.rule;
   if (r.kind !== 'time') {
     const again = r.kind === 'last-basket' ? splitLastBasket : splitLeaveLastOut;
