@@ -112,7 +112,7 @@ export async function tune(x: Interactions, opts: TuneOptions): Promise<TuneResu
   });
   return {
     best: { trial: found.best.number, params: chosen.params, validation: found.best.validation },
-    test: flatMetrics(report, 'tuned'),
+    test: testMetrics(report),
     trials: found.trials,
     search: { strategy: 'tpe', seed: opts.seed, trials: opts.trials, space: describeSpace(space), fixed },
     split: {
@@ -138,4 +138,17 @@ export async function searchValidation(
   const inner = validationSplit(outerTrain);
   const result = await search({ train: inner.train, test: inner.test, k }, opts);
   return { ...result, validationUsers: inner.test.nUsers };
+}
+
+/** The tuned model's flat metrics, plus the paired CI of each difference to the other two. */
+function testMetrics(report: EvalReport): Record<string, number> {
+  const out = flatMetrics(report, 'tuned');
+  for (const c of report.comparisons) {
+    for (const m of report.metricNames) {
+      const key = `${m === 'hitRate' ? 'hit_rate' : m}_at_${report.k}_vs_${c.baseline}`;
+      out[`${key}_low`] = c.metrics[m].low;
+      out[`${key}_high`] = c.metrics[m].high;
+    }
+  }
+  return out;
 }

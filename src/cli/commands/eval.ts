@@ -154,7 +154,10 @@ export function registerEvalCommand(program: Command): void {
 type EvalModule = typeof import('../../eval/index.js');
 
 /** The split rule from --split / --cut. */
-function splitRule(flags: EvalFlags, EvaluationError: EvalModule['EvaluationError']) {
+export function splitRule(
+  flags: Pick<EvalFlags, 'split' | 'cut' | 'keepRepeats'>,
+  EvaluationError: EvalModule['EvaluationError'],
+) {
   const keepRepeats = flags.keepRepeats === true;
   if (flags.split !== 'time') {
     if (flags.cut !== undefined) {
