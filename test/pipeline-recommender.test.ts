@@ -75,6 +75,7 @@ describe('the recommender pipeline’s definition', () => {
         'ingest→register',
         'validate→register',
         'evaluate→register',
+        'pick-best→register',
         'register→promote',
       ].sort(),
     );
@@ -93,6 +94,7 @@ describe('the recommender pipeline’s definition', () => {
       datasetDateFormat: 'iso',
       similarityGrid: ['cosine', 'jaccard'],
       kGrid: [20, 50],
+      trials: 4,
       minNdcg: 0.01,
       mustBeatPopular: true,
       alias: 'staging',
@@ -117,7 +119,7 @@ describe('the recommender pipeline’s definition', () => {
     );
     expect(problem({ datasetUri: 's3://bucket/x' })).toContain('datasetUri must match');
     expect(problem({ k: '20' })).toContain(
-      'unknown parameter "k" (parameters of recommender: datasetUri, datasetMapping, datasetDateFormat, similarityGrid, kGrid, minNdcg, mustBeatPopular, alias, seed)',
+      'unknown parameter "k" (parameters of recommender: datasetUri, datasetMapping, datasetDateFormat, similarityGrid, kGrid, trials, minNdcg, mustBeatPopular, alias, seed)',
     );
   });
 
@@ -218,9 +220,19 @@ describe('a run of every step (in process) on the synthetic Bookstore', () => {
       promote: 'Succeeded',
     });
     const train = run.outputs.get('train') as { ndcg: number }[];
-    expect(train).toHaveLength(4);
-    const best = run.outputs.get('pick-best') as { ndcg: number; similarity: string; k: number };
+    // 2 similarities × 2 K, plus the default budget of 4 tuner trials.
+    expect(train).toHaveLength(8);
+    const best = run.outputs.get('pick-best') as {
+      ndcg: number;
+      similarity: string;
+      k: number;
+      sweep: string;
+    };
     expect(best.ndcg).toBe(Math.max(...train.map((t) => t.ndcg)));
+    const sweep = JSON.parse(readFileSync(best.sweep, 'utf8'));
+    expect(sweep.space.map((d: { name: string }) => d.name)).toContain('shrinkage');
+    expect(sweep.ranked).toHaveLength(8);
+    expect(sweep.choice).toMatchObject({ similarity: best.similarity, k: best.k });
     const evaluation = run.outputs.get('evaluate') as { gate: string; ndcg: number; ndcgVsPopular: number };
     expect(evaluation.gate).toBe('passed');
     expect(evaluation.ndcgVsPopular).toBeGreaterThan(0);

@@ -8,6 +8,7 @@ import {
   type ItemKnn,
   Recommender,
   type Similarity,
+  type TrainParamsInput,
   trainItemKnn,
   writeBundle,
 } from '../../model/index.js';
@@ -33,8 +34,17 @@ export async function loadSplit(dir: string): Promise<SplitDataset> {
  * Fit item-kNN. One worker thread: the sweep already runs its points in parallel processes, and more
  * threads per point would only fight them for the same cores.
  */
-export function fitKnn(x: Interactions, similarity: Similarity, k: number): Promise<ItemKnn> {
-  return trainItemKnn(x, { similarity, k }, { threads: 1 });
+export function fitKnn(x: Interactions, params: TrainParamsInput): Promise<ItemKnn> {
+  return trainItemKnn(x, params, { threads: 1 });
+}
+
+/**
+ * A sweep point's trainer parameters: its similarity and K, plus the other options the tuner drew
+ * (`options`, JSON; `{}` for a grid point).
+ */
+export function pointParams(similarity: Similarity, k: number, options: string): TrainParamsInput {
+  const extra = JSON.parse(options || '{}') as Record<string, unknown>;
+  return { ...extra, similarity, k } as TrainParamsInput;
 }
 
 /** The model as the evaluator's recommender: the basket answer, which leaves out what the customer owns. */

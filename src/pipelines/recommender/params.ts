@@ -58,6 +58,13 @@ export const RECOMMENDER_PARAMS = {
     maxItems: 10,
     description: `neighbours kept per book the sweep tries (each at least ${EVAL_K}, the list length scored)`,
   }),
+  trials: param.integer({
+    default: 4,
+    min: 0,
+    max: 200,
+    description:
+      "trial budget: points the tuner draws over the whole option space (bookml tune's), tried beside the grid",
+  }),
   minNdcg: param.number({
     default: 0.01,
     min: 0,
