@@ -94,7 +94,7 @@ describe('the recommender pipeline’s definition', () => {
       datasetDateFormat: 'iso',
       similarityGrid: ['cosine', 'jaccard'],
       kGrid: [20, 50],
-      trials: 4,
+      trials: 0,
       minNdcg: 0.01,
       mustBeatPopular: true,
       alias: 'staging',
@@ -208,7 +208,13 @@ describe('a run of every step (in process) on the synthetic Bookstore', () => {
   });
 
   it('generates the dataset, sweeps, evaluates, registers v1 and promotes it to staging; a strict gate skips register', async () => {
-    const run = await runInProcess(recommender, { kGrid: '[10,40]' }, join(home, 'nodes'), 'run-1', services);
+    const run = await runInProcess(
+      recommender,
+      { kGrid: '[10,40]', trials: '4' },
+      join(home, 'nodes'),
+      'run-1',
+      services,
+    );
     expect(run.phases).toEqual({
       ingest: 'Succeeded',
       validate: 'Succeeded',
@@ -220,7 +226,7 @@ describe('a run of every step (in process) on the synthetic Bookstore', () => {
       promote: 'Succeeded',
     });
     const train = run.outputs.get('train') as { ndcg: number }[];
-    // 2 similarities × 2 K, plus the default budget of 4 tuner trials.
+    // 2 similarities × 2 K, plus a budget of 4 tuner trials.
     expect(train).toHaveLength(8);
     const best = run.outputs.get('pick-best') as {
       ndcg: number;
@@ -253,7 +259,7 @@ describe('a run of every step (in process) on the synthetic Bookstore', () => {
     // The same bytes again (same data, parameters and clock): the version they already have, nothing moves.
     const again = await runInProcess(
       recommender,
-      { kGrid: '[10,40]' },
+      { kGrid: '[10,40]', trials: '4' },
       join(home, 'nodes'),
       'run-3',
       services,

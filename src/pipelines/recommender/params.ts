@@ -59,7 +59,8 @@ export const RECOMMENDER_PARAMS = {
     description: `neighbours kept per book the sweep tries (each at least ${EVAL_K}, the list length scored)`,
   }),
   trials: param.integer({
-    default: 4,
+    // 0 keeps a run to its grid, so a run asked for one (similarity, K) registers exactly that model.
+    default: 0,
     min: 0,
     max: 200,
     description:
