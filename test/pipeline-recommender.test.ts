@@ -250,6 +250,13 @@ describe('a run of every step (in process) on the synthetic Bookstore', () => {
       version: 1,
       params: { similarity: best.similarity, k: best.k },
     });
+    // Lineage records the search: its space, every trial and the choice.
+    const version = await (await stores.registry()).getVersion('recommender', 1);
+    expect(version.lineage.tuning).toMatchObject({
+      space: expect.arrayContaining([expect.objectContaining({ name: 'halfLifeDays' })]),
+      choice: { similarity: best.similarity, k: best.k },
+    });
+    expect(version.lineage.tuning?.trials).toHaveLength(8);
     expect(model.gates.map((g: { gate: string; passed: boolean }) => [g.gate, g.passed])).toEqual([
       ['metric_threshold', true],
       ['beat_baseline', true],

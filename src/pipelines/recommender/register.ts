@@ -49,17 +49,17 @@ export const registerStep = defineStep({
         lineage: {
           dataset: { uri: datasetSource, hash: datasetHash, validation: { ...data, pass: data.pass } },
           codeVersion: { ...ctx.codeVersion },
+          evaluation: { ...ev.evaluation },
           // The search that chose the parameters: its space, every trial on validation, and the choice.
-          evaluation: {
-            ...ev.evaluation,
-            tuning: {
-              metric: search.metric,
-              split: search.split,
-              strategy: search.strategy,
-              space: search.space,
-              trials: search.ranked,
-              choice: search.choice,
-            },
+          // Not part of `evaluation`, which says how the metrics were computed (the no-regression gate
+          // compares versions on it).
+          tuning: {
+            metric: search.metric,
+            split: search.split,
+            strategy: search.strategy,
+            space: search.space,
+            trials: search.ranked,
+            choice: search.choice,
           },
         },
         // Keyed by content: a retried attempt, or a later run whose evaluate was served from the cache,
