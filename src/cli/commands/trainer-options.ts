@@ -14,6 +14,8 @@ interface TrainerOption {
   /** The flag, with its value placeholder. `neighbours` is spelled per command (see below). */
   readonly flags: string;
   readonly description: string;
+  /** The trainer's default, as help shows it. */
+  readonly dflt: string;
   readonly parse?: (value: string) => unknown;
   readonly choices?: readonly string[];
 }
@@ -22,43 +24,50 @@ export const TRAINER_OPTIONS: readonly TrainerOption[] = [
   {
     param: 'similarity',
     flags: '--similarity <name>',
-    description: 'cosine | jaccard | lift | conditional (default cosine)',
+    description: 'cosine | jaccard | lift | conditional',
+    dflt: 'cosine',
     choices: ['cosine', 'jaccard', 'lift', 'conditional'],
   },
   {
     param: 'unit',
     flags: '--unit <unit>',
-    description: 'matrix rows: customer | basket (default customer)',
+    description: 'matrix rows: customer | basket',
+    dflt: 'customer',
     choices: ['customer', 'basket'],
   },
   {
     param: 'alpha',
     flags: '--alpha <a>',
-    description: 'conditional: popularity damping of the neighbour (0..1, default 0.5)',
+    description: 'conditional: popularity damping of the neighbour (0..1)',
+    dflt: '0.5',
     parse: numberOption('--alpha'),
   },
   {
     param: 'shrinkage',
     flags: '--shrinkage <lambda>',
-    description: 'damp rare pairs: score × co/(co+λ) (default 0)',
+    description: 'damp rare pairs: score × co/(co+λ)',
+    dflt: '0',
     parse: numberOption('--shrinkage'),
   },
   {
     param: 'minCoCount',
     flags: '--min-co-count <n>',
-    description: 'drop pairs co-bought by fewer rows (default 1)',
+    description: 'drop pairs co-bought by fewer rows',
+    dflt: '1',
     parse: intOption('--min-co-count'),
   },
   {
     param: 'heavyBuyerBeta',
     flags: '--heavy-buyer-beta <b>',
-    description: 'down-weight heavy buyers: 1/log2(2+items)^β (default 0, off)',
+    description: 'down-weight heavy buyers: 1/log2(2+items)^β',
+    dflt: '0, off',
     parse: numberOption('--heavy-buyer-beta'),
   },
   {
     param: 'halfLifeDays',
     flags: '--half-life-days <d>',
-    description: 'time decay: weight halves every d days before the newest purchase (default off)',
+    description: 'time decay: weight halves every d days before the newest purchase',
+    dflt: 'off',
     parse: numberOption('--half-life-days'),
   },
 ];
@@ -69,12 +78,21 @@ export const TRAINER_OPTIONS: readonly TrainerOption[] = [
  */
 export type NeighboursFlag = '-k, --k <n>' | '--neighbours <n>';
 
-/** Add every trainer option (and the neighbours flag) to `cmd`. */
-export function addTrainerOptions(cmd: Command, neighbours: NeighboursFlag): Command {
+/**
+ * Add every trainer option (and the neighbours flag) to `cmd`. With `pinned` (tune), an option given
+ * fixes it for every trial and an option left out is searched, so help says that instead of a default.
+ */
+export function addTrainerOptions(
+  cmd: Command,
+  neighbours: NeighboursFlag,
+  opts: { pinned?: boolean } = {},
+): Command {
   const key = neighbours === '--neighbours <n>' ? '--neighbours' : '--k';
-  cmd.addOption(new Option(neighbours, 'neighbours kept per book (default 20)').argParser(intOption(key)));
+  const help = (description: string, dflt: string) =>
+    opts.pinned ? `${description} (pins it; searched when not given)` : `${description} (default ${dflt})`;
+  cmd.addOption(new Option(neighbours, help('neighbours kept per book', '20')).argParser(intOption(key)));
   for (const o of TRAINER_OPTIONS) {
-    const opt = new Option(o.flags, o.description);
+    const opt = new Option(o.flags, help(o.description, o.dflt));
     if (o.choices) opt.choices(o.choices);
     if (o.parse) opt.argParser(o.parse as (v: string) => unknown);
     cmd.addOption(opt);

@@ -58,56 +58,58 @@ export function registerTuneCommand(program: Command): void {
       intOption('--threads'),
     )
     .option('--json', 'machine-readable output');
-  addTrainerOptions(command, '--neighbours <n>').action(async (flags: TuneFlags, cmd: Command) => {
-    const started = performance.now();
-    const ev = await import('../../eval/index.js');
-    const tuning = await import('../../tune/index.js');
-    const rule = splitRule(flags, ev.EvaluationError);
-    ev.checkK(flags.k);
-    ev.checkBootstrapOptions({ resamples: flags.resamples, seed: flags.seed });
-    const threads = flags.threads ?? Math.min(availableParallelism(), 4);
-    tuning.checkSearchOptions({ trials: flags.trials, seed: flags.seed, threads });
-    const fixed = trainerParams(flags as unknown as Record<string, unknown>, '--neighbours <n>');
+  addTrainerOptions(command, '--neighbours <n>', { pinned: true }).action(
+    async (flags: TuneFlags, cmd: Command) => {
+      const started = performance.now();
+      const ev = await import('../../eval/index.js');
+      const tuning = await import('../../tune/index.js');
+      const rule = splitRule(flags, ev.EvaluationError);
+      ev.checkK(flags.k);
+      ev.checkBootstrapOptions({ resamples: flags.resamples, seed: flags.seed });
+      const threads = flags.threads ?? Math.min(availableParallelism(), 4);
+      tuning.checkSearchOptions({ trials: flags.trials, seed: flags.seed, threads });
+      const fixed = trainerParams(flags as unknown as Record<string, unknown>, '--neighbours <n>');
 
-    const data = await import('../../data/index.js');
-    const ref = data.resolveDataset(workspaceOf(cmd), flags.dataset);
-    const loadBar = progressBar('load  ', { json: flags.json, unit: 'bytes' });
-    const loaded = await data.loadDataset(ref.dir, { onProgress: loadBar.update });
-    loadBar.stop();
+      const data = await import('../../data/index.js');
+      const ref = data.resolveDataset(workspaceOf(cmd), flags.dataset);
+      const loadBar = progressBar('load  ', { json: flags.json, unit: 'bytes' });
+      const loaded = await data.loadDataset(ref.dir, { onProgress: loadBar.update });
+      loadBar.stop();
 
-    const searchBar = progressBar('trials', { json: flags.json, unit: 'trials' });
-    const testBar = progressBar('test  ', { json: flags.json, unit: 'steps' });
-    const r = await tuning.tune(loaded.interactions, {
-      split: rule,
-      k: flags.k,
-      trials: flags.trials,
-      seed: flags.seed,
-      threads,
-      trainThreads: threads,
-      resamples: flags.resamples,
-      fixed,
-      onPhase: (phase, done, total) => {
-        if (phase === 'search') searchBar.update(done, total);
-        else {
-          searchBar.stop();
-          testBar.update(done, total);
-        }
-      },
-    });
-    searchBar.stop();
-    testBar.stop();
-    const result = {
-      best: r.best,
-      test: r.test,
-      trials: r.trials,
-      dataset: { hash: loaded.manifest.hash, uri: loaded.manifest.source.uri },
-      split: r.split,
-      search: r.search,
-      seconds: Math.round(performance.now() - started) / 1000,
-      report: r.report,
-    };
-    emit(result, flags.json, (x) => render(x, flags.k));
-  });
+      const searchBar = progressBar('trials', { json: flags.json, unit: 'trials' });
+      const testBar = progressBar('test  ', { json: flags.json, unit: 'steps' });
+      const r = await tuning.tune(loaded.interactions, {
+        split: rule,
+        k: flags.k,
+        trials: flags.trials,
+        seed: flags.seed,
+        threads,
+        trainThreads: threads,
+        resamples: flags.resamples,
+        fixed,
+        onPhase: (phase, done, total) => {
+          if (phase === 'search') searchBar.update(done, total);
+          else {
+            searchBar.stop();
+            testBar.update(done, total);
+          }
+        },
+      });
+      searchBar.stop();
+      testBar.stop();
+      const result = {
+        best: r.best,
+        test: r.test,
+        trials: r.trials,
+        dataset: { hash: loaded.manifest.hash, uri: loaded.manifest.source.uri },
+        split: r.split,
+        search: r.search,
+        seconds: Math.round(performance.now() - started) / 1000,
+        report: r.report,
+      };
+      emit(result, flags.json, (x) => render(x, flags.k));
+    },
+  );
 }
 
 function render(
