@@ -25,6 +25,6 @@ export { decode, describeSpace, isActive, KNN_SPACE, searchSpace } from './space
 export type { Observation, TpeOptions } from './tpe.js';
 export { proposeTpe, randomPoint } from './tpe.js';
 export type { TrialData, TrialScore } from './trial.js';
-export { evalRecommender, scoreTrial } from './trial.js';
+export { evalRecommender, fitModel, scoreTrial } from './trial.js';
 export type { TuneOptions, TuneResult } from './tune.js';
 export { PLAIN_COSINE, searchValidation, tune } from './tune.js';

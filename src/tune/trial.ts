@@ -19,13 +19,21 @@ export type TrialScore = MetricValues;
  * thread: trials already run side by side, one per core.
  */
 export async function scoreTrial(data: TrialData, params: TrialParams): Promise<TrialScore> {
-  const knn = await trainItemKnn(data.train, params, { threads: 1 });
+  const knn = await fitModel(data.train, params, 1);
   const scored = scoreRecommender(data.test, evalRecommender(knn), {
     k: data.k,
     popularity: itemPopularity(data.train),
     name: 'trial',
   });
   return { ...scored.mean };
+}
+
+/**
+ * Fit the model a point of the space describes: the one place trials and the final refit train, so a
+ * new model family (a `family` row in the space) is dispatched here once.
+ */
+export function fitModel(train: Interactions, params: TrialParams, threads: number): Promise<ItemKnn> {
+  return trainItemKnn(train, params, { threads });
 }
 
 /** The model as the evaluator's recommender: the basket answer leaves out what the customer owns. */

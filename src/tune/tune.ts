@@ -10,10 +10,10 @@ import {
   splitInteractions,
   validationSplit,
 } from '../eval/index.js';
-import { type TrainParams, trainItemKnn } from '../model/index.js';
+import type { TrainParams } from '../model/index.js';
 import { type SearchOptions, type SearchResult, search, type TrialRecord } from './search.js';
 import { describeSpace, type SearchSpace, searchSpace } from './space.js';
-import { evalRecommender } from './trial.js';
+import { evalRecommender, fitModel } from './trial.js';
 
 /** Options of {@link tune}. */
 export interface TuneOptions extends Omit<SearchOptions, 'space'> {
@@ -94,9 +94,9 @@ export async function tune(x: Interactions, opts: TuneOptions): Promise<TuneResu
     onProgress: opts.onPhase && ((d, t) => opts.onPhase!('search', d, t)),
   });
 
-  const threads = { threads: opts.trainThreads ?? 1 };
-  const chosen = await trainItemKnn(outer.train, found.best.params, threads);
-  const plain = await trainItemKnn(outer.train, PLAIN_COSINE, threads);
+  const threads = opts.trainThreads ?? 1;
+  const chosen = await fitModel(outer.train, found.best.params, threads);
+  const plain = await fitModel(outer.train, PLAIN_COSINE, threads);
   const report = evaluate({
     train: outer.train,
     test: outer.test,

@@ -9,9 +9,9 @@ import {
   Recommender,
   type Similarity,
   type TrainParamsInput,
-  trainItemKnn,
   writeBundle,
 } from '../../model/index.js';
+import { fitModel } from '../../tune/index.js';
 
 /**
  * What the sweep and the evaluation share: load a dataset artifact, split it the same way every time
@@ -35,7 +35,8 @@ export async function loadSplit(dir: string): Promise<SplitDataset> {
  * threads per point would only fight them for the same cores.
  */
 export function fitKnn(x: Interactions, params: TrainParamsInput): Promise<ItemKnn> {
-  return trainItemKnn(x, params, { threads: 1 });
+  // The tuner's fit: the sweep, `bookml tune` and the refit train every model family the same way.
+  return fitModel(x, params, 1);
 }
 
 /**
