@@ -6,6 +6,7 @@ import { benchLoop } from './loop.js';
 import { repoRoot } from './paths.js';
 import { benchServe } from './serve.js';
 import { benchTrain } from './train.js';
+import { benchTune } from './tune.js';
 
 /**
  * `npm run bench -- <name> [options]`: runs one benchmark (or all), prints its table and writes
@@ -17,6 +18,7 @@ const benches: Record<string, (args: string[]) => Promise<object>> = {
   loop: benchLoop,
   serve: benchServe,
   drift: benchDrift,
+  tune: benchTune,
 };
 
 const [name = 'all', ...args] = process.argv.slice(2);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerEvalCommand } from '../src/cli/commands/eval.js';
+import { registerTuneCommand } from '../src/cli/commands/tune.js';
 import { Rng } from '../src/core/index.js';
 import { runInProcess } from './fixtures/cli.js';
 
@@ -87,12 +88,93 @@ describe('bookml eval', () => {
     );
   });
 
+  it('--split leave-last-out and every trainer option: one held-out book per customer', async () => {
+    const { stdout, error } = await bookml([
+      ...base(),
+      '--json',
+      '--split',
+      'leave-last-out',
+      '--similarity',
+      'conditional',
+      '--alpha',
+      '0.3',
+      '--shrinkage',
+      '5',
+      '--min-co-count',
+      '2',
+      '--heavy-buyer-beta',
+      '0.5',
+      '--half-life-days',
+      '30',
+      '--unit',
+      'basket',
+      '--neighbours',
+      '30',
+    ]);
+    expect(error).toBeUndefined();
+    const out = JSON.parse(stdout);
+    expect(out.split).toMatchObject({ kind: 'leave-last-out', keepRepeats: false });
+    expect(out.params).toMatchObject({
+      similarity: 'conditional',
+      alpha: 0.3,
+      shrinkage: 5,
+      minCoCount: 2,
+      heavyBuyerBeta: 0.5,
+      halfLifeDays: 30,
+      unit: 'basket',
+      k: 30,
+    });
+    // one relevant item per customer: HitRate equals Recall.
+    const [m] = out.report.recommenders;
+    expect(m.metrics.hitRate.mean).toBeCloseTo(m.metrics.recall.mean, 12);
+    expect(m.metrics.ndcg).toMatchObject({ mean: expect.any(Number), low: expect.any(Number) });
+  });
+
+  it('bookml tune --json: {best: {params, validation}, test, trials}; pinned options stay put', async () => {
+    const tune = (argv: string[]) => runInProcess(registerTuneCommand, argv);
+    const argv = ['--home', join(root, 'ws'), 'tune', '--dataset', data, '--trials', '6', '--seed', '3'];
+    const { stdout, error } = await tune([
+      ...argv,
+      '--resamples',
+      '100',
+      '--threads',
+      '1',
+      '--unit',
+      'customer',
+      '--json',
+    ]);
+    expect(error).toBeUndefined();
+    const out = JSON.parse(stdout);
+    expect(out.best).toMatchObject({
+      params: { unit: 'customer' },
+      validation: { ndcg_at_10: expect.any(Number) },
+    });
+    for (const key of ['ndcg_at_10', 'hit_rate_at_10', 'mrr_at_10', 'ndcg_at_10_vs_most-popular_low']) {
+      expect(out.test[key]).toEqual(expect.any(Number));
+    }
+    expect(out.trials).toHaveLength(6);
+    for (const t of out.trials) expect(t.params.unit).toBe('customer');
+    expect(out.split.rule).toBe('leave-last-out');
+    expect(out.report.recommenders.map((r: { name: string }) => r.name)).toEqual([
+      'tuned',
+      'plain-cosine',
+      'most-popular',
+    ]);
+    const text = await tune([...argv, '--resamples', '100', '--threads', '1', '--split', 'last-basket']);
+    expect(text.error).toBeUndefined();
+    expect(text.stdout).toMatch(/^tuned\s+\d\.\d{4} \[/m);
+    expect(text.stdout).toMatch(/^tuned − most-popular: NDCG@10 [+-]\d\.\d{4} \[/m);
+    const bad = await tune([...argv, '--trials', '0']);
+    expect(bad.error).toMatchObject({ code: 'TUNE_BAD_OPTIONS' });
+  });
+
   it('bad flags fail with a code before any loading or training', async () => {
     for (const [argv, code] of [
       [['--cut', '0.2'], 'EVAL_BAD_SPLIT'],
       [['--split', 'time', '--cut', 'yesterday'], 'EVAL_BAD_SPLIT'],
       [['-k', '30'], 'CLI_USAGE'],
       [['--resamples', '3'], 'EVAL_BAD_BOOTSTRAP'],
+      [['--split', 'leave-last-out', '--cut', '0.2'], 'EVAL_BAD_SPLIT'],
     ] as const) {
       const { error } = await bookml([...base(), ...argv]);
       expect(error).toMatchObject({ code });

@@ -75,6 +75,7 @@ describe('the recommender pipeline’s definition', () => {
         'ingest→register',
         'validate→register',
         'evaluate→register',
+        'pick-best→register',
         'register→promote',
       ].sort(),
     );
@@ -93,6 +94,7 @@ describe('the recommender pipeline’s definition', () => {
       datasetDateFormat: 'iso',
       similarityGrid: ['cosine', 'jaccard'],
       kGrid: [20, 50],
+      trials: 0,
       minNdcg: 0.01,
       mustBeatPopular: true,
       alias: 'staging',
@@ -118,7 +120,7 @@ describe('the recommender pipeline’s definition', () => {
     expect(problem({ datasetUri: 'ftp://host/x' })).toContain('datasetUri must match');
     expect(problem({ datasetUri: 'pvc://Bad_Claim/x' })).toContain('datasetUri must match');
     expect(problem({ k: '20' })).toContain(
-      'unknown parameter "k" (parameters of recommender: datasetUri, datasetMapping, datasetDateFormat, similarityGrid, kGrid, minNdcg, mustBeatPopular, alias, seed)',
+      'unknown parameter "k" (parameters of recommender: datasetUri, datasetMapping, datasetDateFormat, similarityGrid, kGrid, trials, minNdcg, mustBeatPopular, alias, seed)',
     );
   });
 
@@ -207,7 +209,13 @@ describe('a run of every step (in process) on the synthetic Bookstore', () => {
   });
 
   it('generates the dataset, sweeps, evaluates, registers v1 and promotes it to staging; a strict gate skips register', async () => {
-    const run = await runInProcess(recommender, { kGrid: '[10,40]' }, join(home, 'nodes'), 'run-1', services);
+    const run = await runInProcess(
+      recommender,
+      { kGrid: '[10,40]', trials: '4' },
+      join(home, 'nodes'),
+      'run-1',
+      services,
+    );
     expect(run.phases).toEqual({
       ingest: 'Succeeded',
       validate: 'Succeeded',
@@ -219,9 +227,19 @@ describe('a run of every step (in process) on the synthetic Bookstore', () => {
       promote: 'Succeeded',
     });
     const train = run.outputs.get('train') as { ndcg: number }[];
-    expect(train).toHaveLength(4);
-    const best = run.outputs.get('pick-best') as { ndcg: number; similarity: string; k: number };
+    // 2 similarities × 2 K, plus a budget of 4 tuner trials.
+    expect(train).toHaveLength(8);
+    const best = run.outputs.get('pick-best') as {
+      ndcg: number;
+      similarity: string;
+      k: number;
+      sweep: string;
+    };
     expect(best.ndcg).toBe(Math.max(...train.map((t) => t.ndcg)));
+    const sweep = JSON.parse(readFileSync(best.sweep, 'utf8'));
+    expect(sweep.space.map((d: { name: string }) => d.name)).toContain('shrinkage');
+    expect(sweep.ranked).toHaveLength(8);
+    expect(sweep.choice).toMatchObject({ similarity: best.similarity, k: best.k });
     const evaluation = run.outputs.get('evaluate') as { gate: string; ndcg: number; ndcgVsPopular: number };
     expect(evaluation.gate).toBe('passed');
     expect(evaluation.ndcgVsPopular).toBeGreaterThan(0);
@@ -233,6 +251,13 @@ describe('a run of every step (in process) on the synthetic Bookstore', () => {
       version: 1,
       params: { similarity: best.similarity, k: best.k },
     });
+    // Lineage records the search: its space, every trial and the choice.
+    const version = await (await stores.registry()).getVersion('recommender', 1);
+    expect(version.lineage.tuning).toMatchObject({
+      space: expect.arrayContaining([expect.objectContaining({ name: 'halfLifeDays' })]),
+      choice: { similarity: best.similarity, k: best.k },
+    });
+    expect(version.lineage.tuning?.trials).toHaveLength(8);
     expect(model.gates.map((g: { gate: string; passed: boolean }) => [g.gate, g.passed])).toEqual([
       ['metric_threshold', true],
       ['beat_baseline', true],
@@ -242,7 +267,7 @@ describe('a run of every step (in process) on the synthetic Bookstore', () => {
     // The same bytes again (same data, parameters and clock): the version they already have, nothing moves.
     const again = await runInProcess(
       recommender,
-      { kGrid: '[10,40]' },
+      { kGrid: '[10,40]', trials: '4' },
       join(home, 'nodes'),
       'run-3',
       services,

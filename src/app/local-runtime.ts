@@ -150,6 +150,7 @@ function localRegistry(stores: LocalStores, actor: Actor): StepRegistry {
           ...(input.lineage.dataset ? { dataset: { ...input.lineage.dataset } } : {}),
           ...(input.lineage.codeVersion ? { codeVersion: { ...input.lineage.codeVersion } } : {}),
           ...(input.lineage.evaluation ? { evaluation: { ...input.lineage.evaluation } } : {}),
+          ...(input.lineage.tuning ? { tuning: { ...input.lineage.tuning } } : {}),
         } as never,
         actor: actor.id,
         idempotencyKey: input.idempotencyKey,

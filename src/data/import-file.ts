@@ -25,6 +25,12 @@ export interface ImportFileOptions {
   /** CSV field delimiter. @default ',' */
   delimiter?: string;
   /**
+   * A CSV without a header: its columns' names, in order (the mapping then uses them), or
+   * `'positional'` to name them `1`, `2`, … (`customer=1,item=2`). The first line is then data.
+   * @default the first line is the header
+   */
+  columns?: readonly string[] | 'positional';
+  /**
    * The file's text encoding (`latin1`, `windows-1252`, `utf16le`, …): it is decoded to UTF-8 first.
    * A UTF-8 file (the default) is checked instead: invalid UTF-8 or a NUL byte is a bad row naming
    * its line and column.
@@ -221,10 +227,14 @@ async function readCsv(
         }
         return addRow(get, rec.line);
       }
-      names = headerNames(rec);
+      names = opts.columns === undefined ? headerNames(rec) : headerless(opts.columns, rec.count);
       checkHeader(names, file);
       checkMapping(opts.mapping, names, file);
       column = new Map(names.map((name, i) => [name, i]));
+      if (opts.columns === undefined) return;
+      // No header: the first line is already a row.
+      if (rec.count !== names.length) bad(rec.line, 'row', fieldCount(rec.count, names.length));
+      else addRow(get, rec.line);
     },
     {
       checkText: true,
@@ -244,6 +254,11 @@ async function readCsv(
     },
   );
   if (!column) throw new DataBadFileError(file, 'is empty: expected a header naming the columns', 'header');
+}
+
+/** The column names of a headerless file: as given, or `1`…`n` by position. */
+function headerless(columns: readonly string[] | 'positional', count: number): string[] {
+  return columns === 'positional' ? Array.from({ length: count }, (_, i) => String(i + 1)) : [...columns];
 }
 
 /** Every mapped column must be in the header. */
@@ -300,10 +315,11 @@ async function readCsvParse(
         continue;
       }
       if (!names) {
-        names = record.map((h) => h.trim());
+        names =
+          opts.columns === undefined ? record.map((h) => h.trim()) : headerless(opts.columns, record.length);
         checkHeader(names, file);
         checkMapping(opts.mapping, names, file);
-        continue;
+        if (opts.columns === undefined) continue;
       }
       if (record.length !== names.length) {
         bad(info.lines, 'row', fieldCount(record.length, names.length));

@@ -31,12 +31,14 @@ export { METRICS, metricLabel, rankingMetrics, scoreRecommender } from './metric
 export { itemPopularity, popularityOrder } from './popularity.js';
 export type { Recommender } from './recommender.js';
 export { Marker } from './recommender.js';
-export type { LastBasketRule, Split, SplitRule, TimeRule } from './splits.js';
+export type { LastBasketRule, LeaveLastOutRule, Split, SplitRule, TimeRule } from './splits.js';
 export {
   DEFAULT_TEST_FRACTION,
+  SPLIT_KINDS,
   splitByTime,
   splitInteractions,
   splitLastBasket,
+  splitLeaveLastOut,
   validationSplit,
 } from './splits.js';
 export type { TestSet } from './test-set.js';

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Interactions } from '../data/index.js';
-import { splitByTime, splitInteractions, splitLastBasket, validationSplit } from './splits.js';
+import {
+  splitByTime,
+  splitInteractions,
+  splitLastBasket,
+  splitLeaveLastOut,
+  validationSplit,
+} from './splits.js';
 import type { TestSet } from './test-set.js';
 
 /** Lines as [customer, item, basket, time]. */
@@ -107,6 +113,86 @@ describe('splitLastBasket', () => {
       2,
     );
     expect(() => splitLastBasket(one)).toThrow(expect.objectContaining({ code: 'EVAL_EMPTY_TEST_SET' }));
+  });
+});
+
+describe('splitLeaveLastOut', () => {
+  it('holds out each customer’s latest line; a time tie holds out the larger item id', () => {
+    // A: latest t5 holds items 2 and 0 → 2 (item 0 @t5 trains). B: 1 and 3 tie @t2 → 3.
+    // C: 0 and 2 tie @t3 → 2. D: a single distinct item → nothing held out.
+    const s = splitLeaveLastOut(x);
+    expect(s.heldOutLines).toBe(3);
+    expect(s.rule).toEqual({ kind: 'leave-last-out', keepRepeats: false });
+    expect(rows(s.test)).toEqual([
+      { customer: 0, held: [2], history: [0, 1, 3] },
+      { customer: 1, held: [3], history: [1] },
+      { customer: 2, held: [2], history: [0] },
+    ]);
+    expect(rows(splitInteractions(x, { kind: 'leave-last-out' }).test)).toEqual(rows(s.test));
+  });
+
+  it('one relevant item per customer; duplicate lines of it go together', () => {
+    const y = interactions(
+      [
+        [0, 1, 0, 1],
+        [0, 2, 1, 2],
+        [0, 2, 1, 2],
+        [0, 0, 1, 2],
+      ],
+      3,
+      1,
+    );
+    const s = splitLeaveLastOut(y);
+    expect(s.heldOutLines).toBe(2);
+    expect(rows(s.test)).toEqual([{ customer: 0, held: [2], history: [0, 1] }]);
+  });
+
+  it('numeric ids tie by number, string ids by code point (not UTF-16 unit)', () => {
+    // Items 0 and 1 tie at t1; item 2, bought earlier, is the history.
+    const tie = (ids: string[], numeric: boolean) =>
+      splitLeaveLastOut({
+        ...interactions(
+          [
+            [0, 2, 0, 0],
+            [0, 0, 1, 1],
+            [0, 1, 1, 1],
+          ],
+          3,
+          1,
+        ),
+        itemIds: [...ids, numeric ? '1' : 'filler'],
+        itemIdsNumeric: numeric,
+      });
+    // Item indices deliberately not in id order: the rule looks at the ids.
+    expect(rows(tie(['10', '9'], true).test)[0].held).toEqual([0]);
+    expect(rows(tie(['10', '9'], false).test)[0].held).toEqual([1]);
+    // U+1F600 is after U+FFFD by code point, before it by UTF-16 unit (0xD83D < 0xFFFD).
+    expect(rows(tie(['\u{1F600}', '\uFFFD'], false).test)[0].held).toEqual([0]);
+  });
+
+  it('a repeat held out is dropped unless repeats are kept', () => {
+    const y = interactions(
+      [
+        [0, 1, 0, 1],
+        [0, 2, 1, 2],
+        [0, 1, 2, 3],
+      ],
+      3,
+      1,
+    );
+    expect(() => splitLeaveLastOut(y)).toThrow(expect.objectContaining({ code: 'EVAL_EMPTY_TEST_SET' }));
+    expect(rows(splitLeaveLastOut(y, { keepRepeats: true }).test)).toEqual([
+      { customer: 0, held: [1], history: [1, 2] },
+    ]);
+  });
+
+  it('validation applies the same rule inside train', () => {
+    // train: A {3@0, 0@1, 1@1, 0@5}: latest is 0@5 → held 0 … a repeat of 0@1, dropped;
+    // B {1}, C {0}: one item each. So only with repeats kept is anyone evaluated.
+    const outer = splitLeaveLastOut(x, { keepRepeats: true });
+    const v = validationSplit(outer);
+    expect(v.rule.kind).toBe('leave-last-out');
+    expect(rows(v.test)).toEqual([{ customer: 0, held: [0], history: [0, 1, 3] }]);
   });
 });
 

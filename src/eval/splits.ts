@@ -35,8 +35,23 @@ export interface TimeRule {
   keepRepeats?: boolean;
 }
 
+/**
+ * Leave-last-out: per customer with at least 2 distinct items, the latest interaction is held out —
+ * one relevant item per customer. Ties at the same time hold out the larger item id (numeric order
+ * for integer ids, code-point order otherwise: item indices follow that order, so the larger index).
+ * Duplicate lines of that (item, time) go with it; every other line trains.
+ */
+export interface LeaveLastOutRule {
+  kind: 'leave-last-out';
+  /** Keep a held-out item the customer also bought earlier (see {@link TestSet}). @default false */
+  keepRepeats?: boolean;
+}
+
 /** How to split interactions into train and test. */
-export type SplitRule = LastBasketRule | TimeRule;
+export type SplitRule = LastBasketRule | LeaveLastOutRule | TimeRule;
+
+/** The split rules by name, as the CLI and the tuner spell them. */
+export const SPLIT_KINDS = ['leave-last-out', 'last-basket', 'time'] as const;
 
 /** A split: train interactions, the held-out test set, and the rule as it was applied. */
 export interface Split {
@@ -45,7 +60,7 @@ export interface Split {
   readonly test: TestSet;
   /** The rule with every default filled in; for `time`, `cutAt` is the cut actually used. */
   readonly rule:
-    | { kind: 'last-basket'; keepRepeats: boolean }
+    | { kind: 'last-basket' | 'leave-last-out'; keepRepeats: boolean }
     | { kind: 'time'; cutAt: number; fraction: number | null; keepRepeats: boolean };
   /** Lines held out (before dropping customers who cannot be evaluated). */
   readonly heldOutLines: number;
@@ -91,6 +106,45 @@ export function splitLastBasket(x: Interactions, opts: { keepRepeats?: boolean }
     }
   }
   return finish(x, isTest, held, { kind: 'last-basket', keepRepeats }, 'last-basket');
+}
+
+/**
+ * Leave-last-out (see {@link LeaveLastOutRule}). O(lines).
+ *
+ * @example
+ * const { train, test } = splitLeaveLastOut(interactions); // one held-out book per customer
+ */
+export function splitLeaveLastOut(x: Interactions, opts: { keepRepeats?: boolean } = {}): Split {
+  const keepRepeats = opts.keepRepeats ?? false;
+  const nC = x.customerIds.length;
+  const lastItem = new Int32Array(nC).fill(-1);
+  const lastTime = new Float64Array(nC).fill(Number.NEGATIVE_INFINITY);
+  // Distinct items per customer, counted up to 2: the first item seen, and whether another followed.
+  const firstItem = new Int32Array(nC).fill(-1);
+  const distinct = new Uint8Array(nC);
+  for (let l = 0; l < x.length; l++) {
+    const c = x.customer[l];
+    const it = x.item[l];
+    const t = x.time[l];
+    if (firstItem[c] === -1) {
+      firstItem[c] = it;
+      distinct[c] = 1;
+    } else if (it !== firstItem[c]) distinct[c] = 2;
+    if (t > lastTime[c] || (t === lastTime[c] && largerId(x, it, lastItem[c]))) {
+      lastTime[c] = t;
+      lastItem[c] = it;
+    }
+  }
+  const isTest = new Uint8Array(x.length);
+  let held = 0;
+  for (let l = 0; l < x.length; l++) {
+    const c = x.customer[l];
+    if (distinct[c] === 2 && x.item[l] === lastItem[c] && x.time[l] === lastTime[c]) {
+      isTest[l] = 1;
+      held++;
+    }
+  }
+  return finish(x, isTest, held, { kind: 'leave-last-out', keepRepeats }, 'leave-last-out');
 }
 
 /**
@@ -147,7 +201,8 @@ export function splitByTime(x: Interactions, opts: Omit<TimeRule, 'kind'> = {}):
  * const split = splitInteractions(interactions, { kind: 'time', fraction: 0.1 });
  */
 export function splitInteractions(x: Interactions, rule: SplitRule = { kind: 'last-basket' }): Split {
-  return rule.kind === 'time' ? splitByTime(x, rule) : splitLastBasket(x, rule);
+  if (rule.kind === 'time') return splitByTime(x, rule);
+  return rule.kind === 'leave-last-out' ? splitLeaveLastOut(x, rule) : splitLastBasket(x, rule);
 }
 
 /**
@@ -160,11 +215,34 @@ export function splitInteractions(x: Interactions, rule: SplitRule = { kind: 'la
  * const outer = splitInteractions(interactions);
  * const inner = validationSplit(outer); // train on inner.train, compare params on inner.test
  */
-export function validationSplit(outer: Split): Split {
+export function validationSplit(outer: Pick<Split, 'train' | 'rule' | 'heldOutShare'>): Split {
   const r = outer.rule;
-  if (r.kind === 'last-basket') return splitLastBasket(outer.train, { keepRepeats: r.keepRepeats });
+  if (r.kind !== 'time') {
+    const again = r.kind === 'last-basket' ? splitLastBasket : splitLeaveLastOut;
+    return again(outer.train, { keepRepeats: r.keepRepeats });
+  }
   const fraction = r.fraction ?? Math.min(Math.max(outer.heldOutShare, 1e-9), 1 - 1e-9);
   return splitByTime(outer.train, { fraction, keepRepeats: r.keepRepeats });
+}
+
+/**
+ * Whether item `a`'s id is after item `b`'s: numerically for integer ids, else by code point (not
+ * UTF-16 unit: the two differ past U+FFFF). Ids are compared, not indices, so the rule holds for any
+ * `Interactions`, whatever order its item table is in.
+ */
+function largerId(x: Interactions, a: number, b: number): boolean {
+  if (b < 0) return true;
+  if (a === b) return false;
+  const ia = x.itemIds[a];
+  const ib = x.itemIds[b];
+  if (x.itemIdsNumeric) return Number(ia) > Number(ib);
+  const ca = [...ia];
+  const cb = [...ib];
+  for (let i = 0; i < Math.min(ca.length, cb.length); i++) {
+    const d = (ca[i].codePointAt(0) ?? 0) - (cb[i].codePointAt(0) ?? 0);
+    if (d !== 0) return d > 0;
+  }
+  return ca.length > cb.length;
 }
 
 /** The time of the first of the newest round(fraction × n) lines. */
@@ -189,7 +267,9 @@ function finish(
       kind === 'time'
         ? `every line is at or after the cut (${isoOrRaw(rule)}): move the cut later; ` +
             'if the data has no order dates (every time is 0), use --split last-basket'
-        : 'every line is held out: the data has no customer with more than one basket',
+        : kind === 'leave-last-out'
+          ? 'every line is held out: the data has no customer with more than one distinct item'
+          : 'every line is held out: the data has no customer with more than one basket',
       { field: kind === 'time' ? 'cut' : 'split' },
     );
   }
@@ -199,7 +279,9 @@ function finish(
       'EVAL_EMPTY_TEST_SET',
       kind === 'time'
         ? `no customer bought before the cut (${isoOrRaw(rule)}) and something new after it: move the cut earlier, or use --split last-basket`
-        : 'no customer has 2 or more baskets with something new in the last one: the data needs repeat customers, or use --split time',
+        : kind === 'leave-last-out'
+          ? 'no customer has 2 or more distinct items with a new one last: the data needs repeat customers, or use --split time'
+          : 'no customer has 2 or more baskets with something new in the last one: the data needs repeat customers, or use --split time',
       { field: kind === 'time' ? 'cut' : 'split' },
     );
   }

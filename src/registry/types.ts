@@ -33,6 +33,8 @@ export interface VersionLineage {
   codeVersion?: { version?: string; gitSha?: string | null; [key: string]: unknown } | undefined;
   /** How the metrics were computed (split rule, k, …), so a re-evaluation can use the same split. */
   evaluation?: Record<string, unknown> | undefined;
+  /** The search that chose the parameters (space, trials on validation, choice), when one ran. */
+  tuning?: Record<string, unknown> | undefined;
 }
 
 /** A registered model. */

@@ -101,6 +101,16 @@ const IMPORT_OPTIONS: OptionSpec[] = [
   },
   { flags: '--delimiter <char>', description: 'CSV field delimiter', default: ',' },
   {
+    flags: '--columns <names>',
+    description:
+      'the CSV has no header: name its columns in order, e.g. user,item,rating,ts (without --map, user/customer, item/book, ts/time/date, qty, order/basket, price are recognised)',
+  },
+  {
+    flags: '--no-header',
+    description:
+      'the CSV has no header: columns are numbered from 1 (--map customer=1,item=2,time=4; default customer=1,item=2)',
+  },
+  {
     flags: '--encoding <name>',
     description:
       'text encoding of the file when it is not UTF-8: latin1, windows-1252, utf16le, … (UTF-8 files are checked: a bad byte is a bad row)',
@@ -212,6 +222,9 @@ interface GenerateFlags {
 
 interface ImportFlags {
   map?: string;
+  columns?: string;
+  /** false with --no-header. */
+  header: boolean;
   dateFormat: string;
   format?: 'csv' | 'jsonl';
   delimiter: string;
@@ -331,6 +344,36 @@ async function generate(flags: GenerateFlags, ws: Workspace): Promise<void> {
   }
 }
 
+/** The columns of a headerless CSV: named by --columns, numbered by --no-header, else none (a header). */
+function headerlessColumns(flags: ImportFlags): string[] | 'positional' | undefined {
+  if (flags.columns !== undefined) return flags.columns.split(',').map((c) => c.trim());
+  return flags.header === false ? 'positional' : undefined;
+}
+
+/** Roles recognised by column name when --columns comes without --map. */
+const ROLE_NAMES: Record<string, readonly string[]> = {
+  customer: ['customer', 'user', 'customer_id', 'user_id', 'userid', 'client'],
+  item: ['item', 'book', 'item_id', 'book_id', 'itemid', 'product', 'product_id'],
+  time: ['time', 'ts', 'timestamp', 'date', 'datetime', 'ordered_at', 'created_at'],
+  qty: ['qty', 'quantity'],
+  basket: ['basket', 'order', 'order_id', 'transaction', 'transaction_id'],
+  price: ['price'],
+};
+
+/**
+ * The mapping of a headerless file without --map: by --columns names (others, such as a rating, are
+ * ignored), or the first two positions as customer and item. Missing roles fail in `parseMapping`.
+ */
+function defaultMapping(columns: string[] | 'positional'): string {
+  if (columns === 'positional') return 'customer=1,item=2';
+  return Object.entries(ROLE_NAMES)
+    .flatMap(([role, names]) => {
+      const col = columns.find((c) => names.includes(c.toLowerCase()));
+      return col === undefined ? [] : [`${role}=${col}`];
+    })
+    .join(',');
+}
+
 async function importData(file: string | undefined, flags: ImportFlags, ws: Workspace): Promise<void> {
   const data = await import('../../data/index.js');
   const bar = progressBar('import', { json: flags.json, unit: flags.postgres ? 'orders' : 'bytes' });
@@ -390,14 +433,16 @@ async function importData(file: string | undefined, flags: ImportFlags, ws: Work
         source: ds.manifest.source,
       };
     } else {
-      if (!flags.map) {
+      const columns = headerlessColumns(flags);
+      const map = flags.map ?? (columns === undefined ? undefined : defaultMapping(columns));
+      if (!map) {
         throw new data.DataError(
           'DATA_BAD_MAPPING',
           '--map is required for a file import, e.g. --map customer=customer_id,item=book_id,time=created_at',
           { field: 'map' },
         );
       }
-      const mapping = data.parseMapping(flags.map);
+      const mapping = data.parseMapping(map);
       const format = flags.format ?? data.formatOf(file);
       let report: { skippedRows: number; badRows: DatasetResult['badRows'] } = {
         skippedRows: 0,
@@ -415,6 +460,7 @@ async function importData(file: string | undefined, flags: ImportFlags, ws: Work
             dateFormat: flags.dateFormat,
             books: flags.books && resolve(flags.books),
             ...(flags.encoding ? { encoding: flags.encoding } : {}),
+            ...(columns === undefined ? {} : { columns }),
           },
         }),
         async (dir) => {
@@ -424,6 +470,7 @@ async function importData(file: string | undefined, flags: ImportFlags, ws: Work
             dateFormat: flags.dateFormat,
             delimiter: flags.delimiter,
             encoding: flags.encoding,
+            columns,
             books: flags.books,
             onBadRow: flags.onBadRow,
             onProgress: bar.update,

@@ -1,18 +1,17 @@
 import { type Command, Option } from 'commander';
 import type { EvalReport, Recommender } from '../../eval/index.js';
-import type { TrainParamsInput } from '../../model/index.js';
 import { intOption, workspaceOf } from '../context.js';
 import { usageError } from '../errors.js';
 import { emit, table } from '../output.js';
 import { progressBar } from '../progress.js';
+import { addTrainerOptions, trainerParams } from './trainer-options.js';
 
 interface EvalFlags {
   dataset?: string;
-  split: 'last-basket' | 'time';
+  split: 'leave-last-out' | 'last-basket' | 'time';
   cut?: string;
   k: number;
-  similarity: string;
-  neighbours: number;
+  neighbours?: number;
   keepRepeats?: boolean;
   resamples: number;
   seed: number;
@@ -26,7 +25,7 @@ interface EvalFlags {
  * every model − baseline difference with a paired CI.
  */
 export function registerEvalCommand(program: Command): void {
-  program
+  const command = program
     .command('eval')
     .description(
       'evaluate item-kNN against most-popular and random baselines on a held-out split (full ranking, bootstrap CIs)',
@@ -44,8 +43,11 @@ export function registerEvalCommand(program: Command): void {
     )
     .option('--dataset <ref>', 'dataset hash prefix or folder (default: the current dataset)')
     .addOption(
-      new Option('--split <rule>', "held-out rule: each customer's last basket, or a global time cut")
-        .choices(['last-basket', 'time'])
+      new Option(
+        '--split <rule>',
+        "held-out rule: each customer's last basket, their latest book, or a global time cut",
+      )
+        .choices(['last-basket', 'leave-last-out', 'time'])
         .default('last-basket'),
     )
     .option(
@@ -53,13 +55,6 @@ export function registerEvalCommand(program: Command): void {
       '--split time: cut date (2024-06-01) or share of newest lines (default 0.2)',
     )
     .option('-k, --k <n>', 'list length the metrics are computed at', intOption('--k'), 10)
-    .option('--similarity <name>', 'cosine | jaccard | lift | conditional', 'cosine')
-    .option(
-      '--neighbours <n>',
-      'neighbours the model keeps per book (at least k)',
-      intOption('--neighbours'),
-      20,
-    )
     .option(
       '--keep-repeats',
       'count held-out books the customer already bought as relevant (default: drop them)',
@@ -72,98 +67,103 @@ export function registerEvalCommand(program: Command): void {
       42,
     )
     .option('--threads <n>', 'training worker threads', intOption('--threads'))
-    .option('--json', 'machine-readable output')
-    .action(async (flags: EvalFlags, cmd: Command) => {
-      const started = performance.now();
-      const ev = await import('../../eval/index.js');
-      const rule = splitRule(flags, ev.EvaluationError);
-      ev.checkK(flags.k);
-      ev.checkBootstrapOptions({ resamples: flags.resamples, seed: flags.seed });
-      // Checked before the slow part: the model answers at most `neighbours` items per list.
-      if (flags.k > flags.neighbours) {
-        throw usageError(
-          `-k ${flags.k} exceeds --neighbours ${flags.neighbours}: the model lists at most its kept neighbours; raise --neighbours`,
-          'k',
-        );
-      }
-      const data = await import('../../data/index.js');
-      const model = await import('../../model/index.js');
-
-      const ref = data.resolveDataset(workspaceOf(cmd), flags.dataset);
-      const loadBar = progressBar('load ', { json: flags.json, unit: 'bytes' });
-      const loaded = await data.loadDataset(ref.dir, { onProgress: loadBar.update });
-      loadBar.stop();
-      const x = loaded.interactions;
-      const split = ev.splitInteractions(x, rule);
-      const loadedAt = performance.now();
-
-      const trainBar = progressBar('train', { json: flags.json, unit: 'books' });
-      const knn = await model.trainItemKnn(
-        split.train,
-        { similarity: flags.similarity as TrainParamsInput['similarity'], k: flags.neighbours },
-        { threads: flags.threads, onProgress: trainBar.update },
+    .option('--json', 'machine-readable output');
+  addTrainerOptions(command, '--neighbours <n>').action(async (flags: EvalFlags, cmd: Command) => {
+    const started = performance.now();
+    const ev = await import('../../eval/index.js');
+    const rule = splitRule(flags, ev.EvaluationError);
+    ev.checkK(flags.k);
+    ev.checkBootstrapOptions({ resamples: flags.resamples, seed: flags.seed });
+    const params = trainerParams(flags as unknown as Record<string, unknown>, '--neighbours <n>');
+    const neighbours = params.k ?? 20;
+    // Checked before the slow part: the model answers at most `neighbours` items per list.
+    if (flags.k > neighbours) {
+      throw usageError(
+        `-k ${flags.k} exceeds --neighbours ${neighbours}: the model lists at most its kept neighbours; raise --neighbours`,
+        'k',
       );
-      trainBar.stop();
-      const trainedAt = performance.now();
+    }
+    const data = await import('../../data/index.js');
+    const model = await import('../../model/index.js');
 
-      const rec = new model.Recommender(knn);
-      // The adapter: the model's basket answer excludes the basket (= the history) and pads with
-      // popular books, which is the eval contract; copying ≤ k ints is the only per-user cost added.
-      const itemKnn: Recommender = (history, k, out) => {
-        const answer = rec.forBasket(history, k);
-        out.set(answer.items);
-        return answer.items.length;
-      };
-      const evalBar = progressBar('eval ', { json: flags.json, unit: 'steps' });
-      const report = ev.evaluate({
-        train: split.train,
-        test: split.test,
-        recommenders: {
-          'item-knn': itemKnn,
-          'most-popular': ev.mostPopularBaseline(split.train),
-          random: ev.randomBaseline(split.test.nItems, flags.seed + 1),
-        },
-        k: flags.k,
-        seed: flags.seed,
-        resamples: flags.resamples,
-        onProgress: evalBar.update,
-      });
-      evalBar.stop();
-      const done = performance.now();
+    const ref = data.resolveDataset(workspaceOf(cmd), flags.dataset);
+    const loadBar = progressBar('load ', { json: flags.json, unit: 'bytes' });
+    const loaded = await data.loadDataset(ref.dir, { onProgress: loadBar.update });
+    loadBar.stop();
+    const x = loaded.interactions;
+    const split = ev.splitInteractions(x, rule);
+    const loadedAt = performance.now();
 
-      const result = {
-        dataset: { hash: loaded.manifest.hash, uri: loaded.manifest.source.uri },
-        split: {
-          ...split.rule,
-          ...(split.rule.kind === 'time' ? { cutAt: new Date(split.rule.cutAt).toISOString() } : {}),
-          lines: x.length,
-          trainLines: split.train.length,
-          heldOutLines: split.heldOutLines,
-          customers: x.customerIds.length,
-        },
-        params: knn.params,
-        timings_s: {
-          load: round((loadedAt - started) / 1000),
-          train: round((trainedAt - loadedAt) / 1000),
-          evaluate: round((done - trainedAt) / 1000),
-        },
-        report,
-        metrics: ev.flatMetrics(report),
-      };
-      emit(result, flags.json, (r) => render(r, ev.metricLabel));
+    const trainBar = progressBar('train', { json: flags.json, unit: 'books' });
+    const knn = await model.trainItemKnn(
+      split.train,
+      { ...params, k: neighbours },
+      { threads: flags.threads, onProgress: trainBar.update },
+    );
+    trainBar.stop();
+    const trainedAt = performance.now();
+
+    const rec = new model.Recommender(knn);
+    // The adapter: the model's basket answer excludes the basket (= the history) and pads with
+    // popular books, which is the eval contract; copying ≤ k ints is the only per-user cost added.
+    const itemKnn: Recommender = (history, k, out) => {
+      const answer = rec.forBasket(history, k);
+      out.set(answer.items);
+      return answer.items.length;
+    };
+    const evalBar = progressBar('eval ', { json: flags.json, unit: 'steps' });
+    const report = ev.evaluate({
+      train: split.train,
+      test: split.test,
+      recommenders: {
+        'item-knn': itemKnn,
+        'most-popular': ev.mostPopularBaseline(split.train),
+        random: ev.randomBaseline(split.test.nItems, flags.seed + 1),
+      },
+      k: flags.k,
+      seed: flags.seed,
+      resamples: flags.resamples,
+      onProgress: evalBar.update,
     });
+    evalBar.stop();
+    const done = performance.now();
+
+    const result = {
+      dataset: { hash: loaded.manifest.hash, uri: loaded.manifest.source.uri },
+      split: {
+        ...split.rule,
+        ...(split.rule.kind === 'time' ? { cutAt: new Date(split.rule.cutAt).toISOString() } : {}),
+        lines: x.length,
+        trainLines: split.train.length,
+        heldOutLines: split.heldOutLines,
+        customers: x.customerIds.length,
+      },
+      params: knn.params,
+      timings_s: {
+        load: round((loadedAt - started) / 1000),
+        train: round((trainedAt - loadedAt) / 1000),
+        evaluate: round((done - trainedAt) / 1000),
+      },
+      report,
+      metrics: ev.flatMetrics(report),
+    };
+    emit(result, flags.json, (r) => render(r, ev.metricLabel));
+  });
 }
 
 type EvalModule = typeof import('../../eval/index.js');
 
 /** The split rule from --split / --cut. */
-function splitRule(flags: EvalFlags, EvaluationError: EvalModule['EvaluationError']) {
+export function splitRule(
+  flags: Pick<EvalFlags, 'split' | 'cut' | 'keepRepeats'>,
+  EvaluationError: EvalModule['EvaluationError'],
+) {
   const keepRepeats = flags.keepRepeats === true;
-  if (flags.split === 'last-basket') {
+  if (flags.split !== 'time') {
     if (flags.cut !== undefined) {
       throw new EvaluationError('EVAL_BAD_SPLIT', '--cut applies to --split time only', { field: 'cut' });
     }
-    return { kind: 'last-basket', keepRepeats } as const;
+    return { kind: flags.split, keepRepeats } as const;
   }
   if (flags.cut === undefined) return { kind: 'time', keepRepeats } as const;
   const value = flags.cut.trim();
@@ -191,7 +191,12 @@ interface Rendered {
 
 function render(r: Rendered, label: EvalModule['metricLabel']): string {
   const rep = r.report;
-  const how = r.split.kind === 'time' ? `from ${r.split.cutAt} on` : 'in their last basket';
+  const how =
+    r.split.kind === 'time'
+      ? `from ${r.split.cutAt} on`
+      : r.split.kind === 'leave-last-out'
+        ? 'as their latest purchase'
+        : 'in their last basket';
   const head = [
     `dataset ${r.dataset.hash.slice(0, 12)}: ${rep.users.toLocaleString('en')} customers evaluated on the books bought ${how}` +
       ` (${r.split.keepRepeats ? 'repeats kept' : 'books they already owned left out'})`,

@@ -14,6 +14,7 @@ import { registerScheduleCommands } from './schedule.js';
 import { registerServeCommand } from './serve.js';
 import { registerStepCommand } from './step.js';
 import { registerTrainCommand } from './train.js';
+import { registerTuneCommand } from './tune.js';
 import { registerUpCommand } from './up.js';
 
 /** Every command module: a function that adds its commands to the program. */
@@ -21,6 +22,7 @@ export const commandModules: Array<(program: Command) => void> = [
   registerDataCommands,
   registerTrainCommand,
   registerEvalCommand,
+  registerTuneCommand,
   registerRecommendCommand,
   registerRunCommands,
   registerStepCommand,

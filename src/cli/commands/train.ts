@@ -1,21 +1,14 @@
 import type { Command } from 'commander';
-import { intOption, numberOption, workspaceOf } from '../context.js';
+import { intOption, workspaceOf } from '../context.js';
 import { emit, table } from '../output.js';
 import { progressBar } from '../progress.js';
+import { addTrainerOptions, trainerParams } from './trainer-options.js';
 
 interface TrainFlags {
   dataset?: string;
   input?: string;
   map?: string;
   encoding?: string;
-  similarity: string;
-  k: number;
-  unit: string;
-  alpha?: number;
-  shrinkage?: number;
-  minCoCount?: number;
-  heavyBuyerBeta?: number;
-  halfLifeDays?: number;
   threads?: number;
   out?: string;
   csv?: string;
@@ -23,7 +16,7 @@ interface TrainFlags {
 }
 
 export function registerTrainCommand(program: Command): void {
-  program
+  const command = program
     .command('train')
     .description(
       "train item-kNN on the current dataset (or --dataset / --input); the bundle goes to the artifact store and becomes the workspace's latest model",
@@ -38,23 +31,8 @@ export function registerTrainCommand(program: Command): void {
     .option(
       '--encoding <name>',
       'text encoding of --input when it is not UTF-8: latin1, windows-1252, utf16le, …',
-    )
-    .option('--similarity <name>', 'cosine | jaccard | lift | conditional', 'cosine')
-    .option('-k, --k <n>', 'neighbours kept per book', intOption('--k'), 20)
-    .option('--unit <unit>', 'matrix rows: customer | basket', 'customer')
-    .option('--alpha <a>', 'conditional: popularity damping of the neighbour (0..1)', numberOption('--alpha'))
-    .option('--shrinkage <lambda>', 'damp rare pairs: score × co/(co+λ)', numberOption('--shrinkage'))
-    .option('--min-co-count <n>', 'drop pairs co-bought by fewer rows', intOption('--min-co-count'))
-    .option(
-      '--heavy-buyer-beta <b>',
-      'down-weight heavy buyers: 1/log2(2+items)^β',
-      numberOption('--heavy-buyer-beta'),
-    )
-    .option(
-      '--half-life-days <d>',
-      'time decay: weight halves every d days before the newest purchase',
-      numberOption('--half-life-days'),
-    )
+    );
+  addTrainerOptions(command, '-k, --k <n>')
     .option('--threads <n>', 'worker threads (the model is identical for any count)', intOption('--threads'))
     .option(
       '--out <dir>',
@@ -86,21 +64,11 @@ export function registerTrainCommand(program: Command): void {
       const loadedAt = performance.now();
 
       const bar = progressBar('train', { json: flags.json, unit: 'books' });
-      const params = {
-        similarity: flags.similarity,
-        k: flags.k,
-        unit: flags.unit,
-        alpha: flags.alpha,
-        shrinkage: flags.shrinkage,
-        minCoCount: flags.minCoCount,
-        heavyBuyerBeta: flags.heavyBuyerBeta,
-        halfLifeDays: flags.halfLifeDays,
-      };
-      const knn = await model.trainItemKnn(
-        loaded.interactions,
-        Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined)),
-        { threads: flags.threads, onProgress: bar.update },
-      );
+      const params = trainerParams(flags as unknown as Record<string, unknown>, '-k, --k <n>');
+      const knn = await model.trainItemKnn(loaded.interactions, params, {
+        threads: flags.threads,
+        onProgress: bar.update,
+      });
       bar.stop();
       const trainedAt = performance.now();
 

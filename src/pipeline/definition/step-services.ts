@@ -83,6 +83,8 @@ export interface StepRegisterVersion {
     readonly dataset?: { readonly uri: string; readonly hash: string; readonly validation?: unknown };
     readonly codeVersion?: { readonly version?: string; readonly gitSha?: string | null };
     readonly evaluation?: Readonly<Record<string, unknown>>;
+    /** The search that chose the parameters (space, trials, choice). */
+    readonly tuning?: Readonly<Record<string, unknown>>;
   };
   /** Registering twice with the same key returns the first version. */
   readonly idempotencyKey: string;

@@ -14,7 +14,8 @@ export const BEAT_BASELINE_MARGIN = 0.001;
 
 /** The `evaluation` artifact: what `register` records on the version. */
 export interface EvaluationRecord {
-  readonly params: { readonly similarity: string; readonly k: number };
+  /** Every trainer parameter of the chosen configuration (the schema's defaults filled in). */
+  readonly params: { readonly similarity: string; readonly k: number } & Readonly<Record<string, unknown>>;
   /** How the metrics were computed, so the registry can re-evaluate production the same way. */
   readonly evaluation: {
     readonly split: 'last-basket';
@@ -71,12 +72,14 @@ export function evaluationGates(
 export const evaluateStep = defineStep({
   name: 'evaluate',
   // 2: gates in the registry's vocabulary (metric_threshold, beat_baseline) — cached evaluations of 1 differ.
-  version: '2',
+  // 3: every trainer option of the chosen point (`options`), and all of them in the record's params.
+  version: '3',
   description: `Test-split NDCG@${EVAL_K} vs most-popular and random, gates, and the refit bundle.`,
   inputs: {
     params: {
       similarity: param.enum(SIMILARITIES),
       k: param.integer({ min: EVAL_K, max: 1000 }),
+      options: param.string({ default: '{}' }),
       minNdcg: param.number({ min: 0, max: 1 }),
       mustBeatPopular: param.boolean(),
       seed: param.integer({ min: 0 }),
@@ -99,14 +102,15 @@ export const evaluateStep = defineStep({
   pure: true,
   retrySafe: true,
   timeoutSeconds: 3600,
-  run: async (ctx, { similarity, k, minNdcg, mustBeatPopular, seed, resamples, dataset }) => {
+  run: async (ctx, { similarity, k, options, minNdcg, mustBeatPopular, seed, resamples, dataset }) => {
     const [{ evaluate, flatMetrics, mostPopularBaseline, randomBaseline }, fit] = await Promise.all([
       import('../../eval/index.js'),
       import('./model-fit.js'),
     ]);
-    const { asEvalRecommender, fitKnn, loadSplit, writeModelBundle } = fit;
+    const { asEvalRecommender, fitKnn, loadSplit, pointParams, writeModelBundle } = fit;
     const { loaded, outer } = await loadSplit(dataset);
-    const knn = await fitKnn(outer.train, similarity, k);
+    const params = pointParams(similarity, k, options);
+    const knn = await fitKnn(outer.train, params);
     const report = evaluate({
       train: outer.train,
       test: outer.test,
@@ -123,11 +127,11 @@ export const evaluateStep = defineStep({
     const gates = evaluationGates(metrics, { minNdcg, mustBeatPopular });
     const passed = gates.every((g) => g.passed);
 
-    const refit = await fitKnn(loaded.interactions, similarity, k);
+    const refit = await fitKnn(loaded.interactions, params);
     const bundle = ctx.outputPath('bundle');
     const manifest = writeModelBundle(bundle, refit, loaded, ctx);
     const record: EvaluationRecord = {
-      params: { similarity, k },
+      params: { ...knn.params },
       evaluation: { split: 'last-basket', k: EVAL_K, seed, resamples },
       metrics,
       gates,

@@ -40,7 +40,14 @@ export function gateEvidence(ports: {
       const { similarity, k } = production.params as { similarity?: Similarity; k?: number };
       if (hash === undefined || similarity === undefined || k === undefined) return Number.NaN;
       const { outer } = await loadSplit((await datasets.get(hash)).dir);
-      const knn = await fitKnn(outer.train, similarity, Math.max(k, EVAL_K));
+      // The production version's own configuration, every trainer option it recorded (older versions
+      // recorded only similarity and K: the rest then takes the trainer's defaults).
+      const { trainParamsSchema } = await import('../../model/index.js');
+      const known = Object.keys(trainParamsSchema.shape);
+      const recorded = Object.fromEntries(
+        Object.entries(production.params).filter(([key]) => known.includes(key)),
+      );
+      const knn = await fitKnn(outer.train, { ...recorded, similarity, k: Math.max(k, EVAL_K) });
       const scored = scoreRecommender(outer.test, asEvalRecommender(knn), {
         k: EVAL_K,
         popularity: itemPopularity(outer.train),

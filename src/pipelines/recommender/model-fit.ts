@@ -8,9 +8,10 @@ import {
   type ItemKnn,
   Recommender,
   type Similarity,
-  trainItemKnn,
+  type TrainParamsInput,
   writeBundle,
 } from '../../model/index.js';
+import { fitModel } from '../../tune/index.js';
 
 /**
  * What the sweep and the evaluation share: load a dataset artifact, split it the same way every time
@@ -33,8 +34,18 @@ export async function loadSplit(dir: string): Promise<SplitDataset> {
  * Fit item-kNN. One worker thread: the sweep already runs its points in parallel processes, and more
  * threads per point would only fight them for the same cores.
  */
-export function fitKnn(x: Interactions, similarity: Similarity, k: number): Promise<ItemKnn> {
-  return trainItemKnn(x, { similarity, k }, { threads: 1 });
+export function fitKnn(x: Interactions, params: TrainParamsInput): Promise<ItemKnn> {
+  // The tuner's fit: the sweep, `bookml tune` and the refit train every model family the same way.
+  return fitModel(x, params, 1);
+}
+
+/**
+ * A sweep point's trainer parameters: its similarity and K, plus the other options the tuner drew
+ * (`options`, JSON; `{}` for a grid point).
+ */
+export function pointParams(similarity: Similarity, k: number, options: string): TrainParamsInput {
+  const extra = JSON.parse(options || '{}') as Record<string, unknown>;
+  return { ...extra, similarity, k } as TrainParamsInput;
 }
 
 /** The model as the evaluator's recommender: the basket answer, which leaves out what the customer owns. */

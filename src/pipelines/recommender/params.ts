@@ -59,6 +59,14 @@ export const RECOMMENDER_PARAMS = {
     maxItems: 10,
     description: `neighbours kept per book the sweep tries (each at least ${EVAL_K}, the list length scored)`,
   }),
+  trials: param.integer({
+    // 0 keeps a run to its grid, so a run asked for one (similarity, K) registers exactly that model.
+    default: 0,
+    min: 0,
+    max: 200,
+    description:
+      "trial budget: points the tuner draws over the whole option space (bookml tune's), tried beside the grid",
+  }),
   minNdcg: param.number({
     default: 0.01,
     min: 0,

@@ -10,7 +10,7 @@ import { validateDataStep } from './validate-data.js';
  * The recommender pipeline (DESIGN.md's loop):
  *
  * ```
- * ingest → validate → sweep-grid → train ×(similarity × K) → pick-best → evaluate → register → promote
+ * ingest → validate → sweep-grid → train ×(similarity × K + tuner trials) → pick-best → evaluate → register → promote
  * ```
  *
  * `register` runs only when the evaluation gates passed (else it is Skipped and `promote` Omitted: the run
@@ -20,7 +20,7 @@ import { validateDataStep } from './validate-data.js';
 export const recommenderPipeline = definePipeline({
   name: 'recommender',
   description:
-    'Train item-kNN over a similarity × K sweep, evaluate against baselines, register and promote.',
+    'Train item-kNN over a similarity × K sweep plus tuner trials, evaluate against baselines, register and promote.',
   params: RECOMMENDER_PARAMS,
   timeoutSeconds: 4 * 3600,
   build: (p, b) => {
@@ -31,11 +31,17 @@ export const recommenderPipeline = definePipeline({
     });
     const validate = b.task('validate', validateDataStep, { dataset: ingest.outputs.dataset });
     const grid = b
-      .task('sweep-grid', sweepGridStep, { similarityGrid: p.similarityGrid, kGrid: p.kGrid })
+      .task('sweep-grid', sweepGridStep, {
+        similarityGrid: p.similarityGrid,
+        kGrid: p.kGrid,
+        trials: p.trials,
+        seed: p.seed,
+      })
       .after(validate);
     const train = b.fanOut('train', trainStep, grid.outputs.grid, (point) => ({
       similarity: point.similarity,
       k: point.k,
+      options: point.options,
       dataset: ingest.outputs.dataset,
     }));
     const best = b.task('pick-best', pickBestStep, {
@@ -46,6 +52,7 @@ export const recommenderPipeline = definePipeline({
     const evaluate = b.task('evaluate', evaluateStep, {
       similarity: best.outputs.similarity,
       k: best.outputs.k,
+      options: best.outputs.options,
       minNdcg: p.minNdcg,
       mustBeatPopular: p.mustBeatPopular,
       seed: p.seed,
@@ -58,6 +65,7 @@ export const recommenderPipeline = definePipeline({
         bundle: evaluate.outputs.bundle,
         evaluation: evaluate.outputs.evaluation,
         dataReport: validate.outputs.report,
+        sweep: best.outputs.sweep,
       })
       .when(eq(evaluate.outputs.gate, 'passed'));
     b.task('promote', promoteStep, { version: register.outputs.version, alias: p.alias }).mutex(

@@ -3,6 +3,7 @@ import type { DataReport } from '../../data/index.js';
 import { artifact, defineStep, param } from '../../pipeline/index.js';
 import type { EvaluationRecord } from './evaluate.js';
 import { MODEL_NAME } from './params.js';
+import type { SweepRecord } from './sweep.js';
 
 /**
  * register: store the refit bundle in the content-addressed artifact store and register it as a new version
@@ -12,11 +13,16 @@ import { MODEL_NAME } from './params.js';
  */
 export const registerStep = defineStep({
   name: 'register',
-  version: '1',
-  description: 'Register the bundle as a new model version with metrics, gates and lineage.',
+  version: '2',
+  description: 'Register the bundle as a new model version with metrics, gates, lineage and the search.',
   inputs: {
     params: { datasetHash: param.string(), datasetSource: param.string() },
-    artifacts: { bundle: artifact.directory(), evaluation: artifact.file(), dataReport: artifact.file() },
+    artifacts: {
+      bundle: artifact.directory(),
+      evaluation: artifact.file(),
+      dataReport: artifact.file(),
+      sweep: artifact.file({ description: "pick-best's search record: space, trials, choice" }),
+    },
   },
   outputs: {
     params: { version: param.integer({ min: 1 }), artifactHash: param.string() },
@@ -28,8 +34,9 @@ export const registerStep = defineStep({
   retrySafe: true,
   timeoutSeconds: 600,
   retry: { limit: 2, backoff: { durationSeconds: 5, factor: 2, maxDurationSeconds: 120 }, retryOn: 'error' },
-  run: async (ctx, { datasetHash, datasetSource, bundle, evaluation, dataReport }) => {
+  run: async (ctx, { datasetHash, datasetSource, bundle, evaluation, dataReport, sweep }) => {
     const ev = JSON.parse(await readFile(evaluation, 'utf8')) as EvaluationRecord;
+    const search = JSON.parse(await readFile(sweep, 'utf8')) as SweepRecord;
     const data = JSON.parse(await readFile(dataReport, 'utf8')) as DataReport;
     const stored = await ctx.artifacts.putDir(bundle);
     const v = await ctx.registry.registerVersion(
@@ -43,6 +50,17 @@ export const registerStep = defineStep({
           dataset: { uri: datasetSource, hash: datasetHash, validation: { ...data, pass: data.pass } },
           codeVersion: { ...ctx.codeVersion },
           evaluation: { ...ev.evaluation },
+          // The search that chose the parameters: its space, every trial on validation, and the choice.
+          // Not part of `evaluation`, which says how the metrics were computed (the no-regression gate
+          // compares versions on it).
+          tuning: {
+            metric: search.metric,
+            split: search.split,
+            strategy: search.strategy,
+            space: search.space,
+            trials: search.ranked,
+            choice: search.choice,
+          },
         },
         // Keyed by content: a retried attempt, or a later run whose evaluate was served from the cache,
         // gets the version these exact bytes already have instead of a duplicate.

@@ -4,11 +4,38 @@ import { PipelinesError } from '../errors.js';
 import { EVAL_K, SIMILARITIES } from './params.js';
 
 /**
- * The sweep: one training per (similarity, K) point, each scored by NDCG@10 on a validation split carved
- * out of the outer train side (the test split stays unseen until `evaluate`), reduced to the best point.
+ * The sweep: one training per point, each scored by NDCG@10 on a validation split carved out of the outer
+ * train side (the test split stays unseen until `evaluate`), reduced to the best point. The points are the
+ * similarity × K grid plus `trials` points the tuner (`src/tune`, as `bookml tune`) draws over its whole
+ * option space — one fan-out of trials, as Katib runs them; `options` carries a point's other options as
+ * JSON (`{}` on the grid), so a new row of the tuner's table needs no change here.
  */
 
-const gridPoint = { similarity: param.enum(SIMILARITIES), k: param.integer({ min: EVAL_K, max: 1000 }) };
+const gridPoint = {
+  similarity: param.enum(SIMILARITIES),
+  k: param.integer({ min: EVAL_K, max: 1000 }),
+  options: param.string(),
+};
+
+/** The tuner's points for the sweep: seeded draws over its option space (similarity and K included). */
+export async function tunerPoints(
+  trials: number,
+  seed: number,
+): Promise<{ similarity: (typeof SIMILARITIES)[number]; k: number; options: string }[]> {
+  const { Rng } = await import('../../core/index.js');
+  const { decode, proposeTpe, searchSpace } = await import('../../tune/index.js');
+  const space = searchSpace(EVAL_K);
+  const rng = new Rng(seed);
+  // No history yet: the TPE's proposals are its seeded random start.
+  return Array.from({ length: trials }, () => {
+    const { similarity, k, ...rest } = decode(space, proposeTpe(space, [], rng));
+    return {
+      similarity: similarity as (typeof SIMILARITIES)[number],
+      k: Math.min(1000, Number(k)),
+      options: JSON.stringify(rest),
+    };
+  });
+}
 
 /**
  * sweep-grid: the product of the similarity and K grids as one list, so the sweep can fan out over it on
@@ -17,30 +44,35 @@ const gridPoint = { similarity: param.enum(SIMILARITIES), k: param.integer({ min
 export const sweepGridStep = defineStep({
   name: 'sweep-grid',
   version: '1',
-  description: 'The sweep points: similarity grid × K grid, similarity first.',
+  description: "The sweep points: similarity grid × K grid, similarity first, then the tuner's trials.",
   inputs: {
     params: {
       similarityGrid: param.list(param.enum(SIMILARITIES)),
       kGrid: param.list(param.integer({ min: EVAL_K, max: 1000 })),
+      trials: param.integer({ default: 0, min: 0, max: 200 }),
+      seed: param.integer({ default: 42, min: 0 }),
     },
   },
   outputs: { params: { grid: param.list(gridPoint, { minItems: 1 }) } },
   pure: true,
   retrySafe: true,
   timeoutSeconds: 60,
-  run: async (_ctx, { similarityGrid, kGrid }) => ({
+  run: async (_ctx, { similarityGrid, kGrid, trials, seed }) => ({
     // Duplicates in a grid would train the same model twice and tie with themselves.
-    grid: [...new Set(similarityGrid)].flatMap((similarity) =>
-      [...new Set(kGrid)].map((k) => ({ similarity, k })),
-    ),
+    grid: [
+      ...[...new Set(similarityGrid)].flatMap((similarity) =>
+        [...new Set(kGrid)].map((k) => ({ similarity, k, options: '{}' })),
+      ),
+      ...(await tunerPoints(trials, seed)),
+    ],
   }),
 });
 
 /** train: one sweep point — fit on the validation split's train side, score NDCG@10 on its held-out side. */
 export const trainStep = defineStep({
   name: 'train',
-  version: '1',
-  description: 'Train item-kNN for one (similarity, K) and score NDCG@10 on the validation split.',
+  version: '2',
+  description: 'Train item-kNN for one sweep point and score NDCG@10 on the validation split.',
   inputs: {
     params: gridPoint,
     artifacts: { dataset: artifact.directory() },
@@ -55,15 +87,15 @@ export const trainStep = defineStep({
   retrySafe: true,
   timeoutSeconds: 1800,
   retry: { limit: 1, backoff: { durationSeconds: 10, factor: 2, maxDurationSeconds: 600 }, retryOn: 'error' },
-  run: async (ctx, { similarity, k, dataset }) => {
+  run: async (ctx, { similarity, k, options, dataset }) => {
     const [{ itemPopularity, scoreRecommender, validationSplit }, fit] = await Promise.all([
       import('../../eval/index.js'),
       import('./model-fit.js'),
     ]);
-    const { asEvalRecommender, fitKnn, loadSplit, writeModelBundle } = fit;
+    const { asEvalRecommender, fitKnn, loadSplit, pointParams, writeModelBundle } = fit;
     const { loaded, outer } = await loadSplit(dataset);
     const inner = validationSplit(outer);
-    const knn = await fitKnn(inner.train, similarity, k);
+    const knn = await fitKnn(inner.train, pointParams(similarity, k, options));
     const scored = scoreRecommender(inner.test, asEvalRecommender(knn), {
       k: EVAL_K,
       popularity: itemPopularity(inner.train),
@@ -71,10 +103,13 @@ export const trainStep = defineStep({
     });
     const bundle = ctx.outputPath('bundle');
     const manifest = writeModelBundle(bundle, knn, loaded, ctx);
-    ctx.log.info(`${similarity} k=${k}: validation NDCG@${EVAL_K} ${scored.mean.ndcg.toFixed(4)}`, {
-      users: inner.test.nUsers,
-      modelId: manifest.modelId,
-    });
+    ctx.log.info(
+      `${similarity} k=${k} ${options}: validation NDCG@${EVAL_K} ${scored.mean.ndcg.toFixed(4)}`,
+      {
+        users: inner.test.nUsers,
+        modelId: manifest.modelId,
+      },
+    );
     return { ndcg: scored.mean.ndcg, modelId: manifest.modelId, bundle };
   },
 });
@@ -83,6 +118,8 @@ export const trainStep = defineStep({
 export interface SweepResult {
   readonly similarity: (typeof SIMILARITIES)[number];
   readonly k: number;
+  /** The point's other options as JSON (`{}` for a grid point). */
+  readonly options?: string;
   readonly ndcg: number;
   readonly modelId: string;
 }
@@ -98,10 +135,20 @@ export function rankSweep(results: readonly SweepResult[]): SweepResult[] {
     .map(({ r }) => r);
 }
 
+/** The `sweep` artifact: what lineage records of the search. */
+export interface SweepRecord {
+  readonly metric: string;
+  readonly split: 'validation';
+  readonly strategy: string;
+  readonly space: Record<string, unknown>[];
+  readonly ranked: readonly SweepResult[];
+  readonly choice: SweepResult;
+}
+
 /** pick-best: the reducer of the sweep. */
 export const pickBestStep = defineStep({
   name: 'pick-best',
-  version: '1',
+  version: '2',
   description: 'Pick the sweep point with the best validation NDCG@10.',
   inputs: {
     params: {
@@ -114,11 +161,14 @@ export const pickBestStep = defineStep({
     params: {
       similarity: gridPoint.similarity,
       k: gridPoint.k,
+      options: gridPoint.options,
       ndcg: param.number(),
       modelId: param.string(),
     },
     artifacts: {
-      sweep: artifact.file({ description: 'every sweep point with its score, best first (JSON)' }),
+      sweep: artifact.file({
+        description: 'the search space, every sweep point with its score (best first) and the choice (JSON)',
+      }),
     },
   },
   pure: true,
@@ -134,12 +184,27 @@ export const pickBestStep = defineStep({
     }
     const ranked = rankSweep(grid.map((g, i) => ({ ...g, ndcg: ndcg[i], modelId: modelIds[i] })));
     const sweep = ctx.outputPath('sweep');
-    await writeFile(
-      sweep,
-      `${JSON.stringify({ metric: `ndcg_at_${EVAL_K}`, split: 'validation', ranked }, null, 2)}\n`,
-    );
     const best = ranked[0];
-    ctx.log.info(`best: ${best.similarity} k=${best.k} (NDCG@${EVAL_K} ${best.ndcg.toFixed(4)})`);
-    return { similarity: best.similarity, k: best.k, ndcg: best.ndcg, modelId: best.modelId, sweep };
+    const { describeSpace, searchSpace } = await import('../../tune/index.js');
+    const record: SweepRecord = {
+      metric: `ndcg_at_${EVAL_K}`,
+      split: 'validation',
+      strategy: 'grid + tuner random start (seeded)',
+      space: describeSpace(searchSpace(EVAL_K)),
+      ranked,
+      choice: best,
+    };
+    await writeFile(sweep, `${JSON.stringify(record, null, 2)}\n`);
+    ctx.log.info(
+      `best: ${best.similarity} k=${best.k} ${best.options ?? '{}'} (NDCG@${EVAL_K} ${best.ndcg.toFixed(4)})`,
+    );
+    return {
+      similarity: best.similarity,
+      k: best.k,
+      options: best.options ?? '{}',
+      ndcg: best.ndcg,
+      modelId: best.modelId,
+      sweep,
+    };
   },
 });

@@ -1,0 +1,99 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { TuneError } from './errors.js';
+import type { TrialParams } from './space.js';
+import { scoreTrial, type TrialData, type TrialScore } from './trial.js';
+import type { TrialReply, TrialRequest } from './trial-worker.js';
+
+/**
+ * Runs trials side by side: one worker thread per slot, each holding its own copy of the validation
+ * split (sent once), taking the next trial as it frees up. With one thread, trials run in this thread.
+ * Which slot ran a trial never changes its score: every trial is a pure function of its parameters.
+ */
+export class TrialPool {
+  readonly #data: TrialData;
+  readonly #workers: Worker[] = [];
+  readonly #pending = new Map<
+    number,
+    { params: TrialParams; resolve: (s: TrialScore) => void; reject: (e: Error) => void }
+  >();
+  readonly #idle: Worker[] = [];
+  readonly #queue: TrialRequest[] = [];
+  #next = 0;
+
+  constructor(data: TrialData, threads: number) {
+    this.#data = data;
+    if (threads <= 1) return;
+    const url = workerUrl();
+    for (let t = 0; t < threads; t++) {
+      const w = new Worker(url, { workerData: data });
+      w.on('message', (msg: TrialReply) => this.#reply(w, msg));
+      w.on('error', (e) => this.#failAll(e));
+      this.#workers.push(w);
+      this.#idle.push(w);
+    }
+  }
+
+  /** Score one trial. */
+  run(params: TrialParams): Promise<TrialScore> {
+    if (this.#workers.length === 0) {
+      return scoreTrial(this.#data, params).catch((e: unknown) => {
+        throw trialError(params, e);
+      });
+    }
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { params, resolve, reject });
+      this.#queue.push({ id, params });
+      this.#pump();
+    });
+  }
+
+  /** Stop the workers. */
+  async close(): Promise<void> {
+    await Promise.all(this.#workers.map((w) => w.terminate()));
+    this.#workers.length = 0;
+  }
+
+  #pump(): void {
+    while (this.#idle.length > 0 && this.#queue.length > 0) {
+      this.#idle.pop()!.postMessage(this.#queue.shift()!);
+    }
+  }
+
+  #reply(w: Worker, msg: TrialReply): void {
+    const p = this.#pending.get(msg.id);
+    this.#pending.delete(msg.id);
+    this.#idle.push(w);
+    this.#pump();
+    if (!p) return;
+    if ('score' in msg) p.resolve(msg.score);
+    else p.reject(trialError(p.params, msg.error));
+  }
+
+  #failAll(e: Error): void {
+    for (const p of this.#pending.values()) p.reject(e);
+    this.#pending.clear();
+  }
+}
+
+function trialError(params: TrialParams, e: unknown): TuneError {
+  const err = e as { message?: string };
+  return new TuneError(
+    'TUNE_TRIAL_FAILED',
+    `a trial failed (${JSON.stringify(params)}): ${err.message ?? String(e)}`,
+    { field: 'params' },
+  );
+}
+
+/**
+ * The compiled worker script. Under a TypeScript test runner this module is the .ts source, so fall
+ * back to the build output (`npm run build`), as `model/`'s kNN workers do.
+ */
+function workerUrl(): URL {
+  const here = new URL('./trial-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(here))) return here;
+  const built = new URL(import.meta.url.replace('/src/tune/', '/dist/tune/').replace(/\.ts$/, '.js'));
+  return new URL('./trial-worker.js', built);
+}
