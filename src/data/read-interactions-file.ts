@@ -16,6 +16,7 @@ import { checkHeader, fieldCount, noRowsError } from './csv-shape.js';
 import { type DateParser, parseDateFormat, parseIsoBytes } from './date-format.js';
 import { DataBadFileError, DataBadMappingError, DataBadRowError } from './errors.js';
 import { IdIndex } from './id-index.js';
+import { jsonlValue } from './jsonl-fields.js';
 import { readJsonlFile } from './jsonl-reader.js';
 import { type CatalogueColumns, finishInteractions, LineColumns } from './line-columns.js';
 import type { LoadedDataset } from './load-interactions.js';
@@ -123,12 +124,16 @@ async function readUtf8InteractionsFile(
   if (format === 'jsonl') {
     await readJsonlFile(
       path,
-      (obj, line) => {
+      (obj, line, columnOf) => {
+        for (const col of Object.values(mapping)) {
+          const v = col === undefined ? undefined : jsonlValue(obj[col]);
+          if (v && 'fault' in v) return bad(line, col!, v.fault, columnOf(col!));
+        }
         const get = (role: keyof ColumnMapping): string | undefined => {
           const col = mapping[role];
           if (col === undefined) return undefined;
-          const v = obj[col];
-          return v === undefined || v === null || v === '' ? '' : String(v);
+          const v = jsonlValue(obj[col]);
+          return v && 'text' in v ? v.text : '';
         };
         const cust = get('customer')!;
         const item = get('item')!;
@@ -160,6 +165,7 @@ async function readUtf8InteractionsFile(
         onProgress: opts.onProgress,
         onBytes,
         checkText: true,
+        uniqueKeys: Object.values(mapping).filter((k): k is string => k !== undefined),
         onBadLine: (line, reason, column) => bad(line, 'line', reason, column),
       },
     );
