@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { DataBadFileError, DataBadRowError } from './errors.js';
-import { cleanText, findTextFault, lineAndColumn } from './text-check.js';
+import { cleanText, findTextFault, lineAndColumn, shownColumns } from './text-check.js';
 
 /**
  * A byte-level RFC 4180 CSV reader for bookml's own dataset files and for big purchase-line
@@ -485,7 +485,11 @@ export function headerColumns(r: CsvRecord, names: readonly string[], file: stri
   return names.map((name) => {
     const at = header.indexOf(name);
     if (at < 0) {
-      throw new DataBadFileError(file, `header has no "${name}" column (header: ${header.join(',')})`, name);
+      throw new DataBadFileError(
+        file,
+        `header has no "${name}" column (header: ${shownColumns(header)})`,
+        name,
+      );
     }
     return at;
   });

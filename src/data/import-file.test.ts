@@ -396,6 +396,10 @@ describe('importFile', () => {
       const nul = await failure('nul.csv', 'customer,item\n1,a\u0000b\n');
       expect(nul).toMatchObject({ line: 2, column: 4, field: 'item' });
       expect(nul.message).toContain('holds a NUL byte');
+      const oddHeader = await failure('odd-header.csv', `\u000e,${'h'.repeat(500)}\n1,2\n`);
+      expect(oddHeader).toMatchObject({ code: 'DATA_BAD_MAPPING' });
+      expect(oddHeader.message).toContain('(columns: \\x0e, hhh');
+      expect(oddHeader.message.length).toBeLessThan(300);
       const inHeader = await failure('nul-header.csv', 'cust\u0000omer,item\n1,2\n', { onBadRow: 'skip' });
       expect(inHeader).toMatchObject({ line: 1, column: 5, field: 'header' });
       const esc = await failure('esc.csv', 'customer,item,t\n1,2,\u001b[31mred\u0007\n', {

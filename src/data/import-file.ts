@@ -13,7 +13,7 @@ import { jsonlValue } from './jsonl-fields.js';
 import { readJsonlFile } from './jsonl-reader.js';
 import { type ColumnMapping, formatOf } from './read-interactions-file.js';
 import { DATASET_FILES } from './schema.js';
-import { cleanText, findTextFault, idFault, lineAndColumn, shown } from './text-check.js';
+import { cleanText, findTextFault, idFault, lineAndColumn, shown, shownColumns } from './text-check.js';
 import { withUtf8File } from './transcode.js';
 
 export interface ImportFileOptions {
@@ -187,7 +187,7 @@ async function importInto(
     const written = await w.close(rows.itemIdKind());
     return { ...written, report };
   } catch (e) {
-    w.destroy();
+    await w.destroy();
     throw e;
   }
 }
@@ -261,7 +261,10 @@ async function readCsv(
 function checkMapping(mapping: ColumnMapping, names: readonly string[], file: string): void {
   for (const [role, col] of Object.entries(mapping)) {
     if (col !== undefined && !names.includes(col)) {
-      throw new DataBadMappingError(role, `${file} has no column "${col}" (columns: ${names.join(', ')})`);
+      throw new DataBadMappingError(
+        role,
+        `${file} has no column "${shown(col)}" (columns: ${shownColumns(names)})`,
+      );
     }
   }
 }

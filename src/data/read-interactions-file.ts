@@ -21,7 +21,7 @@ import { readJsonlFile } from './jsonl-reader.js';
 import { type CatalogueColumns, finishInteractions, LineColumns } from './line-columns.js';
 import type { LoadedDataset } from './load-interactions.js';
 import { DATASET_FILES, type DatasetManifest } from './schema.js';
-import { idFault, MAX_ID_BYTES } from './text-check.js';
+import { idFault, MAX_ID_BYTES, shown, shownColumns } from './text-check.js';
 import { withUtf8File } from './transcode.js';
 
 /**
@@ -343,7 +343,10 @@ function columnsOf(header: readonly string[], mapping: ColumnMapping, file: stri
     if (col === undefined) return -1;
     const at = header.indexOf(col);
     if (at < 0)
-      throw new DataBadMappingError(role, `${file} has no column "${col}" (columns: ${header.join(', ')})`);
+      throw new DataBadMappingError(
+        role,
+        `${file} has no column "${shown(col)}" (columns: ${shownColumns(header)})`,
+      );
     return at;
   });
 }
