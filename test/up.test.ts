@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -35,10 +35,14 @@ afterAll(async () => {
 
 /** Start `bookml up` and resolve with the URL of its ready curl line, and everything it said. */
 function up(): Promise<{ url: string; stderr: () => string }> {
-  const child = spawn(process.execPath, [bin, 'up', '--port', '0', '--api-port', '0'], {
-    env: { ...process.env, BOOKML_HOME: home, BOOKML_USER: 'demo-approver' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [bin, 'up', '--port', '0', '--api-port', '0', '--webhook-port', '0'],
+    {
+      env: { ...process.env, BOOKML_HOME: home, BOOKML_USER: 'demo-approver' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   children.push(child);
   let stderr = '';
   child.stderr?.on('data', (d) => {
@@ -58,6 +62,9 @@ describe.skipIf(!hasBuiltBin)('bookml up (npm start)', () => {
   it('runs the pipeline, approves production for the local demo, and serves it', async () => {
     const first = await up();
     expect(first.stderr()).toContain('running the recommender pipeline');
+    // Item 2 of issue 11: the local-demo approval is recorded as the OS user, whatever BOOKML_USER says.
+    expect(first.stderr()).toContain(`for production as local:${userInfo().username} (local demo)`);
+    expect(first.stderr()).not.toContain('demo-approver');
     const res = await fetch(first.url);
     expect(res.status).toBe(200);
     expect(res.headers.get('x-bookml-model-version')).toBe('1');

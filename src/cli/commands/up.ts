@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { appConfigOf, intOption } from '../context.js';
+import { localActor } from '../local-identity.js';
 
 interface UpFlags {
   host?: string;
@@ -54,7 +55,10 @@ export function registerUpCommand(program: Command): void {
       'after a drift event, drift is only recorded for this long (default 3600000)',
       intOption('--monitor-cooldown-ms'),
     )
-    .option('--approver <id>', 'who approves the first production version (default: BOOKML_USER or USER)')
+    .option(
+      '--approver <id>',
+      'who approves the first production version: only the OS user itself (the default), recorded as local:<user>',
+    )
     .option('--json', 'print the ready line as JSON')
     .action(async (flags: UpFlags, cmd: Command) => {
       const { loadApiConfig } = await import('../../api/index.js');
@@ -72,6 +76,8 @@ export function registerUpCommand(program: Command): void {
         serveComponent,
         webhookComponent,
       } = await import('../../app/index.js');
+      // Like every local command, up acts as the OS user (issue 11, item 2): not BOOKML_USER or USER.
+      const approver = localActor({ as: flags.approver }, process.env).id;
       const config = await appConfigOf(cmd);
       const app = createApp(config);
       const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -89,7 +95,7 @@ export function registerUpCommand(program: Command): void {
       host.handleSignals();
       try {
         await host.start();
-        await ensureProduction(app, executor, { approver: flags.approver ?? config.user, log: say });
+        await ensureProduction(app, executor, { approver, log: say });
         const loop = await loopMetrics();
         const api = apiComponent(app, { config: apiConfig, logLevel: 'warn', extraMetrics: loop.registry });
         await host.add(api);
