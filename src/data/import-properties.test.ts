@@ -108,6 +108,25 @@ describe('import properties (fast-check, fixed seed)', () => {
     );
   });
 
+  it('--encoding: a latin1 or UTF-16 export round-trips to the same ids as its UTF-8 twin', async () => {
+    // Printable ASCII and U+00A0–U+00FF: where latin1 and windows-1252 (WHATWG's "latin1") agree.
+    const char = fc.oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0xa0, max: 0xff }));
+    const latinId = fc
+      .array(char, { minLength: 1, maxLength: 8 })
+      .map((cs) => String.fromCharCode(...cs))
+      .filter((s) => s.trim() !== '');
+    const rows = fc.array(fc.tuple(latinId, latinId), { minLength: 1, maxLength: 15 });
+    await fc.assert(
+      fc.asyncProperty(rows, fc.constantFrom('latin1', 'utf16le'), async (pairs, encoding) => {
+        const text = `customer,item\n${pairs.map(([c, i]) => `${csvField(c)},${csvField(i)}`).join('\n')}\n`;
+        const bytes = Buffer.from(text, encoding === 'latin1' ? 'latin1' : 'utf16le');
+        const out = await importText('enc.csv', bytes, { encoding });
+        expect(await pairsIn(out.dir)).toEqual(new Set(pairs.map((r) => JSON.stringify(r))));
+      }),
+      runs(40),
+    );
+  });
+
   /** A CSV file that is mostly right: a header, then rows with now and then a bad byte or a broken field. */
   const roughCsv = fc
     .array(
