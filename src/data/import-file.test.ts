@@ -548,6 +548,18 @@ describe('importFile', () => {
       });
 
       it('a missing key says "too few fields"; an empty value names its column; syntax errors their column', async () => {
+        // A column named like an Object.prototype member is read from the object only.
+        const proto = await failure('proto.jsonl', '{"customer":"1"}\n', {
+          mapping: { customer: 'customer', item: 'constructor' },
+        });
+        expect(proto).toMatchObject({
+          field: 'constructor',
+          reason: expect.stringContaining('too few fields'),
+        });
+        const own = await run('own.jsonl', '{"customer":"1","toString":"b"}\n', {
+          mapping: { customer: 'customer', item: 'toString' },
+        });
+        expect(own.file('order_lines.csv')).toBe('order_id,book_id,qty,price\n1,b,1,\n');
         const missing = await failure('missing.jsonl', '{"customer":"1"}\n');
         expect(missing).toMatchObject({ line: 1, field: 'item' });
         expect(missing.reason).toContain('too few fields');

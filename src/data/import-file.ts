@@ -9,7 +9,7 @@ import { DatasetRows } from './dataset-rows.js';
 import { DatasetFilesWriter, type WrittenFiles } from './dataset-writer.js';
 import { parseDateFormat } from './date-format.js';
 import { DataBadFileError, DataBadMappingError, DataBadRowError } from './errors.js';
-import { jsonlValue } from './jsonl-fields.js';
+import { jsonlValue, ownValue } from './jsonl-fields.js';
 import { readJsonlFile } from './jsonl-reader.js';
 import { type ColumnMapping, formatOf } from './read-interactions-file.js';
 import { DATASET_FILES } from './schema.js';
@@ -402,7 +402,7 @@ async function readJsonl(
     (o, line, columnOf) => {
       const text = new Map<string, string>();
       for (const key of keys) {
-        const v = jsonlValue(o[key]);
+        const v = jsonlValue(ownValue(o, key));
         if (v === undefined) continue;
         if ('fault' in v) return bad(line, key, v.fault, columnOf(key));
         text.set(key, v.text);

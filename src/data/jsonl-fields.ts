@@ -8,6 +8,14 @@
 export type JsonlValue = { text: string } | { fault: string } | undefined;
 
 /**
+ * Key `key`'s own value in a parsed object (undefined when absent): `o.constructor` or `o.toString`
+ * would otherwise read Object.prototype's functions for an export that lacks such a column.
+ */
+export function ownValue(o: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(o, key) ? o[key] : undefined;
+}
+
+/**
  * The text an import reads from a JSON value: a string as it is, a number as JSON writes it.
  * @example jsonlValue(12) // { text: '12' }
  * @example jsonlValue({ a: 1 }) // { fault: 'is an object; expected a string or a number' }

@@ -16,7 +16,7 @@ import { checkHeader, fieldCount, noRowsError } from './csv-shape.js';
 import { type DateParser, parseDateFormat, parseIsoBytes } from './date-format.js';
 import { DataBadFileError, DataBadMappingError, DataBadRowError } from './errors.js';
 import { IdIndex } from './id-index.js';
-import { jsonlValue } from './jsonl-fields.js';
+import { jsonlValue, ownValue } from './jsonl-fields.js';
 import { readJsonlFile } from './jsonl-reader.js';
 import { type CatalogueColumns, finishInteractions, LineColumns } from './line-columns.js';
 import type { LoadedDataset } from './load-interactions.js';
@@ -126,13 +126,13 @@ async function readUtf8InteractionsFile(
       path,
       (obj, line, columnOf) => {
         for (const col of Object.values(mapping)) {
-          const v = col === undefined ? undefined : jsonlValue(obj[col]);
+          const v = col === undefined ? undefined : jsonlValue(ownValue(obj, col));
           if (v && 'fault' in v) return bad(line, col!, v.fault, columnOf(col!));
         }
         const get = (role: keyof ColumnMapping): string | undefined => {
           const col = mapping[role];
           if (col === undefined) return undefined;
-          const v = jsonlValue(obj[col]);
+          const v = jsonlValue(ownValue(obj, col));
           return v && 'text' in v ? v.text : '';
         };
         const cust = get('customer')!;
