@@ -161,18 +161,18 @@ describe.skipIf(!hasBuiltBin)('bookml data (built binary)', () => {
         code: 'DATA_BAD_ROW',
         field: 'when',
         message:
-          'export.csv line 3: when "2025-13-01" is not a date in format iso (fix the row, or pass --on-bad-row skip to skip bad rows)',
+          'export.csv line 3, column 6: when "2025-13-01" is not a date in format iso (fix the row, or pass --on-bad-row skip to skip bad rows)',
       },
     });
     const human = bookml(...args);
     expect(human.status).toBe(2);
     expect(human.stderr).toBe(
-      'error DATA_BAD_ROW: export.csv line 3: when "2025-13-01" is not a date in format iso (fix the row, or pass --on-bad-row skip to skip bad rows)\n',
+      'error DATA_BAD_ROW: export.csv line 3, column 6: when "2025-13-01" is not a date in format iso (fix the row, or pass --on-bad-row skip to skip bad rows)\n',
     );
     const skipped = json(...args, '--on-bad-row', 'skip');
     expect(skipped.skippedRows).toBe(1);
     expect(skipped.badRows).toEqual([
-      { line: 3, field: 'when', reason: '"2025-13-01" is not a date in format iso' },
+      { line: 3, column: 6, field: 'when', reason: '"2025-13-01" is not a date in format iso' },
     ]);
     expect(skipped.counts.orderLines).toBe(2);
   });

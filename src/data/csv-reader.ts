@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { DataBadFileError, DataBadRowError } from './errors.js';
-import { cleanText, findTextFault, lineAndColumn } from './text-check.js';
+import { cleanText, findTextFault, lineAndColumn, shownColumns } from './text-check.js';
 
 /**
  * A byte-level RFC 4180 CSV reader for bookml's own dataset files and for big purchase-line
@@ -27,6 +27,8 @@ export interface CsvRecord {
   line: number;
   /** The line after the record (more than line + 1 when quoted fields hold line breaks). */
   nextLine: number;
+  /** Offset in `buf` where the record starts (for positions in messages). */
+  at: number;
 }
 
 export interface CsvReadOptions {
@@ -253,6 +255,7 @@ export function scanRecord(b: Buffer, pos: number, final: boolean, rec: CsvRecor
   let n = 0;
   let line = rec.line;
   let p = pos;
+  rec.at = pos;
   for (;;) {
     if (n === rec.start.length) grow(rec);
     if (b[p] === QUOTE) {
@@ -356,7 +359,26 @@ export function newRecord(buf: Buffer): CsvRecord {
     count: 0,
     line: 1,
     nextLine: 1,
+    at: 0,
   };
+}
+
+/**
+ * The physical line and 1-based character column where field `i` of the record just scanned starts
+ * (its opening quote, when quoted); past the last field, the end of the record's last field.
+ * @example fieldPosition(rec, 2) // { line: 7, column: 12 }
+ */
+export function fieldPosition(rec: CsvRecord, i: number): { line: number; column: number } {
+  const b = rec.buf;
+  let p: number;
+  if (i < rec.count) {
+    const s = rec.start[i];
+    p = s > rec.at && b[s - 1] === QUOTE ? s - 1 : s;
+  } else {
+    p = rec.end[rec.count - 1];
+    if (b[p] === QUOTE) p++;
+  }
+  return lineAndColumn(b, rec.at, p - rec.at, rec.line);
 }
 
 /** 3 when the first `filled` bytes of `b` start with a UTF-8 BOM, else 0. */
@@ -463,7 +485,11 @@ export function headerColumns(r: CsvRecord, names: readonly string[], file: stri
   return names.map((name) => {
     const at = header.indexOf(name);
     if (at < 0) {
-      throw new DataBadFileError(file, `header has no "${name}" column (header: ${header.join(',')})`, name);
+      throw new DataBadFileError(
+        file,
+        `header has no "${name}" column (header: ${shownColumns(header)})`,
+        name,
+      );
     }
     return at;
   });

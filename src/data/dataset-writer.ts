@@ -71,9 +71,16 @@ export class CsvFileWriter {
     return { sha256: this.#hash.digest('hex'), bytes: this.#bytes };
   }
 
-  /** Stop writing (on failure); the caller removes the file. */
-  destroy(): void {
+  /**
+   * Stop writing (on failure); the caller removes the file. Resolves once the stream is closed: a
+   * stream opens its file asynchronously, so removing the folder before then races the open and
+   * leaves the file behind (and `rmSync` fails with ENOTEMPTY, hiding the import's own error).
+   */
+  async destroy(): Promise<void> {
+    if (this.#stream.closed) return;
+    const closed = new Promise<void>((done) => this.#stream.once('close', () => done()));
     this.#stream.destroy();
+    await closed;
   }
 
   #failure(): DataBadFileError {
@@ -153,7 +160,8 @@ export class DatasetFilesWriter {
     };
   }
 
-  destroy(): void {
-    for (const w of [this.books, this.customers, this.orders, this.lines]) w.destroy();
+  /** Stop writing every file, resolving once all are closed (then their folder can be removed). */
+  async destroy(): Promise<void> {
+    await Promise.all([this.books, this.customers, this.orders, this.lines].map((w) => w.destroy()));
   }
 }

@@ -123,7 +123,7 @@ export class DataBadFileError extends DataError {
 /** A column mapping names a column the file does not have, or lacks a required role. */
 export class DataBadMappingError extends DataError {
   constructor(field: string, reason: string) {
-    super('DATA_BAD_MAPPING', `--map ${field}: ${reason}`, { field: `map.${field}` });
+    super('DATA_BAD_MAPPING', escapeControls(`--map ${field}: ${reason}`), { field: `map.${field}` });
   }
 }
 

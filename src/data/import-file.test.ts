@@ -134,7 +134,7 @@ describe('importFile', () => {
       },
     );
     expect(out.file('books.csv')).toBe('id,title,author,genre,price\n milk, milk,,,\nmilk ,milk ,,,\n');
-    expect(out.report.badRows).toEqual([{ line: 4, field: 'item', reason: 'is empty' }]);
+    expect(out.report.badRows).toEqual([{ line: 4, column: 3, field: 'item', reason: 'is empty' }]);
   });
 
   it('reads JSON Lines with numbers, strings, quantities and prices', async () => {
@@ -232,9 +232,9 @@ describe('importFile', () => {
     it('fail with the line number, the field and the reason', async () => {
       const e = await failure('bad.csv', text, { mapping });
       expect(e).toBeInstanceOf(DataBadRowError);
-      expect(e).toMatchObject({ code: 'DATA_BAD_ROW', file: 'bad.csv', line: 3, field: 't' });
+      expect(e).toMatchObject({ code: 'DATA_BAD_ROW', file: 'bad.csv', line: 3, column: 6, field: 't' });
       expect(e.reason).toBe('"2025-01-32" is not a date in format iso');
-      expect(e.message).toContain('bad.csv line 3: t "2025-01-32" is not a date in format iso');
+      expect(e.message).toContain('bad.csv line 3, column 6: t "2025-01-32" is not a date in format iso');
       expect(e.message).toContain('--on-bad-row skip');
     });
 
@@ -245,10 +245,10 @@ describe('importFile', () => {
         lines: 3,
         skippedRows: 4,
         badRows: [
-          { line: 3, field: 't', reason: '"2025-01-32" is not a date in format iso' },
-          { line: 4, field: 'item', reason: 'is empty' },
-          { line: 5, field: 'qty', reason: '"0" is not a positive integer' },
-          { line: 10, field: 't', reason: '"yesterday" is not a date in format iso' },
+          { line: 3, column: 6, field: 't', reason: '"2025-01-32" is not a date in format iso' },
+          { line: 4, column: 3, field: 'item', reason: 'is empty' },
+          { line: 5, column: 17, field: 'qty', reason: '"0" is not a positive integer' },
+          { line: 10, column: 6, field: 't', reason: '"yesterday" is not a date in format iso' },
         ],
       });
       expect(out.file('order_lines.csv')).toBe(
@@ -273,9 +273,14 @@ describe('importFile', () => {
       expect(e).toMatchObject({ code: 'DATA_BAD_ROW', line: 2, field: 'line' });
       const out = await run('bad.jsonl', jsonl, { onBadRow: 'skip' });
       expect(out.report.badRows).toEqual([
-        { line: 2, field: 'line', reason: 'is not a JSON object' },
-        { line: 3, field: 'line', reason: 'is not valid JSON' },
-        { line: 4, field: 'item', reason: 'is empty' },
+        { line: 2, column: 1, field: 'line', reason: 'is not a JSON object' },
+        {
+          line: 3,
+          column: 15,
+          field: 'line',
+          reason: 'is not valid JSON (Expected double-quoted property name)',
+        },
+        { line: 4, field: 'item', reason: 'is missing: the object has no "item" key (too few fields)' },
       ]);
       expect(out.report.lines).toBe(1);
     });
@@ -391,6 +396,12 @@ describe('importFile', () => {
       const nul = await failure('nul.csv', 'customer,item\n1,a\u0000b\n');
       expect(nul).toMatchObject({ line: 2, column: 4, field: 'item' });
       expect(nul.message).toContain('holds a NUL byte');
+      const oddHeader = await failure('odd-header.csv', `\u000e,${'h'.repeat(500)}\n1,2\n`);
+      expect(oddHeader).toMatchObject({ code: 'DATA_BAD_MAPPING' });
+      expect(oddHeader.message).toContain('(columns: \\x0e, hhh');
+      expect(oddHeader.message.length).toBeLessThan(300);
+      const inHeader = await failure('nul-header.csv', 'cust\u0000omer,item\n1,2\n', { onBadRow: 'skip' });
+      expect(inHeader).toMatchObject({ line: 1, column: 5, field: 'header' });
       const esc = await failure('esc.csv', 'customer,item,t\n1,2,\u001b[31mred\u0007\n', {
         mapping: { customer: 'customer', item: 'item', time: 't' },
       });
@@ -480,6 +491,101 @@ describe('importFile', () => {
         '7 item',
       ]);
       expect(out.file('order_lines.csv')).toBe('order_id,book_id,qty,price\n1,ok,1,\n2,fine,1,\n');
+    });
+
+    it('every CSV row error names its line and column: the field at fault, or where the row ends', async () => {
+      const e = await failure('where.csv', 'customer,item,t\n1,"x",2025-01-01\n"two\nlines",,2025-01-01\n', {
+        mapping: { customer: 'customer', item: 'item', time: 't' },
+      });
+      // The record starts on line 3; its empty item sits on line 4, after `lines",`.
+      expect(e).toMatchObject({ line: 4, column: 8, field: 'item', reason: 'is empty' });
+      const short = await failure('short-col.csv', 'customer,item,t\n1,"ab"\n');
+      expect(short).toMatchObject({ line: 2, column: 7, field: 'row' });
+      expect(short.message).toContain('short-col.csv line 2, column 7: row has 2 fields');
+      const extra = await failure('extra-col.csv', 'customer,item\n1,2,"3"\n');
+      expect(extra).toMatchObject({ line: 2, column: 5, reason: expect.stringContaining('too many') });
+      const long = await failure('long-col.csv', `customer,item\nabc,${'q'.repeat(300)}\n`);
+      expect(long).toMatchObject({ line: 2, column: 5, field: 'item' });
+    });
+
+    describe('JSON Lines', () => {
+      it('a key named twice is refused, not last-wins; a nested same-named key is not a duplicate', async () => {
+        const e = await failure('dup.jsonl', '{"customer":"1","item":"a", "item" :"b"}\n');
+        expect(e).toMatchObject({ code: 'DATA_BAD_ROW', line: 1, column: 29, field: 'line' });
+        expect(e.reason).toBe('names key "item" twice; keep one');
+        const nested = await run('nested.jsonl', '{"customer":"1","item":"a","meta":{"item":"b"}}\n');
+        expect(nested.file('order_lines.csv')).toBe('order_id,book_id,qty,price\n1,a,1,\n');
+        // Unmapped keys may repeat: they are not read.
+        expect((await run('other.jsonl', '{"customer":1,"item":2,"x":1,"x":2}\n')).report.lines).toBe(1);
+      });
+
+      it('objects, arrays, booleans and inexact integers are bad rows naming key and column', async () => {
+        const text = [
+          '{"customer":{"a":1},"item":"x"}',
+          '{"customer":"1","item":[1,2]}',
+          '{"customer":true,"item":"x"}',
+          '{"customer":12345678901234567890,"item":"x"}',
+          '{"customer":"2","item":9007199254740991,"qty":null}',
+          '',
+        ].join('\n');
+        const first = await failure('types.jsonl', text);
+        expect(first).toMatchObject({ line: 1, column: 2, field: 'customer' });
+        expect(first.reason).toBe('is an object; expected a string or a number');
+        const out = await run('types.jsonl', text, { onBadRow: 'skip' });
+        expect(out.report.badRows).toEqual([
+          { line: 1, column: 2, field: 'customer', reason: 'is an object; expected a string or a number' },
+          { line: 2, column: 17, field: 'item', reason: 'is an array; expected a string or a number' },
+          { line: 3, column: 2, field: 'customer', reason: 'is a boolean; expected a string or a number' },
+          {
+            line: 4,
+            column: 2,
+            field: 'customer',
+            reason:
+              'is the number 12345678901234567000, too large to read exactly (over 2^53): write it as a string',
+          },
+        ]);
+        expect(out.file('order_lines.csv')).toBe('order_id,book_id,qty,price\n1,9007199254740991,1,\n');
+      });
+
+      it('a missing key says "too few fields"; an empty value names its column; syntax errors their column', async () => {
+        // A column named like an Object.prototype member is read from the object only.
+        const proto = await failure('proto.jsonl', '{"customer":"1"}\n', {
+          mapping: { customer: 'customer', item: 'constructor' },
+        });
+        expect(proto).toMatchObject({
+          field: 'constructor',
+          reason: expect.stringContaining('too few fields'),
+        });
+        const own = await run('own.jsonl', '{"customer":"1","toString":"b"}\n', {
+          mapping: { customer: 'customer', item: 'toString' },
+        });
+        expect(own.file('order_lines.csv')).toBe('order_id,book_id,qty,price\n1,b,1,\n');
+        const missing = await failure('missing.jsonl', '{"customer":"1"}\n');
+        expect(missing).toMatchObject({ line: 1, field: 'item' });
+        expect(missing.reason).toContain('too few fields');
+        const empty = await failure('empty.jsonl', '{"item":"a",  "customer":"  "}\n');
+        expect(empty).toMatchObject({ line: 1, column: 15, field: 'customer', reason: 'is empty' });
+        const syntax = await failure(
+          'syntax.jsonl',
+          '{"customer":"1","item":"a"}\n{"customer":"2" "item":"b"}\n',
+        );
+        expect(syntax).toMatchObject({ line: 2, column: 17, field: 'line' });
+        expect(syntax.reason).toMatch(/^is not valid JSON \(/);
+      });
+
+      it('a header-only file has no JSONL twin, but an empty or blank one is refused and nothing is written', async () => {
+        for (const text of ['', '\n\n', '  \n']) {
+          await expect(run('blank.jsonl', text)).rejects.toMatchObject({
+            code: 'DATA_BAD_FILE',
+            field: 'rows',
+          });
+        }
+        const huge = await failure('huge.jsonl', `{"customer":"1","item":"${'x'.repeat(1 << 20)}"}\n`);
+        expect(huge).toMatchObject({ line: 1, column: 17, field: 'item' });
+        expect(huge.message.length).toBeLessThan(300);
+        const nul = await failure('nul.jsonl', Buffer.from('{"customer":"1","item":"a\u0000"}\n'));
+        expect(nul).toMatchObject({ line: 1, column: 26, reason: 'holds a NUL byte (0x00)' });
+      });
     });
 
     it('train --input reads with the same rules', async () => {

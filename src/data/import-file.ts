@@ -2,17 +2,18 @@ import { createReadStream, mkdirSync, mkdtempSync, renameSync, rmSync, statSync 
 import { basename, dirname, join, resolve } from 'node:path';
 import { type Options as CsvParseOptions, parse } from 'csv-parse';
 import { readCatalogue } from './catalogue-file.js';
-import { type CsvRecord, fieldText, headerNames } from './csv-reader.js';
+import { type CsvRecord, fieldPosition, fieldText, headerNames } from './csv-reader.js';
 import { checkHeader, fieldCount, noRowsError } from './csv-shape.js';
 import { streamCsvRecords } from './csv-stream.js';
 import { DatasetRows } from './dataset-rows.js';
 import { DatasetFilesWriter, type WrittenFiles } from './dataset-writer.js';
 import { parseDateFormat } from './date-format.js';
 import { DataBadFileError, DataBadMappingError, DataBadRowError } from './errors.js';
+import { jsonlValue, ownValue } from './jsonl-fields.js';
 import { readJsonlFile } from './jsonl-reader.js';
 import { type ColumnMapping, formatOf } from './read-interactions-file.js';
 import { DATASET_FILES } from './schema.js';
-import { cleanText, findTextFault, idFault, lineAndColumn, shown } from './text-check.js';
+import { cleanText, findTextFault, idFault, lineAndColumn, shown, shownColumns } from './text-check.js';
 import { withUtf8File } from './transcode.js';
 
 export interface ImportFileOptions {
@@ -132,11 +133,14 @@ async function importInto(
     bad(line, field, reason, column);
   };
   /** One source row: every mapped field checked, then added; the first bad field is the fault. */
-  const addRow = (get: (col: string) => string | undefined, line: number): void => {
+  const addRow: AddRow = (get, line, where) => {
     report.rows++;
     const fault = tryAdd(get);
-    if (fault) bad(line, fault[0], fault[1]);
-    else report.lines++;
+    if (!fault) report.lines++;
+    else {
+      const at = where?.(fault[0]);
+      bad(at?.line ?? line, fault[0], fault[1], at?.column);
+    }
   };
   const tryAdd = (get: (col: string) => string | undefined): [string, string] | undefined => {
     const value = (role: keyof ColumnMapping): string => (get(mapping[role]!) ?? '').trim();
@@ -181,7 +185,7 @@ async function importInto(
   };
 
   try {
-    if (jsonl) await readJsonl(path, size, addRow, badShape, w, opts.onProgress);
+    if (jsonl) await readJsonl(path, size, mapping, addRow, badShape, w, opts.onProgress);
     else await readCsv(path, size, opts, addRow, badShape, w);
     // An import that yields nothing must not become a dataset: `train` would write a 0-book model.
     if (report.lines === 0) throw noRowsError(file, report.skippedRows);
@@ -189,12 +193,14 @@ async function importInto(
     const written = await w.close(rows.itemIdKind());
     return { ...written, report };
   } catch (e) {
-    w.destroy();
+    await w.destroy();
     throw e;
   }
 }
 
-type AddRow = (get: (col: string) => string | undefined, line: number) => void;
+/** Where a mapped column's value sits in the row (line and 1-based character column), when known. */
+type Where = (col: string) => { line: number; column?: number } | undefined;
+type AddRow = (get: (col: string) => string | undefined, line: number, where?: Where) => void;
 type Bad = (line: number, field: string, reason: string, column?: number) => void;
 
 async function readCsv(
@@ -216,16 +222,21 @@ async function readCsv(
     const i = column!.get(col);
     return i === undefined ? undefined : fieldText(r, i);
   };
+  const where: Where = (col) => {
+    const i = column!.get(col);
+    return i === undefined ? undefined : fieldPosition(r, i);
+  };
   await streamCsvRecords(
     path,
     (rec) => {
       r = rec;
       if (column) {
         if (rec.count !== names.length) {
-          bad(rec.line, 'row', fieldCount(rec.count, names.length));
+          const at = fieldPosition(rec, names.length);
+          bad(at.line, 'row', fieldCount(rec.count, names.length), at.column);
           return;
         }
-        return addRow(get, rec.line);
+        return addRow(get, rec.line, where);
       }
       names = opts.columns === undefined ? headerNames(rec) : headerless(opts.columns, rec.count);
       checkHeader(names, file);
@@ -238,7 +249,7 @@ async function readCsv(
     },
     {
       checkText: true,
-      fieldName: (i) => names[i] ?? `field ${i + 1}`,
+      fieldName: (i) => (column ? (names[i] ?? `field ${i + 1}`) : 'header'),
       onChunk: async (done) => {
         if (w.blocked) await w.ready();
         opts.onProgress?.(done, size);
@@ -265,7 +276,10 @@ function headerless(columns: readonly string[] | 'positional', count: number): s
 function checkMapping(mapping: ColumnMapping, names: readonly string[], file: string): void {
   for (const [role, col] of Object.entries(mapping)) {
     if (col !== undefined && !names.includes(col)) {
-      throw new DataBadMappingError(role, `${file} has no column "${col}" (columns: ${names.join(', ')})`);
+      throw new DataBadMappingError(
+        role,
+        `${file} has no column "${shown(col)}" (columns: ${shownColumns(names)})`,
+      );
     }
   }
 }
@@ -392,17 +406,37 @@ async function textFaultsByLine(
 async function readJsonl(
   path: string,
   size: number,
+  mapping: ColumnMapping,
   addRow: AddRow,
   bad: Bad,
   w: DatasetFilesWriter,
   onProgress?: (done: number, total: number) => void,
 ): Promise<void> {
+  const keys = Object.values(mapping).filter((k): k is string => k !== undefined);
   await readJsonlFile(
     path,
-    (o, line) =>
-      addRow((col) => (o[col] === undefined || o[col] === null ? undefined : String(o[col])), line),
+    (o, line, columnOf) => {
+      const text = new Map<string, string>();
+      for (const key of keys) {
+        const v = jsonlValue(ownValue(o, key));
+        if (v === undefined) continue;
+        if ('fault' in v) return bad(line, key, v.fault, columnOf(key));
+        text.set(key, v.text);
+      }
+      // A required key the object lacks is JSON's "too few fields"; say so rather than "is empty".
+      for (const key of [mapping.customer, mapping.item, mapping.basket]) {
+        if (key !== undefined && !text.has(key))
+          return bad(line, key, `is missing: the object has no "${key}" key (too few fields)`);
+      }
+      addRow(
+        (col) => text.get(col),
+        line,
+        (col) => ({ line, column: columnOf(col) }),
+      );
+    },
     {
       checkText: true,
+      uniqueKeys: keys,
       onBadLine: (line, reason, column) => bad(line, 'line', reason, column),
       onChunk: async () => {
         if (w.blocked) await w.ready();

@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { DataBadFileError, DataBadRowError } from './errors.js';
+import { duplicateKey, keyColumn } from './jsonl-fields.js';
 import { cleanText, findTextFault, lineAndColumn } from './text-check.js';
 
 export interface JsonlReadOptions {
@@ -17,7 +18,15 @@ export interface JsonlReadOptions {
   onChunk?: () => Promise<void> | void;
   /** Refuse lines holding invalid UTF-8 or a NUL byte instead of decoding them with U+FFFD. */
   checkText?: boolean;
+  /**
+   * Keys that must appear at most once in an object (the mapped ones): JSON.parse keeps the last of
+   * two silently, so an object naming one twice is a bad line naming the key and its column.
+   */
+  uniqueKeys?: readonly string[];
 }
+
+/** Where a key of the current object starts: its 1-based character column, or undefined. */
+export type KeyColumn = (key: string) => number | undefined;
 
 /**
  * Stream a JSON Lines file (one object per line, blank lines ignored) in 1 MiB chunks, calling
@@ -25,7 +34,7 @@ export interface JsonlReadOptions {
  */
 export async function readJsonlFile(
   path: string,
-  onObject: (obj: Record<string, unknown>, line: number) => void,
+  onObject: (obj: Record<string, unknown>, line: number, columnOf: KeyColumn) => void,
   opts: JsonlReadOptions = {},
 ): Promise<void> {
   const file = basename(path);
@@ -60,15 +69,24 @@ export async function readJsonlFile(
       let k = s;
       while (k < e && (b[k] === 32 || b[k] === 9)) k++;
       if (k === e) return;
+      const text = b.toString('utf8', s, e);
       let obj: unknown;
       try {
-        obj = JSON.parse(b.toString('utf8', s, e));
-      } catch {
-        onBad(line, 'is not valid JSON');
+        obj = JSON.parse(text);
+      } catch (err) {
+        onBad(line, `is not valid JSON (${jsonSyntaxReason(err)})`, jsonSyntaxColumn(err, text));
         return;
       }
-      if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) onBad(line, 'is not a JSON object');
-      else onObject(obj as Record<string, unknown>, line);
+      if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
+        onBad(line, 'is not a JSON object', k - s + 1);
+        return;
+      }
+      const twice = opts.uniqueKeys && duplicateKey(text, opts.uniqueKeys);
+      if (twice) {
+        onBad(line, `names key ${JSON.stringify(twice.key)} twice; keep one`, twice.column);
+        return;
+      }
+      onObject(obj as Record<string, unknown>, line, (key) => keyColumn(text, key));
     };
     for (;;) {
       const n = readSync(fd, buf, filled, buf.length - filled, null);
@@ -100,4 +118,24 @@ export async function readJsonlFile(
   } finally {
     closeSync(fd);
   }
+}
+
+/** V8's reason for a JSON syntax error without the (possibly huge) echo of the input. */
+function jsonSyntaxReason(err: unknown): string {
+  const m = String((err as Error)?.message ?? err);
+  const cut = m.replace(/ in JSON at position \d+.*$/s, '').replace(/, "[\s\S]*$/, '');
+  return cut.length > 80 ? `${cut.slice(0, 80)}…` : cut;
+}
+
+/** The 1-based character column V8 names in a JSON syntax error, when it names one. */
+function jsonSyntaxColumn(err: unknown, text: string): number | undefined {
+  const m = /position (\d+)/.exec(String((err as Error)?.message ?? ''));
+  if (!m) return undefined;
+  const at = Number(m[1]);
+  let column = 1;
+  for (let i = 0; i < at && i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0xdc00 || c > 0xdfff) column++;
+  }
+  return column;
 }

@@ -164,7 +164,7 @@ export async function importPostgres(
     const written = await w.close(rows.itemIdKind());
     return { ...written, report };
   } catch (e) {
-    w.destroy();
+    await w.destroy();
     if (e instanceof Error && 'severity' in e) {
       throw new DataBadSourceError('source', `PostgreSQL at ${where} refused a query: ${e.message}`);
     }

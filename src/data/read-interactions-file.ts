@@ -16,11 +16,12 @@ import { checkHeader, fieldCount, noRowsError } from './csv-shape.js';
 import { type DateParser, parseDateFormat, parseIsoBytes } from './date-format.js';
 import { DataBadFileError, DataBadMappingError, DataBadRowError } from './errors.js';
 import { IdIndex } from './id-index.js';
+import { jsonlValue, ownValue } from './jsonl-fields.js';
 import { readJsonlFile } from './jsonl-reader.js';
 import { type CatalogueColumns, finishInteractions, LineColumns } from './line-columns.js';
 import type { LoadedDataset } from './load-interactions.js';
 import { DATASET_FILES, type DatasetManifest } from './schema.js';
-import { idFault, MAX_ID_BYTES } from './text-check.js';
+import { idFault, MAX_ID_BYTES, shown, shownColumns } from './text-check.js';
 import { withUtf8File } from './transcode.js';
 
 /**
@@ -123,12 +124,16 @@ async function readUtf8InteractionsFile(
   if (format === 'jsonl') {
     await readJsonlFile(
       path,
-      (obj, line) => {
+      (obj, line, columnOf) => {
+        for (const col of Object.values(mapping)) {
+          const v = col === undefined ? undefined : jsonlValue(ownValue(obj, col));
+          if (v && 'fault' in v) return bad(line, col!, v.fault, columnOf(col!));
+        }
         const get = (role: keyof ColumnMapping): string | undefined => {
           const col = mapping[role];
           if (col === undefined) return undefined;
-          const v = obj[col];
-          return v === undefined || v === null || v === '' ? '' : String(v);
+          const v = jsonlValue(ownValue(obj, col));
+          return v && 'text' in v ? v.text : '';
         };
         const cust = get('customer')!;
         const item = get('item')!;
@@ -160,6 +165,7 @@ async function readUtf8InteractionsFile(
         onProgress: opts.onProgress,
         onBytes,
         checkText: true,
+        uniqueKeys: Object.values(mapping).filter((k): k is string => k !== undefined),
         onBadLine: (line, reason, column) => bad(line, 'line', reason, column),
       },
     );
@@ -337,7 +343,10 @@ function columnsOf(header: readonly string[], mapping: ColumnMapping, file: stri
     if (col === undefined) return -1;
     const at = header.indexOf(col);
     if (at < 0)
-      throw new DataBadMappingError(role, `${file} has no column "${col}" (columns: ${header.join(', ')})`);
+      throw new DataBadMappingError(
+        role,
+        `${file} has no column "${shown(col)}" (columns: ${shownColumns(header)})`,
+      );
     return at;
   });
 }

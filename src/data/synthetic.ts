@@ -197,7 +197,7 @@ export async function generateSynthetic(
     const written = await w.close('int');
     return { ...written, options: o };
   } catch (e) {
-    w.destroy();
+    await w.destroy();
     throw e;
   }
 }

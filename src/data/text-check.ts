@@ -90,6 +90,15 @@ export function shown(value: string, max = 80): string {
   return escapeControls(cut);
 }
 
+/**
+ * A header's column names for a message: each {@link shown}, at most `max` of them.
+ * @example shownColumns(['a', 'b\u0000']) // 'a, b\\x00'
+ */
+export function shownColumns(names: readonly string[], max = 20): string {
+  const list = names.slice(0, max).map((n) => shown(n, 40));
+  return names.length > max ? `${list.join(', ')}, … (${names.length} columns)` : list.join(', ');
+}
+
 /** Escapes C0 controls, DEL and C1 controls as `\xNN` (`\t`, `\n`, `\r` by name). */
 export function escapeControls(s: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
