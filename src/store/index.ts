@@ -69,6 +69,7 @@ export type { PredictionCursor, PredictionReaderOptions, PredictionReadStats } f
 export { PredictionLogReader } from './prediction-reader.js';
 export type { PredictionRecord, PredictionRoute } from './prediction-records.js';
 export { PREDICTION_ROUTES, parsePredictionLine, popularityRanks } from './prediction-records.js';
+export { assertOwned, RunLeaseStore } from './run-lease-store.js';
 export type {
   AttemptKey,
   AttemptRecord,
@@ -80,6 +81,5 @@ export type {
   RunRecord,
 } from './run-records.js';
 export type { AttemptOutcome, NewNode, NewRun, NodePatch, RunFilter } from './run-store.js';
-export { assertOwned, RunLeaseStore } from './run-lease-store.js';
 export { RunStore } from './run-store.js';
 export type { Database, EpochMs } from './tables.js';

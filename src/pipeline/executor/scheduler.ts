@@ -400,18 +400,16 @@ export class RunScheduler {
     },
   ): Promise<void> {
     await this.#d.o.db.transaction(async (tx) => {
-      const rec = await this.#d.runStore(tx).transitionNode(
-        { runId: run.id, nodeId: node.rec.nodeId },
-        'Cached',
-        {
+      const rec = await this.#d
+        .runStore(tx)
+        .transitionNode({ runId: run.id, nodeId: node.rec.nodeId }, 'Cached', {
           inputs: c.inputs,
           outputs: c.outputs as unknown as Record<string, unknown>,
           cacheKeyParts: c.parts,
           cachedFrom: c.source,
           message: c.message,
           ...(c.key === undefined ? {} : { cacheKey: c.key }),
-        },
-      );
+        });
       if (rec !== undefined) node.rec = rec;
       await new this.#d.store.LineageStore(tx).addEdges(
         nodeEdges(run.id, node.rec.nodeId, c.inputs.artifacts, c.outputs),
