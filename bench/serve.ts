@@ -86,11 +86,12 @@ function startServer(cmd: string, args: string[], env: NodeJS.ProcessEnv): Child
 }
 
 async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.pid === undefined) return;
+  const gone = () => child.exitCode !== null || child.signalCode !== null;
+  if (gone() || child.pid === undefined) return;
   const exited = new Promise((r) => child.once('exit', r));
   process.kill(-child.pid, 'SIGTERM');
   await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-  if (child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+  if (!gone()) process.kill(-child.pid, 'SIGKILL');
 }
 
 async function waitReady(port: number, timeoutMs = 60_000): Promise<void> {
@@ -160,6 +161,18 @@ interface Row {
   result: WrkResult;
 }
 
+/** Mean size of bookml's answer body over the first 200 books wrk asks for (the bare servers' body). */
+async function meanAnswerBytes(port: number): Promise<number> {
+  let total = 0;
+  const n = 200;
+  for (let i = 1; i <= n; i++) {
+    const book = 1 + ((i * 7919) % BOOKS);
+    total += (await (await fetch(`http://127.0.0.1:${port}/recommend?book_id=${book}&k=${K}`)).arrayBuffer())
+      .byteLength;
+  }
+  return Math.round(total / n);
+}
+
 /**
  * `npm run bench -- serve [--seconds N] [--swap-seconds N]`: wrk against `/recommend` (k=10, a
  * different book per request) on a 10,000-book model, bookml beside the seed stack's FastAPI
@@ -171,8 +184,10 @@ export async function benchServe(args: string[]): Promise<object> {
     const i = args.indexOf(name);
     return i >= 0 ? Number(args[i + 1]) : d;
   };
-  const seconds = Math.min(30, Math.max(10, arg('--seconds', 10)));
+  const seconds = Math.min(30, Math.max(5, arg('--seconds', 10)));
   const swapSeconds = Math.min(30, Math.max(10, arg('--swap-seconds', 30)));
+  const withPeer = !args.includes('--no-peer');
+  const withSwap = !args.includes('--no-swap');
   if (!existsSync(WRK)) throw new Error('wrk is not installed: apt-get install -y wrk');
   const ws = join(tmpdir(), `bookml-bench-serve-${process.pid}`);
   rmSync(ws, { recursive: true, force: true });
@@ -187,11 +202,18 @@ export async function benchServe(args: string[]): Promise<object> {
   const port = 18_000 + (process.pid % 1000);
   const rows: Row[] = [];
 
-  const measure = async (server: string, workers: number, cmd: string, cmdArgs: string[]) => {
+  const measure = async (
+    server: string,
+    workers: number,
+    cmd: string,
+    cmdArgs: string[],
+    probe?: () => Promise<void>,
+  ) => {
     console.error(`${server} (${workers} worker${workers > 1 ? 's' : ''}): wrk ${seconds}s…`);
     const child = startServer(cmd, cmdArgs, env);
     try {
       await waitReady(port);
+      await probe?.();
       await wrk(port, 2); // warm-up: JIT, connection pools
       rows.push({ server, workers, result: await wrk(port, seconds) });
     } finally {
@@ -200,8 +222,15 @@ export async function benchServe(args: string[]): Promise<object> {
   };
 
   const ours = ['serve', '--model', first.dir, '--port', String(port), '--sample-rate', '0.1'];
-  await measure('bookml', 1, process.execPath, [cli, ...ours]);
-  for (const workers of [1, 2]) {
+  let bodyBytes = 0;
+  await measure('bookml', 1, process.execPath, [cli, ...ours], async () => {
+    bodyBytes = await meanAnswerBytes(port);
+  });
+  // The ceilings, in the same run: no work but the HTTP exchange, same body size.
+  const bare = join(repoRoot, 'dist-bench', 'bench', 'bare-server.js');
+  await measure('bare node:http', 1, process.execPath, [bare, 'node', String(port), String(bodyBytes)]);
+  await measure('bare Fastify', 1, process.execPath, [bare, 'fastify', String(port), String(bodyBytes)]);
+  for (const workers of withPeer ? [1, 2] : []) {
     await measure('peer FastAPI', workers, SYSTEM_PYTHON, [
       join(peersDir, 'peer_serve.py'),
       ...['--neighbours', csv, '--books', files.books, '--port', String(port), '--workers', String(workers)],
@@ -209,30 +238,32 @@ export async function benchServe(args: string[]): Promise<object> {
   }
 
   // Hot swap every 2 s under load: the served version alternates between the two models.
-  console.error(`bookml hot swap every 2 s: wrk ${swapSeconds}s…`);
-  const child = startServer(
-    process.execPath,
-    [cli, 'serve', '--port', String(port), '--poll-ms', '200', '--sample-rate', '0.1'],
-    env,
-  );
-  let swap: Row;
+  let swap: Row | null = null;
   let swaps = 0;
   let loads = 0;
-  try {
-    await waitReady(port);
-    await wrk(port, 2);
-    const timer = setInterval(() => {
-      swaps++;
-      moveLatest(ws, (swaps % 2 === 1 ? second : first).pointer).catch((e) => console.error(e));
-    }, 2000);
-    const result = await wrk(port, swapSeconds);
-    clearInterval(timer);
-    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    const m = /bookml_serve_model_loads_total\{role="primary",result="success"\} (\d+)/.exec(metrics);
-    loads = m ? Number(m[1]) - 1 : 0;
-    swap = { server: 'bookml + hot swap/2 s', workers: 1, result };
-  } finally {
-    await stopServer(child);
+  if (withSwap) {
+    console.error(`bookml hot swap every 2 s: wrk ${swapSeconds}s…`);
+    const child = startServer(
+      process.execPath,
+      [cli, 'serve', '--port', String(port), '--poll-ms', '200', '--sample-rate', '0.1'],
+      env,
+    );
+    try {
+      await waitReady(port);
+      await wrk(port, 2);
+      const timer = setInterval(() => {
+        swaps++;
+        moveLatest(ws, (swaps % 2 === 1 ? second : first).pointer).catch((e) => console.error(e));
+      }, 2000);
+      const result = await wrk(port, swapSeconds);
+      clearInterval(timer);
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const m = /bookml_serve_model_loads_total\{role="primary",result="success"\} (\d+)/.exec(metrics);
+      loads = m ? Number(m[1]) - 1 : 0;
+      swap = { server: 'bookml + hot swap/2 s', workers: 1, result };
+    } finally {
+      await stopServer(child);
+    }
   }
   rmSync(ws, { recursive: true, force: true });
 
@@ -246,7 +277,7 @@ export async function benchServe(args: string[]): Promise<object> {
   );
   printTable(
     ['server', 'workers', 'requests/s', 'p50 ms', 'p99 ms', 'non-2xx', 'socket errors', 'vs peer 1w'],
-    [...rows, swap].map((r) => [
+    [...rows, ...(swap ? [swap] : [])].map((r) => [
       r.server,
       r.workers,
       Math.round(r.result.requestsPerS),
@@ -254,18 +285,35 @@ export async function benchServe(args: string[]): Promise<object> {
       r.result.p99Ms.toFixed(2),
       r.result.non2xx,
       r.result.socketErrors,
-      `${(r.result.requestsPerS / peer1).toFixed(1)}×`,
+      Number.isNaN(peer1) ? '-' : `${(r.result.requestsPerS / peer1).toFixed(1)}×`,
     ]),
   );
-  console.log(`hot swap: ${swaps} moves of latest.json, ${loads} reloads during a ${swapSeconds}s run`);
+  if (swap)
+    console.log(`hot swap: ${swaps} moves of latest.json, ${loads} reloads during a ${swapSeconds}s run`);
   const bookml = rows.find((r) => r.server === 'bookml')?.result;
+  const bareNode = rows.find((r) => r.server === 'bare node:http')?.result;
+  const bareFastify = rows.find((r) => r.server === 'bare Fastify')?.result;
+  if (bookml && bareNode) {
+    console.log(
+      `bookml / bare node:http = ${(bookml.requestsPerS / bareNode.requestsPerS).toFixed(2)} (body ${bodyBytes} bytes)` +
+        (bareFastify
+          ? `; bookml / bare Fastify = ${(bookml.requestsPerS / bareFastify.requestsPerS).toFixed(2)}`
+          : ''),
+    );
+  }
   return {
     bench: 'serve',
     setup: { books: BOOKS, k: K, wrk: `-t2 -c32 -d${seconds}s`, predictionLogSampleRate: 0.1 },
     results: rows.map((r) => ({ server: r.server, workers: r.workers, ...r.result })),
-    hotSwap: { ...swap.result, seconds: swapSeconds, moves: swaps, reloads: loads },
+    hotSwap: swap ? { ...swap.result, seconds: swapSeconds, moves: swaps, reloads: loads } : null,
+    bareBodyBytes: bodyBytes,
     ratios: bookml
-      ? { vsPeerOneWorker: bookml.requestsPerS / peer1, vsPeerBest: bookml.requestsPerS / peerBest }
+      ? {
+          vsPeerOneWorker: bookml.requestsPerS / peer1,
+          vsPeerBest: bookml.requestsPerS / peerBest,
+          vsBareNode: bareNode ? bookml.requestsPerS / bareNode.requestsPerS : null,
+          vsBareFastify: bareFastify ? bookml.requestsPerS / bareFastify.requestsPerS : null,
+        }
       : null,
   };
 }
