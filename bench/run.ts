@@ -5,6 +5,7 @@ import { benchEngine } from './engine.js';
 import { benchLoop } from './loop.js';
 import { repoRoot } from './paths.js';
 import { benchServe } from './serve.js';
+import { benchServeBig } from './serve-big.js';
 import { benchTrain } from './train.js';
 
 /**
@@ -16,6 +17,7 @@ const benches: Record<string, (args: string[]) => Promise<object>> = {
   engine: benchEngine,
   loop: benchLoop,
   serve: benchServe,
+  'serve-big': benchServeBig,
   drift: benchDrift,
 };
 
