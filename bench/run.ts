@@ -6,6 +6,7 @@ import { benchLoop } from './loop.js';
 import { repoRoot } from './paths.js';
 import { benchServe } from './serve.js';
 import { benchServeBig } from './serve-big.js';
+import { benchServeReplicas } from './serve-replicas.js';
 import { benchTrain } from './train.js';
 
 /**
@@ -18,6 +19,7 @@ const benches: Record<string, (args: string[]) => Promise<object>> = {
   loop: benchLoop,
   serve: benchServe,
   'serve-big': benchServeBig,
+  'serve-replicas': benchServeReplicas,
   drift: benchDrift,
 };
 
