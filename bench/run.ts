@@ -5,6 +5,8 @@ import { benchEngine } from './engine.js';
 import { benchLoop } from './loop.js';
 import { repoRoot } from './paths.js';
 import { benchServe } from './serve.js';
+import { benchServeBig } from './serve-big.js';
+import { benchServeReplicas } from './serve-replicas.js';
 import { benchTrain } from './train.js';
 import { benchTune } from './tune.js';
 
@@ -17,6 +19,8 @@ const benches: Record<string, (args: string[]) => Promise<object>> = {
   engine: benchEngine,
   loop: benchLoop,
   serve: benchServe,
+  'serve-big': benchServeBig,
+  'serve-replicas': benchServeReplicas,
   drift: benchDrift,
   tune: benchTune,
 };

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { codeVersion, resolveWorkspace } from '../src/core/index.js';
@@ -13,7 +13,7 @@ import {
   writeNeighboursCsv,
 } from '../src/model/index.js';
 import { FsArtifactStore } from '../src/store/index.js';
-import { printTable, runProcess } from './measure.js';
+import { median, printTable, runProcess } from './measure.js';
 import { peersDir, repoRoot, SYSTEM_PYTHON } from './paths.js';
 
 const WRK = '/usr/bin/wrk';
@@ -28,6 +28,25 @@ interface WrkResult {
   requests: number;
   non2xx: number;
   socketErrors: number;
+  /** Server CPU (user + system, every process of its group) per request, µs; set by the head-to-head runs. */
+  cpuUsPerRequest?: number;
+}
+
+/** CPU ticks (1/100 s) used so far by every process in a process group (a server and its workers). */
+function groupCpuTicks(pgid: number): number {
+  let ticks = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // Fields after the name: state(3) ppid(4) pgrp(5) … utime(14) stime(15), 1-based.
+      if (Number(f[2]) === pgid) ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return ticks;
 }
 
 function toMs(v: string, unit: string): number {
@@ -86,11 +105,12 @@ function startServer(cmd: string, args: string[], env: NodeJS.ProcessEnv): Child
 }
 
 async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.pid === undefined) return;
+  const gone = () => child.exitCode !== null || child.signalCode !== null;
+  if (gone() || child.pid === undefined) return;
   const exited = new Promise((r) => child.once('exit', r));
   process.kill(-child.pid, 'SIGTERM');
   await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-  if (child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+  if (!gone()) process.kill(-child.pid, 'SIGKILL');
 }
 
 async function waitReady(port: number, timeoutMs = 60_000): Promise<void> {
@@ -160,6 +180,18 @@ interface Row {
   result: WrkResult;
 }
 
+/** Mean size of bookml's answer body over the first 200 books wrk asks for (the bare servers' body). */
+async function meanAnswerBytes(port: number): Promise<number> {
+  let total = 0;
+  const n = 200;
+  for (let i = 1; i <= n; i++) {
+    const book = 1 + ((i * 7919) % BOOKS);
+    total += (await (await fetch(`http://127.0.0.1:${port}/recommend?book_id=${book}&k=${K}`)).arrayBuffer())
+      .byteLength;
+  }
+  return Math.round(total / n);
+}
+
 /**
  * `npm run bench -- serve [--seconds N] [--swap-seconds N]`: wrk against `/recommend` (k=10, a
  * different book per request) on a 10,000-book model, bookml beside the seed stack's FastAPI
@@ -171,8 +203,11 @@ export async function benchServe(args: string[]): Promise<object> {
     const i = args.indexOf(name);
     return i >= 0 ? Number(args[i + 1]) : d;
   };
-  const seconds = Math.min(30, Math.max(10, arg('--seconds', 10)));
+  const seconds = Math.min(30, Math.max(5, arg('--seconds', 10)));
   const swapSeconds = Math.min(30, Math.max(10, arg('--swap-seconds', 30)));
+  const withPeer = !args.includes('--no-peer');
+  const rounds = Math.min(9, Math.max(1, arg('--rounds', 3)));
+  const withSwap = !args.includes('--no-swap');
   if (!existsSync(WRK)) throw new Error('wrk is not installed: apt-get install -y wrk');
   const ws = join(tmpdir(), `bookml-bench-serve-${process.pid}`);
   rmSync(ws, { recursive: true, force: true });
@@ -187,11 +222,18 @@ export async function benchServe(args: string[]): Promise<object> {
   const port = 18_000 + (process.pid % 1000);
   const rows: Row[] = [];
 
-  const measure = async (server: string, workers: number, cmd: string, cmdArgs: string[]) => {
+  const measure = async (
+    server: string,
+    workers: number,
+    cmd: string,
+    cmdArgs: string[],
+    probe?: () => Promise<void>,
+  ) => {
     console.error(`${server} (${workers} worker${workers > 1 ? 's' : ''}): wrk ${seconds}s…`);
     const child = startServer(cmd, cmdArgs, env);
     try {
       await waitReady(port);
+      await probe?.();
       await wrk(port, 2); // warm-up: JIT, connection pools
       rows.push({ server, workers, result: await wrk(port, seconds) });
     } finally {
@@ -199,9 +241,58 @@ export async function benchServe(args: string[]): Promise<object> {
     }
   };
 
-  const ours = ['serve', '--model', first.dir, '--port', String(port), '--sample-rate', '0.1'];
-  await measure('bookml', 1, process.execPath, [cli, ...ours]);
-  for (const workers of [1, 2]) {
+  const ours = ['serve', '--model', first.dir, '--sample-rate', '0.1'];
+  // Head to head: bookml and the two ceilings run side by side and are measured in interleaved
+  // rounds, so a neighbour's load on the shared cores hits them alike; the median round counts.
+  // CPU µs per request (the server's process group, from /proc) is the steadier figure on a
+  // loaded machine: at the limit, requests/s ∝ 1 / CPU per request.
+  const bare = join(repoRoot, 'dist-bench', 'bench', 'bare-server.js');
+  const contenders: { server: string; workers: number; port: number; child: ChildProcess | null }[] = [
+    { server: 'bookml', workers: 1, port, child: null },
+    { server: 'bookml', workers: 2, port: port + 3, child: null },
+    { server: 'bare node:http', workers: 1, port: port + 1, child: null },
+    { server: 'bare Fastify', workers: 1, port: port + 2, child: null },
+  ];
+  let bodyBytes = 0;
+  try {
+    for (const c of contenders) {
+      if (c.server.startsWith('bare')) continue;
+      const extra = c.workers > 1 ? ['--workers', String(c.workers)] : [];
+      c.child = startServer(process.execPath, [cli, ...ours, '--port', String(c.port), ...extra], env);
+      await waitReady(c.port);
+    }
+    bodyBytes = await meanAnswerBytes(port);
+    for (const c of contenders) {
+      if (!c.server.startsWith('bare')) continue;
+      const kind = c.server === 'bare node:http' ? 'node' : 'fastify';
+      c.child = startServer(process.execPath, [bare, kind, String(c.port), String(bodyBytes)], env);
+      await waitReady(c.port);
+    }
+    const runs = new Map<(typeof contenders)[number], WrkResult[]>();
+    for (const c of contenders) await wrk(c.port, 2); // warm-up: JIT, answer bytes, connection pools
+    for (let round = 1; round <= rounds; round++) {
+      for (const c of contenders) {
+        console.error(`round ${round}/${rounds}: ${c.server} (${c.workers}w) wrk ${seconds}s…`);
+        const pgid = c.child?.pid ?? 0;
+        const before = groupCpuTicks(pgid);
+        const r = await wrk(c.port, seconds);
+        r.cpuUsPerRequest = ((groupCpuTicks(pgid) - before) * 10_000) / Math.max(1, r.requests);
+        runs.set(c, [...(runs.get(c) ?? []), r]);
+      }
+    }
+    for (const c of contenders) {
+      const rs = [...(runs.get(c) ?? [])].sort((a, b) => a.requestsPerS - b.requestsPerS);
+      const mid = rs[rs.length >> 1];
+      rows.push({
+        server: c.server,
+        workers: c.workers,
+        result: { ...mid, cpuUsPerRequest: median(rs.map((r) => r.cpuUsPerRequest ?? Number.NaN)) },
+      });
+    }
+  } finally {
+    for (const c of contenders) if (c.child) await stopServer(c.child);
+  }
+  for (const workers of withPeer ? [1, 2] : []) {
     await measure('peer FastAPI', workers, SYSTEM_PYTHON, [
       join(peersDir, 'peer_serve.py'),
       ...['--neighbours', csv, '--books', files.books, '--port', String(port), '--workers', String(workers)],
@@ -209,30 +300,32 @@ export async function benchServe(args: string[]): Promise<object> {
   }
 
   // Hot swap every 2 s under load: the served version alternates between the two models.
-  console.error(`bookml hot swap every 2 s: wrk ${swapSeconds}s…`);
-  const child = startServer(
-    process.execPath,
-    [cli, 'serve', '--port', String(port), '--poll-ms', '200', '--sample-rate', '0.1'],
-    env,
-  );
-  let swap: Row;
+  let swap: Row | null = null;
   let swaps = 0;
   let loads = 0;
-  try {
-    await waitReady(port);
-    await wrk(port, 2);
-    const timer = setInterval(() => {
-      swaps++;
-      moveLatest(ws, (swaps % 2 === 1 ? second : first).pointer).catch((e) => console.error(e));
-    }, 2000);
-    const result = await wrk(port, swapSeconds);
-    clearInterval(timer);
-    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    const m = /bookml_serve_model_loads_total\{role="primary",result="success"\} (\d+)/.exec(metrics);
-    loads = m ? Number(m[1]) - 1 : 0;
-    swap = { server: 'bookml + hot swap/2 s', workers: 1, result };
-  } finally {
-    await stopServer(child);
+  if (withSwap) {
+    console.error(`bookml hot swap every 2 s: wrk ${swapSeconds}s…`);
+    const child = startServer(
+      process.execPath,
+      [cli, 'serve', '--port', String(port), '--poll-ms', '200', '--sample-rate', '0.1'],
+      env,
+    );
+    try {
+      await waitReady(port);
+      await wrk(port, 2);
+      const timer = setInterval(() => {
+        swaps++;
+        moveLatest(ws, (swaps % 2 === 1 ? second : first).pointer).catch((e) => console.error(e));
+      }, 2000);
+      const result = await wrk(port, swapSeconds);
+      clearInterval(timer);
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const m = /bookml_serve_model_loads_total\{role="primary",result="success"\} (\d+)/.exec(metrics);
+      loads = m ? Number(m[1]) - 1 : 0;
+      swap = { server: 'bookml + hot swap/2 s', workers: 1, result };
+    } finally {
+      await stopServer(child);
+    }
   }
   rmSync(ws, { recursive: true, force: true });
 
@@ -245,8 +338,18 @@ export async function benchServe(args: string[]): Promise<object> {
     `\nserve: wrk -t2 -c32 -d${seconds}s, GET /recommend k=${K}, random book of ${BOOKS} (peers/wrk_recommend.lua); 2 shared cores`,
   );
   printTable(
-    ['server', 'workers', 'requests/s', 'p50 ms', 'p99 ms', 'non-2xx', 'socket errors', 'vs peer 1w'],
-    [...rows, swap].map((r) => [
+    [
+      'server',
+      'workers',
+      'requests/s',
+      'p50 ms',
+      'p99 ms',
+      'non-2xx',
+      'socket errors',
+      'CPU µs/req',
+      'vs peer 1w',
+    ],
+    [...rows, ...(swap ? [swap] : [])].map((r) => [
       r.server,
       r.workers,
       Math.round(r.result.requestsPerS),
@@ -254,18 +357,46 @@ export async function benchServe(args: string[]): Promise<object> {
       r.result.p99Ms.toFixed(2),
       r.result.non2xx,
       r.result.socketErrors,
-      `${(r.result.requestsPerS / peer1).toFixed(1)}×`,
+      r.result.cpuUsPerRequest === undefined ? '-' : r.result.cpuUsPerRequest.toFixed(1),
+      Number.isNaN(peer1) ? '-' : `${(r.result.requestsPerS / peer1).toFixed(1)}×`,
     ]),
   );
-  console.log(`hot swap: ${swaps} moves of latest.json, ${loads} reloads during a ${swapSeconds}s run`);
-  const bookml = rows.find((r) => r.server === 'bookml')?.result;
+  if (swap)
+    console.log(`hot swap: ${swaps} moves of latest.json, ${loads} reloads during a ${swapSeconds}s run`);
+  const bookml = rows.find((r) => r.server === 'bookml' && r.workers === 1)?.result;
+  const bookml2 = rows.find((r) => r.server === 'bookml' && r.workers === 2)?.result;
+  if (bookml && bookml2)
+    console.log(
+      `bookml 2 workers / 1 worker = ${(bookml2.requestsPerS / bookml.requestsPerS).toFixed(2)} (wrk shares the 2 cores)`,
+    );
+  const bareNode = rows.find((r) => r.server === 'bare node:http')?.result;
+  const bareFastify = rows.find((r) => r.server === 'bare Fastify')?.result;
+  if (bookml && bareNode) {
+    console.log(
+      `bookml / bare node:http = ${(bookml.requestsPerS / bareNode.requestsPerS).toFixed(2)} by requests/s, ${((bareNode.cpuUsPerRequest ?? Number.NaN) / (bookml.cpuUsPerRequest ?? Number.NaN)).toFixed(2)} by CPU per request (body ${bodyBytes} bytes)` +
+        (bareFastify
+          ? `; bookml / bare Fastify = ${(bookml.requestsPerS / bareFastify.requestsPerS).toFixed(2)}`
+          : ''),
+    );
+  }
   return {
     bench: 'serve',
     setup: { books: BOOKS, k: K, wrk: `-t2 -c32 -d${seconds}s`, predictionLogSampleRate: 0.1 },
     results: rows.map((r) => ({ server: r.server, workers: r.workers, ...r.result })),
-    hotSwap: { ...swap.result, seconds: swapSeconds, moves: swaps, reloads: loads },
+    hotSwap: swap ? { ...swap.result, seconds: swapSeconds, moves: swaps, reloads: loads } : null,
+    bareBodyBytes: bodyBytes,
     ratios: bookml
-      ? { vsPeerOneWorker: bookml.requestsPerS / peer1, vsPeerBest: bookml.requestsPerS / peerBest }
+      ? {
+          vsPeerOneWorker: bookml.requestsPerS / peer1,
+          vsPeerBest: bookml.requestsPerS / peerBest,
+          vsBareNode: bareNode ? bookml.requestsPerS / bareNode.requestsPerS : null,
+          vsBareNodeByCpu:
+            bareNode?.cpuUsPerRequest && bookml.cpuUsPerRequest
+              ? bareNode.cpuUsPerRequest / bookml.cpuUsPerRequest
+              : null,
+          twoWorkersVsOne: bookml2 ? bookml2.requestsPerS / bookml.requestsPerS : null,
+          vsBareFastify: bareFastify ? bookml.requestsPerS / bareFastify.requestsPerS : null,
+        }
       : null,
   };
 }

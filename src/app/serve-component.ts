@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BookmlError } from '../core/index.js';
-import type { ServeConfig, ServeServer } from '../serve/index.js';
+import type { PredictionSink, ServeConfig, ServeServer } from '../serve/index.js';
 import type { App } from './app.js';
 import type { Component } from './host.js';
 
@@ -18,6 +18,8 @@ export interface ServeComponentOptions extends ServeModels {
   config: ServeConfig;
   /** Write sampled answers to `<workspace>/predictions/`. @default true */
   predictionLog?: boolean;
+  /** Where sampled answers go instead of a file sink in that folder (a `--workers` worker sends them to its primary). */
+  predictionSink?: PredictionSink;
   /** Where loads, swaps and failures are logged (pino). */
   log?: import('pino').Logger;
 }
@@ -112,7 +114,10 @@ export function serveComponent(app: App, options: ServeComponentOptions): ServeC
         primary,
         canary,
         shadow,
-        predictionSink: logDir === null ? undefined : serve.jsonlFileSink(logDir, { clock: app.clock }),
+        predictionSink:
+          logDir === null
+            ? undefined
+            : (options.predictionSink ?? serve.jsonlFileSink(logDir, { clock: app.clock })),
         clock: app.clock,
         ...(options.log ? { log: options.log, app: { loggerInstance: options.log } } : {}),
       });

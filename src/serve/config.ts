@@ -62,6 +62,16 @@ export const serveConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Bytes of ready-to-write `GET /recommend` answers kept per model version (hot books × k); past
+     * it the cache starts over. 0 encodes every answer anew. @default 67108864 (64 MiB)
+     */
+    answerCacheBytes: z
+      .number()
+      .int()
+      .min(0)
+      .max(16 * 1024 * 1024 * 1024)
+      .default(64 * 1024 * 1024),
     /** Requests queued for the shadow model; when full, comparisons are skipped and counted. @default 4096 */
     shadowQueue: z.number().int().min(1).max(1_000_000).default(4096),
     timeouts: z
@@ -135,6 +145,7 @@ const ENV_KEYS: ReadonlyArray<[env: string, key: string, kind: 'string' | 'numbe
   ['BOOKML_SERVE_SAMPLE_RATE', 'sampleRate', 'number'],
   ['BOOKML_SERVE_POLL_MS', 'pollIntervalMs', 'number'],
   ['BOOKML_SERVE_LOG_LEVEL', 'logLevel', 'string'],
+  ['BOOKML_SERVE_ANSWER_CACHE_BYTES', 'answerCacheBytes', 'number'],
   ['BOOKML_SERVE_HEADERS_TIMEOUT_MS', 'timeouts.headersMs', 'number'],
   ['BOOKML_SERVE_REQUEST_TIMEOUT_MS', 'timeouts.requestMs', 'number'],
   ['BOOKML_SERVE_KEEPALIVE_TIMEOUT_MS', 'timeouts.keepAliveMs', 'number'],

@@ -101,17 +101,29 @@ export class Deployment {
    * the primary. Throws SERVE_NOT_READY (503) before the first load. The hot path: no allocation.
    */
   pick(routingKey: string | undefined): ServedModel {
+    const model = this.choose(routingKey);
+    if (model === null) throw notReady(this.primary.failure?.message);
+    this.countAnswer(model);
+    return model;
+  }
+
+  /**
+   * {@link pick} without counting the answer or throwing: null before the first load. For a caller
+   * that may still hand the request on (the fast path), then calls {@link countAnswer}.
+   */
+  choose(routingKey: string | undefined): ServedModel | null {
     const primary = this.primary.current;
-    if (primary === null) throw notReady(this.primary.failure?.message);
+    if (primary === null) return null;
     if (this.split.percent > 0) {
       const canary = this.canary?.current ?? null;
-      if (canary !== null && this.split.toCanary(routingKey)) {
-        this.#metrics.answers[1]++;
-        return canary;
-      }
+      if (canary !== null && this.split.toCanary(routingKey)) return canary;
     }
-    this.#metrics.answers[0]++;
     return primary;
+  }
+
+  /** Count one answer by the model's role, for the canary share. */
+  countAnswer(model: ServedModel): void {
+    this.#metrics.answers[model.role === 'canary' ? 1 : 0]++;
   }
 
   /** True when a request's routing key matters (a canary is configured and loaded). */

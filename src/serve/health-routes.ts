@@ -23,6 +23,8 @@ export async function healthRoutes(app: FastifyInstance, ctx: ServeContext): Pro
     sendJson(reply, deployment.ready ? 200 : 503, {
       status,
       canary_percent: deployment.split.percent,
+      // Which process answered: with `--workers N` each worker has its own models and reloads.
+      pid: process.pid,
       models,
     });
   });

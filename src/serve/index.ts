@@ -12,6 +12,7 @@
  * await server.app.listen({ host: '127.0.0.1', port: 8080 });
  */
 
+export type { AnswerBytes } from './answer-bytes.js';
 export type { BundleFileReader, LoadBundleOptions } from './bundle-loader.js';
 export { loadVerifiedBundle } from './bundle-loader.js';
 export { bucketOf, fnv1a32, TrafficSplit } from './canary-split.js';
@@ -21,6 +22,7 @@ export type { DeploymentOptions, SlotStatus } from './deployment.js';
 export { Deployment } from './deployment.js';
 export type { ServeErrorCode } from './errors.js';
 export { SERVE_ERRORS, ServeError } from './errors.js';
+export type { FastRecommend } from './fast-recommend.js';
 export type { ErrorBody } from './http-errors.js';
 export type { JsonlSinkOptions, JsonlSinkStats } from './jsonl-sink.js';
 export { JSONL_SINK_DEFAULTS, jsonlFileSink } from './jsonl-sink.js';
@@ -50,3 +52,5 @@ export type { CompileOptions } from './served-model.js';
 export { compileServedModel, ServedModel } from './served-model.js';
 export type { ShadowRunnerOptions } from './shadow-runner.js';
 export { ShadowRunner } from './shadow-runner.js';
+export type { SuperviseOptions, Supervisor, WorkerHandle, WorkerMessage } from './workers.js';
+export { ipcPredictionSink, superviseWorkers, textBatch } from './workers.js';

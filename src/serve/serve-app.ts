@@ -1,3 +1,4 @@
+import { createServer, type IncomingMessage, type ServerOptions, type ServerResponse } from 'node:http';
 import Fastify, {
   type FastifyInstance,
   type FastifyServerOptions,
@@ -10,6 +11,7 @@ import {
   httpTimeoutOptions,
   limitConnectionsPerAddress,
 } from '../core/index.js';
+import { FastRecommend } from './fast-recommend.js';
 import { healthRoutes } from './health-routes.js';
 import {
   errorHandler,
@@ -28,6 +30,19 @@ export interface ServeAppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Fastify's `loggerInstance` (a ready pino logger). */
   loggerInstance?: FastifyServerOptions['loggerInstance'];
+  /**
+   * Answer well-formed `GET /recommend` requests for known books before Fastify routes them
+   * ({@link FastRecommend}); everything else goes through Fastify. `app.inject` always takes
+   * Fastify's route. @default true
+   */
+  fastPath?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The `GET /recommend` fast path in front of the router; null when turned off. */
+    bookmlFast: FastRecommend | null;
+  }
 }
 
 /**
@@ -41,7 +56,9 @@ export interface ServeAppOptions {
  * const res = await app.inject({ url: '/recommend?book_id=1&k=3' });
  */
 export function buildServeApp(ctx: ServeContext, opts: ServeAppOptions = {}): FastifyInstance {
+  const fast = opts.fastPath === false ? null : new FastRecommend(ctx);
   const app = Fastify({
+    ...(fast ? { serverFactory: fastPathServer(fast) } : {}),
     ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
     // Nothing per request below warn: access logs would cost more than the answer.
     logController: new LogController({ disableRequestLogging: true }),
@@ -65,6 +82,13 @@ export function buildServeApp(ctx: ServeContext, opts: ServeAppOptions = {}): Fa
     guardedJsonParser(app, SERVE_HTTP_SURFACE),
   );
   app.decorateRequest('bookmlServed', null);
+  app.decorate('bookmlFast', fast);
+  if (fast) {
+    app.addHook('preClose', (done) => {
+      fast.closing = true;
+      done();
+    });
+  }
 
   // Each route gets its own onResponse hook with its counter id closed over: no per-request
   // lookup (Fastify's `request.routeOptions` builds a fresh object on every read).
@@ -97,4 +121,26 @@ export function buildServeApp(ctx: ServeContext, opts: ServeAppOptions = {}): Fa
     await ctx.predictionLog?.close();
   });
   return app;
+}
+
+/**
+ * Fastify's own HTTP/1 server (same options and timeouts: see its `getServerInstance`) with the
+ * fast path in front of its handler.
+ */
+function fastPathServer(fast: FastRecommend): NonNullable<FastifyServerOptions['serverFactory']> {
+  return (handler, options) => {
+    const o = options as {
+      http?: ServerOptions;
+      keepAliveTimeout?: number;
+      requestTimeout?: number;
+      connectionTimeout?: number;
+    };
+    const server = createServer(o.http ?? {}, (req: IncomingMessage, res: ServerResponse) => {
+      if (!fast.tryAnswer(req, res)) handler(req, res);
+    });
+    if (o.keepAliveTimeout !== undefined) server.keepAliveTimeout = o.keepAliveTimeout;
+    if (o.requestTimeout !== undefined) server.requestTimeout = o.requestTimeout;
+    server.setTimeout(o.connectionTimeout ?? 0);
+    return server;
+  };
 }

@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { appConfigOf, hostInForeground, intOption, numberOption } from '../context.js';
+import { CliError } from '../errors.js';
 
 interface ServeFlags {
   model?: string;
@@ -13,6 +15,7 @@ interface ServeFlags {
   pollMs?: number;
   predictionLog: boolean;
   logLevel?: string;
+  workers?: number;
   json?: boolean;
 }
 
@@ -55,6 +58,11 @@ export function registerServeCommand(program: Command): void {
     )
     .option('--no-prediction-log', 'do not write <workspace>/predictions/*.jsonl')
     .option('--log-level <level>', 'fatal | error | warn | info | debug (default warn)')
+    .option(
+      '--workers <n>',
+      'server processes sharing the port (Node cluster), each with its own copy of the model (default 1)',
+      intOption('--workers'),
+    )
     .option('--json', 'print the ready line as JSON')
     .action(async (flags: ServeFlags, cmd: Command) => {
       const { pino } = await import('pino');
@@ -76,12 +84,55 @@ export function registerServeCommand(program: Command): void {
       const config = serve.parseServeConfig(input);
       const app = createApp(await appConfigOf(cmd));
       const log = pino({ level: config.logLevel, base: { svc: 'bookml-serve' } }, pino.destination(2));
+      const workers = flags.workers ?? 1;
+      if (workers < 1 || workers > 64)
+        throw new CliError('CLI_USAGE', '--workers must be 1..64', { field: 'workers' });
+      const cluster = (await import('node:cluster')).default;
+      if (workers > 1 && cluster.isPrimary) {
+        const sink = flags.predictionLog
+          ? serve.jsonlFileSink(join(app.workspace.root, 'predictions'), { clock: app.clock })
+          : undefined;
+        const supervisor = serve.superviseWorkers({
+          workers,
+          fork: () => cluster.fork(),
+          sink,
+          log: (line) => log.warn(line),
+        });
+        let stopping = false;
+        const stop = () => {
+          if (stopping) return;
+          stopping = true;
+          void supervisor.stop().then(() => process.exit());
+        };
+        process.on('SIGTERM', stop);
+        process.on('SIGINT', stop);
+        let text: string;
+        try {
+          text = await supervisor.ready;
+        } catch (e) {
+          await supervisor.stop();
+          throw new CliError('CLI_REFUSED', (e as Error).message, { field: 'workers' });
+        }
+        const pids = supervisor.pids();
+        if (flags.json) {
+          process.stdout.write(`${JSON.stringify({ ...JSON.parse(text), workers: pids })}\n`);
+        } else {
+          process.stdout.write(`${text}  workers ${pids.length} (pids ${pids.join(', ')})\n`);
+        }
+        return;
+      }
+      const worker = cluster.isWorker;
+      const print = (text: string) => {
+        if (worker) process.send?.({ type: 'bookml:ready', text });
+        else process.stdout.write(text);
+      };
       const component = serveComponent(app, {
         config,
         model: flags.model,
         canary: flags.canary,
         shadow: flags.shadow,
         predictionLog: flags.predictionLog,
+        ...(worker ? { predictionSink: serve.ipcPredictionSink((m) => process.send?.(m)) } : {}),
         log,
       });
       // One graceful shutdown however many signals arrive: drain, flush the prediction log, close the
@@ -91,7 +142,7 @@ export function registerServeCommand(program: Command): void {
       const server = component.server;
       if (info === null || server === null) return;
       if (flags.json) {
-        process.stdout.write(
+        print(
           `${JSON.stringify({ status: info.status, url: info.url, curl: info.curl, models: server.deployment.status() })}\n`,
         );
         return;
@@ -103,7 +154,7 @@ export function registerServeCommand(program: Command): void {
             ? `  ${s.role.padEnd(7)} ${s.version} (${s.books} books) from ${s.source}`
             : `  ${s.role.padEnd(7)} not loaded: ${s.failure?.message ?? 'loading'}`,
         );
-      process.stdout.write(
+      print(
         `${info.status === 'serving' ? 'serving' : 'waiting for a model (run `bookml train`)'} on ${info.url}\n${lines.join('\n')}\n` +
           `  canary ${server.deployment.split.percent}% · prediction log ${info.predictionLog ?? 'off'}\n` +
           `ready: ${info.curl}\n`,

@@ -1,0 +1,126 @@
+import type { PredictionBatch, PredictionRecord, PredictionSink } from './prediction-log.js';
+
+/**
+ * `bookml serve --workers N`: Node's cluster module runs N copies of the server on one port (the
+ * primary accepts connections and hands them round-robin to the workers). Each worker is a whole
+ * server: its own deployment polling the same sources, so a hot swap, a canary and a shadow work
+ * in every worker, and the canary's routing key lands on the same side whichever worker answers
+ * (the split is a hash of the key). The prediction log has one writer per folder: workers send
+ * their sampled lines to the primary, which owns the file sink.
+ */
+
+/** What a worker tells the primary. */
+export type WorkerMessage =
+  | { type: 'bookml:ready'; text: string }
+  | { type: 'bookml:predictions'; text: string; length: number };
+
+/** A prediction sink for a worker: each batch goes to the primary as its JSON lines. */
+export function ipcPredictionSink(send: (message: WorkerMessage) => void): PredictionSink {
+  return {
+    async write(batch: PredictionBatch) {
+      if (batch.length > 0)
+        send({ type: 'bookml:predictions', text: batch.jsonLines(), length: batch.length });
+    },
+    async close() {},
+  };
+}
+
+/** A batch whose records arrived as JSON lines (from a worker). */
+export function textBatch(text: string, length: number): PredictionBatch {
+  return {
+    length,
+    jsonLines: () => text,
+    record: (i: number) => JSON.parse(text.split('\n')[i]) as PredictionRecord,
+  };
+}
+
+/** The part of a cluster worker the supervisor uses (`cluster.fork()` returns one). */
+export interface WorkerHandle {
+  readonly process: { readonly pid?: number | undefined };
+  on(event: 'message', listener: (message: unknown) => void): unknown;
+  on(event: 'exit', listener: (code: number | null, signal: string | null) => void): unknown;
+  kill(signal?: string): void;
+}
+
+/** Options of {@link superviseWorkers}. */
+export interface SuperviseOptions {
+  workers: number;
+  /** Starts one worker (`cluster.fork`). */
+  fork: () => WorkerHandle;
+  /** Where the workers' sampled answers go; none drops them. */
+  sink?: PredictionSink;
+  /** Loads, restarts and exits (never per request). */
+  log?: (line: string) => void;
+}
+
+/** The running workers, as the primary sees them. */
+export interface Supervisor {
+  /** Resolves with the first worker's ready text once every worker is ready; rejects when one exits before. */
+  readonly ready: Promise<string>;
+  /** Worker process ids, in start order (a restarted worker takes its predecessor's place). */
+  pids(): number[];
+  /** SIGTERM every worker, wait for them, flush the sink. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Start `workers` servers and keep them running: a worker that exits unexpectedly is replaced. The
+ * primary does no serving, so it holds no model.
+ */
+export function superviseWorkers(opts: SuperviseOptions): Supervisor {
+  const log = opts.log ?? (() => undefined);
+  const handles: WorkerHandle[] = [];
+  const readyTexts: (string | undefined)[] = [];
+  let stopping = false;
+  let writes: Promise<void> = Promise.resolve();
+  let resolveReady: (text: string) => void = () => undefined;
+  let failReady: (err: Error) => void = () => undefined;
+  const ready = new Promise<string>((resolve, reject) => {
+    resolveReady = resolve;
+    failReady = reject;
+  });
+  const exited: Promise<void>[] = [];
+
+  const start = (slot: number) => {
+    const w = opts.fork();
+    handles[slot] = w;
+    w.on('message', (raw) => {
+      const m = raw as WorkerMessage;
+      if (m?.type === 'bookml:ready') {
+        readyTexts[slot] = m.text;
+        if (readyTexts.filter((t) => t !== undefined).length === opts.workers)
+          resolveReady(readyTexts[0] ?? '');
+      } else if (m?.type === 'bookml:predictions' && opts.sink) {
+        const sink = opts.sink;
+        // One write at a time, in arrival order, as the sink expects.
+        writes = writes.then(() => sink.write(textBatch(m.text, m.length))).catch(() => undefined);
+      }
+    });
+    exited[slot] = new Promise((done) => {
+      w.on('exit', (code, signal) => {
+        done();
+        if (stopping) return;
+        if (readyTexts[slot] === undefined) {
+          // A worker that cannot start (a taken port, no model) would fail again: give up.
+          failReady(new Error(`a serve worker exited before it was ready (${signal ?? code})`));
+          return;
+        }
+        log(`serve worker ${w.process.pid} exited (${signal ?? code}); starting another`);
+        start(slot);
+      });
+    });
+  };
+  for (let i = 0; i < opts.workers; i++) start(i);
+
+  return {
+    ready,
+    pids: () => handles.map((h) => h.process.pid ?? 0),
+    async stop() {
+      stopping = true;
+      for (const h of handles) h.kill('SIGTERM');
+      await Promise.all(exited);
+      await writes;
+      await opts.sink?.close();
+    },
+  };
+}
