@@ -21,6 +21,7 @@ const ALLOWED: Record<string, string[]> = {
   monitor: ['core', 'store', 'data', 'model'],
   triggers: ['core', 'store'],
   k8s: ['core', 'pipeline'],
+  deploy: ['core', 'pipeline'],
   pipelines: ['core', 'store', 'data', 'model', 'eval', 'pipeline', 'registry'],
   app: [
     'core',
@@ -64,6 +65,7 @@ const ALLOWED: Record<string, string[]> = {
     'monitor',
     'triggers',
     'k8s',
+    'deploy',
     'api',
     'app',
   ],
