@@ -13,6 +13,8 @@ export { renderBundle, SERVING_FILE } from './bundle.js';
 export type { DeployErrorCode } from './errors.js';
 export { DEPLOY_ERRORS, DeployError } from './errors.js';
 export { DATASET_FIELD, DATASET_PARAM, DRIFT_WINDOW_SECONDS } from './events.js';
+export type { GitOpsAction, GitRunner, PromotionRecord, ServingState } from './gitops.js';
+export { commitMessage, commitPromotion, gitRunner, readServingState } from './gitops.js';
 export type { DocumentedKey, Role } from './names.js';
 export {
   ARTIFACT_REPOSITORY_KEYS,

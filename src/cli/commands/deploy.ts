@@ -1,5 +1,9 @@
 import { type Command, Option } from 'commander';
+import type { PromotionRecord } from '../../deploy/index.js';
+import type { ApprovalRecord, Registry, VersionRecord } from '../../registry/index.js';
+import { appConfigOf, intOption } from '../context.js';
 import { usageError } from '../errors.js';
+import { localActor } from '../local-identity.js';
 import { emit, table } from '../output.js';
 
 interface RenderFlags {
@@ -98,4 +102,227 @@ export function registerDeployCommands(program: Command): void {
         ].join('\n'),
       );
     });
+
+  deploy
+    .command('promote <model>')
+    .description(
+      'GitOps promotion: move the alias (or start a canary) and commit the serving manifest in a Git working copy for Argo CD',
+    )
+    .requiredOption('--git-dir <dir>', 'Git working copy holding the rendered bundle')
+    .option('--path <path>', 'folder of the bundle inside the working copy', 'k8s')
+    .option('--alias <name>', 'the alias serving follows', 'production')
+    .option(
+      '--version <n>',
+      'the version to promote (default: the one staging points at)',
+      intOption('--version'),
+    )
+    .option(
+      '--canary <percent>',
+      'send this share of traffic to the candidate instead of promoting it (1–99); the alias does not move',
+      intOption('--canary'),
+    )
+    .option('--reason <text>', 'why (kept in the audit trail and the commit)')
+    .option('--as <id>', 'must be you (the OS user): the CLI records local:<OS user>')
+    .option('--json', 'machine-readable output')
+    .action(
+      async (model: string, flags: GitOpsFlags & { version?: number; canary?: number }, cmd: Command) => {
+        if (flags.canary !== undefined && !(flags.canary >= 1 && flags.canary <= 99))
+          throw usageError(`--canary takes a share of 1–99 percent, got ${flags.canary}`, '--canary');
+        await withGitOps(cmd, flags, async (r, actor, evidence) => {
+          const version = flags.version ?? (await r.resolveAlias(model, 'staging')).version;
+          const current = await currentVersion(r, model, flags.alias);
+          if (flags.canary !== undefined) {
+            const v = await r.getVersion(model, version);
+            return recordOf(
+              'canary',
+              v,
+              flags,
+              actor.id,
+              current,
+              flags.canary,
+              await approvalOf(r, model, version, flags.alias),
+            );
+          }
+          const out = await r.promote(model, version, flags.alias, { actor, reason: flags.reason, evidence });
+          if (out.status === 'pending-approval') {
+            throw usageError(
+              `${model} v${version} waits for an approval for ${flags.alias} (bookml model approve ${model} --version ${version} --reason …); nothing was committed`,
+              '--version',
+            );
+          }
+          const v = await r.getVersion(model, version);
+          return recordOf(
+            'promote',
+            v,
+            flags,
+            actor.id,
+            out.fromVersion ?? current,
+            undefined,
+            out.approval ?? (await approvalOf(r, model, version, flags.alias)),
+          );
+        });
+      },
+    );
+
+  deploy
+    .command('rollback <model>')
+    .description(
+      'GitOps rollback: end a running canary (share 0), or move the alias back to the version before; one commit',
+    )
+    .requiredOption('--git-dir <dir>', 'Git working copy holding the rendered bundle')
+    .option('--path <path>', 'folder of the bundle inside the working copy', 'k8s')
+    .option('--alias <name>', 'the alias serving follows', 'production')
+    .option('--reason <text>', 'why (kept in the audit trail and the commit)')
+    .option('--as <id>', 'must be you (the OS user): the CLI records local:<OS user>')
+    .option('--json', 'machine-readable output')
+    .action(async (model: string, flags: GitOpsFlags, cmd: Command) => {
+      const { readServingState } = await import('../../deploy/index.js');
+      const state = await readServingState(flags.gitDir, flags.path);
+      await withGitOps(cmd, flags, async (r, actor) => {
+        if (state.canaryPercent !== undefined && state.canaryPercent > 0) {
+          // The canary ends: all traffic to the revision the alias serves; the alias never moved.
+          const v = await r.resolveAlias(model, flags.alias);
+          return recordOf(
+            'rollback',
+            v,
+            flags,
+            actor.id,
+            state.version,
+            0,
+            await approvalOf(r, model, v.version, flags.alias),
+          );
+        }
+        const e = await r.rollback(model, { actor, alias: flags.alias, reason: flags.reason });
+        if (e.toVersion === null)
+          throw usageError(
+            `${model} ${flags.alias} had no version before; nothing to roll back to`,
+            '--alias',
+          );
+        const v = await r.getVersion(model, e.toVersion);
+        return recordOf(
+          'rollback',
+          v,
+          flags,
+          actor.id,
+          e.fromVersion,
+          undefined,
+          await approvalOf(r, model, v.version, flags.alias),
+        );
+      });
+    });
+}
+
+interface GitOpsFlags {
+  gitDir: string;
+  path: string;
+  alias: string;
+  reason?: string;
+  as?: string;
+  json?: boolean;
+}
+
+/** The registry as the local actor, then one commit; the registry records the commit on the version. */
+async function withGitOps(
+  cmd: Command,
+  flags: GitOpsFlags,
+  decide: (
+    r: Registry,
+    actor: ReturnType<typeof localActor>,
+    evidence: import('../../registry/index.js').GateEvidence,
+  ) => Promise<PromotionRecord>,
+): Promise<void> {
+  const { createApp, localGateEvidence } = await import('../../app/index.js');
+  const { commitPromotion, gitRunner } = await import('../../deploy/index.js');
+  const actor = localActor(flags, process.env);
+  const app = createApp(await appConfigOf(cmd));
+  try {
+    const r = await app.stores.registry();
+    const record = await decide(r, actor, localGateEvidence(app.stores));
+    const done = await commitPromotion({
+      gitDir: flags.gitDir,
+      path: flags.path,
+      record,
+      git: gitRunner(gitEnv(actor.id)),
+    });
+    await r.setVersionTag(record.model, record.version, 'bookml.gitops.commit', done.commit, actor);
+    emit({ ...record, commit: done.commit, file: done.file }, flags.json, (x) =>
+      [
+        `${x.commit.slice(0, 12)} ${done.message.split('\n')[0]}`,
+        `wrote ${x.file}; Argo CD applies it on sync`,
+      ].join('\n'),
+    );
+  } finally {
+    await app.close();
+  }
+}
+
+/** git's environment: the caller's, with the actor as author when no identity is configured. */
+function gitEnv(actor: string): NodeJS.ProcessEnv {
+  const email = `${actor.replace(/[^A-Za-z0-9._-]/g, '-')}@bookml.invalid`;
+  return {
+    ...process.env,
+    GIT_AUTHOR_NAME: process.env.GIT_AUTHOR_NAME ?? actor,
+    GIT_AUTHOR_EMAIL: process.env.GIT_AUTHOR_EMAIL ?? email,
+    GIT_COMMITTER_NAME: process.env.GIT_COMMITTER_NAME ?? actor,
+    GIT_COMMITTER_EMAIL: process.env.GIT_COMMITTER_EMAIL ?? email,
+  };
+}
+
+async function currentVersion(r: Registry, model: string, alias: string): Promise<number | null> {
+  const m = await r.getModel(model);
+  return m.aliases[alias] ?? null;
+}
+
+async function approvalOf(
+  r: Registry,
+  model: string,
+  version: number,
+  alias: string,
+): Promise<ApprovalRecord | null> {
+  const all = await r.listApprovals({ model, version, status: 'approved' });
+  return (
+    all.filter((a) => a.alias === alias).sort((a, b) => (b.decidedAt ?? 0) - (a.decidedAt ?? 0))[0] ?? null
+  );
+}
+
+function recordOf(
+  action: PromotionRecord['action'],
+  v: VersionRecord,
+  flags: GitOpsFlags,
+  actor: string,
+  fromVersion: number | null,
+  canaryPercent: number | undefined,
+  approval: ApprovalRecord | null,
+): PromotionRecord {
+  const gates = v.gates[flags.alias] ?? v.gates.staging;
+  return {
+    action,
+    model: v.model,
+    alias: flags.alias,
+    version: v.version,
+    fromVersion: fromVersion === v.version ? null : fromVersion,
+    canaryPercent,
+    actor,
+    reason: flags.reason,
+    approval:
+      approval === null
+        ? null
+        : {
+            by: approval.decidedBy ?? 'unknown',
+            at: approval.decidedAt ?? approval.requestedAt,
+            reason: approval.reason,
+            method: approval.method,
+          },
+    gates: gates?.results.map((g) => ({ gate: g.gate, passed: g.passed, detail: g.detail })),
+    lineage: {
+      dataset: v.lineage.dataset ? { uri: v.lineage.dataset.uri, hash: v.lineage.dataset.hash } : undefined,
+      code: v.lineage.codeVersion
+        ? {
+            version: String(v.lineage.codeVersion.version ?? 'unknown'),
+            gitSha: v.lineage.codeVersion.gitSha ?? null,
+          }
+        : undefined,
+      run: v.sourceRun ?? v.tags['bookml.run'] ?? null,
+    },
+  };
 }

@@ -11,9 +11,6 @@ export const ARGO_VERSIONS = ['3.5', '3.6', '4.1'] as const;
 /** One of {@link ARGO_VERSIONS}. */
 export type ArgoVersion = (typeof ARGO_VERSIONS)[number];
 
-/** The compiler emits the plural dialect; this is the version it is written for. */
-export const NATIVE_ARGO_VERSION: ArgoVersion = '4.1';
-
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 

@@ -12,7 +12,7 @@ export { shapeOfPlan } from '../plan/dag-shape.js';
 export type { ArgoCronWorkflow, CronWorkflowOptions } from './cron-workflow.js';
 export { compileCronWorkflow } from './cron-workflow.js';
 export type { ArgoVersion } from './dialect.js';
-export { ARGO_VERSIONS, NATIVE_ARGO_VERSION, toArgoDialect } from './dialect.js';
+export { ARGO_VERSIONS, toArgoDialect } from './dialect.js';
 export { inspectWorkflowTemplate } from './inspect.js';
 export { lintWorkflowTemplate } from './lint.js';
 export type { ArgoCompileOptions } from './options.js';
