@@ -156,7 +156,7 @@ describe.skipIf(!hasBuiltBin)('bookml deploy promote / rollback (GitOps, needs n
     // Production never moved during the canary.
     const model = bookml('model', 'get', 'recommender') as { aliases: Record<string, number> };
     expect(model.aliases.production).toBe(v1);
-  });
+  }, 600_000);
 
   it('refuses a working copy without a rendered bundle, clearly', () => {
     const empty = join(root, 'empty');

@@ -370,6 +370,8 @@ describe.skipIf(!hasBuiltBin)(
         expect(registered.artifactHash).toBe(local.artifactHash);
         expect(registered.tags).toMatchObject({ 'bookml.run': 'replay-run', 'bookml.task': 'register' });
       },
+      // Two pipeline runs of real processes; generous for a loaded machine (not a speed assertion).
+      600_000,
     );
   },
 );
