@@ -230,7 +230,14 @@ export async function commitPromotion(o: {
       field: 'gitDir',
     });
   applyChange(doc, o.record);
-  await writeFile(file, docs.map((d) => d.toString({ lineWidth: 0 })).join('---\n'));
+  // A parsed document after the first keeps its own `---` marker when it had one.
+  const text = docs
+    .map((d, i) => {
+      const t = d.toString({ lineWidth: 0 });
+      return i === 0 || t.startsWith('---') ? t : `---\n${t}`;
+    })
+    .join('');
+  await writeFile(file, text);
   const rel = join(o.path, SERVING_FILE);
   const message = commitMessage(o.record);
   await o.git(['add', '--', rel], o.gitDir);
