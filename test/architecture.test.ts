@@ -22,6 +22,7 @@ const ALLOWED: Record<string, string[]> = {
   monitor: ['core', 'store', 'data', 'model'],
   triggers: ['core', 'store'],
   k8s: ['core', 'pipeline'],
+  deploy: ['core', 'pipeline'],
   pipelines: ['core', 'store', 'data', 'model', 'eval', 'tune', 'pipeline', 'registry'],
   app: [
     'core',
@@ -68,6 +69,7 @@ const ALLOWED: Record<string, string[]> = {
     'monitor',
     'triggers',
     'k8s',
+    'deploy',
     'api',
     'app',
   ],

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerApiCommand } from './api.js';
 import { registerDataCommands } from './data.js';
 import { registerDemoCommands } from './demo.js';
+import { registerDeployCommands } from './deploy.js';
 import { registerDriftCommands } from './drift.js';
 import { registerEvalCommand } from './eval.js';
 import { registerEventsCommands } from './events.js';
@@ -36,4 +37,5 @@ export const commandModules: Array<(program: Command) => void> = [
   registerEventsCommands,
   registerDriftCommands,
   registerDemoCommands,
+  registerDeployCommands,
 ];

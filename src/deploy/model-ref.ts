@@ -1,0 +1,2 @@
+/** The registered model the cluster serves (the recommender pipeline registers under this name). */
+export const MODEL_NAME_ON_CLUSTER = 'recommender';
