@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { ApiConfig } from '../api/index.js';
 import type { App } from './app.js';
@@ -8,6 +11,8 @@ import { localGateEvidence } from './local-runtime.js';
 export interface ApiInfo {
   readonly url: string;
   readonly docs: string;
+  /** The dashboard's path (`/ui/`); it answers 404 naming the build when the UI was not built. */
+  readonly ui: string;
   readonly mlflow: string;
   readonly auth: string;
   readonly database: string;
@@ -39,15 +44,23 @@ export function apiComponent(
       return info;
     },
     start: async () => {
-      const [{ buildControlPlane }, { RunStore }, { readRunLogs }, { listDatasets }, db, artifacts] =
-        await Promise.all([
-          import('../api/index.js'),
-          import('../store/index.js'),
-          import('../pipeline/executor/index.js'),
-          import('../data/index.js'),
-          app.stores.db(),
-          app.stores.artifacts(),
-        ]);
+      const [
+        { buildControlPlane },
+        { RunStore },
+        { readRunLogs },
+        { listDatasets },
+        { readDriftStatus },
+        db,
+        artifacts,
+      ] = await Promise.all([
+        import('../api/index.js'),
+        import('../store/index.js'),
+        import('../pipeline/executor/index.js'),
+        import('../data/index.js'),
+        import('../monitor/index.js'),
+        app.stores.db(),
+        app.stores.artifacts(),
+      ]);
       const runLogs = {
         read: async (runId: string, nodeId?: string) => {
           const run = await new RunStore(db).getRun(runId);
@@ -76,6 +89,8 @@ export function apiComponent(
         events: services.events,
         gateEvidence: () => localGateEvidence(app.stores),
         extraMetrics: options.extraMetrics,
+        ui: builtUi(),
+        drift: { status: () => readDriftStatus(join(app.workspace.root, 'monitor')) },
         logger: { level: options.logLevel ?? app.config.logLevel, redact: ['req.headers.authorization'] },
       });
       try {
@@ -90,6 +105,7 @@ export function apiComponent(
       info = {
         url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
         docs: '/api/docs',
+        ui: '/ui/',
         mlflow: '/api/2.0/mlflow',
         auth:
           config.tokens.length > 0
@@ -102,4 +118,16 @@ export function apiComponent(
       await fastify?.close();
     },
   };
+}
+
+/**
+ * The dashboard `npm run build` put beside the compiled code (`dist/ui` next to `dist/app`); from the
+ * sources (tests run them) the same build under `dist/ui`. None when the UI was not built.
+ */
+function builtUi(): { root: string } | undefined {
+  for (const rel of ['../ui', '../../dist/ui']) {
+    const root = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(join(root, 'index.html'))) return { root };
+  }
+  return undefined;
 }
