@@ -84,7 +84,10 @@ describe('dashboard routes of the control plane', () => {
     try {
       const res = await bare.inject({ method: 'GET', url: '/ui/' });
       expect(res.statusCode).toBe(404);
-      expect(res.json()).toMatchObject({ code: 'API_NOT_FOUND', message: expect.stringMatching(/npm run build/) });
+      expect(res.json()).toMatchObject({
+        code: 'API_NOT_FOUND',
+        message: expect.stringMatching(/npm run build/),
+      });
     } finally {
       await bare.close();
     }

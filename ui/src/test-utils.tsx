@@ -32,7 +32,10 @@ export function fakeApi(routes: Record<string, Canned>): Call[] {
     const path = String(url);
     calls.push({ method, path, body: init.body === undefined ? undefined : JSON.parse(String(init.body)) });
     const hit = routes[`${method} ${path}`] ?? routes[`${method} ${path.replace(/\?.*$/, '')}`];
-    const answer = hit ?? { status: 404, body: { statusCode: 404, code: 'API_NOT_FOUND', message: `no ${path}` } };
+    const answer = hit ?? {
+      status: 404,
+      body: { statusCode: 404, code: 'API_NOT_FOUND', message: `no ${path}` },
+    };
     return new Response(JSON.stringify(answer.body), {
       status: answer.status ?? 200,
       headers: { 'content-type': 'application/json' },

@@ -179,12 +179,26 @@ export function runGraph(run: RunDetail): RunGraph {
   } catch {
     // A pipeline this build does not know (a run recorded by another version): nodes without edges.
   }
-  const byTask = new Map<string, string[]>();
-  for (const n of run.nodes) byTask.set(n.task, [...(byTask.get(n.task) ?? []), n.nodeId]);
-  const edges: RunGraphEdge[] = [];
+  // A fan-out task is a parent node with one child per item: dependencies enter the parent, the parent
+  // feeds its children, and what depends on the task waits for every child.
+  const heads = new Map<string, string[]>();
+  const tails = new Map<string, string[]>();
+  const children = new Map<string, string[]>();
   for (const n of run.nodes) {
+    if (n.parentNodeId !== null)
+      children.set(n.parentNodeId, [...(children.get(n.parentNodeId) ?? []), n.nodeId]);
+  }
+  for (const n of run.nodes) {
+    if (n.parentNodeId !== null) continue;
+    heads.set(n.task, [...(heads.get(n.task) ?? []), n.nodeId]);
+    tails.set(n.task, [...(tails.get(n.task) ?? []), ...(children.get(n.nodeId) ?? [n.nodeId])]);
+  }
+  const edges: RunGraphEdge[] = [];
+  for (const [parent, kids] of children) for (const kid of kids) edges.push({ from: parent, to: kid });
+  for (const n of run.nodes) {
+    if (n.parentNodeId !== null) continue;
     for (const dep of dependsOn.get(n.task) ?? []) {
-      for (const from of byTask.get(dep) ?? []) if (from !== n.nodeId) edges.push({ from, to: n.nodeId });
+      for (const from of tails.get(dep) ?? []) if (from !== n.nodeId) edges.push({ from, to: n.nodeId });
     }
   }
   return {

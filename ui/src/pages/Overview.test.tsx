@@ -24,7 +24,16 @@ const routes = {
   'GET /api/v1/runs?limit=5': { body: { runs: [run('r-live', 'Running'), run('r-old', 'Succeeded')] } },
   'GET /api/v1/approvals': {
     body: {
-      approvals: [{ id: 7, model: 'recommender', version: 4, alias: 'production', status: 'pending', requestedBy: 'ci' }],
+      approvals: [
+        {
+          id: 7,
+          model: 'recommender',
+          version: 4,
+          alias: 'production',
+          status: 'pending',
+          requestedBy: 'ci',
+        },
+      ],
     },
   },
   'GET /api/v1/events': { body: { events: [] } },

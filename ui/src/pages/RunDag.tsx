@@ -1,4 +1,4 @@
-import { Background, Controls, type Edge, type Node, ReactFlow } from '@xyflow/react';
+import { Background, Controls, type Edge, type Node, Position, ReactFlow } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import ELK from 'elkjs/lib/elk.bundled.js';
 import { useEffect, useState } from 'react';
@@ -58,6 +58,8 @@ export function RunDag(props: { graph: RunGraph; onSelect?: (node: string) => vo
     },
     className: `dag-node phase-${n.phase.toLowerCase()}`,
     style: { width: WIDTH, height: HEIGHT },
+    sourcePosition: Position.Right,
+    targetPosition: Position.Left,
     connectable: false,
     draggable: false,
   }));
