@@ -129,6 +129,68 @@ describe('dashboard routes of the control plane', () => {
     expect(status.json()).toEqual({ status: null });
   });
 
+  it('run actions need the operator role, and answer 501 when no run control is wired', async () => {
+    const asked: string[] = [];
+    const withControl = await buildControlPlane({
+      db: mdb,
+      config,
+      logger: false,
+      runControl: {
+        retry: async (id) => {
+          asked.push(`retry ${id}`);
+          return { id: 'r2', pipeline: 'recommender', phase: 'Pending' } as never;
+        },
+        resubmit: async (id, o) => {
+          asked.push(`resubmit ${id} ${o.noCache === true}`);
+          return { id: 'r3', pipeline: 'recommender', phase: 'Pending' } as never;
+        },
+        stop: async (id) => {
+          asked.push(`stop ${id}`);
+          return { id, pipeline: 'recommender', phase: 'Running' } as never;
+        },
+      },
+    });
+    const approver = { authorization: `Bearer ${TOKENS.alice}` };
+    try {
+      const refused = await withControl.inject({
+        method: 'POST',
+        url: '/api/v1/runs/r1/retry',
+        headers: viewer,
+      });
+      expect(refused.statusCode).toBe(403);
+      const retried = await withControl.inject({
+        method: 'POST',
+        url: '/api/v1/runs/r1/retry',
+        headers: approver,
+      });
+      expect(retried.statusCode).toBe(201);
+      expect(retried.json()).toMatchObject({ id: 'r2' });
+      const again = await withControl.inject({
+        method: 'POST',
+        url: '/api/v1/runs/r1/resubmit',
+        headers: approver,
+        payload: { noCache: true },
+      });
+      expect(again.statusCode).toBe(201);
+      const stopped = await withControl.inject({
+        method: 'POST',
+        url: '/api/v1/runs/r1/stop',
+        headers: approver,
+      });
+      expect(stopped.statusCode).toBe(202);
+      expect(asked).toEqual(['retry r1', 'resubmit r1 true', 'stop r1']);
+    } finally {
+      await withControl.close();
+    }
+    const none = await app.inject({
+      method: 'POST',
+      url: '/api/v1/runs/r1/stop',
+      headers: { authorization: `Bearer ${TOKENS.alice}` },
+    });
+    expect(none.statusCode).toBe(501);
+    expect(none.json().code).toBe('API_NOT_AVAILABLE');
+  });
+
   it('streams changes as Server-Sent Events to a caller with a token, and refuses one without', async () => {
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();

@@ -23,6 +23,7 @@ import { type ControlPlaneDatasets, datasetRoutes } from './v1/dataset-routes.js
 import { eventRoutes } from './v1/event-routes.js';
 import { liveRoutes } from './v1/live-routes.js';
 import { type GateEvidenceSource, registryRoutes } from './v1/registry-routes.js';
+import { type RunControl, runControlRoutes } from './v1/run-control-routes.js';
 import { type RunLogSource, runsRoutes } from './v1/runs-routes.js';
 import { jsonSchema, Whoami } from './v1/schemas.js';
 import { controlPlaneValidatorCompiler } from './validators.js';
@@ -58,6 +59,8 @@ export interface ControlPlaneDeps {
   extraMetrics?: { metrics(): Promise<string> } | undefined;
   /** The built dashboard served at `/ui/` (`dist/ui`); without it `/ui/` answers 404 naming the build. */
   ui?: UiAssets | undefined;
+  /** Retry, resubmit and stop runs over `/api/v1/runs/:id/…` (those routes answer 501 without it). */
+  runControl?: RunControl | undefined;
   /** The drift monitor's status, for the dashboard (`/api/v1/drift/status` answers 501 without it). */
   drift?: DriftStatusSource | undefined;
   /** Timers of the live stream's polling. @default the database's clock */
@@ -155,6 +158,7 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
       });
       await v1.register(datasetRoutes, { datasets: deps.datasets, artifacts: deps.artifacts });
       await v1.register(eventRoutes, { events: deps.events });
+      await v1.register(runControlRoutes, { control: deps.runControl });
       await v1.register(dashboardRoutes, { db: deps.db, drift: deps.drift });
       await v1.register(liveRoutes, {
         db: deps.db,

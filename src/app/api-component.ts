@@ -47,7 +47,7 @@ export function apiComponent(
       const [
         { buildControlPlane },
         { RunStore },
-        { readRunLogs },
+        executorOps,
         { listDatasets },
         { readDriftStatus },
         db,
@@ -65,7 +65,9 @@ export function apiComponent(
         read: async (runId: string, nodeId?: string) => {
           const run = await new RunStore(db).getRun(runId);
           if (run === undefined) return undefined;
-          return (await readRunLogs(app.workspace, run, nodeId)).map((l) => `${l.node}\t${l.line}`);
+          return (await executorOps.readRunLogs(app.workspace, run, nodeId)).map(
+            (l) => `${l.node}\t${l.line}`,
+          );
         },
       };
       // What remote steps reach over /api/v1: the same ports the local runtime gives in-process steps.
@@ -90,6 +92,12 @@ export function apiComponent(
         gateEvidence: () => localGateEvidence(app.stores),
         extraMetrics: options.extraMetrics,
         ui: builtUi(),
+        runControl: {
+          retry: async (runId) => executorOps.retryRun(db, (await app.catalog()).catalog, runId),
+          resubmit: async (runId, o) =>
+            executorOps.resubmitRun(db, (await app.catalog()).catalog, runId, { noCache: o.noCache }),
+          stop: (runId) => executorOps.requestShutdown(db, runId, 'stop'),
+        },
         drift: { status: () => readDriftStatus(join(app.workspace.root, 'monitor')) },
         logger: { level: options.logLevel ?? app.config.logLevel, redact: ['req.headers.authorization'] },
       });

@@ -1,9 +1,10 @@
-import { useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Link } from 'wouter';
-import type { RunDetail as Run, RunGraph } from '../../../src/api/ui-types.js';
+import { Link, useLocation } from 'wouter';
+import type { RunDetail as Run, RunGraph, RunRecord } from '../../../src/api/ui-types.js';
 import { api, query, seg } from '../api.js';
 import { Card, duration, ErrorBox, Loaded, Phase, when } from '../components/ui.js';
+import { useSession } from '../session.js';
 import { RunDag } from './RunDag.js';
 
 /** One run: its DAG with every node's phase (Cached ones linked to their source), nodes, logs. */
@@ -38,6 +39,7 @@ export default function RunDetail(props: { id: string }) {
               ) : null}
             </p>
             {r.message ? <p className="error">{r.message}</p> : null}
+            <RunActions run={r} />
           </>
         )}
       </Loaded>
@@ -116,5 +118,46 @@ function NodeLogs(props: { runId: string; node: string }) {
         </pre>
       )}
     </Card>
+  );
+}
+
+const FINISHED = new Set(['Succeeded', 'Failed', 'Error']);
+
+/** Stop, retry and resubmit, for operators; a new run opens its own page. */
+export function RunActions(props: { run: RunRecord }) {
+  const { run } = props;
+  const session = useSession();
+  const client = useQueryClient();
+  const [, navigate] = useLocation();
+  const act = useMutation({
+    mutationFn: (action: 'stop' | 'retry' | 'resubmit') =>
+      api<RunRecord>(`/runs/${seg(run.id)}/${action}`, { method: 'POST', body: {} }),
+    onSuccess: (created, action) => {
+      void client.invalidateQueries({ queryKey: ['runs'] });
+      void client.invalidateQueries({ queryKey: ['run', run.id] });
+      if (action !== 'stop') navigate(`/runs/${seg(created.id)}`);
+    },
+  });
+  if (!session.can('operator')) return null;
+  const finished = FINISHED.has(run.phase);
+  return (
+    <div className="actions">
+      {finished ? null : (
+        <button type="button" disabled={act.isPending} onClick={() => act.mutate('stop')}>
+          Stop
+        </button>
+      )}
+      {run.phase === 'Failed' || run.phase === 'Error' ? (
+        <button type="button" disabled={act.isPending} onClick={() => act.mutate('retry')}>
+          Retry
+        </button>
+      ) : null}
+      {finished ? (
+        <button type="button" disabled={act.isPending} onClick={() => act.mutate('resubmit')}>
+          Resubmit
+        </button>
+      ) : null}
+      {act.error ? <ErrorBox error={act.error} /> : null}
+    </div>
   );
 }
