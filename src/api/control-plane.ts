@@ -18,7 +18,7 @@ import { MLFLOW_PREFIXES, mlflowPlugin } from './mlflow/mlflow-plugin.js';
 import { openApiCollector } from './openapi.js';
 import { type UiAssets, uiRoutes } from './ui-routes.js';
 import { artifactRoutes } from './v1/artifact-routes.js';
-import { type DriftStatusSource, dashboardRoutes } from './v1/dashboard-routes.js';
+import { type DriftStatusSource, dashboardRoutes, type ScheduleSource } from './v1/dashboard-routes.js';
 import { type ControlPlaneDatasets, datasetRoutes } from './v1/dataset-routes.js';
 import { eventRoutes } from './v1/event-routes.js';
 import { liveRoutes } from './v1/live-routes.js';
@@ -59,6 +59,8 @@ export interface ControlPlaneDeps {
   extraMetrics?: { metrics(): Promise<string> } | undefined;
   /** The built dashboard served at `/ui/` (`dist/ui`); without it `/ui/` answers 404 naming the build. */
   ui?: UiAssets | undefined;
+  /** The cron schedules, for the dashboard (`/api/v1/schedules` answers 501 without them). */
+  schedules?: ScheduleSource | undefined;
   /** Retry, resubmit and stop runs over `/api/v1/runs/:id/…` (those routes answer 501 without it). */
   runControl?: RunControl | undefined;
   /** The drift monitor's status, for the dashboard (`/api/v1/drift/status` answers 501 without it). */
@@ -159,7 +161,7 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
       await v1.register(datasetRoutes, { datasets: deps.datasets, artifacts: deps.artifacts });
       await v1.register(eventRoutes, { events: deps.events });
       await v1.register(runControlRoutes, { control: deps.runControl });
-      await v1.register(dashboardRoutes, { db: deps.db, drift: deps.drift });
+      await v1.register(dashboardRoutes, { db: deps.db, drift: deps.drift, schedules: deps.schedules });
       await v1.register(liveRoutes, {
         db: deps.db,
         registry,

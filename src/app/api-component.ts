@@ -6,6 +6,7 @@ import type { ApiConfig } from '../api/index.js';
 import type { App } from './app.js';
 import type { Component } from './host.js';
 import { localGateEvidence } from './local-runtime.js';
+import { localRunLauncher } from './run-launcher.js';
 
 /** The control plane once listening. */
 export interface ApiInfo {
@@ -50,6 +51,7 @@ export function apiComponent(
         executorOps,
         { listDatasets },
         { readDriftStatus },
+        { Scheduler },
         db,
         artifacts,
       ] = await Promise.all([
@@ -58,6 +60,7 @@ export function apiComponent(
         import('../pipeline/executor/index.js'),
         import('../data/index.js'),
         import('../monitor/index.js'),
+        import('../triggers/index.js'),
         app.stores.db(),
         app.stores.artifacts(),
       ]);
@@ -99,6 +102,8 @@ export function apiComponent(
           stop: (runId) => executorOps.requestShutdown(db, runId, 'stop'),
         },
         drift: { status: () => readDriftStatus(join(app.workspace.root, 'monitor')) },
+        // Reads only: this scheduler is never started (the one `bookml up` hosts ticks).
+        schedules: new Scheduler({ db, launcher: localRunLauncher(app), clock: app.clock }),
         logger: { level: options.logLevel ?? app.config.logLevel, redact: ['req.headers.authorization'] },
       });
       try {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { DriftStatus } from '../../monitor/index.js';
 import { getPipeline } from '../../pipelines/index.js';
 import { type DbHandle, EventLog, type RunDetail, RunStore } from '../../store/index.js';
-import { DECISION_OUTCOMES, DecisionLog } from '../../triggers/index.js';
+import { DECISION_OUTCOMES, DecisionLog, type ScheduleView } from '../../triggers/index.js';
 import { ApiError } from '../errors.js';
 import { routeSchema } from './route-schema.js';
 import { RunParams } from './schemas.js';
@@ -12,6 +12,11 @@ import { RunParams } from './schemas.js';
 export interface DriftStatusSource {
   /** The last status a drift monitor wrote, or null when none has run. */
   status(): Promise<DriftStatus | null>;
+}
+
+/** The cron schedules and their next ticks (`bookml api` reads the workspace's scheduler state). */
+export interface ScheduleSource {
+  list(): Promise<ScheduleView[]>;
 }
 
 /** One edge of a run's graph: `from` must finish before `to` starts. */
@@ -78,7 +83,7 @@ const Graph = z.looseObject({
  */
 export async function dashboardRoutes(
   app: FastifyInstance,
-  opts: { db: DbHandle; drift: DriftStatusSource | undefined },
+  opts: { db: DbHandle; drift: DriftStatusSource | undefined; schedules: ScheduleSource | undefined },
 ): Promise<void> {
   const events = new EventLog(opts.db);
   const decisions = new DecisionLog(opts.db);
@@ -148,6 +153,38 @@ export async function dashboardRoutes(
         throw new ApiError('API_NOT_AVAILABLE', 'this control plane does not read a drift monitor');
       }
       return { status: await opts.drift.status() };
+    },
+  );
+
+  app.get(
+    '/schedules',
+    {
+      config: { role: 'viewer' },
+      schema: routeSchema({
+        summary: 'Cron schedules with their next run (epoch ms; none while suspended)',
+        tag: 'triggers',
+        ok: {
+          200: z.object({
+            schedules: z.array(
+              z.looseObject({
+                name: z.string(),
+                pipeline: z.string(),
+                cron: z.string(),
+                timezone: z.string(),
+                suspended: z.boolean(),
+                nextRunAt: z.number().optional(),
+              }),
+            ),
+          }),
+        },
+        errors: [501],
+      }),
+    },
+    async () => {
+      if (opts.schedules === undefined) {
+        throw new ApiError('API_NOT_AVAILABLE', 'this control plane does not read the schedules');
+      }
+      return { schedules: await opts.schedules.list() };
     },
   );
 

@@ -37,6 +37,20 @@ const routes = {
     },
   },
   'GET /api/v1/events': { body: { events: [] } },
+  'GET /api/v1/schedules': {
+    body: {
+      schedules: [
+        {
+          name: 'recommender-nightly',
+          pipeline: 'recommender',
+          cron: '0 2 * * *',
+          timezone: 'UTC',
+          suspended: false,
+          nextRunAt: 1_700_000_000_000,
+        },
+      ],
+    },
+  },
   'GET /api/v1/drift/status': {
     status: 501,
     body: { statusCode: 501, code: 'API_NOT_AVAILABLE', message: 'no drift monitor' },
@@ -61,6 +75,7 @@ describe('Overview', () => {
     expect((await screen.findAllByText('r-live')).length).toBeGreaterThan(0);
     expect(await screen.findByText(/does not read a drift monitor/)).toBeTruthy();
     expect(await screen.findByText(/requested by ci/)).toBeTruthy();
+    expect(await screen.findByText(/recommender-nightly/)).toBeTruthy();
   });
 
   it('a viewer sees no approve button', async () => {

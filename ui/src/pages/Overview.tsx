@@ -74,6 +74,7 @@ export function Overview() {
           </Loaded>
         </Card>
         <DriftCard />
+        <NextRunCard />
         <Card title="Runs in flight">
           <Loaded query={active}>
             {(d) =>
@@ -221,5 +222,48 @@ export function DriftSummary(props: { status: DriftStatus }) {
         </p>
       ) : null}
     </div>
+  );
+}
+
+interface ScheduleRow {
+  name: string;
+  pipeline: string;
+  cron: string;
+  timezone: string;
+  suspended: boolean;
+  nextRunAt?: number;
+}
+
+function NextRunCard() {
+  const schedules = useQuery({
+    queryKey: ['schedules'],
+    queryFn: () => api<{ schedules: ScheduleRow[] }>('/schedules'),
+  });
+  return (
+    <Card title="Next scheduled run">
+      {schedules.error instanceof ApiCallError && schedules.error.code === 'API_NOT_AVAILABLE' ? (
+        <Empty>This control plane does not read the schedules.</Empty>
+      ) : (
+        <Loaded query={schedules}>
+          {(d) => {
+            const next = d.schedules
+              .filter((s) => s.nextRunAt !== undefined)
+              .sort((a, b) => (a.nextRunAt ?? 0) - (b.nextRunAt ?? 0));
+            return next.length === 0 ? (
+              <Empty command="bookml schedule list">No active schedule.</Empty>
+            ) : (
+              <ul className="plain">
+                {next.map((s) => (
+                  <li key={s.name}>
+                    <strong>{when(s.nextRunAt)}</strong> {s.name} ({s.pipeline}, <code>{s.cron}</code>{' '}
+                    {s.timezone})
+                  </li>
+                ))}
+              </ul>
+            );
+          }}
+        </Loaded>
+      )}
+    </Card>
   );
 }
