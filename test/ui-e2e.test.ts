@@ -52,11 +52,11 @@ function stopChild(c: ChildProcess): Promise<void> {
 }
 
 /** Starts `bookml up` and resolves with the dashboard's URL once it serves. */
-function up(): Promise<string> {
-  const child = spawn(process.execPath, [bookmlBin, 'up', '--port', '0', '--api-port', '0'], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+function up(): Promise<{ dashboard: string; serve: string }> {
+  // Small drift windows, as the README's loop uses, so `demo drift` is quick.
+  const args = ['up', '--port', '0', '--api-port', '0', '--webhook-port', '0', '--monitor-window', '300'];
+  args.push('--monitor-interval-ms', '500', '--monitor-cooldown-ms', '1000');
+  const child = spawn(process.execPath, [bookmlBin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let stderr = '';
   child.stderr?.on('data', (d) => {
@@ -68,7 +68,8 @@ function up(): Promise<string> {
     lines.on('line', (l) => {
       const m = /^dashboard: (\S+)/.exec(l);
       if (m) dashboard = m[1];
-      if (l.startsWith('ready: ')) res(dashboard);
+      const ready = /^ready: curl -s '(http:\/\/[^/]+)/.exec(l);
+      if (ready) res({ dashboard, serve: ready[1] });
     });
     child.once('exit', (code) => rej(new Error(`bookml up exited ${code}: ${stderr}`)));
   });
@@ -125,12 +126,14 @@ async function shoot(page: Page, name: string): Promise<void> {
 
 describe.skipIf(skip !== null)('dashboard in a browser', () => {
   let base = '';
+  let serve = '';
   let approver: Page;
 
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
-    const dashboard = await up();
-    base = dashboard.replace(/\/ui\/$/, '');
+    const started = await up();
+    base = started.dashboard.replace(/\/ui\/$/, '');
+    serve = started.serve;
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
     approver = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
@@ -150,7 +153,7 @@ describe.skipIf(skip !== null)('dashboard in a browser', () => {
     await approver.getByText('alice (approver)').waitFor();
     expect(await seriousViolations(approver)).toEqual([]);
     await shoot(approver, 'overview');
-  });
+  }, 120_000);
 
   it("the latest run's DAG shows every node Succeeded", async () => {
     await approver.getByRole('link', { name: 'Runs', exact: true }).click();
@@ -192,7 +195,7 @@ describe.skipIf(skip !== null)('dashboard in a browser', () => {
       .evaluateAll((els) => els.map((e) => e.getAttribute('data-phase')));
     expect(phases).toContain('Cached');
     await shoot(approver, 'run-dag-resubmit');
-  });
+  }, 300_000);
 
   it('a viewer sees no approve button, and the API refuses the viewer', async () => {
     const page = await (browser as Browser).newPage({ viewport: { width: 1400, height: 1000 } });
@@ -226,6 +229,23 @@ describe.skipIf(skip !== null)('dashboard in a browser', () => {
     await shoot(approver, 'overview-approved');
   });
 
+  it('after `bookml demo drift` the monitoring page shows the drift event', async () => {
+    // Under load the monitor's pass may come after the demo's timeout: then the demo runs again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await cli(['demo', 'drift', '--url', serve, '--timeout-s', '300']);
+        break;
+      } catch (e) {
+        if (attempt >= 2) throw e;
+      }
+    }
+    await approver.goto(`${base}/ui/monitoring`);
+    await approver.getByTestId('drift-events').waitFor({ timeout: 30_000 });
+    expect(await approver.getByTestId('drift-events').locator('li').count()).toBeGreaterThan(0);
+    await approver.getByText('drift-retrain').first().waitFor({ timeout: 30_000 });
+    await shoot(approver, 'monitoring-drift');
+  }, 700_000);
+
   it('the models, monitoring and API reference pages pass axe', async () => {
     for (const [name, path] of [
       ['models', '/ui/models/recommender'],
@@ -238,5 +258,5 @@ describe.skipIf(skip !== null)('dashboard in a browser', () => {
       expect(await seriousViolations(approver), name).toEqual([]);
       await shoot(approver, name);
     }
-  });
+  }, 120_000);
 });

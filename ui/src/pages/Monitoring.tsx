@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
+import { Link } from 'wouter';
 import type { DriftStatus, TriggerDecision } from '../../../src/api/ui-types.js';
-import { ApiCallError, api } from '../api.js';
+import { ApiCallError, api, seg } from '../api.js';
 import { LineChart } from '../components/chart.js';
 import { Card, Empty, ErrorBox, Loaded, num, Phase, when } from '../components/ui.js';
 import { DriftSummary } from './Overview.js';
@@ -59,7 +60,7 @@ export default function Monitoring() {
                         <Phase phase={x.outcome} />
                       </td>
                       <td>{x.reason}</td>
-                      <td>{x.runId ?? '—'}</td>
+                      <td>{x.runId ? <Link href={`/runs/${seg(x.runId)}`}>{x.runId}</Link> : '—'}</td>
                     </tr>
                   ))}
                 </tbody>
