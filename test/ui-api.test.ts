@@ -41,7 +41,13 @@ describe('dashboard routes of the control plane', () => {
       config,
       logger: false,
       ui: { root: ui },
-      drift: { status: async () => null },
+      drift: {
+        status: async () => null,
+        windows: async () => ({
+          reference: { top_score: [0.3, null, 0.1, 0.2] },
+          test: { top_score: Array.from({ length: 2000 }, (_, i) => i / 2000) },
+        }),
+      },
       liveIntervalMs: 50,
     });
   });
@@ -127,6 +133,18 @@ describe('dashboard routes of the control plane', () => {
 
     const status = await app.inject({ method: 'GET', url: '/api/v1/drift/status', headers: viewer });
     expect(status.json()).toEqual({ status: null });
+    const ecdf = (await app.inject({ method: 'GET', url: '/api/v1/drift/ecdf', headers: viewer })).json();
+    const [score] = ecdf.features;
+    expect(score).toMatchObject({
+      name: 'top_score',
+      reference: [0.1, 0.2, 0.3],
+      referenceSize: 3,
+      testSize: 2000,
+    });
+    // Thinned to 500 order statistics, sorted, both ends kept.
+    expect(score.test).toHaveLength(500);
+    expect(score.test[0]).toBe(0);
+    expect(score.test[499]).toBe(1999 / 2000);
   });
 
   it('run actions need the operator role, and answer 501 when no run control is wired', async () => {

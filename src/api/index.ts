@@ -24,7 +24,7 @@ export type { MlflowErrorCode } from './mlflow/mlflow-errors.js';
 export { MLFLOW_STATUS } from './mlflow/mlflow-errors.js';
 export { MLFLOW_PREFIXES } from './mlflow/mlflow-plugin.js';
 export type { UiAssets } from './ui-routes.js';
-export type { DriftStatusSource, ScheduleSource } from './v1/dashboard-routes.js';
+export type { DriftStatusSource, DriftWindows, ScheduleSource } from './v1/dashboard-routes.js';
 export type { ControlPlaneDatasets } from './v1/dataset-routes.js';
 export type { GateEvidenceSource } from './v1/registry-routes.js';
 export type { RunControl } from './v1/run-control-routes.js';

@@ -9,7 +9,7 @@ import type { Role } from '../registry/index.js';
 import type { EventRecord, NodeDetail, RunDetail, RunPhase, RunRecord } from '../store/index.js';
 import type { TriggerDecision } from '../triggers/index.js';
 import type { LiveTopic } from './live-feed.js';
-import type { RunGraph, RunGraphEdge } from './v1/dashboard-routes.js';
+import type { DriftEcdf, RunGraph, RunGraphEdge } from './v1/dashboard-routes.js';
 import type {
   AliasEvent,
   Approval,
@@ -23,6 +23,7 @@ import type {
 } from './v1/schemas.js';
 
 export type {
+  DriftEcdf,
   DriftEventPayload,
   DriftStatus,
   EventRecord,

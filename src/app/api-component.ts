@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import type { ApiConfig } from '../api/index.js';
+import type { ApiConfig, DriftWindows } from '../api/index.js';
 import type { App } from './app.js';
 import type { Component } from './host.js';
 import { localGateEvidence } from './local-runtime.js';
@@ -50,7 +51,7 @@ export function apiComponent(
         { RunStore },
         executorOps,
         { listDatasets },
-        { readDriftStatus },
+        { readDriftStatus, MONITOR_FILES },
         { Scheduler },
         db,
         artifacts,
@@ -101,7 +102,10 @@ export function apiComponent(
             executorOps.resubmitRun(db, (await app.catalog()).catalog, runId, { noCache: o.noCache }),
           stop: (runId) => executorOps.requestShutdown(db, runId, 'stop'),
         },
-        drift: { status: () => readDriftStatus(join(app.workspace.root, 'monitor')) },
+        drift: {
+          status: () => readDriftStatus(join(app.workspace.root, 'monitor')),
+          windows: () => readDriftWindows(join(app.workspace.root, 'monitor', MONITOR_FILES.state)),
+        },
         // Reads only: this scheduler is never started (the one `bookml up` hosts ticks).
         schedules: new Scheduler({ db, launcher: localRunLauncher(app), clock: app.clock }),
         logger: { level: options.logLevel ?? app.config.logLevel, redact: ['req.headers.authorization'] },
@@ -143,4 +147,24 @@ function builtUi(): { root: string } | undefined {
     if (existsSync(join(root, 'index.html'))) return { root };
   }
   return undefined;
+}
+
+/**
+ * The reference and test windows the drift monitor saved (`state.json`: `{reference, test}`, each
+ * `{columns: {feature: values}}`); null when it saved none or the file is not of that shape.
+ */
+async function readDriftWindows(path: string): Promise<DriftWindows | null> {
+  let saved: { reference?: { columns?: unknown }; test?: { columns?: unknown } };
+  try {
+    saved = JSON.parse(await readFile(path, 'utf8'));
+  } catch {
+    return null;
+  }
+  const columns = (w: { columns?: unknown } | undefined) =>
+    w !== null && typeof w === 'object' && w.columns !== null && typeof w.columns === 'object'
+      ? (w.columns as DriftWindows['reference'])
+      : null;
+  const reference = columns(saved?.reference);
+  const test = columns(saved?.test);
+  return reference === null || test === null ? null : { reference, test };
 }

@@ -12,6 +12,52 @@ import { RunParams } from './schemas.js';
 export interface DriftStatusSource {
   /** The last status a drift monitor wrote, or null when none has run. */
   status(): Promise<DriftStatus | null>;
+  /** The values in the monitor's reference and test windows, by feature; null when none was saved. */
+  windows?(): Promise<DriftWindows | null>;
+}
+
+/** A drift monitor's two windows: per feature, the values of each answer (null where it had none). */
+export interface DriftWindows {
+  reference: Record<string, ReadonlyArray<number | null>>;
+  test: Record<string, ReadonlyArray<number | null>>;
+}
+
+/** Per feature, each window's values sorted and thinned to at most `points` quantiles: an ECDF to draw. */
+export interface DriftEcdf {
+  features: Array<{
+    name: string;
+    reference: number[];
+    test: number[];
+    referenceSize: number;
+    testSize: number;
+  }>;
+}
+
+/** The sorted values of `values`, thinned to `points` evenly spaced order statistics (ends kept). */
+export function ecdfPoints(values: ReadonlyArray<number | null>, points: number): number[] {
+  const sorted = Float64Array.from(values.filter((v): v is number => typeof v === 'number')).sort();
+  if (sorted.length <= points) return Array.from(sorted);
+  const out: number[] = [];
+  for (let i = 0; i < points; i++) out.push(sorted[Math.round((i * (sorted.length - 1)) / (points - 1))]);
+  return out;
+}
+
+/** Both windows of every feature as ECDF points. */
+export function driftEcdf(windows: DriftWindows, points = 500): DriftEcdf {
+  const names = [...new Set([...Object.keys(windows.reference), ...Object.keys(windows.test)])];
+  return {
+    features: names.map((name) => {
+      const ref = windows.reference[name] ?? [];
+      const test = windows.test[name] ?? [];
+      return {
+        name,
+        reference: ecdfPoints(ref, points),
+        test: ecdfPoints(test, points),
+        referenceSize: ref.filter((v) => typeof v === 'number').length,
+        testSize: test.filter((v) => typeof v === 'number').length,
+      };
+    }),
+  };
 }
 
 /** The cron schedules and their next ticks (`bookml api` reads the workspace's scheduler state). */
@@ -153,6 +199,33 @@ export async function dashboardRoutes(
         throw new ApiError('API_NOT_AVAILABLE', 'this control plane does not read a drift monitor');
       }
       return { status: await opts.drift.status() };
+    },
+  );
+
+  app.get(
+    '/drift/ecdf',
+    {
+      config: { role: 'viewer' },
+      schema: routeSchema({
+        summary:
+          "Each drift feature's reference and test values, sorted (at most 500 quantiles each): the ECDFs",
+        tag: 'drift',
+        ok: {
+          200: z.object({
+            features: z.array(
+              z.looseObject({ name: z.string(), reference: z.array(z.number()), test: z.array(z.number()) }),
+            ),
+          }),
+        },
+        errors: [501],
+      }),
+    },
+    async () => {
+      if (opts.drift?.windows === undefined) {
+        throw new ApiError('API_NOT_AVAILABLE', "this control plane does not read a drift monitor's windows");
+      }
+      const windows = await opts.drift.windows();
+      return windows === null ? { features: [] } : driftEcdf(windows);
     },
   );
 

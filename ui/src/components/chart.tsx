@@ -10,6 +10,8 @@ export function LineChart(props: {
   x: number[];
   series: Array<{ name: string; values: Array<number | null> }>;
   height?: number;
+  /** `x` holds values, not times (drawn as steps). */
+  xIsValue?: boolean;
 }) {
   const box = useRef<HTMLDivElement>(null);
   const data = JSON.stringify([props.x, props.series]);
@@ -34,4 +36,36 @@ export function LineChart(props: {
     return () => plot.destroy();
   }, [data]);
   return <figure className="chart" ref={box} aria-label={props.title} />;
+}
+
+/** How many of the sorted `values` are at most `x`, as a fraction. */
+function fractionAtMost(values: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (values[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return values.length === 0 ? 0 : lo / values.length;
+}
+
+/**
+ * Reference and current distributions of one feature as empirical CDFs (steps), on one x axis: the
+ * KS statistic is the largest vertical gap between the two lines.
+ */
+export function EcdfChart(props: { title: string; reference: readonly number[]; test: readonly number[] }) {
+  const x = [...new Set([...props.reference, ...props.test])].sort((a, b) => a - b);
+  return (
+    <LineChart
+      title={props.title}
+      x={x}
+      xIsValue
+      height={200}
+      series={[
+        { name: 'reference', values: x.map((v) => fractionAtMost(props.reference, v)) },
+        { name: 'current', values: x.map((v) => fractionAtMost(props.test, v)) },
+      ]}
+    />
+  );
 }

@@ -1,8 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'wouter';
-import type { DriftStatus, TriggerDecision } from '../../../src/api/ui-types.js';
+import type { DriftEcdf, DriftStatus, TriggerDecision } from '../../../src/api/ui-types.js';
 import { ApiCallError, api, seg } from '../api.js';
-import { LineChart } from '../components/chart.js';
+import { EcdfChart, LineChart } from '../components/chart.js';
 import { Card, Empty, ErrorBox, Loaded, num, Phase, when } from '../components/ui.js';
 import { DriftSummary } from './Overview.js';
 
@@ -113,6 +113,7 @@ function DriftDetails(props: { status: DriftStatus }) {
           α = {s.settings.alpha}, minimum effect {s.settings.min_effect}, correction {s.settings.correction}
         </p>
       </Card>
+      <Distributions />
       <Card title="Drift events">
         {s.events.length === 0 ? (
           <Empty command="bookml demo drift">No drift event yet.</Empty>
@@ -137,5 +138,34 @@ function DriftDetails(props: { status: DriftStatus }) {
         )}
       </Card>
     </>
+  );
+}
+
+function Distributions() {
+  const ecdf = useQuery({ queryKey: ['drift', 'ecdf'], queryFn: () => api<DriftEcdf>('/drift/ecdf') });
+  if (ecdf.error instanceof ApiCallError && ecdf.error.code === 'API_NOT_AVAILABLE') return null;
+  return (
+    <Card title="Reference and current distributions">
+      <Loaded query={ecdf}>
+        {(d) =>
+          d.features.every((f) => f.reference.length === 0 || f.test.length === 0) ? (
+            <Empty>The monitor's windows are not filled yet.</Empty>
+          ) : (
+            <div className="charts">
+              {d.features
+                .filter((f) => f.reference.length > 0 && f.test.length > 0)
+                .map((f) => (
+                  <EcdfChart
+                    key={f.name}
+                    title={`${f.name}: ECDF, reference (${f.referenceSize}) vs current (${f.testSize})`}
+                    reference={f.reference}
+                    test={f.test}
+                  />
+                ))}
+            </div>
+          )
+        }
+      </Loaded>
+    </Card>
   );
 }
