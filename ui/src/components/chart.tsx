@@ -24,9 +24,15 @@ export function LineChart(props: {
         title: props.title,
         width: Math.max(320, el.clientWidth || 640),
         height: props.height ?? 220,
+        scales: { x: { time: props.xIsValue !== true } },
         series: [
-          {},
-          ...props.series.map((s, i) => ({ label: s.name, stroke: COLORS[i % COLORS.length], width: 2 })),
+          { label: props.xIsValue ? 'value' : 'time' },
+          ...props.series.map((s, i) => ({
+            label: s.name,
+            stroke: COLORS[i % COLORS.length],
+            width: 2,
+            ...(props.xIsValue ? { paths: uPlot.paths.stepped?.({ align: 1 }) } : {}),
+          })),
         ],
         axes: [{}, {}],
       },
@@ -56,6 +62,13 @@ function fractionAtMost(values: readonly number[], x: number): number {
  */
 export function EcdfChart(props: { title: string; reference: readonly number[]; test: readonly number[] }) {
   const x = [...new Set([...props.reference, ...props.test])].sort((a, b) => a - b);
+  if (x.length < 2) {
+    return (
+      <p>
+        <strong>{props.title}</strong>: every answer in both windows has the value {x[0] ?? '—'}.
+      </p>
+    );
+  }
   return (
     <LineChart
       title={props.title}
