@@ -5,6 +5,7 @@ import type {
   AliasEventPayload,
   ApprovalPayload,
   ComparisonPayload,
+  LineagePayload,
   ModelPayload,
   VersionPayload,
 } from '../../../src/api/ui-types.js';
@@ -107,7 +108,10 @@ export function ModelDetail(props: { name: string }) {
         </Loaded>
       </Card>
       {selected === undefined ? null : (
-        <VersionDetail version={versions.data?.versions.find((v) => v.version === selected)} />
+        <>
+          <VersionDetail version={versions.data?.versions.find((v) => v.version === selected)} />
+          <LineageCard name={name} version={selected} />
+        </>
       )}
       {versions.data && versions.data.versions.length > 1 ? (
         <Compare name={name} versions={versions.data.versions} />
@@ -303,6 +307,53 @@ function Compare(props: { name: string; versions: VersionPayload[] }) {
           )}
         </Loaded>
       )}
+    </Card>
+  );
+}
+
+/** Where a version comes from: dataset → run → version → aliases, with its code, gates and approval. */
+function LineageCard(props: { name: string; version: number }) {
+  const lineage = useQuery({
+    queryKey: ['version', 'lineage', props.name, props.version],
+    queryFn: () => api<LineagePayload>(`/models/${seg(props.name)}/lineage/${props.version}`),
+  });
+  return (
+    <Card title={`Lineage of v${props.version}`} id="card-lineage">
+      <Loaded query={lineage}>
+        {(l) => (
+          <ol className="lineage">
+            <li>
+              dataset{' '}
+              {l.dataset ? (
+                <>
+                  <code>{l.dataset.hash.slice(0, 12)}</code> ({l.dataset.uri})
+                </>
+              ) : (
+                '—'
+              )}
+            </li>
+            <li>
+              run {l.run ? <Link href={`/runs/${seg(l.run.id)}`}>{l.run.id}</Link> : '—'}
+              {l.codeVersion ? (
+                <span className="muted">
+                  {' '}
+                  — code {String(l.codeVersion.gitSha ?? l.codeVersion.version ?? '')}
+                </span>
+              ) : null}
+            </li>
+            <li>
+              version v{l.version} — gates{' '}
+              {l.gates.length === 0
+                ? 'not evaluated'
+                : l.gates.map((g) => `${g.alias}: ${g.passed ? 'passed' : 'failed'}`).join(', ')}
+            </li>
+            <li>
+              aliases {l.aliases.length === 0 ? '—' : l.aliases.join(', ')}
+              {l.approval ? ` — approved by ${l.approval.decidedBy ?? '—'}: ${l.approval.reason ?? ''}` : ''}
+            </li>
+          </ol>
+        )}
+      </Loaded>
     </Card>
   );
 }
