@@ -169,7 +169,7 @@ describe.skipIf(skip !== null)('dashboard in a browser', () => {
     expect(new Set(phases)).toEqual(new Set(['Succeeded']));
     expect(await seriousViolations(approver)).toEqual([]);
     await shoot(approver, 'run-dag');
-  });
+  }, 120_000);
 
   it('a run asking for production waits for an approver; its resubmit shows Cached nodes', async () => {
     const out = await cli([
@@ -212,7 +212,7 @@ describe.skipIf(skip !== null)('dashboard in a browser', () => {
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as { code: string }).code).toBe('API_FORBIDDEN');
     await page.close();
-  });
+  }, 120_000);
 
   it('an approver approves the pending production version and the overview follows', async () => {
     await approver.goto(`${base}/ui/`);
@@ -227,7 +227,7 @@ describe.skipIf(skip !== null)('dashboard in a browser', () => {
       .poll(() => approver.getByTestId('serving-version').textContent(), { timeout: 30_000 })
       .toBe('v2');
     await shoot(approver, 'overview-approved');
-  });
+  }, 120_000);
 
   it('after `bookml demo drift` the monitoring page shows the drift event', async () => {
     // Under load the monitor's pass may come after the demo's timeout: then the demo runs again.

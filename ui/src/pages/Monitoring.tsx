@@ -119,14 +119,16 @@ function DriftDetails(props: { status: DriftStatus }) {
           <Empty command="bookml demo drift">No drift event yet.</Empty>
         ) : (
           <>
-            <LineChart
-              title="KS statistic per feature at each drift event"
-              x={x}
-              series={names.map((n) => ({
-                name: n,
-                values: s.events.map((e) => e.features.find((f) => f.name === n)?.statistic ?? null),
-              }))}
-            />
+            {s.events.length < 2 ? null : (
+              <LineChart
+                title="KS statistic per feature at each drift event"
+                x={x}
+                series={names.map((n) => ({
+                  name: n,
+                  values: s.events.map((e) => e.features.find((f) => f.name === n)?.statistic ?? null),
+                }))}
+              />
+            )}
             <ol className="timeline" data-testid="drift-events">
               {[...s.events].reverse().map((e) => (
                 <li key={e.detected_at}>
