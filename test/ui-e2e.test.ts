@@ -250,6 +250,7 @@ describe.skipIf(skip !== null)('dashboard in a browser', () => {
     for (const [name, path] of [
       ['models', '/ui/models/recommender'],
       ['monitoring', '/ui/monitoring'],
+      ['data', '/ui/data'],
       ['api-reference', '/ui/api'],
     ] as const) {
       await approver.goto(`${base}${path}`);

@@ -14,6 +14,7 @@ import type {
   AliasEvent,
   Approval,
   Comparison,
+  DatasetList,
   ErrorBody,
   Lineage,
   Model,
@@ -47,4 +48,5 @@ export type LineagePayload = z.infer<typeof Lineage>;
 export type ComparisonPayload = z.infer<typeof Comparison>;
 export type WhoamiPayload = z.infer<typeof Whoami>;
 export type ErrorPayload = z.infer<typeof ErrorBody>;
+export type DatasetListPayload = z.infer<typeof DatasetList>;
 export type GateResultPayload = VersionPayload['gates'][string]['results'][number];

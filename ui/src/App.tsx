@@ -11,12 +11,14 @@ import { SessionGate, useSession } from './session.js';
 const RunDetail = lazy(() => import('./pages/RunDetail.js'));
 const Monitoring = lazy(() => import('./pages/Monitoring.js'));
 const ApiReference = lazy(() => import('./pages/ApiReference.js'));
+const Data = lazy(() => import('./pages/Data.js'));
 
 const NAV = [
   ['/', 'Overview'],
   ['/runs', 'Runs'],
   ['/models', 'Models'],
   ['/monitoring', 'Monitoring'],
+  ['/data', 'Data'],
   ['/api', 'API reference'],
 ] as const;
 
@@ -71,6 +73,7 @@ function Shell() {
             <Route path="/models" component={Models} />
             <Route path="/models/:name">{(p) => <ModelDetail name={p.name} />}</Route>
             <Route path="/monitoring" component={Monitoring} />
+            <Route path="/data" component={Data} />
             <Route path="/api" component={ApiReference} />
             <Route>
               <h1>Not found</h1>
