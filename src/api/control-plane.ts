@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import {
+  type Clock,
   codeVersion,
   guardedJsonParser,
   httpClientErrorHandler,
@@ -15,10 +16,14 @@ import { API_CLIENT_ERRORS, API_HTTP_SURFACE, apiNotFound, sendApiError } from '
 import { ControlPlaneMetrics } from './metrics.js';
 import { MLFLOW_PREFIXES, mlflowPlugin } from './mlflow/mlflow-plugin.js';
 import { openApiCollector } from './openapi.js';
+import { type UiAssets, uiRoutes } from './ui-routes.js';
 import { artifactRoutes } from './v1/artifact-routes.js';
+import { type DriftStatusSource, dashboardRoutes, type ScheduleSource } from './v1/dashboard-routes.js';
 import { type ControlPlaneDatasets, datasetRoutes } from './v1/dataset-routes.js';
 import { eventRoutes } from './v1/event-routes.js';
+import { liveRoutes } from './v1/live-routes.js';
 import { type GateEvidenceSource, registryRoutes } from './v1/registry-routes.js';
+import { type RunControl, runControlRoutes } from './v1/run-control-routes.js';
 import { type RunLogSource, runsRoutes } from './v1/runs-routes.js';
 import { jsonSchema, Whoami } from './v1/schemas.js';
 import { controlPlaneValidatorCompiler } from './validators.js';
@@ -52,6 +57,18 @@ export interface ControlPlaneDeps {
    * drift monitor under `bookml up`): anything with prom-client's `metrics()`.
    */
   extraMetrics?: { metrics(): Promise<string> } | undefined;
+  /** The built dashboard served at `/ui/` (`dist/ui`); without it `/ui/` answers 404 naming the build. */
+  ui?: UiAssets | undefined;
+  /** The cron schedules, for the dashboard (`/api/v1/schedules` answers 501 without them). */
+  schedules?: ScheduleSource | undefined;
+  /** Retry, resubmit and stop runs over `/api/v1/runs/:id/…` (those routes answer 501 without it). */
+  runControl?: RunControl | undefined;
+  /** The drift monitor's status, for the dashboard (`/api/v1/drift/status` answers 501 without it). */
+  drift?: DriftStatusSource | undefined;
+  /** Timers of the live stream's polling. @default the database's clock */
+  clock?: Clock | undefined;
+  /** How often the live stream reads the stores for changes, in ms. @default 1000 */
+  liveIntervalMs?: number | undefined;
 }
 
 /**
@@ -143,11 +160,22 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
       });
       await v1.register(datasetRoutes, { datasets: deps.datasets, artifacts: deps.artifacts });
       await v1.register(eventRoutes, { events: deps.events });
+      await v1.register(runControlRoutes, { control: deps.runControl });
+      await v1.register(dashboardRoutes, { db: deps.db, drift: deps.drift, schedules: deps.schedules });
+      await v1.register(liveRoutes, {
+        db: deps.db,
+        registry,
+        drift: deps.drift,
+        clock: deps.clock ?? deps.db.clock,
+        intervalMs: deps.liveIntervalMs,
+      });
     },
     { prefix: '/api/v1' },
   );
   for (const prefix of MLFLOW_PREFIXES)
     await app.register(mlflowPlugin, { prefix, registry, tracking, gateEvidence: deps.gateEvidence });
+
+  await app.register(uiRoutes, { ui: deps.ui });
 
   app.get('/api/docs', { config: { public: true } }, async () => docs.document());
   app.get('/api/docs/openapi.json', { config: { public: true } }, async () => docs.document());

@@ -1,13 +1,20 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import type { ApiConfig } from '../api/index.js';
+import type { ApiConfig, DriftWindows } from '../api/index.js';
 import type { App } from './app.js';
 import type { Component } from './host.js';
 import { localGateEvidence } from './local-runtime.js';
+import { localRunLauncher } from './run-launcher.js';
 
 /** The control plane once listening. */
 export interface ApiInfo {
   readonly url: string;
   readonly docs: string;
+  /** The dashboard's path (`/ui/`); it answers 404 naming the build when the UI was not built. */
+  readonly ui: string;
   readonly mlflow: string;
   readonly auth: string;
   readonly database: string;
@@ -39,20 +46,32 @@ export function apiComponent(
       return info;
     },
     start: async () => {
-      const [{ buildControlPlane }, { RunStore }, { readRunLogs }, { listDatasets }, db, artifacts] =
-        await Promise.all([
-          import('../api/index.js'),
-          import('../store/index.js'),
-          import('../pipeline/executor/index.js'),
-          import('../data/index.js'),
-          app.stores.db(),
-          app.stores.artifacts(),
-        ]);
+      const [
+        { buildControlPlane },
+        { RunStore },
+        executorOps,
+        { listDatasets },
+        { readDriftStatus, MONITOR_FILES },
+        { Scheduler },
+        db,
+        artifacts,
+      ] = await Promise.all([
+        import('../api/index.js'),
+        import('../store/index.js'),
+        import('../pipeline/executor/index.js'),
+        import('../data/index.js'),
+        import('../monitor/index.js'),
+        import('../triggers/index.js'),
+        app.stores.db(),
+        app.stores.artifacts(),
+      ]);
       const runLogs = {
         read: async (runId: string, nodeId?: string) => {
           const run = await new RunStore(db).getRun(runId);
           if (run === undefined) return undefined;
-          return (await readRunLogs(app.workspace, run, nodeId)).map((l) => `${l.node}\t${l.line}`);
+          return (await executorOps.readRunLogs(app.workspace, run, nodeId)).map(
+            (l) => `${l.node}\t${l.line}`,
+          );
         },
       };
       // What remote steps reach over /api/v1: the same ports the local runtime gives in-process steps.
@@ -76,6 +95,19 @@ export function apiComponent(
         events: services.events,
         gateEvidence: () => localGateEvidence(app.stores),
         extraMetrics: options.extraMetrics,
+        ui: builtUi(),
+        runControl: {
+          retry: async (runId) => executorOps.retryRun(db, (await app.catalog()).catalog, runId),
+          resubmit: async (runId, o) =>
+            executorOps.resubmitRun(db, (await app.catalog()).catalog, runId, { noCache: o.noCache }),
+          stop: (runId) => executorOps.requestShutdown(db, runId, 'stop'),
+        },
+        drift: {
+          status: () => readDriftStatus(join(app.workspace.root, 'monitor')),
+          windows: () => readDriftWindows(join(app.workspace.root, 'monitor', MONITOR_FILES.state)),
+        },
+        // Reads only: this scheduler is never started (the one `bookml up` hosts ticks).
+        schedules: new Scheduler({ db, launcher: localRunLauncher(app), clock: app.clock }),
         logger: { level: options.logLevel ?? app.config.logLevel, redact: ['req.headers.authorization'] },
       });
       try {
@@ -90,6 +122,7 @@ export function apiComponent(
       info = {
         url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
         docs: '/api/docs',
+        ui: '/ui/',
         mlflow: '/api/2.0/mlflow',
         auth:
           config.tokens.length > 0
@@ -102,4 +135,36 @@ export function apiComponent(
       await fastify?.close();
     },
   };
+}
+
+/**
+ * The dashboard `npm run build` put beside the compiled code (`dist/ui` next to `dist/app`); from the
+ * sources (tests run them) the same build under `dist/ui`. None when the UI was not built.
+ */
+function builtUi(): { root: string } | undefined {
+  for (const rel of ['../ui', '../../dist/ui']) {
+    const root = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(join(root, 'index.html'))) return { root };
+  }
+  return undefined;
+}
+
+/**
+ * The reference and test windows the drift monitor saved (`state.json`: `{reference, test}`, each
+ * `{columns: {feature: values}}`); null when it saved none or the file is not of that shape.
+ */
+async function readDriftWindows(path: string): Promise<DriftWindows | null> {
+  let saved: { reference?: { columns?: unknown }; test?: { columns?: unknown } };
+  try {
+    saved = JSON.parse(await readFile(path, 'utf8'));
+  } catch {
+    return null;
+  }
+  const columns = (w: { columns?: unknown } | undefined) =>
+    w !== null && typeof w === 'object' && w.columns !== null && typeof w.columns === 'object'
+      ? (w.columns as DriftWindows['reference'])
+      : null;
+  const reference = columns(saved?.reference);
+  const test = columns(saved?.test);
+  return reference === null || test === null ? null : { reference, test };
 }

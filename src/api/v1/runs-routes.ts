@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { type DbHandle, RunStore } from '../../store/index.js';
+import { RUN_PHASES } from '../../core/index.js';
+import { type DbHandle, type RunPhase, RunStore } from '../../store/index.js';
 import { ApiError } from '../errors.js';
 import { routeSchema } from './route-schema.js';
 import { RunParams, RunsQuery } from './schemas.js';
@@ -36,7 +37,12 @@ export async function runsRoutes(
       }),
     },
     async (req) => ({
-      runs: await runs.listRuns({ pipeline: req.query.pipeline, limit: req.query.limit ?? 50 }),
+      runs: await runs.listRuns({
+        pipeline: req.query.pipeline,
+        phase: runPhases(req.query.phase),
+        limit: req.query.limit ?? 50,
+        offset: req.query.offset,
+      }),
     }),
   );
 
@@ -84,4 +90,17 @@ export async function runsRoutes(
       return { runId: req.params.runId, lines };
     },
   );
+}
+
+/** `Running,Pending` → those phases; an unknown one is a 400 naming the valid ones. */
+function runPhases(text: string | undefined): RunPhase[] | undefined {
+  if (text === undefined) return undefined;
+  const phases = text.split(',');
+  const bad = phases.find((p) => !(RUN_PHASES as readonly string[]).includes(p));
+  if (bad !== undefined) {
+    throw new ApiError('API_BAD_REQUEST', `unknown run phase "${bad}" (phases: ${RUN_PHASES.join(', ')})`, {
+      field: 'phase',
+    });
+  }
+  return phases as RunPhase[];
 }

@@ -95,7 +95,13 @@ export const CompareQuery = z.object({
 });
 export const RunsQuery = z.object({
   pipeline: z.string().optional(),
+  phase: z
+    .string()
+    .regex(/^[A-Za-z]+(,[A-Za-z]+)*$/)
+    .optional()
+    .describe('one phase or several, comma-separated: Running,Pending'),
   limit: z.number().int().min(1).max(1000).optional(),
+  offset: z.number().int().min(0).optional().describe('runs to skip (pages of `limit`)'),
 });
 export const RunParams = z.object({ runId: z.string().min(1) });
 

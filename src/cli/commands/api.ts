@@ -46,7 +46,7 @@ export function registerApiCommand(program: Command): void {
       process.stdout.write(
         flags.json
           ? `${JSON.stringify(info)}\n`
-          : `control plane on ${info.url}  (OpenAPI ${info.url}${info.docs}, MLflow ${info.url}${info.mlflow})\nauth: ${info.auth}\nmetadata: ${info.database}\n`,
+          : `control plane on ${info.url}  (OpenAPI ${info.url}${info.docs}, MLflow ${info.url}${info.mlflow})\ndashboard: ${info.url}${info.ui}\nauth: ${info.auth}\nmetadata: ${info.database}\n`,
       );
     });
 }

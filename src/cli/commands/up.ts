@@ -138,6 +138,7 @@ export function registerUpCommand(program: Command): void {
         process.stdout.write(
           `serving recommender@production on ${info.url}\n` +
             `control plane on ${api.info.url} (OpenAPI ${api.info.url}${api.info.docs})\n` +
+            `dashboard: ${api.info.url}${api.info.ui}\n` +
             `webhook on ${hook.url} — secret ${hook.secretPath ?? 'from BOOKML_WEBHOOK_SECRET'}; signed example:\n  ${hook.curl}\n` +
             `scheduler: recommender-nightly at 02:00 UTC (bookml schedule list); sensors: dataset-ready, drift-retrain (bookml events list); drift monitor on production traffic (bookml drift status)\n` +
             `executor: ${executor.engine ? `generation ${executor.engine.generation} in this process` : 'another process serves this workspace'}\n` +

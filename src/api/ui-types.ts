@@ -1,0 +1,52 @@
+/**
+ * The payloads of the routes the dashboard (`ui/`) calls, as types only: the UI imports this file with
+ * `import type`, so its bundle holds none of the server's code while its types are the server's own
+ * (zod schemas and store records), never restated.
+ */
+import type { z } from 'zod';
+import type { DriftEventPayload, DriftStatus, FeatureStatus } from '../monitor/index.js';
+import type { Role } from '../registry/index.js';
+import type { EventRecord, NodeDetail, RunDetail, RunPhase, RunRecord } from '../store/index.js';
+import type { TriggerDecision } from '../triggers/index.js';
+import type { LiveTopic } from './live-feed.js';
+import type { DriftEcdf, RunGraph, RunGraphEdge } from './v1/dashboard-routes.js';
+import type {
+  AliasEvent,
+  Approval,
+  Comparison,
+  DatasetList,
+  ErrorBody,
+  Lineage,
+  Model,
+  PromotionOutcome,
+  Version,
+  Whoami,
+} from './v1/schemas.js';
+
+export type {
+  DriftEcdf,
+  DriftEventPayload,
+  DriftStatus,
+  EventRecord,
+  FeatureStatus,
+  LiveTopic,
+  NodeDetail,
+  Role,
+  RunDetail,
+  RunGraph,
+  RunGraphEdge,
+  RunPhase,
+  RunRecord,
+  TriggerDecision,
+};
+export type ModelPayload = z.infer<typeof Model>;
+export type VersionPayload = z.infer<typeof Version>;
+export type ApprovalPayload = z.infer<typeof Approval>;
+export type AliasEventPayload = z.infer<typeof AliasEvent>;
+export type PromotionOutcomePayload = z.infer<typeof PromotionOutcome>;
+export type LineagePayload = z.infer<typeof Lineage>;
+export type ComparisonPayload = z.infer<typeof Comparison>;
+export type WhoamiPayload = z.infer<typeof Whoami>;
+export type ErrorPayload = z.infer<typeof ErrorBody>;
+export type DatasetListPayload = z.infer<typeof DatasetList>;
+export type GateResultPayload = VersionPayload['gates'][string]['results'][number];

@@ -1,0 +1,269 @@
+import { useQuery } from '@tanstack/react-query';
+import { Link } from 'wouter';
+import type {
+  ApprovalPayload,
+  DriftStatus,
+  EventRecord,
+  ModelPayload,
+  RunRecord,
+  VersionPayload,
+} from '../../../src/api/ui-types.js';
+import { ApiCallError, api, query, seg } from '../api.js';
+import { ApproveForm } from '../components/approve.js';
+import { Card, Empty, ErrorBox, Loaded, num, Phase, when } from '../components/ui.js';
+import { RunTable } from './Runs.js';
+
+/** What serves, what runs, what waits for a decision, whether traffic drifted, what happened last. */
+export function Overview() {
+  const models = useQuery({
+    queryKey: ['models'],
+    queryFn: () => api<{ models: ModelPayload[] }>('/models'),
+  });
+  const active = useQuery({
+    queryKey: ['runs', 'active'],
+    queryFn: () => api<{ runs: RunRecord[] }>(`/runs${query({ phase: 'Running,Pending', limit: 20 })}`),
+  });
+  const recent = useQuery({
+    queryKey: ['runs', 'recent'],
+    queryFn: () => api<{ runs: RunRecord[] }>(`/runs${query({ limit: 5 })}`),
+  });
+  const pending = useQuery({
+    queryKey: ['approvals', 'pending'],
+    queryFn: () => api<{ approvals: ApprovalPayload[] }>('/approvals?status=pending'),
+  });
+  const events = useQuery({
+    queryKey: ['events', 'recent'],
+    queryFn: () => api<{ events: EventRecord[] }>('/events?limit=8'),
+  });
+  return (
+    <>
+      <h1>Overview</h1>
+      <div className="grid">
+        <Card title="Serving">
+          <Loaded query={models}>
+            {(d) =>
+              d.models.length === 0 ? (
+                <Empty command="bookml run submit recommender --wait">
+                  No model registered yet: run the pipeline to train, register and promote one.
+                </Empty>
+              ) : (
+                d.models.map((m) => <Serving key={m.name} model={m} />)
+              )
+            }
+          </Loaded>
+        </Card>
+        <Card title="Pending approvals">
+          <Loaded query={pending}>
+            {(d) =>
+              d.approvals.length === 0 ? (
+                <Empty>Nothing waits for an approver.</Empty>
+              ) : (
+                <ul className="plain">
+                  {d.approvals.map((a) => (
+                    <li key={a.id}>
+                      <Link href={`/models/${seg(a.model)}`}>
+                        {a.model} v{a.version}
+                      </Link>{' '}
+                      → <strong>{a.alias}</strong>, requested by {a.requestedBy ?? '—'}
+                      <ApproveForm approval={a} />
+                    </li>
+                  ))}
+                </ul>
+              )
+            }
+          </Loaded>
+        </Card>
+        <DriftCard />
+        <NextRunCard />
+        <Card title="Runs in flight">
+          <Loaded query={active}>
+            {(d) =>
+              d.runs.length === 0 ? <Empty>No run is running or pending.</Empty> : <RunTable runs={d.runs} />
+            }
+          </Loaded>
+        </Card>
+      </div>
+      <Card title="Recent runs">
+        <Loaded query={recent}>
+          {(d) =>
+            d.runs.length === 0 ? (
+              <Empty command="bookml run submit recommender">No run yet.</Empty>
+            ) : (
+              <RunTable runs={d.runs} />
+            )
+          }
+        </Loaded>
+      </Card>
+      <Card title="Recent events">
+        <Loaded query={events}>
+          {(d) =>
+            d.events.length === 0 ? (
+              <Empty>No event on the bus yet.</Empty>
+            ) : (
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">#</th>
+                    <th scope="col">Topic</th>
+                    <th scope="col">At</th>
+                    <th scope="col">Payload</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {d.events.map((e) => (
+                    <tr key={e.id}>
+                      <td>{e.id}</td>
+                      <td>
+                        <code>{e.topic}</code>
+                      </td>
+                      <td>{when(e.createdAt)}</td>
+                      <td className="clip">{JSON.stringify(e.payload).slice(0, 160)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )
+          }
+        </Loaded>
+      </Card>
+    </>
+  );
+}
+
+function Serving(props: { model: ModelPayload }) {
+  const m = props.model;
+  const production = m.aliases.production;
+  const version = useQuery({
+    queryKey: ['version', m.name, production],
+    enabled: production !== undefined,
+    queryFn: () => api<VersionPayload>(`/models/${seg(m.name)}/versions/${production}`),
+  });
+  const others = Object.entries(m.aliases).filter(([a]) => a !== 'production');
+  return (
+    <div className="serving">
+      <p className="big">
+        <Link href={`/models/${seg(m.name)}`}>{m.name}</Link>{' '}
+        {production === undefined ? (
+          <span className="muted">no production version</span>
+        ) : (
+          <>
+            production is <strong data-testid="serving-version">v{production}</strong>
+          </>
+        )}
+      </p>
+      {others.length > 0 ? (
+        <p>
+          {others.map(([alias, v]) => (
+            <span key={alias} className="tag">
+              {alias} → v{v}
+            </span>
+          ))}
+        </p>
+      ) : null}
+      {version.data ? (
+        <dl className="metrics">
+          {Object.entries(version.data.metrics)
+            .slice(0, 6)
+            .map(([k, v]) => (
+              <div key={k}>
+                <dt>{k}</dt>
+                <dd>{num(v)}</dd>
+              </div>
+            ))}
+        </dl>
+      ) : null}
+    </div>
+  );
+}
+
+function DriftCard() {
+  const drift = useQuery({
+    queryKey: ['drift', 'status'],
+    queryFn: () => api<{ status: DriftStatus | null }>('/drift/status'),
+  });
+  return (
+    <Card title="Drift">
+      {drift.error instanceof ApiCallError && drift.error.code === 'API_NOT_AVAILABLE' ? (
+        <Empty>This control plane does not read a drift monitor.</Empty>
+      ) : drift.error ? (
+        <ErrorBox error={drift.error} />
+      ) : drift.data === undefined ? (
+        <p className="muted">Loading…</p>
+      ) : drift.data.status === null ? (
+        <Empty command="bookml up">No drift monitor has run in this workspace.</Empty>
+      ) : (
+        <DriftSummary status={drift.data.status} />
+      )}
+    </Card>
+  );
+}
+
+export function DriftSummary(props: { status: DriftStatus }) {
+  const s = props.status;
+  const last = s.events.at(-1);
+  return (
+    <div>
+      <p>
+        {s.decision === null ? (
+          <Phase phase="Waiting" />
+        ) : s.decision.is_drift ? (
+          <Phase phase="Drift" />
+        ) : (
+          <Phase phase="Stable" />
+        )}{' '}
+        {s.model} v{s.version ?? '—'}; {s.decision?.reason ?? 'windows not full yet'}
+      </p>
+      <p className="muted">
+        last pass {s.updated_at}; test window {s.windows.test.records} answers
+      </p>
+      {last ? (
+        <p>
+          Last drift event: {last.detected_at} — {last.reason} <Link href="/monitoring">details</Link>
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+interface ScheduleRow {
+  name: string;
+  pipeline: string;
+  cron: string;
+  timezone: string;
+  suspended: boolean;
+  nextRunAt?: number;
+}
+
+function NextRunCard() {
+  const schedules = useQuery({
+    queryKey: ['schedules'],
+    queryFn: () => api<{ schedules: ScheduleRow[] }>('/schedules'),
+  });
+  return (
+    <Card title="Next scheduled run">
+      {schedules.error instanceof ApiCallError && schedules.error.code === 'API_NOT_AVAILABLE' ? (
+        <Empty>This control plane does not read the schedules.</Empty>
+      ) : (
+        <Loaded query={schedules}>
+          {(d) => {
+            const next = d.schedules
+              .filter((s) => s.nextRunAt !== undefined)
+              .sort((a, b) => (a.nextRunAt ?? 0) - (b.nextRunAt ?? 0));
+            return next.length === 0 ? (
+              <Empty command="bookml schedule list">No active schedule.</Empty>
+            ) : (
+              <ul className="plain">
+                {next.map((s) => (
+                  <li key={s.name}>
+                    <strong>{when(s.nextRunAt)}</strong> {s.name} ({s.pipeline}, <code>{s.cron}</code>{' '}
+                    {s.timezone})
+                  </li>
+                ))}
+              </ul>
+            );
+          }}
+        </Loaded>
+      )}
+    </Card>
+  );
+}
