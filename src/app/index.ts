@@ -34,6 +34,8 @@ export type { LocalStores } from './local-runtime.js';
 export { localDatasets, localGateEvidence, localStepServices, PIPELINE_ACTOR } from './local-runtime.js';
 export type { LoopMetrics } from './loop-metrics.js';
 export { loopMetrics } from './loop-metrics.js';
+export type { MetricsServerComponent } from './metrics-server-component.js';
+export { metricsServerComponent } from './metrics-server-component.js';
 export type { MonitorComponent, MonitorComponentOptions } from './monitor-component.js';
 export { monitorComponent } from './monitor-component.js';
 export { localRunLauncher } from './run-launcher.js';

@@ -8,6 +8,7 @@ import { registerEvalCommand } from './eval.js';
 import { registerEventsCommands } from './events.js';
 import { registerLineageCommand } from './lineage.js';
 import { registerModelCommands } from './model.js';
+import { registerMonitorCommand } from './monitor.js';
 import { registerPipelineCommands } from './pipeline.js';
 import { registerRecommendCommand } from './recommend.js';
 import { registerRunCommands } from './run.js';
@@ -32,6 +33,7 @@ export const commandModules: Array<(program: Command) => void> = [
   registerPipelineCommands,
   registerModelCommands,
   registerApiCommand,
+  registerMonitorCommand,
   registerUpCommand,
   registerScheduleCommands,
   registerEventsCommands,
