@@ -20,10 +20,14 @@ export interface KernelScratch {
   heapKey: Float64Array;
   heapScore: Float64Array;
   heapIdx: Int32Array;
+  /** Per item 1/popularity^β (the neighbour-side popularity penalty); null when β is 0. */
+  penalty: Float64Array | null;
 }
 
-export function createScratch(m: RowMatrix, k: number): KernelScratch {
+export function createScratch(m: RowMatrix, k: number, p: TrainParams): KernelScratch {
+  const beta = p.popularityBeta ?? 0;
   return {
+    penalty: beta > 0 ? Float64Array.from(m.popularity, (n) => (n > 0 ? n ** -beta : 0)) : null,
     co: new Int32Array(m.nItems),
     dot: m.rowWeights ? new Float64Array(m.nItems) : null,
     touched: new Int32Array(m.nItems),
@@ -67,9 +71,9 @@ export function scoreItems(
   to: number,
 ): number {
   const { rowPtr, rowItems, itemPtr, itemRows, rowWeights, itemWeights, itemNorm2 } = m;
-  const { co, dot, touched, heapKey, heapScore, heapIdx } = s;
+  const { co, dot, touched, heapKey, heapScore, heapIdx, penalty } = s;
   const K = out.k;
-  const exactCosine = p.similarity === 'cosine' && dot === null && p.shrinkage === 0;
+  const exactCosine = p.similarity === 'cosine' && dot === null && p.shrinkage === 0 && penalty === null;
   const sim = SIMILARITY_CODE[p.similarity];
   const { minCoCount: minCo, shrinkage, alpha } = p;
   const nRows = m.nRows;
@@ -119,6 +123,7 @@ export function scoreItems(
         else if (sim === LIFT) key = (sij * nRows) / (ni * nj);
         else key = sij / (ni * nj ** alpha);
         if (shrinkage > 0) key *= c / (c + shrinkage);
+        if (penalty !== null) key *= penalty[j];
         value = key;
       }
 

@@ -74,7 +74,7 @@ function scoreInThread(
   out: TopKSlots,
   onProgress?: TrainOptions['onProgress'],
 ) {
-  const scratch = createScratch(m, out.k);
+  const scratch = createScratch(m, out.k, p);
   let updates = 0;
   const step = Math.max(CHUNK, Math.ceil(m.nItems / 100));
   for (let from = 0; from < m.nItems; from += step) {
