@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchDrift } from './drift.js';
+import { benchEase } from './ease.js';
 import { benchEngine } from './engine.js';
 import { benchLoop } from './loop.js';
 import { repoRoot } from './paths.js';
@@ -17,6 +18,7 @@ const benches: Record<string, (args: string[]) => Promise<object>> = {
   loop: benchLoop,
   serve: benchServe,
   drift: benchDrift,
+  ease: benchEase,
 };
 
 const [name = 'all', ...args] = process.argv.slice(2);

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type Clock, systemClock } from '../core/index.js';
 import type { Interactions } from '../data/index.js';
+import { scoreEase } from './ease.js';
 import { invalidParams } from './errors.js';
 import type { ItemKnn } from './item-knn.js';
 import { createScratch, scoreItems, type TopKSlots } from './knn-kernel.js';
@@ -27,7 +28,8 @@ const MIN_UPDATES_FOR_THREADS = 2_000_000;
 
 /**
  * Train item-kNN: build the binary (row × item) matrix, count co-occurrences item by item,
- * score with the chosen similarity and keep the top K per item.
+ * score with the chosen similarity and keep the top K per item. With `family: 'ease'`, the top K
+ * of EASE's closed-form weights instead (same model shape, same serving).
  *
  * @example
  * const model = await trainItemKnn(interactions, { similarity: 'cosine', k: 20 });
@@ -52,9 +54,11 @@ export async function trainItemKnn(
   const threads = Math.max(1, Math.floor(opts.threads ?? Math.min(availableParallelism(), 4)));
   const work = estimateWork(m);
   const pairUpdates =
-    threads > 1 && work >= MIN_UPDATES_FOR_THREADS && m.nItems > CHUNK
-      ? await scoreInWorkers(m, p, out, threads, opts.onProgress, opts.clock ?? systemClock)
-      : scoreInThread(m, p, out, opts.onProgress);
+    p.family === 'ease'
+      ? scoreEase(m, p, out)
+      : threads > 1 && work >= MIN_UPDATES_FOR_THREADS && m.nItems > CHUNK
+        ? await scoreInWorkers(m, p, out, threads, opts.onProgress, opts.clock ?? systemClock)
+        : scoreInThread(m, p, out, opts.onProgress);
   return assemble(m, p, out, pairUpdates);
 }
 
