@@ -69,7 +69,27 @@ export function scoreEase(m: RowMatrix, p: TrainParams, out: TopKSlots): number 
     for (let j = 0; j < n; j++) row[j] = j === i ? 0 : inv[ri + j] * scale[j];
     topPositive(row, out, i);
   }
+  fillCoCounts(m, out);
   return updates;
+}
+
+/** The co-buy count of every kept (item, neighbour) pair, for explanations: one counting pass. */
+function fillCoCounts(m: RowMatrix, out: TopKSlots): void {
+  const co = new Int32Array(m.nItems);
+  const { rowPtr, rowItems, itemPtr, itemRows } = m;
+  for (let i = 0; i < m.nItems; i++) {
+    const base = i * out.k;
+    if (out.count[i] === 0) continue;
+    for (let a = itemPtr[i]; a < itemPtr[i + 1]; a++) {
+      const r = itemRows[a];
+      for (let q = rowPtr[r]; q < rowPtr[r + 1]; q++) co[rowItems[q]]++;
+    }
+    for (let t = 0; t < out.count[i]; t++) out.coCounts[base + t] = co[out.neighbours[base + t]];
+    for (let a = itemPtr[i]; a < itemPtr[i + 1]; a++) {
+      const r = itemRows[a];
+      for (let q = rowPtr[r]; q < rowPtr[r + 1]; q++) co[rowItems[q]] = 0;
+    }
+  }
 }
 
 /** The K largest positive entries of `row` into item i's slot, best first, ties to the smaller index. */

@@ -9,6 +9,8 @@ export interface TopKSlots {
   readonly k: number;
   readonly neighbours: Int32Array;
   readonly scores: Float64Array;
+  /** Rows that bought both the item and the neighbour (explanations' co-buy counts). */
+  readonly coCounts: Int32Array;
   readonly count: Int32Array;
 }
 
@@ -20,6 +22,7 @@ export interface KernelScratch {
   heapKey: Float64Array;
   heapScore: Float64Array;
   heapIdx: Int32Array;
+  heapCo: Int32Array;
   /** Per item 1/popularity^β (the neighbour-side popularity penalty); null when β is 0. */
   penalty: Float64Array | null;
 }
@@ -34,6 +37,7 @@ export function createScratch(m: RowMatrix, k: number, p: TrainParams): KernelSc
     heapKey: new Float64Array(k),
     heapScore: new Float64Array(k),
     heapIdx: new Int32Array(k),
+    heapCo: new Int32Array(k),
   };
 }
 
@@ -71,7 +75,7 @@ export function scoreItems(
   to: number,
 ): number {
   const { rowPtr, rowItems, itemPtr, itemRows, rowWeights, itemWeights, itemNorm2 } = m;
-  const { co, dot, touched, heapKey, heapScore, heapIdx, penalty } = s;
+  const { co, dot, touched, heapKey, heapScore, heapIdx, heapCo, penalty } = s;
   const K = out.k;
   const exactCosine = p.similarity === 'cosine' && dot === null && p.shrinkage === 0 && penalty === null;
   const sim = SIMILARITY_CODE[p.similarity];
@@ -135,13 +139,15 @@ export function scoreItems(
           heapKey[h] = heapKey[parent];
           heapScore[h] = heapScore[parent];
           heapIdx[h] = heapIdx[parent];
+          heapCo[h] = heapCo[parent];
           h = parent;
         }
         heapKey[h] = key;
         heapScore[h] = value;
         heapIdx[h] = j;
+        heapCo[h] = c;
       } else if (worse(heapKey[0], heapIdx[0], key, j)) {
-        siftDown(heapKey, heapScore, heapIdx, size, key, value, j);
+        siftDown(s, size, key, value, j, c);
       }
     }
 
@@ -152,22 +158,16 @@ export function scoreItems(
       const j = heapIdx[0];
       out.neighbours[base + n] = j;
       out.scores[base + n] = exactCosine ? heapScore[0] / Math.sqrt(ni * itemNorm2[j]) : heapScore[0];
-      if (n > 0) siftDown(heapKey, heapScore, heapIdx, n, heapKey[n], heapScore[n], heapIdx[n]);
+      out.coCounts[base + n] = heapCo[0];
+      if (n > 0) siftDown(s, n, heapKey[n], heapScore[n], heapIdx[n], heapCo[n]);
     }
   }
   return updates;
 }
 
-/** Replace the root with (key, score, idx) and restore the heap over the first `size` entries. */
-function siftDown(
-  heapKey: Float64Array,
-  heapScore: Float64Array,
-  heapIdx: Int32Array,
-  size: number,
-  key: number,
-  score: number,
-  idx: number,
-): void {
+/** Replace the root with (key, score, idx, co) and restore the heap over the first `size` entries. */
+function siftDown(s: KernelScratch, size: number, key: number, score: number, idx: number, co: number): void {
+  const { heapKey, heapScore, heapIdx, heapCo } = s;
   let h = 0;
   for (;;) {
     const l = 2 * h + 1;
@@ -178,9 +178,11 @@ function siftDown(
     heapKey[h] = heapKey[c];
     heapScore[h] = heapScore[c];
     heapIdx[h] = heapIdx[c];
+    heapCo[h] = heapCo[c];
     h = c;
   }
   heapKey[h] = key;
   heapScore[h] = score;
   heapIdx[h] = idx;
+  heapCo[h] = co;
 }

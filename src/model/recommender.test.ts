@@ -25,6 +25,7 @@ describe('Recommender', () => {
     const r = rec.forItem(0, 2);
     expect(Array.from(r.items)).toEqual([1, 2]);
     expect(r.fallback).toBe(false);
+    expect(r.padFrom).toBe(2); // nothing padded
     expect(r.items.buffer).toBe(rec.model.neighbours.buffer);
   });
 
@@ -35,11 +36,13 @@ describe('Recommender', () => {
     expect(unknown.fallback).toBe(true);
     expect(Array.from(unknown.items)).toEqual([0, 1, 2]);
     expect(unknown.scores[0]).toBeCloseTo(3 / 6);
+    expect(unknown.padFrom).toBe(0); // all of it is popularity
     const lone = rec.forItem(4, 3);
     expect(lone.fallback).toBe(true);
     expect(Array.from(lone.items)).toEqual([0, 1, 2]);
     const never = rec.forItem(5, 2);
     expect(Array.from(never.items)).toEqual([0, 1]);
+    expect(never.padFrom).toBe(0);
   });
 
   it('aggregates a basket, excludes its own items and pads with popular ones', async () => {
@@ -52,11 +55,13 @@ describe('Recommender', () => {
     expect(r.items[0]).toBe(2); // co-bought with both
     expect(r.items.length).toBe(3); // padded by popularity (3, 4 have popularity 1: smaller id first)
     expect(Array.from(r.items)).toEqual([2, 3, 4]);
+    expect(r.padFrom).toBe(1); // 3 and 4 are padding
     const again = rec.forBasket([0, 1], 3);
     expect(Array.from(again.items)).toEqual([2, 3, 4]); // scratch state was reset
     const empty = rec.forBasket([-1], 2);
     expect(empty.fallback).toBe(true);
     expect(Array.from(empty.items)).toEqual([0, 1]);
+    expect(empty.padFrom).toBe(0);
   });
 
   it('rejects k outside 1..K with the field', async () => {

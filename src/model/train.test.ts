@@ -175,6 +175,25 @@ describe('trainItemKnn', () => {
     });
   }
 
+  it("keeps each kept pair's co-buy count", async () => {
+    const x = randomInteractions(5, 60, 40, 900);
+    for (const params of [
+      { k: 5 },
+      { similarity: 'jaccard', heavyBuyerBeta: 1, k: 5 },
+      { family: 'ease', k: 5 },
+    ] as const) {
+      const m = await trainItemKnn(x, params, { threads: 1 });
+      const buyers = Array.from({ length: m.nItems }, () => new Set<number>());
+      for (let l = 0; l < x.length; l++) buyers[x.item[l]].add(x.customer[l]);
+      for (let i = 0; i < m.nItems; i++)
+        for (let p = m.offsets[i]; p < m.offsets[i + 1]; p++) {
+          const j = m.neighbours[p];
+          const both = [...buyers[i]].filter((c) => buyers[j].has(c)).length;
+          expect(m.coCounts![p], `${JSON.stringify(params)} ${i}→${j}`).toBe(both);
+        }
+    }
+  });
+
   it('gives the identical model for any thread count', async () => {
     const x = randomInteractions(3, 3000, 600, 120_000);
     const one = await trainItemKnn(x, { k: 20 }, { threads: 1 });
@@ -183,6 +202,7 @@ describe('trainItemKnn', () => {
     expect(one.pairUpdates).toBeGreaterThan(2_000_000); // large enough to take the threaded path
     expect(Buffer.from(three.neighbours.buffer).equals(Buffer.from(one.neighbours.buffer))).toBe(true);
     expect(Buffer.from(three.scores.buffer).equals(Buffer.from(one.scores.buffer))).toBe(true);
+    expect(Buffer.from(three.coCounts!.buffer).equals(Buffer.from(one.coCounts!.buffer))).toBe(true);
     expect(Array.from(three.offsets)).toEqual(Array.from(one.offsets));
   });
 

@@ -49,6 +49,7 @@ export async function trainItemKnn(
     k: K,
     neighbours: new Int32Array(new SharedArrayBuffer(Math.max(1, m.nItems * K) * 4), 0, m.nItems * K),
     scores: new Float64Array(new SharedArrayBuffer(Math.max(1, m.nItems * K) * 8), 0, m.nItems * K),
+    coCounts: new Int32Array(new SharedArrayBuffer(Math.max(1, m.nItems * K) * 4), 0, m.nItems * K),
     count: new Int32Array(new SharedArrayBuffer(Math.max(1, m.nItems) * 4), 0, m.nItems),
   };
   const threads = Math.max(1, Math.floor(opts.threads ?? Math.min(availableParallelism(), 4)));
@@ -144,10 +145,12 @@ function assemble(m: RowMatrix, p: TrainParams, out: TopKSlots, pairUpdates: num
   const total = offsets[m.nItems];
   const neighbours = new Int32Array(total);
   const scores = new Float64Array(total);
+  const coCounts = new Int32Array(total);
   for (let i = 0; i < m.nItems; i++) {
     const c = out.count[i];
     neighbours.set(out.neighbours.subarray(i * K, i * K + c), offsets[i]);
     scores.set(out.scores.subarray(i * K, i * K + c), offsets[i]);
+    coCounts.set(out.coCounts.subarray(i * K, i * K + c), offsets[i]);
   }
   const popularity = Int32Array.from(m.popularity);
   return {
@@ -156,6 +159,7 @@ function assemble(m: RowMatrix, p: TrainParams, out: TopKSlots, pairUpdates: num
     offsets,
     neighbours,
     scores,
+    coCounts,
     popularity,
     popularOrder: popularOrder(popularity),
     nRows: m.nRows,

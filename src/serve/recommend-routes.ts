@@ -10,6 +10,10 @@ const recommendationSchema = {
   properties: {
     book_id: { type: ['integer', 'string'] },
     score: { type: 'number' },
+    padded: {
+      type: 'boolean',
+      description: 'present (true) when the entry pads a short answer from the popularity list',
+    },
     title: { type: 'string' },
     author: { type: 'string' },
   },

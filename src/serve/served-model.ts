@@ -170,7 +170,9 @@ export class ServedModel {
     let out = '';
     for (let t = 0; t < a.items.length; t++) {
       const j = a.items[t];
-      out += `${t === 0 ? '' : ','}{"book_id":${this.idJson[j]},"score":${num(a.scores[t])}${this.#metaOf(j)}`;
+      out += `${t === 0 ? '' : ','}{"book_id":${this.idJson[j]},"score":${num(a.scores[t])}${
+        t >= a.padFrom ? PADDED : ''
+      }${this.#metaOf(j)}`;
     }
     return out;
   }
@@ -191,7 +193,7 @@ export class ServedModel {
     let len = -1;
     for (let t = 0; t < a.items.length; t++) {
       const j = a.items[t];
-      const e = `{"book_id":${this.idJson[j]},"score":${num(a.scores[t])}${this.#metaOf(j)}`;
+      const e = `{"book_id":${this.idJson[j]},"score":${num(a.scores[t])}${t >= a.padFrom ? PADDED : ''}${this.#metaOf(j)}`;
       parts[t] = e;
       len += e.length + 1;
       cut[at + t] = len;
@@ -200,6 +202,9 @@ export class ServedModel {
     return parts.join(',');
   }
 }
+
+/** Marks an entry that pads the answer from the popularity list (absent on the model's own). */
+const PADDED = ',"padded":true';
 
 /** A finite number as JSON (scores are finite; NaN would otherwise print as invalid JSON). */
 function num(x: number): string {
