@@ -9,9 +9,15 @@ export interface Recommendation {
   readonly fallback: boolean;
   /**
    * Entries from this index on are padding from the popularity list, not the model's neighbours:
-   * 0 for a fallback, items.length when nothing was padded.
+   * 0 for a fallback, items.length when nothing was padded. Read it through {@link paddedFrom}:
+   * answers built elsewhere may leave it out.
    */
-  readonly padFrom: number;
+  readonly padFrom?: number;
+}
+
+/** Where an answer's popularity padding starts (absent `padFrom`: all of a fallback, else none). */
+export function paddedFrom(a: Recommendation): number {
+  return a.padFrom ?? (a.fallback ? 0 : a.items.length);
 }
 
 /**

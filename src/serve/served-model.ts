@@ -1,5 +1,5 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { type ModelBundle, type Recommendation, Recommender } from '../model/index.js';
+import { type ModelBundle, paddedFrom, type Recommendation, Recommender } from '../model/index.js';
 import { BookIdLookup, parseIntText } from './book-ids.js';
 import { invalidBookId } from './errors.js';
 import type { VersionStats } from './hot-stats.js';
@@ -168,10 +168,11 @@ export class ServedModel {
   /** The JSON array body (without brackets) of any answer, e.g. a basket's. */
   answerJson(a: Recommendation): string {
     let out = '';
+    const padAt = paddedFrom(a);
     for (let t = 0; t < a.items.length; t++) {
       const j = a.items[t];
       out += `${t === 0 ? '' : ','}{"book_id":${this.idJson[j]},"score":${num(a.scores[t])}${
-        t >= a.padFrom ? PADDED : ''
+        t >= padAt ? PADDED : ''
       }${this.#metaOf(j)}`;
     }
     return out;
@@ -191,9 +192,10 @@ export class ServedModel {
   #joinEntries(a: Recommendation, cut: Int32Array, at: number): string {
     const parts: string[] = new Array(a.items.length);
     let len = -1;
+    const padAt = paddedFrom(a);
     for (let t = 0; t < a.items.length; t++) {
       const j = a.items[t];
-      const e = `{"book_id":${this.idJson[j]},"score":${num(a.scores[t])}${t >= a.padFrom ? PADDED : ''}${this.#metaOf(j)}`;
+      const e = `{"book_id":${this.idJson[j]},"score":${num(a.scores[t])}${t >= padAt ? PADDED : ''}${this.#metaOf(j)}`;
       parts[t] = e;
       len += e.length + 1;
       cut[at + t] = len;

@@ -1,3 +1,4 @@
+import { paddedFrom } from '../model/index.js';
 import { invalidTensor, ServeError } from './errors.js';
 import type { ServedModel } from './served-model.js';
 
@@ -206,9 +207,10 @@ export function inferOutputsJson(model: ServedModel, req: InferRequest): string 
   let padded = '';
   for (let r = 0; r < req.idx.length; r++) {
     const a = model.recommender.forItem(req.idx[r], K);
+    const padAt = paddedFrom(a);
     for (let t = 0; t < K; t++) {
       const sep = r === 0 && t === 0 ? '' : ',';
-      padded += sep + (t >= a.padFrom && t < a.items.length);
+      padded += sep + (t >= padAt && t < a.items.length);
       if (t < a.items.length) {
         ids += sep + model.idJson[a.items[t]];
         scores += sep + (Number.isFinite(a.scores[t]) ? a.scores[t] : 0);
