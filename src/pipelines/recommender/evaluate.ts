@@ -14,7 +14,8 @@ export const BEAT_BASELINE_MARGIN = 0.001;
 
 /** The `evaluation` artifact: what `register` records on the version. */
 export interface EvaluationRecord {
-  readonly params: { readonly similarity: string; readonly k: number };
+  /** similarity and k, and the run's further trainer options (`trainOptions`), as the model was trained. */
+  readonly params: { readonly similarity: string; readonly k: number } & Readonly<Record<string, unknown>>;
   /** How the metrics were computed, so the registry can re-evaluate production the same way. */
   readonly evaluation: {
     readonly split: 'last-basket';
@@ -77,6 +78,7 @@ export const evaluateStep = defineStep({
     params: {
       similarity: param.enum(SIMILARITIES),
       k: param.integer({ min: EVAL_K, max: 1000 }),
+      trainOptions: param.string({ default: '{}' }),
       minNdcg: param.number({ min: 0, max: 1 }),
       mustBeatPopular: param.boolean(),
       seed: param.integer({ min: 0 }),
@@ -99,14 +101,15 @@ export const evaluateStep = defineStep({
   pure: true,
   retrySafe: true,
   timeoutSeconds: 3600,
-  run: async (ctx, { similarity, k, minNdcg, mustBeatPopular, seed, resamples, dataset }) => {
+  run: async (ctx, { similarity, k, trainOptions, minNdcg, mustBeatPopular, seed, resamples, dataset }) => {
     const [{ evaluate, flatMetrics, mostPopularBaseline, randomBaseline }, fit] = await Promise.all([
       import('../../eval/index.js'),
       import('./model-fit.js'),
     ]);
-    const { asEvalRecommender, fitKnn, loadSplit, writeModelBundle } = fit;
+    const { asEvalRecommender, fitKnn, loadSplit, parseTrainOptions, writeModelBundle } = fit;
+    const options = parseTrainOptions(trainOptions);
     const { loaded, outer } = await loadSplit(dataset);
-    const knn = await fitKnn(outer.train, similarity, k);
+    const knn = await fitKnn(outer.train, similarity, k, options);
     const report = evaluate({
       train: outer.train,
       test: outer.test,
@@ -123,11 +126,11 @@ export const evaluateStep = defineStep({
     const gates = evaluationGates(metrics, { minNdcg, mustBeatPopular });
     const passed = gates.every((g) => g.passed);
 
-    const refit = await fitKnn(loaded.interactions, similarity, k);
+    const refit = await fitKnn(loaded.interactions, similarity, k, options);
     const bundle = ctx.outputPath('bundle');
     const manifest = writeModelBundle(bundle, refit, loaded, ctx);
     const record: EvaluationRecord = {
-      params: { similarity, k },
+      params: { ...options, similarity, k },
       evaluation: { split: 'last-basket', k: EVAL_K, seed, resamples },
       metrics,
       gates,

@@ -34,13 +34,18 @@ export function gateEvidence(ports: {
       return { p99Ms: samples[Math.min(n - 1, Math.floor(n * 0.99))] ?? 0, samples: n };
     },
     evaluateOnCandidateSplit: async ({ production, candidate }) => {
-      const [{ itemPopularity, scoreRecommender }, { asEvalRecommender, fitKnn, loadSplit }] =
+      const [{ itemPopularity, scoreRecommender }, { asEvalRecommender, fitKnn, loadSplit, trainOptionsOf }] =
         await Promise.all([import('../../eval/index.js'), import('./model-fit.js')]);
       const hash = candidate.lineage.dataset?.hash;
       const { similarity, k } = production.params as { similarity?: Similarity; k?: number };
       if (hash === undefined || similarity === undefined || k === undefined) return Number.NaN;
       const { outer } = await loadSplit((await datasets.get(hash)).dir);
-      const knn = await fitKnn(outer.train, similarity, Math.max(k, EVAL_K));
+      const knn = await fitKnn(
+        outer.train,
+        similarity,
+        Math.max(k, EVAL_K),
+        trainOptionsOf(production.params),
+      );
       const scored = scoreRecommender(outer.test, asEvalRecommender(knn), {
         k: EVAL_K,
         popularity: itemPopularity(outer.train),

@@ -8,9 +8,12 @@ import {
   type ItemKnn,
   Recommender,
   type Similarity,
+  type TrainParamsInput,
   trainItemKnn,
+  trainParamsSchema,
   writeBundle,
 } from '../../model/index.js';
+import { PipelinesError } from '../errors.js';
 
 /**
  * What the sweep and the evaluation share: load a dataset artifact, split it the same way every time
@@ -33,8 +36,48 @@ export async function loadSplit(dir: string): Promise<SplitDataset> {
  * Fit item-kNN. One worker thread: the sweep already runs its points in parallel processes, and more
  * threads per point would only fight them for the same cores.
  */
-export function fitKnn(x: Interactions, similarity: Similarity, k: number): Promise<ItemKnn> {
-  return trainItemKnn(x, { similarity, k }, { threads: 1 });
+export function fitKnn(
+  x: Interactions,
+  similarity: Similarity,
+  k: number,
+  options: TrainOptionsInput = {},
+): Promise<ItemKnn> {
+  return trainItemKnn(x, { ...options, similarity, k }, { threads: 1 });
+}
+
+/** Trainer options beyond the swept similarity and k. */
+export type TrainOptionsInput = Omit<TrainParamsInput, 'similarity' | 'k'>;
+
+/**
+ * The run's `trainOptions` parameter (a JSON object) as trainer options, checked against the
+ * trainer's schema; PIPELINES_BAD_INPUT naming `trainOptions` when it is not.
+ */
+export function parseTrainOptions(json: string): TrainOptionsInput {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw badOptions('is not valid JSON');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw badOptions('must be a JSON object');
+  const { similarity: _s, k: _k, ...options } = value as Record<string, unknown>;
+  const checked = trainParamsSchema.safeParse(options);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    throw badOptions(`${issue?.path.join('.') || ''}: ${issue?.message ?? 'invalid'}`.replace(/^: /, ''));
+  }
+  return options as TrainOptionsInput;
+}
+
+/** The trainer options a registered version was trained with (its params, less similarity, k and the rest). */
+export function trainOptionsOf(params: Readonly<Record<string, unknown>>): TrainOptionsInput {
+  const keys = Object.keys(trainParamsSchema.shape).filter((key) => key !== 'similarity' && key !== 'k');
+  return Object.fromEntries(keys.filter((key) => params[key] !== undefined).map((key) => [key, params[key]]));
+}
+
+function badOptions(reason: string): PipelinesError {
+  return new PipelinesError('PIPELINES_BAD_INPUT', `trainOptions ${reason}`, { field: 'trainOptions' });
 }
 
 /** The model as the evaluator's recommender: the basket answer, which leaves out what the customer owns. */

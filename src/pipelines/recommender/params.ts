@@ -58,6 +58,11 @@ export const RECOMMENDER_PARAMS = {
     maxItems: 10,
     description: `neighbours kept per book the sweep tries (each at least ${EVAL_K}, the list length scored)`,
   }),
+  trainOptions: param.string({
+    default: '{}',
+    description:
+      'further trainer options for every model of the run, a JSON object of `bookml train` parameters (e.g. {"family":"ease","easeLambda":300} or {"popularityBeta":0.4,"halfLifeDays":90,"decayReference":"customer"}); the sweep varies similarity and k on top',
+  }),
   minNdcg: param.number({
     default: 0.01,
     min: 0,

@@ -36,6 +36,7 @@ export const recommenderPipeline = definePipeline({
     const train = b.fanOut('train', trainStep, grid.outputs.grid, (point) => ({
       similarity: point.similarity,
       k: point.k,
+      trainOptions: p.trainOptions,
       dataset: ingest.outputs.dataset,
     }));
     const best = b.task('pick-best', pickBestStep, {
@@ -46,6 +47,7 @@ export const recommenderPipeline = definePipeline({
     const evaluate = b.task('evaluate', evaluateStep, {
       similarity: best.outputs.similarity,
       k: best.outputs.k,
+      trainOptions: p.trainOptions,
       minNdcg: p.minNdcg,
       mustBeatPopular: p.mustBeatPopular,
       seed: p.seed,

@@ -42,7 +42,7 @@ export const trainStep = defineStep({
   version: '1',
   description: 'Train item-kNN for one (similarity, K) and score NDCG@10 on the validation split.',
   inputs: {
-    params: gridPoint,
+    params: { ...gridPoint, trainOptions: param.string({ default: '{}' }) },
     artifacts: { dataset: artifact.directory() },
   },
   outputs: {
@@ -55,15 +55,16 @@ export const trainStep = defineStep({
   retrySafe: true,
   timeoutSeconds: 1800,
   retry: { limit: 1, backoff: { durationSeconds: 10, factor: 2, maxDurationSeconds: 600 }, retryOn: 'error' },
-  run: async (ctx, { similarity, k, dataset }) => {
+  run: async (ctx, { similarity, k, trainOptions, dataset }) => {
     const [{ itemPopularity, scoreRecommender, validationSplit }, fit] = await Promise.all([
       import('../../eval/index.js'),
       import('./model-fit.js'),
     ]);
-    const { asEvalRecommender, fitKnn, loadSplit, writeModelBundle } = fit;
+    const { asEvalRecommender, fitKnn, loadSplit, parseTrainOptions, writeModelBundle } = fit;
+    const options = parseTrainOptions(trainOptions);
     const { loaded, outer } = await loadSplit(dataset);
     const inner = validationSplit(outer);
-    const knn = await fitKnn(inner.train, similarity, k);
+    const knn = await fitKnn(inner.train, similarity, k, options);
     const scored = scoreRecommender(inner.test, asEvalRecommender(knn), {
       k: EVAL_K,
       popularity: itemPopularity(inner.train),
