@@ -45,15 +45,31 @@ export async function benchEase(args: string[]): Promise<object> {
   const lines = 100_000;
   const x = synthetic(42, 10_000, items, lines);
   const times: number[] = [];
+  const cpuTimes: number[] = [];
   for (let r = 0; r < runs; r++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     await trainItemKnn(x, { family: 'ease', easeLambda: 250, k: 50 });
     times.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpuTimes.push((c.user + c.system) / 1000);
   }
   const ms = median(times);
+  // EASE runs on one thread: CPU time is what it costs on an idle machine, wall time what it took here.
+  const cpuMs = median(cpuTimes);
   printTable(
-    ['catalogue', 'interactions', 'runs', 'median ms', `budget ${BUDGET_MS} ms`],
-    [[items, lines, runs, Math.round(ms), ms < BUDGET_MS ? 'ok' : 'OVER']],
+    ['catalogue', 'interactions', 'runs', 'median wall ms', 'median cpu ms', `budget ${BUDGET_MS} ms`],
+    [[items, lines, runs, Math.round(ms), Math.round(cpuMs), ms < BUDGET_MS ? 'ok' : 'OVER (wall)']],
   );
-  return { items, lines, runs, times, medianMs: ms, budgetMs: BUDGET_MS, withinBudget: ms < BUDGET_MS };
+  return {
+    items,
+    lines,
+    runs,
+    times,
+    cpuTimes,
+    medianMs: ms,
+    medianCpuMs: cpuMs,
+    budgetMs: BUDGET_MS,
+    withinBudget: ms < BUDGET_MS,
+  };
 }
