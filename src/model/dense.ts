@@ -3,13 +3,16 @@
  *
  * Cholesky A = L·Lᵀ, then P = A⁻¹ by forward and back substitution against the identity. At
  * 2,000 items the matrix (32 MB) does not fit in cache, so memory traffic, not arithmetic, is
- * what costs: every pass works on four rows (or four right-hand sides) at once, so each row of L
- * read from memory feeds four independent multiply-adds. Only P's upper triangle is solved for
+ * what costs: the factorisation works on four rows at once and the substitutions on eight
+ * right-hand sides at once, so each row of L read from memory feeds four (eight) independent
+ * multiply-adds (8 took CPU time from 2.7 s to 2.5 s at 2,000 items). Only P's upper triangle is solved for
  * (P is symmetric): about n³/2 multiply-adds in all.
  */
 
-/** Rows (Cholesky) or right-hand sides (substitution) handled per pass over memory. */
+/** Rows handled per pass over memory in the Cholesky factorisation. */
 const B = 4;
+/** Right-hand sides (columns of the identity) solved per pass over L in the substitutions. */
+const R = 8;
 
 /** Σ a[ai+t]·b[bi+t] for t < len, unrolled by four. */
 function dot(a: Float64Array, ai: number, b: Float64Array, bi: number, len: number): number {
@@ -91,17 +94,17 @@ export function spdInverse(a: Float64Array, n: number): Float64Array | null {
   // lt = Lᵀ (upper triangle), so the back pass reads rows too.
   const lt = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let k = 0; k <= i; k++) lt[k * n + i] = a[i * n + k];
-  // Four right-hand sides e_j0 … e_j0+3, interleaved: y[i*B + c].
-  const y = new Float64Array(n * B);
-  for (let j0 = 0; j0 < n; j0 += B) {
-    const w = Math.min(B, n - j0);
+  // R right-hand sides e_j0 … e_j0+R-1, interleaved: y[i*R + c].
+  const y = new Float64Array(n * R);
+  for (let j0 = 0; j0 < n; j0 += R) {
+    const w = Math.min(R, n - j0);
     forward(a, n, y, j0, w);
     backward(lt, n, y, j0);
     // Rows j0.. of Lᵀ are never read again: they take P's rows (upper part).
     for (let c = 0; c < w; c++) {
       const j = j0 + c;
       const rj = j * n;
-      for (let i = j; i < n; i++) lt[rj + i] = y[i * B + c];
+      for (let i = j; i < n; i++) lt[rj + i] = y[i * R + c];
     }
   }
   for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) lt[i * n + j] = lt[j * n + i];
@@ -116,21 +119,33 @@ function forward(l: Float64Array, n: number, y: Float64Array, j0: number, w: num
     let s1 = 0;
     let s2 = 0;
     let s3 = 0;
+    let s4 = 0;
+    let s5 = 0;
+    let s6 = 0;
+    let s7 = 0;
     for (let k = j0; k < i; k++) {
       const v = l[ri + k];
-      const yk = k * B;
+      const yk = k * R;
       s0 += v * y[yk];
       s1 += v * y[yk + 1];
       s2 += v * y[yk + 2];
       s3 += v * y[yk + 3];
+      s4 += v * y[yk + 4];
+      s5 += v * y[yk + 5];
+      s6 += v * y[yk + 6];
+      s7 += v * y[yk + 7];
     }
     const d = l[ri + i];
     const c = i - j0;
-    const yi = i * B;
+    const yi = i * R;
     y[yi] = ((c === 0 ? 1 : 0) - s0) / d;
     y[yi + 1] = ((c === 1 && w > 1 ? 1 : 0) - s1) / d;
     y[yi + 2] = ((c === 2 && w > 2 ? 1 : 0) - s2) / d;
     y[yi + 3] = ((c === 3 && w > 3 ? 1 : 0) - s3) / d;
+    y[yi + 4] = ((c === 4 && w > 4 ? 1 : 0) - s4) / d;
+    y[yi + 5] = ((c === 5 && w > 5 ? 1 : 0) - s5) / d;
+    y[yi + 6] = ((c === 6 && w > 6 ? 1 : 0) - s6) / d;
+    y[yi + 7] = ((c === 7 && w > 7 ? 1 : 0) - s7) / d;
   }
 }
 
@@ -142,19 +157,31 @@ function backward(lt: Float64Array, n: number, y: Float64Array, j0: number): voi
     let s1 = 0;
     let s2 = 0;
     let s3 = 0;
+    let s4 = 0;
+    let s5 = 0;
+    let s6 = 0;
+    let s7 = 0;
     for (let k = i + 1; k < n; k++) {
       const v = lt[ri + k];
-      const xk = k * B;
+      const xk = k * R;
       s0 += v * y[xk];
       s1 += v * y[xk + 1];
       s2 += v * y[xk + 2];
       s3 += v * y[xk + 3];
+      s4 += v * y[xk + 4];
+      s5 += v * y[xk + 5];
+      s6 += v * y[xk + 6];
+      s7 += v * y[xk + 7];
     }
     const d = lt[ri + i];
-    const yi = i * B;
+    const yi = i * R;
     y[yi] = (y[yi] - s0) / d;
     y[yi + 1] = (y[yi + 1] - s1) / d;
     y[yi + 2] = (y[yi + 2] - s2) / d;
     y[yi + 3] = (y[yi + 3] - s3) / d;
+    y[yi + 4] = (y[yi + 4] - s4) / d;
+    y[yi + 5] = (y[yi + 5] - s5) / d;
+    y[yi + 6] = (y[yi + 6] - s6) / d;
+    y[yi + 7] = (y[yi + 7] - s7) / d;
   }
 }

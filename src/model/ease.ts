@@ -37,7 +37,12 @@ export function easeTooLarge(n: number): ModelError {
  * popularity^β when `popularityBeta` is set. Fills `out` as the kNN kernel does, so the model is
  * stored and served exactly like item-kNN. Returns the Gram-matrix updates done.
  */
-export function scoreEase(m: RowMatrix, p: TrainParams, out: TopKSlots): number {
+export function scoreEase(
+  m: RowMatrix,
+  p: TrainParams,
+  out: TopKSlots,
+  onProgress?: (done: number, total: number) => void,
+): number {
   const n = m.nItems;
   if (n > EASE_MAX_ITEMS) throw easeTooLarge(n);
   const g = new Float64Array(n * n);
@@ -70,6 +75,8 @@ export function scoreEase(m: RowMatrix, p: TrainParams, out: TopKSlots): number 
     topPositive(row, out, i);
   }
   fillCoCounts(m, out);
+  // One step: the inverse is a single call, so there is nothing finer to report.
+  onProgress?.(n, n);
   return updates;
 }
 

@@ -56,7 +56,7 @@ export async function trainItemKnn(
   const work = estimateWork(m);
   const pairUpdates =
     p.family === 'ease'
-      ? scoreEase(m, p, out)
+      ? scoreEase(m, p, out, opts.onProgress)
       : threads > 1 && work >= MIN_UPDATES_FOR_THREADS && m.nItems > CHUNK
         ? await scoreInWorkers(m, p, out, threads, opts.onProgress, opts.clock ?? systemClock)
         : scoreInThread(m, p, out, opts.onProgress);
