@@ -55,7 +55,8 @@ export async function benchEase(args: string[]): Promise<object> {
     cpuTimes.push((c.user + c.system) / 1000);
   }
   const ms = median(times);
-  // EASE runs on one thread: CPU time is what it costs on an idle machine, wall time what it took here.
+  // CPU time (every thread's) does not grow with other processes' load, wall time does: on a busy
+  // machine, CPU time is the figure to compare across runs.
   const cpuMs = median(cpuTimes);
   printTable(
     ['catalogue', 'interactions', 'runs', 'median wall ms', 'median cpu ms', `budget ${BUDGET_MS} ms`],

@@ -82,33 +82,86 @@ function finishRow(a: Float64Array, n: number, i: number, from: number): boolean
   return true;
 }
 
+/** The factored state the substitutions share (between threads too: every array may be shared). */
+export interface InverseWork {
+  readonly n: number;
+  /** L in the lower triangle (diagonal included); P's strict upper triangle is written over the upper. */
+  readonly a: Float64Array;
+  /** Lᵀ, upper triangle: the back pass reads rows. */
+  readonly lt: Float64Array;
+  /** P's diagonal. */
+  readonly pDiag: Float64Array;
+}
+
+/** Columns solved per block: the substitution works on this many right-hand sides at once. */
+export const INVERSE_BLOCK = R;
+
 /**
- * The inverse of a symmetric positive-definite matrix, full (both triangles filled). `a` is
- * consumed (it holds the Cholesky factor afterwards). Returns null when `a` is not positive definite.
+ * Factor `a` (Cholesky, in place) and set up the substitutions. `alloc` makes the other arrays
+ * (shared ones when threads will solve). Null when `a` is not positive definite.
+ */
+export function factorForInverse(
+  a: Float64Array,
+  n: number,
+  alloc: (length: number) => Float64Array = (length) => new Float64Array(length),
+): InverseWork | null {
+  if (!choleskyInPlace(a, n)) return null;
+  const lt = alloc(n * n);
+  for (let i = 0; i < n; i++) for (let k = 0; k <= i; k++) lt[k * n + i] = a[i * n + k];
+  return { n, a, lt, pDiag: alloc(n) };
+}
+
+/**
+ * Solve columns j0 … j0+R-1 of P (entries i ≥ j). Blocks are independent: any thread may take any
+ * block, because each reads only L (a's lower triangle, lt) and writes only its own rows of a's
+ * upper triangle and of pDiag. `y` is the thread's scratch, n·R long.
+ */
+export function solveInverseBlock(work: InverseWork, j0: number, y: Float64Array): void {
+  const { n, a, lt, pDiag } = work;
+  const w = Math.min(R, n - j0);
+  forward(a, n, y, j0, w);
+  backward(lt, n, y, j0);
+  for (let c = 0; c < w; c++) {
+    const j = j0 + c;
+    const rj = j * n;
+    pDiag[j] = y[j * R + c];
+    for (let i = j + 1; i < n; i++) a[rj + i] = y[i * R + c];
+  }
+}
+
+/** The full inverse from solved blocks, written over `lt` (both triangles). */
+export function assembleInverse(work: InverseWork): Float64Array {
+  const { n, a, lt, pDiag } = work;
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    lt[ri + i] = pDiag[i];
+    for (let j = i + 1; j < n; j++) {
+      const v = a[ri + j];
+      lt[ri + j] = v;
+      lt[j * n + i] = v;
+    }
+  }
+  return lt;
+}
+
+/** Scratch for {@link solveInverseBlock}. */
+export function inverseScratch(n: number): Float64Array {
+  return new Float64Array(n * R);
+}
+
+/**
+ * The inverse of a symmetric positive-definite matrix, full (both triangles filled), on this
+ * thread. `a` is consumed. Returns null when `a` is not positive definite.
  *
  * @example
  * spdInverse(Float64Array.of(4, 2, 2, 3), 2); // ≈ [0.375, -0.25, -0.25, 0.5]
  */
 export function spdInverse(a: Float64Array, n: number): Float64Array | null {
-  if (!choleskyInPlace(a, n)) return null;
-  // lt = Lᵀ (upper triangle), so the back pass reads rows too.
-  const lt = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let k = 0; k <= i; k++) lt[k * n + i] = a[i * n + k];
-  // R right-hand sides e_j0 … e_j0+R-1, interleaved: y[i*R + c].
-  const y = new Float64Array(n * R);
-  for (let j0 = 0; j0 < n; j0 += R) {
-    const w = Math.min(R, n - j0);
-    forward(a, n, y, j0, w);
-    backward(lt, n, y, j0);
-    // Rows j0.. of Lᵀ are never read again: they take P's rows (upper part).
-    for (let c = 0; c < w; c++) {
-      const j = j0 + c;
-      const rj = j * n;
-      for (let i = j; i < n; i++) lt[rj + i] = y[i * R + c];
-    }
-  }
-  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) lt[i * n + j] = lt[j * n + i];
-  return lt;
+  const work = factorForInverse(a, n);
+  if (work === null) return null;
+  const y = inverseScratch(n);
+  for (let j0 = 0; j0 < n; j0 += R) solveInverseBlock(work, j0, y);
+  return assembleInverse(work);
 }
 
 /** L·Y = [e_j0 … e_j0+w-1] for rows ≥ j0 (rows before are zero). */

@@ -76,6 +76,15 @@ describe('EASE', () => {
     expect(a.fallback).toBe(false);
   });
 
+  it('gives the identical model with worker threads', async () => {
+    const x = randomInteractions(8, 600, 450, 9000);
+    const one = await trainItemKnn(x, { family: 'ease', easeLambda: 50, k: 10 }, { threads: 1 });
+    const two = await trainItemKnn(x, { family: 'ease', easeLambda: 50, k: 10 }, { threads: 2 });
+    expect(Buffer.from(two.scores.buffer).equals(Buffer.from(one.scores.buffer))).toBe(true);
+    expect(Buffer.from(two.neighbours.buffer).equals(Buffer.from(one.neighbours.buffer))).toBe(true);
+    expect(one.neighbours.length).toBeGreaterThan(1000);
+  });
+
   it('refuses a catalogue past the limit, naming it and the memory needed', async () => {
     const x = interactionsFrom([[0, 0]], EASE_MAX_ITEMS + 1);
     const err = await trainItemKnn(x, { family: 'ease' }).catch((e) => e);

@@ -1,8 +1,21 @@
-import { spdInverse } from './dense.js';
+import { Worker } from 'node:worker_threads';
+import {
+  assembleInverse,
+  factorForInverse,
+  INVERSE_BLOCK,
+  type InverseWork,
+  inverseScratch,
+  solveInverseBlock,
+} from './dense.js';
+import type { EaseWorkerData } from './ease-worker.js';
 import { ModelError } from './errors.js';
 import type { TopKSlots } from './knn-kernel.js';
 import { DEFAULT_EASE_LAMBDA, type TrainParams } from './params.js';
 import type { RowMatrix } from './rows.js';
+import { workerUrl } from './worker-url.js';
+
+/** Below this many items, worker threads cost more than the substitutions they share. */
+const MIN_ITEMS_FOR_THREADS = 400;
 
 /**
  * Largest catalogue EASE trains: it holds two dense n×n Float64 matrices (the Gram matrix, then
@@ -37,15 +50,21 @@ export function easeTooLarge(n: number): ModelError {
  * popularity^β when `popularityBeta` is set. Fills `out` as the kNN kernel does, so the model is
  * stored and served exactly like item-kNN. Returns the Gram-matrix updates done.
  */
-export function scoreEase(
+export async function scoreEase(
   m: RowMatrix,
   p: TrainParams,
   out: TopKSlots,
+  threads: number,
   onProgress?: (done: number, total: number) => void,
-): number {
+): Promise<number> {
   const n = m.nItems;
   if (n > EASE_MAX_ITEMS) throw easeTooLarge(n);
-  const g = new Float64Array(n * n);
+  const parallel = threads > 1 && n >= MIN_ITEMS_FOR_THREADS;
+  const alloc = (length: number) =>
+    parallel
+      ? new Float64Array(new SharedArrayBuffer(Math.max(1, length) * 8), 0, length)
+      : new Float64Array(length);
+  const g = alloc(n * n);
   let updates = 0;
   const { rowPtr, rowItems, rowWeights } = m;
   for (let r = 0; r < m.nRows; r++) {
@@ -60,8 +79,14 @@ export function scoreEase(
   }
   const lambda = p.easeLambda ?? DEFAULT_EASE_LAMBDA;
   for (let i = 0; i < n; i++) g[i * n + i] += lambda;
-  // XᵀX + λI with λ > 0 is positive definite, so the inverse exists.
-  const inv = spdInverse(g, n)!;
+  // XᵀX + λI with λ > 0 is positive definite, so the factorisation succeeds.
+  const work = factorForInverse(g, n, alloc)!;
+  if (parallel) await solveInWorkers(work, threads);
+  else {
+    const y = inverseScratch(n);
+    for (let j0 = 0; j0 < n; j0 += INVERSE_BLOCK) solveInverseBlock(work, j0, y);
+  }
+  const inv = assembleInverse(work);
   const beta = p.popularityBeta ?? 0;
   const scale = new Float64Array(n);
   for (let j = 0; j < n; j++) {
@@ -78,6 +103,27 @@ export function scoreEase(
   // One step: the inverse is a single call, so there is nothing finer to report.
   onProgress?.(n, n);
   return updates;
+}
+
+/** The substitutions (two thirds of the work) in `threads` worker threads; the result is identical. */
+async function solveInWorkers(work: InverseWork, threads: number): Promise<void> {
+  const cursor = new Int32Array(new SharedArrayBuffer(4));
+  const data: EaseWorkerData = { work, cursor };
+  const url = workerUrl('ease-worker.js');
+  await Promise.all(
+    Array.from(
+      { length: threads },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const w = new Worker(url, { workerData: data });
+          w.once('message', () => resolve());
+          w.once('error', reject);
+          w.once('exit', (code) => {
+            if (code !== 0) reject(new Error(`EASE worker exited with code ${code}`));
+          });
+        }),
+    ),
+  );
 }
 
 /** The co-buy count of every kept (item, neighbour) pair, for explanations: one counting pass. */

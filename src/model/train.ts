@@ -1,6 +1,4 @@
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type Clock, systemClock } from '../core/index.js';
 import type { Interactions } from '../data/index.js';
@@ -11,6 +9,7 @@ import { createScratch, scoreItems, type TopKSlots } from './knn-kernel.js';
 import type { KnnWorkerData } from './knn-worker.js';
 import { type TrainParams, type TrainParamsInput, trainParamsSchema } from './params.js';
 import { buildRowMatrix, type RowMatrix } from './rows.js';
+import { workerUrl } from './worker-url.js';
 
 export interface TrainOptions {
   /** Worker threads scoring items; the model is identical for any count. @default min(available cores, 4) */
@@ -56,7 +55,7 @@ export async function trainItemKnn(
   const work = estimateWork(m);
   const pairUpdates =
     p.family === 'ease'
-      ? scoreEase(m, p, out, opts.onProgress)
+      ? await scoreEase(m, p, out, threads, opts.onProgress)
       : threads > 1 && work >= MIN_UPDATES_FOR_THREADS && m.nItems > CHUNK
         ? await scoreInWorkers(m, p, out, threads, opts.onProgress, opts.clock ?? systemClock)
         : scoreInThread(m, p, out, opts.onProgress);
@@ -101,7 +100,7 @@ async function scoreInWorkers(
   // [next item to take, items finished]
   const cursor = new Int32Array(new SharedArrayBuffer(8));
   const data: KnnWorkerData = { matrix: m, params: p, out, cursor, chunk: CHUNK };
-  const url = workerUrl();
+  const url = workerUrl('knn-worker.js');
   const timer = onProgress
     ? clock.setInterval(() => onProgress(Atomics.load(cursor, 1), m.nItems), 100)
     : undefined;
@@ -125,17 +124,6 @@ async function scoreInWorkers(
   } finally {
     timer?.cancel();
   }
-}
-
-/**
- * The compiled worker script. Under a TypeScript test runner this module is the .ts source,
- * so fall back to the build output, which `npm test` produces first.
- */
-function workerUrl(): URL {
-  const here = new URL('./knn-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(here))) return here;
-  const built = new URL(import.meta.url.replace('/src/model/', '/dist/model/').replace(/\.ts$/, '.js'));
-  return new URL('./knn-worker.js', built);
 }
 
 function assemble(m: RowMatrix, p: TrainParams, out: TopKSlots, pairUpdates: number): ItemKnn {
