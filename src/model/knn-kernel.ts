@@ -22,7 +22,6 @@ export interface KernelScratch {
   heapKey: Float64Array;
   heapScore: Float64Array;
   heapIdx: Int32Array;
-  heapCo: Int32Array;
   /** Per item 1/popularity^β (the neighbour-side popularity penalty); null when β is 0. */
   penalty: Float64Array | null;
 }
@@ -37,7 +36,6 @@ export function createScratch(m: RowMatrix, k: number, p: TrainParams): KernelSc
     heapKey: new Float64Array(k),
     heapScore: new Float64Array(k),
     heapIdx: new Int32Array(k),
-    heapCo: new Int32Array(k),
   };
 }
 
@@ -75,7 +73,7 @@ export function scoreItems(
   to: number,
 ): number {
   const { rowPtr, rowItems, itemPtr, itemRows, rowWeights, itemWeights, itemNorm2 } = m;
-  const { co, dot, touched, heapKey, heapScore, heapIdx, heapCo, penalty } = s;
+  const { co, dot, touched, heapKey, heapScore, heapIdx, penalty } = s;
   const K = out.k;
   const exactCosine = p.similarity === 'cosine' && dot === null && p.shrinkage === 0 && penalty === null;
   const sim = SIMILARITY_CODE[p.similarity];
@@ -108,8 +106,8 @@ export function scoreItems(
     let size = 0;
     for (let t = 0; t < nt; t++) {
       const j = touched[t];
+      // co[j] stays until the item's neighbours are out: their co-buy counts are read from it.
       const c = co[j];
-      co[j] = 0;
       const sij = dot === null ? c : dot[j];
       if (dot !== null) dot[j] = 0;
       if (j === i || c < minCo) continue;
@@ -139,15 +137,13 @@ export function scoreItems(
           heapKey[h] = heapKey[parent];
           heapScore[h] = heapScore[parent];
           heapIdx[h] = heapIdx[parent];
-          heapCo[h] = heapCo[parent];
           h = parent;
         }
         heapKey[h] = key;
         heapScore[h] = value;
         heapIdx[h] = j;
-        heapCo[h] = c;
       } else if (worse(heapKey[0], heapIdx[0], key, j)) {
-        siftDown(s, size, key, value, j, c);
+        siftDown(s, size, key, value, j);
       }
     }
 
@@ -158,16 +154,17 @@ export function scoreItems(
       const j = heapIdx[0];
       out.neighbours[base + n] = j;
       out.scores[base + n] = exactCosine ? heapScore[0] / Math.sqrt(ni * itemNorm2[j]) : heapScore[0];
-      out.coCounts[base + n] = heapCo[0];
-      if (n > 0) siftDown(s, n, heapKey[n], heapScore[n], heapIdx[n], heapCo[n]);
+      out.coCounts[base + n] = co[j];
+      if (n > 0) siftDown(s, n, heapKey[n], heapScore[n], heapIdx[n]);
     }
+    for (let t = 0; t < nt; t++) co[touched[t]] = 0;
   }
   return updates;
 }
 
-/** Replace the root with (key, score, idx, co) and restore the heap over the first `size` entries. */
-function siftDown(s: KernelScratch, size: number, key: number, score: number, idx: number, co: number): void {
-  const { heapKey, heapScore, heapIdx, heapCo } = s;
+/** Replace the root with (key, score, idx) and restore the heap over the first `size` entries. */
+function siftDown(s: KernelScratch, size: number, key: number, score: number, idx: number): void {
+  const { heapKey, heapScore, heapIdx } = s;
   let h = 0;
   for (;;) {
     const l = 2 * h + 1;
@@ -178,11 +175,9 @@ function siftDown(s: KernelScratch, size: number, key: number, score: number, id
     heapKey[h] = heapKey[c];
     heapScore[h] = heapScore[c];
     heapIdx[h] = heapIdx[c];
-    heapCo[h] = heapCo[c];
     h = c;
   }
   heapKey[h] = key;
   heapScore[h] = score;
   heapIdx[h] = idx;
-  heapCo[h] = co;
 }
