@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchDrift } from './drift.js';
+import { benchEase } from './ease.js';
 import { benchEngine } from './engine.js';
 import { benchLoop } from './loop.js';
 import { repoRoot } from './paths.js';
@@ -23,6 +24,7 @@ const benches: Record<string, (args: string[]) => Promise<object>> = {
   'serve-replicas': benchServeReplicas,
   drift: benchDrift,
   tune: benchTune,
+  ease: benchEase,
 };
 
 const [name = 'all', ...args] = process.argv.slice(2);

@@ -95,6 +95,7 @@ describe('the recommender pipeline’s definition', () => {
       similarityGrid: ['cosine', 'jaccard'],
       kGrid: [20, 50],
       trials: 0,
+      trainOptions: '{}',
       minNdcg: 0.01,
       mustBeatPopular: true,
       alias: 'staging',
@@ -120,7 +121,7 @@ describe('the recommender pipeline’s definition', () => {
     expect(problem({ datasetUri: 'ftp://host/x' })).toContain('datasetUri must match');
     expect(problem({ datasetUri: 'pvc://Bad_Claim/x' })).toContain('datasetUri must match');
     expect(problem({ k: '20' })).toContain(
-      'unknown parameter "k" (parameters of recommender: datasetUri, datasetMapping, datasetDateFormat, similarityGrid, kGrid, trials, minNdcg, mustBeatPopular, alias, seed)',
+      'unknown parameter "k" (parameters of recommender: datasetUri, datasetMapping, datasetDateFormat, similarityGrid, kGrid, trials, trainOptions, minNdcg, mustBeatPopular, alias, seed)',
     );
   });
 
@@ -283,5 +284,28 @@ describe('a run of every step (in process) on the synthetic Bookstore', () => {
       services,
     );
     expect(strict.phases).toMatchObject({ evaluate: 'Succeeded', register: 'Skipped', promote: 'Omitted' });
+  });
+
+  it('registers a model trained with further trainer options (trainOptions: EASE here), recording them', async () => {
+    const run = await runInProcess(
+      recommender,
+      { kGrid: '[10]', similarityGrid: '["cosine"]', trainOptions: '{"family":"ease","easeLambda":100}' },
+      join(home, 'nodes'),
+      'run-ease',
+      services,
+    );
+    expect(run.phases).toMatchObject({ train: 'Succeeded', evaluate: 'Succeeded', register: 'Succeeded' });
+    const registered = run.outputs.get('register') as { model: string };
+    const model = JSON.parse(readFileSync(registered.model, 'utf8'));
+    expect(model.params).toMatchObject({ family: 'ease', easeLambda: 100, similarity: 'cosine', k: 10 });
+
+    const bad = runInProcess(
+      recommender,
+      { kGrid: '[10]', similarityGrid: '["cosine"]', trainOptions: '{"family":"svd"}' },
+      join(home, 'nodes'),
+      'run-bad-options',
+      services,
+    );
+    await expect(bad).rejects.toMatchObject({ code: 'PIPELINES_BAD_INPUT', field: 'trainOptions' });
   });
 });

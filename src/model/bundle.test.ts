@@ -42,6 +42,20 @@ describe('model bundle', () => {
     expect(manifest.modelId).toMatch(/^[0-9a-f]{16}$/);
   });
 
+  it('stores co-buy counts, and loads an older bundle without them', async () => {
+    const input = await fixture();
+    const dir = join(mkdtempSync(join(tmpdir(), 'bookml-')), 'm');
+    const manifest = writeBundle(dir, input);
+    expect(manifest.files['cocounts.i32']).toBeDefined();
+    expect(Array.from(readBundle(dir).model.coCounts!)).toEqual(Array.from(input.model.coCounts!));
+    const { coCounts: _, ...older } = input.model;
+    const oldDir = join(mkdtempSync(join(tmpdir(), 'bookml-')), 'm');
+    const oldManifest = writeBundle(oldDir, { ...input, model: older });
+    expect(oldManifest.files['cocounts.i32']).toBeUndefined();
+    expect(oldManifest.modelId).toBe(manifest.modelId); // the counts are evidence, not model content
+    expect(readBundle(oldDir).model.coCounts).toBeUndefined();
+  });
+
   it('gives the same model id for the same content', async () => {
     const a = await fixture();
     const root = mkdtempSync(join(tmpdir(), 'bookml-'));

@@ -27,6 +27,8 @@ const ARRAY_FILES = {
   popularity: 'popularity.i32',
   popularOrder: 'popular.i32',
 } as const;
+/** Co-buy counts per neighbour entry: optional, so bundles written before them still load. */
+const CO_COUNTS_FILE = 'cocounts.i32';
 const ITEMS_FILE = 'items.json';
 
 /** The manifest's file name inside a bundle folder. */
@@ -120,6 +122,7 @@ export function writeBundle(dir: string, input: WriteBundleInput): BundleManifes
     const m = input.model;
     for (const [key, file] of Object.entries(ARRAY_FILES))
       put(file, bytesOf(m[key as keyof typeof ARRAY_FILES]));
+    if (m.coCounts) put(CO_COUNTS_FILE, bytesOf(m.coCounts));
     const items = {
       ids: input.itemIds,
       numeric: input.itemIdsNumeric,
@@ -250,6 +253,7 @@ export function parseBundle(
   const scores = view(file(ARRAY_FILES.scores), Float64Array);
   const popularity = view(file(ARRAY_FILES.popularity), Int32Array);
   const popularOrder = view(file(ARRAY_FILES.popularOrder), Int32Array);
+  const coCounts = checked[CO_COUNTS_FILE] ? view(checked[CO_COUNTS_FILE], Int32Array) : undefined;
   let items: { ids: string[]; numeric: boolean; title: string[]; author: string[] };
   try {
     items = JSON.parse(file(ITEMS_FILE).toString('utf8'));
@@ -264,6 +268,7 @@ export function parseBundle(
     !Array.isArray(items?.ids) ||
     items.ids.length !== nItems ||
     neighbours.length !== scores.length ||
+    (coCounts !== undefined && coCounts.length !== neighbours.length) ||
     offsets[nItems] !== neighbours.length
   ) {
     throw bundleCorrupt(`array shapes in ${where} disagree with its manifest`, 'counts');
@@ -276,6 +281,7 @@ export function parseBundle(
       offsets,
       neighbours,
       scores,
+      ...(coCounts ? { coCounts } : {}),
       popularity,
       popularOrder,
       nRows: manifest.counts.rows,

@@ -31,6 +31,11 @@ export const MODEL_ERRORS = defineErrors('MODEL', {
     description: 'The bundle was written by a newer bookml than this one reads; upgrade bookml.',
   },
   MODEL_NONE_TRAINED: { status: 404, description: 'The workspace holds no model yet; run `bookml train`.' },
+  MODEL_EASE_TOO_LARGE: {
+    status: 422,
+    description:
+      'The catalogue has more items than EASE handles in memory; the message names the limit and the memory it would need.',
+  },
   MODEL_UNSUPPORTED_HOST: {
     status: 400,
     description: 'Bundles are little-endian; this machine is not, so it cannot write one.',

@@ -27,8 +27,11 @@ export {
   readBundle,
   writeBundle,
 } from './bundle.js';
+export { EASE_MAX_ITEMS } from './ease.js';
 export type { ModelErrorCode } from './errors.js';
 export { bundleCorrupt, MODEL_ERRORS, ModelError } from './errors.js';
+export type { Contribution, Explanation } from './explain.js';
+export { explainAnswer } from './explain.js';
 export { ItemIndex } from './item-index.js';
 export type { ItemKnn } from './item-knn.js';
 export type {
@@ -46,9 +49,15 @@ export {
   writeModelPointer,
 } from './latest-model.js';
 export { writeNeighboursCsv } from './neighbours-csv.js';
-export type { Similarity, TrainParams, TrainParamsInput } from './params.js';
-export { SIMILARITIES, trainParamsSchema } from './params.js';
+export type { DecayReference, ModelFamily, Similarity, TrainParams, TrainParamsInput } from './params.js';
+export {
+  DECAY_REFERENCES,
+  DEFAULT_EASE_LAMBDA,
+  MODEL_FAMILIES,
+  SIMILARITIES,
+  trainParamsSchema,
+} from './params.js';
 export type { Recommendation } from './recommender.js';
-export { Recommender } from './recommender.js';
+export { paddedFrom, Recommender } from './recommender.js';
 export type { TrainOptions } from './train.js';
 export { popularOrder, trainItemKnn } from './train.js';

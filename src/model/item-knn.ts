@@ -11,6 +11,11 @@ export interface ItemKnn {
   readonly offsets: Int32Array;
   readonly neighbours: Int32Array;
   readonly scores: Float64Array;
+  /**
+   * Per neighbour entry, the rows (customers or baskets) that bought both: the co-buy counts that
+   * explanations show. Absent in bundles written before they were stored.
+   */
+  readonly coCounts?: Int32Array;
   /** Distinct buyers (rows) per item. */
   readonly popularity: Int32Array;
   /** Items by popularity descending, then index ascending; items never bought are left out. */

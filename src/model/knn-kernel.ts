@@ -9,6 +9,8 @@ export interface TopKSlots {
   readonly k: number;
   readonly neighbours: Int32Array;
   readonly scores: Float64Array;
+  /** Rows that bought both the item and the neighbour (explanations' co-buy counts). */
+  readonly coCounts: Int32Array;
   readonly count: Int32Array;
 }
 
@@ -20,10 +22,14 @@ export interface KernelScratch {
   heapKey: Float64Array;
   heapScore: Float64Array;
   heapIdx: Int32Array;
+  /** Per item 1/popularity^β (the neighbour-side popularity penalty); null when β is 0. */
+  penalty: Float64Array | null;
 }
 
-export function createScratch(m: RowMatrix, k: number): KernelScratch {
+export function createScratch(m: RowMatrix, k: number, p: TrainParams): KernelScratch {
+  const beta = p.popularityBeta ?? 0;
   return {
+    penalty: beta > 0 ? Float64Array.from(m.popularity, (n) => (n > 0 ? n ** -beta : 0)) : null,
     co: new Int32Array(m.nItems),
     dot: m.rowWeights ? new Float64Array(m.nItems) : null,
     touched: new Int32Array(m.nItems),
@@ -67,9 +73,9 @@ export function scoreItems(
   to: number,
 ): number {
   const { rowPtr, rowItems, itemPtr, itemRows, rowWeights, itemWeights, itemNorm2 } = m;
-  const { co, dot, touched, heapKey, heapScore, heapIdx } = s;
+  const { co, dot, touched, heapKey, heapScore, heapIdx, penalty } = s;
   const K = out.k;
-  const exactCosine = p.similarity === 'cosine' && dot === null && p.shrinkage === 0;
+  const exactCosine = p.similarity === 'cosine' && dot === null && p.shrinkage === 0 && penalty === null;
   const sim = SIMILARITY_CODE[p.similarity];
   const { minCoCount: minCo, shrinkage, alpha } = p;
   const nRows = m.nRows;
@@ -100,8 +106,8 @@ export function scoreItems(
     let size = 0;
     for (let t = 0; t < nt; t++) {
       const j = touched[t];
+      // co[j] stays until the item's neighbours are out: their co-buy counts are read from it.
       const c = co[j];
-      co[j] = 0;
       const sij = dot === null ? c : dot[j];
       if (dot !== null) dot[j] = 0;
       if (j === i || c < minCo) continue;
@@ -119,6 +125,7 @@ export function scoreItems(
         else if (sim === LIFT) key = (sij * nRows) / (ni * nj);
         else key = sij / (ni * nj ** alpha);
         if (shrinkage > 0) key *= c / (c + shrinkage);
+        if (penalty !== null) key *= penalty[j];
         value = key;
       }
 
@@ -136,7 +143,7 @@ export function scoreItems(
         heapScore[h] = value;
         heapIdx[h] = j;
       } else if (worse(heapKey[0], heapIdx[0], key, j)) {
-        siftDown(heapKey, heapScore, heapIdx, size, key, value, j);
+        siftDown(s, size, key, value, j);
       }
     }
 
@@ -147,22 +154,17 @@ export function scoreItems(
       const j = heapIdx[0];
       out.neighbours[base + n] = j;
       out.scores[base + n] = exactCosine ? heapScore[0] / Math.sqrt(ni * itemNorm2[j]) : heapScore[0];
-      if (n > 0) siftDown(heapKey, heapScore, heapIdx, n, heapKey[n], heapScore[n], heapIdx[n]);
+      out.coCounts[base + n] = co[j];
+      if (n > 0) siftDown(s, n, heapKey[n], heapScore[n], heapIdx[n]);
     }
+    for (let t = 0; t < nt; t++) co[touched[t]] = 0;
   }
   return updates;
 }
 
 /** Replace the root with (key, score, idx) and restore the heap over the first `size` entries. */
-function siftDown(
-  heapKey: Float64Array,
-  heapScore: Float64Array,
-  heapIdx: Int32Array,
-  size: number,
-  key: number,
-  score: number,
-  idx: number,
-): void {
+function siftDown(s: KernelScratch, size: number, key: number, score: number, idx: number): void {
+  const { heapKey, heapScore, heapIdx } = s;
   let h = 0;
   for (;;) {
     const l = 2 * h + 1;

@@ -15,7 +15,7 @@ export interface KnnWorkerData {
 
 if (parentPort) {
   const { matrix, params, out, cursor, chunk } = workerData as KnnWorkerData;
-  const scratch = createScratch(matrix, out.k);
+  const scratch = createScratch(matrix, out.k, params);
   let updates = 0;
   for (;;) {
     const from = Atomics.add(cursor, 0, chunk);

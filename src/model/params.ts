@@ -4,6 +4,17 @@ import { z } from 'zod';
 export const SIMILARITIES = ['cosine', 'jaccard', 'lift', 'conditional'] as const;
 export type Similarity = (typeof SIMILARITIES)[number];
 
+/** Model families: item-kNN similarities, or EASE (Steck 2019) truncated to the same top-K lists. */
+export const MODEL_FAMILIES = ['knn', 'ease'] as const;
+export type ModelFamily = (typeof MODEL_FAMILIES)[number];
+
+/** What time decay measures a purchase's age from. */
+export const DECAY_REFERENCES = ['global', 'customer'] as const;
+export type DecayReference = (typeof DECAY_REFERENCES)[number];
+
+/** EASE's λ when none is given. */
+export const DEFAULT_EASE_LAMBDA = 250;
+
 /**
  * Training parameters, validated once. Defaults reproduce the original example:
  * binary customer × book matrix, cosine, top 20.
@@ -29,6 +40,23 @@ export const trainParamsSchema = z
     heavyBuyerBeta: z.number().min(0).max(4).default(0),
     /** Time decay: a purchase's weight halves every this many days before the newest one. @default null (off) */
     halfLifeDays: z.number().positive().nullable().default(null),
+    // The options below are optional rather than defaulted: a model trained without them keeps
+    // exactly the params (and so the model id) it had before they existed.
+    /**
+     * What a purchase's age is measured from when `halfLifeDays` is set: the newest purchase overall
+     * (`global`) or the customer's own newest purchase (`customer`), so that customers active long
+     * ago are not faded out. @default 'global'
+     */
+    decayReference: z.enum(DECAY_REFERENCES).optional(),
+    /**
+     * Popularity penalty on the neighbour side (RP3beta-style): every score is divided by the
+     * neighbour's distinct buyers to the power β. Composes with every similarity. @default 0 (off)
+     */
+    popularityBeta: z.number().min(0).max(2).optional(),
+    /** Model family: item-kNN similarities, or EASE (closed-form ridge item-item weights). @default 'knn' */
+    family: z.enum(MODEL_FAMILIES).optional(),
+    /** EASE's ridge penalty λ on XᵀX's diagonal (only with `family: 'ease'`). @default 250 */
+    easeLambda: z.number().positive().max(1e7).optional(),
   })
   .strict();
 

@@ -7,6 +7,17 @@ export interface Recommendation {
   readonly scores: Float64Array;
   /** True when the answer is the popularity list (unknown item, or no co-bought neighbours). */
   readonly fallback: boolean;
+  /**
+   * Entries from this index on are padding from the popularity list, not the model's neighbours:
+   * 0 for a fallback, items.length when nothing was padded. Read it through {@link paddedFrom}:
+   * answers built elsewhere may leave it out.
+   */
+  readonly padFrom?: number;
+}
+
+/** Where an answer's popularity padding starts (absent `padFrom`: all of a fallback, else none). */
+export function paddedFrom(a: Recommendation): number {
+  return a.padFrom ?? (a.fallback ? 0 : a.items.length);
 }
 
 /**
@@ -42,7 +53,10 @@ export class Recommender {
     if (!Number.isInteger(k) || k < 1 || k > this.maxK) throw kOutOfRange(k, this.maxK);
   }
 
-  /** Top-k neighbours of one item; an unknown index (e.g. -1) or a lone item gets the popularity list. */
+  /**
+   * Top-k neighbours of one item (fewer when it has fewer: a single book's list is not padded); an
+   * unknown index (e.g. -1) or a lone item gets the popularity list.
+   */
   forItem(item: number, k: number): Recommendation {
     this.checkK(k);
     const m = this.model;
@@ -51,7 +65,12 @@ export class Recommender {
       const hi = m.offsets[item + 1];
       if (hi > lo) {
         const end = Math.min(hi, lo + k);
-        return { items: m.neighbours.subarray(lo, end), scores: m.scores.subarray(lo, end), fallback: false };
+        return {
+          items: m.neighbours.subarray(lo, end),
+          scores: m.scores.subarray(lo, end),
+          fallback: false,
+          padFrom: end - lo,
+        };
       }
     }
     return this.#popular(k, item);
@@ -117,7 +136,12 @@ export class Recommender {
       const it = items[b];
       if (it >= 0 && it < m.nItems) inBasket[it] = 0;
     }
-    return { items: outItems.subarray(0, n), scores: outScores.subarray(0, n), fallback: scored === 0 };
+    return {
+      items: outItems.subarray(0, n),
+      scores: outScores.subarray(0, n),
+      fallback: scored === 0,
+      padFrom: scored,
+    };
   }
 
   #popular(k: number, exclude: number): Recommendation {
@@ -127,7 +151,12 @@ export class Recommender {
     for (let q = 0; q < limit; q++) if (order[q] === exclude) skip = q;
     if (skip < 0) {
       const end = Math.min(order.length, k);
-      return { items: order.subarray(0, end), scores: this.#popularScores.subarray(0, end), fallback: true };
+      return {
+        items: order.subarray(0, end),
+        scores: this.#popularScores.subarray(0, end),
+        fallback: true,
+        padFrom: 0,
+      };
     }
     const items = new Int32Array(Math.min(k, order.length - 1));
     const scores = new Float64Array(items.length);
@@ -136,6 +165,6 @@ export class Recommender {
       items[n] = order[q];
       scores[n++] = this.#popularScores[q];
     }
-    return { items, scores, fallback: true };
+    return { items, scores, fallback: true, padFrom: 0 };
   }
 }

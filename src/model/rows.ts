@@ -51,17 +51,17 @@ export function buildRowMatrix(x: Interactions, params: TrainParams): RowMatrix 
   // sequentially instead of missing the cache on every line (~5× faster at 2M lines).
   const decay = params.halfLifeDays !== null;
   const sortedItem = new Int32Array(n);
-  const sortedTime = decay ? new Float64Array(n) : null;
+  // With decay, each line's age: time before its reference (the newest purchase overall, or the
+  // customer's own newest).
+  const sortedAge = decay ? new Float64Array(n) : null;
+  const reference = decay ? decayReferences(x, params.decayReference ?? 'global') : null;
   const cursor = count.slice(0, nRows);
   const item = x.item;
   for (let l = 0; l < n; l++) {
     const at = cursor[rowOf[l]]++;
     sortedItem[at] = item[l];
-    if (sortedTime) sortedTime[at] = x.time[l];
+    if (sortedAge) sortedAge[at] = reference!.of(l) - x.time[l];
   }
-
-  let tMax = Number.NEGATIVE_INFINITY;
-  if (sortedTime) for (let l = 0; l < n; l++) if (sortedTime[l] > tMax) tMax = sortedTime[l];
   const lambda = decay ? Math.LN2 / (params.halfLifeDays! * DAY_MS) : 0;
 
   const mark = new Int32Array(nItems).fill(-1);
@@ -78,10 +78,10 @@ export function buildRowMatrix(x: Interactions, params: TrainParams): RowMatrix 
         mark[it] = r;
         slot[it] = nnz;
         tmpItems[nnz] = it;
-        if (tmpW) tmpW[nnz] = Math.exp(-lambda * (tMax - sortedTime![p]));
+        if (tmpW) tmpW[nnz] = Math.exp(-lambda * sortedAge![p]);
         nnz++;
       } else if (tmpW) {
-        const w = Math.exp(-lambda * (tMax - sortedTime![p]));
+        const w = Math.exp(-lambda * sortedAge![p]);
         if (w > tmpW[slot[it]]) tmpW[slot[it]] = w;
       }
     }
@@ -132,4 +132,17 @@ export function buildRowMatrix(x: Interactions, params: TrainParams): RowMatrix 
     itemNorm2,
     popularity,
   };
+}
+
+/** The time each line's age is measured from: one newest time overall, or each customer's newest. */
+function decayReferences(x: Interactions, ref: 'global' | 'customer'): { of(line: number): number } {
+  const n = x.length;
+  if (ref === 'global') {
+    let tMax = Number.NEGATIVE_INFINITY;
+    for (let l = 0; l < n; l++) if (x.time[l] > tMax) tMax = x.time[l];
+    return { of: () => tMax };
+  }
+  const newest = new Float64Array(x.customerIds.length).fill(Number.NEGATIVE_INFINITY);
+  for (let l = 0; l < n; l++) if (x.time[l] > newest[x.customer[l]]) newest[x.customer[l]] = x.time[l];
+  return { of: (l) => newest[x.customer[l]] };
 }

@@ -1,15 +1,15 @@
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type Clock, systemClock } from '../core/index.js';
 import type { Interactions } from '../data/index.js';
+import { scoreEase } from './ease.js';
 import { invalidParams } from './errors.js';
 import type { ItemKnn } from './item-knn.js';
 import { createScratch, scoreItems, type TopKSlots } from './knn-kernel.js';
 import type { KnnWorkerData } from './knn-worker.js';
 import { type TrainParams, type TrainParamsInput, trainParamsSchema } from './params.js';
 import { buildRowMatrix, type RowMatrix } from './rows.js';
+import { workerUrl } from './worker-url.js';
 
 export interface TrainOptions {
   /** Worker threads scoring items; the model is identical for any count. @default min(available cores, 4) */
@@ -27,7 +27,8 @@ const MIN_UPDATES_FOR_THREADS = 2_000_000;
 
 /**
  * Train item-kNN: build the binary (row × item) matrix, count co-occurrences item by item,
- * score with the chosen similarity and keep the top K per item.
+ * score with the chosen similarity and keep the top K per item. With `family: 'ease'`, the top K
+ * of EASE's closed-form weights instead (same model shape, same serving).
  *
  * @example
  * const model = await trainItemKnn(interactions, { similarity: 'cosine', k: 20 });
@@ -47,14 +48,17 @@ export async function trainItemKnn(
     k: K,
     neighbours: new Int32Array(new SharedArrayBuffer(Math.max(1, m.nItems * K) * 4), 0, m.nItems * K),
     scores: new Float64Array(new SharedArrayBuffer(Math.max(1, m.nItems * K) * 8), 0, m.nItems * K),
+    coCounts: new Int32Array(new SharedArrayBuffer(Math.max(1, m.nItems * K) * 4), 0, m.nItems * K),
     count: new Int32Array(new SharedArrayBuffer(Math.max(1, m.nItems) * 4), 0, m.nItems),
   };
   const threads = Math.max(1, Math.floor(opts.threads ?? Math.min(availableParallelism(), 4)));
   const work = estimateWork(m);
   const pairUpdates =
-    threads > 1 && work >= MIN_UPDATES_FOR_THREADS && m.nItems > CHUNK
-      ? await scoreInWorkers(m, p, out, threads, opts.onProgress, opts.clock ?? systemClock)
-      : scoreInThread(m, p, out, opts.onProgress);
+    p.family === 'ease'
+      ? await scoreEase(m, p, out, threads, opts.onProgress)
+      : threads > 1 && work >= MIN_UPDATES_FOR_THREADS && m.nItems > CHUNK
+        ? await scoreInWorkers(m, p, out, threads, opts.onProgress, opts.clock ?? systemClock)
+        : scoreInThread(m, p, out, opts.onProgress);
   return assemble(m, p, out, pairUpdates);
 }
 
@@ -74,7 +78,7 @@ function scoreInThread(
   out: TopKSlots,
   onProgress?: TrainOptions['onProgress'],
 ) {
-  const scratch = createScratch(m, out.k);
+  const scratch = createScratch(m, out.k, p);
   let updates = 0;
   const step = Math.max(CHUNK, Math.ceil(m.nItems / 100));
   for (let from = 0; from < m.nItems; from += step) {
@@ -96,7 +100,7 @@ async function scoreInWorkers(
   // [next item to take, items finished]
   const cursor = new Int32Array(new SharedArrayBuffer(8));
   const data: KnnWorkerData = { matrix: m, params: p, out, cursor, chunk: CHUNK };
-  const url = workerUrl();
+  const url = workerUrl('knn-worker.js');
   const timer = onProgress
     ? clock.setInterval(() => onProgress(Atomics.load(cursor, 1), m.nItems), 100)
     : undefined;
@@ -122,17 +126,6 @@ async function scoreInWorkers(
   }
 }
 
-/**
- * The compiled worker script. Under a TypeScript test runner this module is the .ts source,
- * so fall back to the build output, which `npm test` produces first.
- */
-function workerUrl(): URL {
-  const here = new URL('./knn-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(here))) return here;
-  const built = new URL(import.meta.url.replace('/src/model/', '/dist/model/').replace(/\.ts$/, '.js'));
-  return new URL('./knn-worker.js', built);
-}
-
 function assemble(m: RowMatrix, p: TrainParams, out: TopKSlots, pairUpdates: number): ItemKnn {
   const K = out.k;
   const offsets = new Int32Array(m.nItems + 1);
@@ -140,10 +133,12 @@ function assemble(m: RowMatrix, p: TrainParams, out: TopKSlots, pairUpdates: num
   const total = offsets[m.nItems];
   const neighbours = new Int32Array(total);
   const scores = new Float64Array(total);
+  const coCounts = new Int32Array(total);
   for (let i = 0; i < m.nItems; i++) {
     const c = out.count[i];
     neighbours.set(out.neighbours.subarray(i * K, i * K + c), offsets[i]);
     scores.set(out.scores.subarray(i * K, i * K + c), offsets[i]);
+    coCounts.set(out.coCounts.subarray(i * K, i * K + c), offsets[i]);
   }
   const popularity = Int32Array.from(m.popularity);
   return {
@@ -152,6 +147,7 @@ function assemble(m: RowMatrix, p: TrainParams, out: TopKSlots, pairUpdates: num
     offsets,
     neighbours,
     scores,
+    coCounts,
     popularity,
     popularOrder: popularOrder(popularity),
     nRows: m.nRows,

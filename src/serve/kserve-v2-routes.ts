@@ -82,6 +82,7 @@ export async function kserveV2Routes(app: FastifyInstance, ctx: ServeContext): P
         { name: 'scores', datatype: 'FP32', shape: [-1, -1] },
         { name: 'count', datatype: 'INT32', shape: [-1] },
         { name: 'fallback', datatype: 'BOOL', shape: [-1] },
+        { name: 'padded', datatype: 'BOOL', shape: [-1, -1] },
       ],
       parameters: { version: m.version, max_k: m.maxK, default_k: m.defaultK, books: m.nItems },
     });

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { explainedAnswerJson } from './explain-answer.js';
 import { errorHandler } from './http-errors.js';
 import { pickModel, type ServeContext, sendAnswer } from './serve-context.js';
 
@@ -10,6 +11,10 @@ const recommendationSchema = {
   properties: {
     book_id: { type: ['integer', 'string'] },
     score: { type: 'number' },
+    padded: {
+      type: 'boolean',
+      description: 'present (true) when the entry pads a short answer from the popularity list',
+    },
     title: { type: 'string' },
     author: { type: 'string' },
   },
@@ -25,13 +30,24 @@ const answerSchema = {
     recommendations: { type: 'array', items: recommendationSchema },
     version: { type: 'string', description: 'the model version that answered' },
     fallback: { type: 'boolean', description: 'true when the popularity list stood in' },
+    co_buys_available: {
+      type: 'boolean',
+      description: 'with explain=true: whether the model stored co-buy counts',
+    },
   },
+} as const;
+
+/** `?explain=true` on either form: each recommendation carries its evidence (a slower path). */
+const explainQuery = {
+  type: 'object',
+  properties: { explain: { type: 'boolean' } },
 } as const;
 
 interface ItemQuery {
   book_id: string;
   k?: number;
   customer_id?: string;
+  explain?: boolean;
 }
 
 interface BasketBody {
@@ -63,6 +79,7 @@ export async function recommendRoutes(app: FastifyInstance, ctx: ServeContext): 
             book_id: { type: 'string', minLength: 1, maxLength: 256 },
             k: { type: 'integer', minimum: 1, maximum: K_CEILING },
             customer_id: { type: 'string', maxLength: 256 },
+            explain: { type: 'boolean' },
           },
         },
         response: { 200: answerSchema },
@@ -76,17 +93,26 @@ export async function recommendRoutes(app: FastifyInstance, ctx: ServeContext): 
       const idx = model.indexOfText(q.book_id, 'book_id');
       if (model.isFallback(idx)) model.stats.fallbacks++;
       const echo = model.echoJson(idx, q.book_id);
-      sendAnswer(reply, model, model.singleAnswerJson(idx, echo, k));
+      const json = q.explain
+        ? explainedAnswerJson(
+            model,
+            `"book_id":${echo},"k":${k}`,
+            Int32Array.of(idx),
+            model.recommender.forItem(idx, k),
+          )
+        : model.singleAnswerJson(idx, echo, k);
+      sendAnswer(reply, model, json);
       ctx.predictionLog?.recordItem(model, 'recommend', idx, q.book_id, k);
       ctx.shadow?.offerItem(model, idx, k);
     },
   );
 
-  app.post<{ Body: BasketBody }>(
+  app.post<{ Body: BasketBody; Querystring: { explain?: boolean } }>(
     '/recommend',
     {
       bodyLimit: config.limits.recommendBodyBytes,
       schema: {
+        querystring: explainQuery,
         body: {
           type: 'object',
           required: ['book_ids'],
@@ -127,9 +153,17 @@ export async function recommendRoutes(app: FastifyInstance, ctx: ServeContext): 
       sendAnswer(
         reply,
         model,
-        `{"book_ids":[${echo}],"k":${k},"recommendations":[${model.answerJson(answer)}],"version":${
-          model.versionJson
-        },"fallback":${answer.fallback},"unknown":[${unknown}]}`,
+        request.query.explain
+          ? explainedAnswerJson(
+              model,
+              `"book_ids":[${echo}],"k":${k}`,
+              idx,
+              answer,
+              `,"unknown":[${unknown}]`,
+            )
+          : `{"book_ids":[${echo}],"k":${k},"recommendations":[${model.answerJson(answer)}],"version":${
+              model.versionJson
+            },"fallback":${answer.fallback},"unknown":[${unknown}]}`,
       );
       ctx.predictionLog?.recordBasket(model, idx, raws, k);
       ctx.shadow?.offerBasket(model, idx, k);

@@ -11,6 +11,10 @@ const recommendation = {
   properties: {
     book_id: bookId,
     score: { type: 'number' },
+    padded: {
+      type: 'boolean',
+      description: 'present (true) when the entry pads a short answer from the popularity list',
+    },
     title: { type: 'string' },
     author: { type: 'string' },
   },
@@ -48,7 +52,7 @@ const tensor = {
   },
 } as const;
 
-/** `POST /v2/models/{name}/infer` → `$inference_response` (book_ids, scores, count, fallback). */
+/** `POST /v2/models/{name}/infer` → `$inference_response` (book_ids, scores, count, fallback, padded). */
 export const v2InferResponse = {
   type: 'object',
   required: ['model_name', 'outputs'],

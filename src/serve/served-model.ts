@@ -1,5 +1,5 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { type ModelBundle, type Recommendation, Recommender } from '../model/index.js';
+import { type ModelBundle, paddedFrom, type Recommendation, Recommender } from '../model/index.js';
 import { BookIdLookup, parseIntText } from './book-ids.js';
 import { invalidBookId } from './errors.js';
 import type { VersionStats } from './hot-stats.js';
@@ -168,9 +168,12 @@ export class ServedModel {
   /** The JSON array body (without brackets) of any answer, e.g. a basket's. */
   answerJson(a: Recommendation): string {
     let out = '';
+    const padAt = paddedFrom(a);
     for (let t = 0; t < a.items.length; t++) {
       const j = a.items[t];
-      out += `${t === 0 ? '' : ','}{"book_id":${this.idJson[j]},"score":${num(a.scores[t])}${this.#metaOf(j)}`;
+      out += `${t === 0 ? '' : ','}{"book_id":${this.idJson[j]},"score":${num(a.scores[t])}${
+        t >= padAt ? PADDED : ''
+      }${this.#metaOf(j)}`;
     }
     return out;
   }
@@ -189,9 +192,10 @@ export class ServedModel {
   #joinEntries(a: Recommendation, cut: Int32Array, at: number): string {
     const parts: string[] = new Array(a.items.length);
     let len = -1;
+    const padAt = paddedFrom(a);
     for (let t = 0; t < a.items.length; t++) {
       const j = a.items[t];
-      const e = `{"book_id":${this.idJson[j]},"score":${num(a.scores[t])}${this.#metaOf(j)}`;
+      const e = `{"book_id":${this.idJson[j]},"score":${num(a.scores[t])}${t >= padAt ? PADDED : ''}${this.#metaOf(j)}`;
       parts[t] = e;
       len += e.length + 1;
       cut[at + t] = len;
@@ -200,6 +204,9 @@ export class ServedModel {
     return parts.join(',');
   }
 }
+
+/** Marks an entry that pads the answer from the popularity list (absent on the model's own). */
+const PADDED = ',"padded":true';
 
 /** A finite number as JSON (scores are finite; NaN would otherwise print as invalid JSON). */
 function num(x: number): string {

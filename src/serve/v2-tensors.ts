@@ -1,3 +1,4 @@
+import { paddedFrom } from '../model/index.js';
 import { invalidTensor, ServeError } from './errors.js';
 import type { ServedModel } from './served-model.js';
 
@@ -11,7 +12,7 @@ import type { ServedModel } from './served-model.js';
 
 const INTEGER_TYPES = new Set(['INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'UINT64']);
 /** The output tensors, in answer order. */
-export const V2_OUTPUTS = ['book_ids', 'scores', 'count', 'fallback'] as const;
+export const V2_OUTPUTS = ['book_ids', 'scores', 'count', 'fallback', 'padded'] as const;
 export type V2OutputName = (typeof V2_OUTPUTS)[number];
 
 /** A checked inference request: book indices in the answering model, the k, which outputs. */
@@ -202,10 +203,14 @@ export function inferOutputsJson(model: ServedModel, req: InferRequest): string 
   let scores = '';
   let counts = '';
   let fallbacks = '';
+  // padded [B, K]: true where the entry comes from the popularity list (false in the pad slots).
+  let padded = '';
   for (let r = 0; r < req.idx.length; r++) {
     const a = model.recommender.forItem(req.idx[r], K);
+    const padAt = paddedFrom(a);
     for (let t = 0; t < K; t++) {
       const sep = r === 0 && t === 0 ? '' : ',';
+      padded += sep + (t >= padAt && t < a.items.length);
       if (t < a.items.length) {
         ids += sep + model.idJson[a.items[t]];
         scores += sep + (Number.isFinite(a.scores[t]) ? a.scores[t] : 0);
@@ -229,5 +234,7 @@ export function inferOutputsJson(model: ServedModel, req: InferRequest): string 
   if (want('count')) parts.push(`{"name":"count","datatype":"INT32","shape":[${B}],"data":[${counts}]}`);
   if (want('fallback'))
     parts.push(`{"name":"fallback","datatype":"BOOL","shape":[${B}],"data":[${fallbacks}]}`);
+  if (want('padded'))
+    parts.push(`{"name":"padded","datatype":"BOOL","shape":[${B},${K}],"data":[${padded}]}`);
   return `[${parts.join(',')}]`;
 }

@@ -55,6 +55,10 @@ export const KNN_SPACE: SearchSpace = [
   { name: 'minCoCount', kind: 'int', min: 1, max: 5 },
   { name: 'heavyBuyerBeta', kind: 'float', min: 0.05, max: 2, off: { value: 0, share: 0.3 } },
   { name: 'halfLifeDays', kind: 'float', min: 7, max: 1500, log: true, off: { value: null, share: 0.4 } },
+  // Ages from the newest purchase overall or the customer's own (no effect while decay is off).
+  { name: 'decayReference', kind: 'choice', values: ['global', 'customer'] },
+  // RP3beta-style penalty on the neighbour's popularity.
+  { name: 'popularityBeta', kind: 'float', min: 0.05, max: 1, off: { value: 0, share: 0.4 } },
 ];
 
 /**

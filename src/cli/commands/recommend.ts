@@ -9,6 +9,7 @@ interface RecommendFlags {
   basket?: string;
   k: number;
   model?: string;
+  explain?: boolean;
   json?: boolean;
 }
 
@@ -20,6 +21,7 @@ export function registerRecommendCommand(program: Command): void {
     .option('--basket <ids>', 'comma-separated book ids of a basket')
     .option('-k, --k <n>', 'how many recommendations', intOption('--k'), 5)
     .option('--model <dir>', 'model bundle folder (default: the latest model in the workspace)')
+    .option('--explain', 'show which of the asked books led to each recommendation, with co-buy counts')
     .option('--json', 'machine-readable output')
     .action(async (flags: RecommendFlags, cmd: Command) => {
       if ((flags.book === undefined) === (flags.basket === undefined)) {
@@ -50,6 +52,9 @@ export function registerRecommendCommand(program: Command): void {
       const idx = asked.map((id) => index.indexOf(id));
       const unknown = asked.filter((_, i) => idx[i] < 0);
       const answer = flags.book !== undefined ? rec.forItem(idx[0], flags.k) : rec.forBasket(idx, flags.k);
+      const padAt = model.paddedFrom(answer);
+      const why = flags.explain ? model.explainAnswer(bundle.model, idx, answer.items) : null;
+      const idOf = (i: number) => (bundle.itemIdsNumeric ? Number(bundle.itemIds[i]) : bundle.itemIds[i]);
       const result = {
         model: bundle.manifest.modelId,
         ...(flags.book !== undefined ? { book_id: flags.book } : { book_ids: asked }),
@@ -57,11 +62,23 @@ export function registerRecommendCommand(program: Command): void {
         fallback: answer.fallback,
         unknown,
         recommendations: Array.from(answer.items, (i, r) => ({
-          book_id: bundle.itemIdsNumeric ? Number(bundle.itemIds[i]) : bundle.itemIds[i],
+          book_id: idOf(i),
           score: answer.scores[r],
+          ...(r >= padAt ? { padded: true } : {}),
           title: bundle.title[i],
           author: bundle.author[i],
+          ...(why
+            ? {
+                because: why[r].contributions.map((c) => ({
+                  book_id: idOf(c.item),
+                  similarity: c.similarity,
+                  co_buys: c.coBuys,
+                  title: bundle.title[c.item],
+                })),
+              }
+            : {}),
         })),
+        ...(why ? { co_buys_available: bundle.model.coCounts !== undefined } : {}),
       };
       emit(result, flags.json, (r) => {
         const head =
@@ -79,8 +96,10 @@ export function registerRecommendCommand(program: Command): void {
           x.title,
           x.author,
           x.score.toFixed(4),
+          n >= padAt ? 'popular' : 'model',
         ]);
-        return `${head}\n${table(['#', 'book', 'title', 'author', 'score'], rows)}${note}`;
+        const text = `${head}\n${table(['#', 'book', 'title', 'author', 'score', 'from'], rows)}${note}`;
+        return why ? `${text}\n\n${explainText(r.recommendations)}` : text;
       });
     });
 }
@@ -88,4 +107,25 @@ export function registerRecommendCommand(program: Command): void {
 function describe(b: { title: readonly string[]; author: readonly string[] }, i: number, id: string): string {
   if (i < 0) return `book ${id}`;
   return b.author[i] ? `"${b.title[i]}" by ${b.author[i]}` : `"${b.title[i]}"`;
+}
+
+interface ExplainedRow {
+  book_id: string | number;
+  padded?: boolean;
+  because?: { book_id: string | number; similarity: number; co_buys: number | null }[];
+}
+
+/** One line per recommendation: the asked books behind it, with similarity and co-buy count. */
+function explainText(recs: ExplainedRow[]): string {
+  const lines = recs.map((x, n) => {
+    if (x.padded) return `${n + 1}. ${x.book_id}: popular, no asked book bought with it`;
+    const parts = (x.because ?? []).map(
+      (c) =>
+        `${c.book_id} (similarity ${c.similarity.toFixed(4)}, ${
+          c.co_buys === null ? 'co-buys not stored in this model' : `bought together ${c.co_buys}×`
+        })`,
+    );
+    return `${n + 1}. ${x.book_id} because of ${parts.join(', ')}`;
+  });
+  return `why:\n${lines.join('\n')}`;
 }

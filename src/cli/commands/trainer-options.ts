@@ -70,6 +70,34 @@ export const TRAINER_OPTIONS: readonly TrainerOption[] = [
     dflt: 'off',
     parse: numberOption('--half-life-days'),
   },
+  {
+    param: 'decayReference',
+    flags: '--decay-reference <ref>',
+    description: "what a purchase's age counts from: global (newest purchase) or customer (their own newest)",
+    dflt: 'global',
+    choices: ['global', 'customer'],
+  },
+  {
+    param: 'popularityBeta',
+    flags: '--popularity-beta <b>',
+    description: "popularity penalty (RP3beta): divide each score by the neighbour's buyers^β",
+    dflt: '0, off',
+    parse: numberOption('--popularity-beta'),
+  },
+  {
+    param: 'family',
+    flags: '--family <name>',
+    description: 'model family: knn (item-kNN similarities) or ease (closed-form ridge item-item weights)',
+    dflt: 'knn',
+    choices: ['knn', 'ease'],
+  },
+  {
+    param: 'easeLambda',
+    flags: '--ease-lambda <l>',
+    description: "EASE's ridge penalty λ (with --family ease)",
+    dflt: '250',
+    parse: numberOption('--ease-lambda'),
+  },
 ];
 
 /**

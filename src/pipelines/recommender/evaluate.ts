@@ -80,6 +80,7 @@ export const evaluateStep = defineStep({
       similarity: param.enum(SIMILARITIES),
       k: param.integer({ min: EVAL_K, max: 1000 }),
       options: param.string({ default: '{}' }),
+      trainOptions: param.string({ default: '{}' }),
       minNdcg: param.number({ min: 0, max: 1 }),
       mustBeatPopular: param.boolean(),
       seed: param.integer({ min: 0 }),
@@ -102,14 +103,17 @@ export const evaluateStep = defineStep({
   pure: true,
   retrySafe: true,
   timeoutSeconds: 3600,
-  run: async (ctx, { similarity, k, options, minNdcg, mustBeatPopular, seed, resamples, dataset }) => {
+  run: async (
+    ctx,
+    { similarity, k, options, trainOptions, minNdcg, mustBeatPopular, seed, resamples, dataset },
+  ) => {
     const [{ evaluate, flatMetrics, mostPopularBaseline, randomBaseline }, fit] = await Promise.all([
       import('../../eval/index.js'),
       import('./model-fit.js'),
     ]);
-    const { asEvalRecommender, fitKnn, loadSplit, pointParams, writeModelBundle } = fit;
+    const { asEvalRecommender, fitKnn, loadSplit, parseTrainOptions, pointParams, writeModelBundle } = fit;
     const { loaded, outer } = await loadSplit(dataset);
-    const params = pointParams(similarity, k, options);
+    const params = pointParams(similarity, k, options, parseTrainOptions(trainOptions));
     const knn = await fitKnn(outer.train, params);
     const report = evaluate({
       train: outer.train,

@@ -9,9 +9,11 @@ import {
   Recommender,
   type Similarity,
   type TrainParamsInput,
+  trainParamsSchema,
   writeBundle,
 } from '../../model/index.js';
 import { fitModel } from '../../tune/index.js';
+import { PipelinesError } from '../errors.js';
 
 /**
  * What the sweep and the evaluation share: load a dataset artifact, split it the same way every time
@@ -39,13 +41,48 @@ export function fitKnn(x: Interactions, params: TrainParamsInput): Promise<ItemK
   return fitModel(x, params, 1);
 }
 
+/** Trainer options beyond the swept similarity and k. */
+export type TrainOptionsInput = Omit<TrainParamsInput, 'similarity' | 'k'>;
+
 /**
- * A sweep point's trainer parameters: its similarity and K, plus the other options the tuner drew
- * (`options`, JSON; `{}` for a grid point).
+ * A sweep point's trainer parameters: its similarity and K, the other options the tuner drew
+ * (`options`, JSON; `{}` for a grid point), and the run's own `trainOptions`, which every model of the
+ * run takes as given (they win over a draw).
  */
-export function pointParams(similarity: Similarity, k: number, options: string): TrainParamsInput {
+export function pointParams(
+  similarity: Similarity,
+  k: number,
+  options: string,
+  base: TrainOptionsInput = {},
+): TrainParamsInput {
   const extra = JSON.parse(options || '{}') as Record<string, unknown>;
-  return { ...extra, similarity, k } as TrainParamsInput;
+  return { ...extra, ...base, similarity, k } as TrainParamsInput;
+}
+
+/**
+ * The run's `trainOptions` parameter (a JSON object) as trainer options, checked against the
+ * trainer's schema; PIPELINES_BAD_INPUT naming `trainOptions` when it is not.
+ */
+export function parseTrainOptions(json: string): TrainOptionsInput {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw badOptions('is not valid JSON');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw badOptions('must be a JSON object');
+  const { similarity: _s, k: _k, ...options } = value as Record<string, unknown>;
+  const checked = trainParamsSchema.safeParse(options);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    throw badOptions(`${issue?.path.join('.') || ''}: ${issue?.message ?? 'invalid'}`.replace(/^: /, ''));
+  }
+  return options as TrainOptionsInput;
+}
+
+function badOptions(reason: string): PipelinesError {
+  return new PipelinesError('PIPELINES_BAD_INPUT', `trainOptions ${reason}`, { field: 'trainOptions' });
 }
 
 /** The model as the evaluator's recommender: the basket answer, which leaves out what the customer owns. */

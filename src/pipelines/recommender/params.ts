@@ -67,6 +67,11 @@ export const RECOMMENDER_PARAMS = {
     description:
       "trial budget: points the tuner draws over the whole option space (bookml tune's), tried beside the grid",
   }),
+  trainOptions: param.string({
+    default: '{}',
+    description:
+      'further trainer options for every model of the run, a JSON object of `bookml train` parameters (e.g. {"family":"ease","easeLambda":300} or {"popularityBeta":0.4,"halfLifeDays":90,"decayReference":"customer"}); the sweep varies similarity and k, the tuner the options not given here',
+  }),
   minNdcg: param.number({
     default: 0.01,
     min: 0,

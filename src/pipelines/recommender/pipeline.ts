@@ -42,6 +42,7 @@ export const recommenderPipeline = definePipeline({
       similarity: point.similarity,
       k: point.k,
       options: point.options,
+      trainOptions: p.trainOptions,
       dataset: ingest.outputs.dataset,
     }));
     const best = b.task('pick-best', pickBestStep, {
@@ -53,6 +54,7 @@ export const recommenderPipeline = definePipeline({
       similarity: best.outputs.similarity,
       k: best.outputs.k,
       options: best.outputs.options,
+      trainOptions: p.trainOptions,
       minNdcg: p.minNdcg,
       mustBeatPopular: p.mustBeatPopular,
       seed: p.seed,

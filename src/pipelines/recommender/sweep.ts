@@ -74,7 +74,7 @@ export const trainStep = defineStep({
   version: '2',
   description: 'Train item-kNN for one sweep point and score NDCG@10 on the validation split.',
   inputs: {
-    params: gridPoint,
+    params: { ...gridPoint, trainOptions: param.string({ default: '{}' }) },
     artifacts: { dataset: artifact.directory() },
   },
   outputs: {
@@ -87,15 +87,18 @@ export const trainStep = defineStep({
   retrySafe: true,
   timeoutSeconds: 1800,
   retry: { limit: 1, backoff: { durationSeconds: 10, factor: 2, maxDurationSeconds: 600 }, retryOn: 'error' },
-  run: async (ctx, { similarity, k, options, dataset }) => {
+  run: async (ctx, { similarity, k, options, trainOptions, dataset }) => {
     const [{ itemPopularity, scoreRecommender, validationSplit }, fit] = await Promise.all([
       import('../../eval/index.js'),
       import('./model-fit.js'),
     ]);
-    const { asEvalRecommender, fitKnn, loadSplit, pointParams, writeModelBundle } = fit;
+    const { asEvalRecommender, fitKnn, loadSplit, parseTrainOptions, pointParams, writeModelBundle } = fit;
     const { loaded, outer } = await loadSplit(dataset);
     const inner = validationSplit(outer);
-    const knn = await fitKnn(inner.train, pointParams(similarity, k, options));
+    const knn = await fitKnn(
+      inner.train,
+      pointParams(similarity, k, options, parseTrainOptions(trainOptions)),
+    );
     const scored = scoreRecommender(inner.test, asEvalRecommender(knn), {
       k: EVAL_K,
       popularity: itemPopularity(inner.train),
