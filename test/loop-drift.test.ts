@@ -83,7 +83,7 @@ describe.skipIf(!hasBuiltBin)('drift → one retrain, then rate-limited', () => 
       decisions: Decision[];
     };
     expect(outcome.drift?.reason).toMatch(/drift in/);
-    expect(outcome.retrain?.phase).toBe('Succeeded');
+    expect(outcome.retrain?.phase, JSON.stringify(outcome.decisions)).toBe('Succeeded');
 
     const list = () => {
       const r = runBuilt(['events', 'list', '--trigger', 'drift-retrain', '--json'], { home: ws });

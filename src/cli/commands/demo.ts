@@ -139,16 +139,15 @@ export function registerDemoCommands(program: Command): void {
         let decided = false;
         const runs = await app.stores.runs();
         while (Date.now() < deadline) {
-          const decision = (await decisions.list({ trigger: 'drift-retrain', limit: 20 })).find(
+          // Drift may go on and raise more events than one: a later event is rate-limited while the
+          // first one's retrain runs. Follow the decision that started a run; wait while one is being
+          // carried out (recorded before its run starts); only then is "no run" the answer.
+          const fresh = (await decisions.list({ trigger: 'drift-retrain', limit: 20 })).filter(
             (d) => !before.has(d.id),
           );
-          // A fired decision is recorded before its run starts (runId null, completedAt null): keep waiting.
-          if (decision !== undefined && decision.runId === null && decision.completedAt !== null) {
-            decided = true;
-            break;
-          }
-          if (decision?.runId) {
-            const run = await runs.getRun(decision.runId);
+          const started = fresh.find((d) => d.runId !== null);
+          if (started?.runId) {
+            const run = await runs.getRun(started.runId);
             if (run && run.phase !== 'Pending' && run.phase !== 'Running') {
               retrain = {
                 runId: run.id,
@@ -158,6 +157,9 @@ export function registerDemoCommands(program: Command): void {
               decided = true;
               break;
             }
+          } else if (fresh.length > 0 && fresh.every((d) => d.completedAt !== null)) {
+            decided = true;
+            break;
           }
           await sleep(500);
         }
