@@ -139,9 +139,12 @@ export function registerDemoCommands(program: Command): void {
         let decided = false;
         const runs = await app.stores.runs();
         while (Date.now() < deadline) {
-          const decision = (await decisions.list({ trigger: 'drift-retrain', limit: 20 })).find(
+          const fresh = (await decisions.list({ trigger: 'drift-retrain', limit: 20 })).filter(
             (d) => !before.has(d.id),
           );
+          // Drift may go on and a later event be rate-limited before this loop looks: the retrain is
+          // the fired decision, whichever is newest.
+          const decision = fresh.find((d) => d.outcome === 'fired') ?? fresh[0];
           // A fired decision is recorded before its run starts (runId null, completedAt null): keep waiting.
           if (decision !== undefined && decision.runId === null && decision.completedAt !== null) {
             decided = true;
