@@ -35,10 +35,14 @@ afterAll(async () => {
 
 /** Start `bookml up` and resolve with the URL of its ready curl line, and everything it said. */
 function up(): Promise<{ url: string; stderr: () => string }> {
-  const child = spawn(process.execPath, [bin, 'up', '--port', '0', '--api-port', '0'], {
-    env: { ...process.env, BOOKML_HOME: home },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [bin, 'up', '--port', '0', '--api-port', '0', '--webhook-port', '0'],
+    {
+      env: { ...process.env, BOOKML_HOME: home, BOOKML_USER: 'demo-approver' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   children.push(child);
   let stderr = '';
   child.stderr?.on('data', (d) => {
@@ -58,8 +62,9 @@ describe.skipIf(!hasBuiltBin)('bookml up (npm start)', () => {
   it('runs the pipeline, approves production for the local demo, and serves it', async () => {
     const first = await up();
     expect(first.stderr()).toContain('running the recommender pipeline');
-    // The first approval is recorded as the OS user, like every local registry action.
+    // Item 2 of issue 11: the local-demo approval is recorded as the OS user, whatever BOOKML_USER says.
     expect(first.stderr()).toContain(`for production as local:${userInfo().username} (local demo)`);
+    expect(first.stderr()).not.toContain('demo-approver');
     const res = await fetch(first.url);
     expect(res.status).toBe(200);
     expect(res.headers.get('x-bookml-model-version')).toBe('1');
@@ -89,7 +94,7 @@ describe.skipIf(!hasBuiltBin)('bookml up (npm start)', () => {
     const cli = (...args: string[]) =>
       new Promise<number | null>((done) => {
         const c = spawn(process.execPath, [bin, ...args], {
-          env: { ...process.env, BOOKML_HOME: home },
+          env: { ...process.env, BOOKML_HOME: home, BOOKML_USER: 'demo-approver' },
           stdio: 'ignore',
         });
         c.once('exit', (code) => done(code));
