@@ -114,5 +114,6 @@ describe('executor crash safety', () => {
       };
       expect((await store.read(combine.artifacts.sum.sha256)).toString()).toMatch(/^9 \d+$/);
     }
-  });
+    // Twenty restarts of real processes: a loaded machine needs more than the default minute.
+  }, 240_000);
 });
