@@ -147,7 +147,9 @@ describe('every mutating control-plane route under any JSON (fast-check, fixed s
         async ({ route, params, payload, contentType }) => {
           const res = await hit(route, params, payload, contentType);
           const what = `${route.method} ${route.path} ${JSON.stringify(params)} ${contentType} ${String(JSON.stringify(payload)).slice(0, 200)} → ${res.statusCode} ${res.body.slice(0, 300)}`;
-          expect(res.statusCode, what).toBeLessThan(500);
+          // This plane runs no pipelines: the run actions say so by design (501 API_NOT_AVAILABLE), not by failing.
+          const unwired = res.statusCode === 501 && /"code":"API_NOT_AVAILABLE"/.test(res.body);
+          if (!unwired) expect(res.statusCode, what).toBeLessThan(500);
           if (res.statusCode < 400) return;
           expect(res.body, what).not.toMatch(LEAK);
           const out = res.json() as Record<string, unknown>;
@@ -185,9 +187,10 @@ describe('every mutating control-plane route under any JSON (fast-check, fixed s
 function mlflowRoutes(app: FastifyInstance): Route[] {
   const routes: Route[] = [];
   for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
-    const m = /(\/api\/2\.0\/mlflow\/\S+) \(([A-Z, ]+)\)/.exec(line);
+    // Under a root route (`GET /`) the tree prints its children without the leading slash.
+    const m = /\/?(api\/2\.0\/mlflow\/\S+) \(([A-Z, ]+)\)/.exec(line);
     if (!m) continue;
-    for (const method of m[2].split(', ')) routes.push({ method, path: m[1] });
+    for (const method of m[2].split(', ')) routes.push({ method, path: `/${m[1]}` });
   }
   return routes;
 }
