@@ -8,6 +8,7 @@ import {
   getRunDetail,
   readRunLogs,
   renderRunView,
+  requestShutdown,
   runLineage,
   runView,
   submitRun,
@@ -199,6 +200,22 @@ describe('several executors on one store', () => {
       }
     }
     expect(generations).toEqual(new Set([h.engine.generation, b.generation]));
+  });
+
+  it('keep a stop request for a run no executor owned yet, and honour it once the run is claimed', async () => {
+    h = await startHarness({ engine: { maxRuns: 1, parallelism: 1 } });
+    const first = await submitRun(h.db, h.catalog, { pipeline: 'crash', params: { ms: 600 } });
+    h.engine.wake();
+    await until(
+      async () => ((await getRunDetail(h.db, first.id)).phase === 'Running' ? true : undefined),
+      'first run',
+    );
+    const queued = await submitRun(h.db, h.catalog, { pipeline: 'sweep', params: { seed: 3 } });
+    await requestShutdown(h.db, queued.id, 'stop');
+    h.engine.wake();
+    const [a, b] = await ended([first.id, queued.id]);
+    expect(a.phase).toBe('Succeeded');
+    expect([b.phase, b.message]).toEqual(['Failed', 'stopped before it started']);
   });
 
   it('fence off an executor whose lease ran out: its writes are refused, the new owner finishes the run', async () => {

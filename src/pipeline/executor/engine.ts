@@ -105,6 +105,8 @@ export class Engine {
   #events!: EventLog;
   readonly #launcher: StepLauncher;
   readonly #active = new Map<string, ActiveRun>();
+  /** Stop/terminate requests read for runs this executor did not own then, by run id. */
+  readonly #laterControl = new Map<string, RunControl>();
   readonly #waiters = new Map<string, Array<(r: RunRecord) => void>>();
   readonly #exits: Array<{ run: ActiveRun; nodeId: string; exit: StepExit }> = [];
   #generation = 0;
@@ -475,11 +477,24 @@ export class Engine {
       parent.children[index] = n.rec.nodeId;
     }
     this.#active.set(runId, run);
+    const control = this.#laterControl.get(runId);
+    if (control !== undefined) {
+      this.#laterControl.delete(runId);
+      this.#applyControl(control);
+    }
   }
 
   #applyControl(c: RunControl): void {
     const run = this.#active.get(c.runId);
-    if (run === undefined) return;
+    if (run === undefined) {
+      // A run this executor does not own (yet): another executor may, or it waits to be claimed. Keep the
+      // request, so it holds if this executor claims the run later (the log was read past it by then).
+      const kept = this.#laterControl.get(c.runId);
+      if (kept?.action !== 'terminate') this.#laterControl.set(c.runId, c);
+      if (this.#laterControl.size > 10_000)
+        this.#laterControl.delete(this.#laterControl.keys().next().value as string);
+      return;
+    }
     if (c.action === 'terminate') {
       run.shutdown = 'terminate';
       run.shutdownMessage = c.message ?? 'terminated';
