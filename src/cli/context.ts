@@ -19,6 +19,24 @@ export async function appConfigOf(cmd: Command): Promise<import('../app/index.js
 }
 
 /**
+ * Run `fn` with the artifact store the app's configuration names (`BOOKML_ARTIFACTS` and its S3
+ * settings, through the composition root), without opening the database; closes what was opened.
+ * @example const saved = await withArtifactStore(cmd, (store) => saveLatestModel(ws, store, input));
+ */
+export async function withArtifactStore<T>(
+  cmd: Command,
+  fn: (store: import('../store/artifacts/index.js').ArtifactStore) => Promise<T>,
+): Promise<T> {
+  const { createApp } = await import('../app/index.js');
+  const app = createApp(await appConfigOf(cmd));
+  try {
+    return await fn(await app.stores.artifacts());
+  } finally {
+    await app.close();
+  }
+}
+
+/**
  * Parse an integer flag; a value that is not one is `CLI_USAGE` naming the flag.
  * @example program.option('-k, --k <n>', 'list length', intOption('--k'), 10);
  */

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { ModelBundle } from '../../model/index.js';
-import { intOption, workspaceOf } from '../context.js';
+import { intOption, withArtifactStore, workspaceOf } from '../context.js';
 import { usageError } from '../errors.js';
 import { emit, table } from '../output.js';
 
@@ -33,10 +33,10 @@ export function registerRecommendCommand(program: Command): void {
         bundle = model.readBundle(flags.model);
       } else {
         const ws = workspaceOf(cmd);
-        const latest = await model.latestModel(ws.modelsDir, async () => {
-          const { openArtifactStore } = await import('../../store/artifacts/index.js');
-          return openArtifactStore({ workspace: ws });
-        });
+        // The store BOOKML_ARTIFACTS names (S3 settings included), as the app's configuration resolves it.
+        const latest = await withArtifactStore(cmd, (store) =>
+          model.latestModel(ws.modelsDir, async () => store),
+        );
         // The artifact store checked every file as it handed the folder over: read it once, unhashed.
         bundle = model.readBundle(latest.dir, { verify: false });
       }

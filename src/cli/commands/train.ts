@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { intOption, workspaceOf } from '../context.js';
+import { intOption, withArtifactStore, workspaceOf } from '../context.js';
 import { emit, table } from '../output.js';
 import { progressBar } from '../progress.js';
 import { addTrainerOptions, trainerParams } from './trainer-options.js';
@@ -88,13 +88,14 @@ export function registerTrainCommand(program: Command): void {
         manifest: ReturnType<typeof model.writeBundle>;
         artifact: { sha256: string; uri: string } | null;
       };
-      const { diskFullError, openArtifactStore } = await import('../../store/artifacts/index.js');
+      const { diskFullError } = await import('../../store/artifacts/index.js');
       try {
         if (flags.out) {
           saved = { manifest: model.writeBundle(flags.out, input), artifact: null };
         } else {
-          const artifacts = await openArtifactStore({ workspace: ws });
-          const { manifest, pointer } = await model.saveLatestModel(ws, artifacts, input);
+          const { manifest, pointer } = await withArtifactStore(cmd, (artifacts) =>
+            model.saveLatestModel(ws, artifacts, input),
+          );
           saved = { manifest, artifact: { sha256: pointer.sha256, uri: pointer.uri } };
         }
         if (flags.csv) {
