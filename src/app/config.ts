@@ -28,6 +28,11 @@ const AppConfigInput = z
     s3SecretAccessKey: z.string().min(1).optional(),
     s3SessionToken: z.string().min(1).optional(),
     pvcRoot: z.string().regex(/^\//, 'must be an absolute path').default(DEFAULT_PVC_ROOT),
+    predictions: z.enum(['workspace', 'database']).default('workspace'),
+    image: z
+      .string()
+      .regex(/^[^\s@]+(@sha256:[0-9a-f]{64})?$/, 'must be an image reference (repo:tag or repo@sha256:<64 hex>)')
+      .optional(),
   })
   .strict()
   .refine((c) => (c.s3AccessKeyId === undefined) === (c.s3SecretAccessKey === undefined), {
@@ -58,6 +63,36 @@ export interface AppConfig {
   readonly s3: S3Settings;
   /** Where `pvc://<claim>/<path>` dataset URIs are read: each claim mounted at `<pvcRoot>/<claim>` (`BOOKML_PVC_ROOT`). */
   readonly pvcRoot: string;
+  /**
+   * Where serving writes its prediction log and the drift monitor reads it (`BOOKML_PREDICTIONS`):
+   * `workspace` — files under `<workspace>/predictions` (one machine); `database` — the metadata
+   * database's `predictions` table (a cluster, where serving and monitor are different pods).
+   * @default 'workspace'
+   */
+  readonly predictions: 'workspace' | 'database';
+  /**
+   * The container image this process runs (`BOOKML_IMAGE`, set by `bookml deploy render --image`) and
+   * its digest when the reference is pinned (`repo@sha256:…`); lineage records both. Absent outside a
+   * rendered pod.
+   */
+  readonly image: ImageRef | undefined;
+}
+
+/** An image reference and, when it is pinned by digest, the digest. */
+export interface ImageRef {
+  readonly ref: string;
+  /** `sha256:<64 hex>`, or null for a tag-only reference. */
+  readonly digest: string | null;
+}
+
+/**
+ * The image reference and its digest (`repo@sha256:…` → `sha256:…`; a tag-only reference has none).
+ * @example imageRefOf('ghcr.io/b/bookml@sha256:ab…').digest; // 'sha256:ab…'
+ */
+export function imageRefOf(ref: string): ImageRef {
+  const at = ref.lastIndexOf('@');
+  const digest = at >= 0 && /^sha256:[0-9a-f]{64}$/.test(ref.slice(at + 1)) ? ref.slice(at + 1) : null;
+  return Object.freeze({ ref, digest });
 }
 
 /** Where {@link resolveAppConfig} reads from. */
@@ -85,6 +120,8 @@ export function resolveAppConfig(sources: AppConfigSources = {}): AppConfig {
     logLevel: empty(sources.flags?.logLevel) ?? empty(env.BOOKML_LOG_LEVEL),
     ...s3Sources(env),
     pvcRoot: empty(env.BOOKML_PVC_ROOT),
+    predictions: empty(env.BOOKML_PREDICTIONS),
+    image: empty(env.BOOKML_IMAGE),
   };
   const parsed = AppConfigInput.safeParse(
     Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)),
@@ -106,6 +143,8 @@ export function resolveAppConfig(sources: AppConfigSources = {}): AppConfig {
     logLevel: c.logLevel,
     s3: Object.freeze(s3Settings(c)),
     pvcRoot: c.pvcRoot,
+    predictions: c.predictions,
+    image: c.image === undefined ? undefined : imageRefOf(c.image),
   });
 }
 

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { DriftMonitor } from '../monitor/index.js';
 import type { App } from './app.js';
 import type { Component } from './host.js';
+import { openPredictionSource } from './prediction-log-target.js';
 
 /** Window and timing settings of the hosted monitor (see `DriftMonitorOptions`). */
 export interface MonitorComponentOptions {
@@ -22,7 +23,8 @@ export interface MonitorComponent extends Component {
 }
 
 /**
- * The drift monitor as a hosted component: it reads serving's prediction log in the workspace, watches
+ * The drift monitor as a hosted component: it reads serving's prediction log (the workspace folder, or
+ * the database's table with `BOOKML_PREDICTIONS=database`), watches
  * the version `recommender@production` points at (its windows restart when production moves), and
  * publishes `ml.drift` on the app's event bus, where the `drift-retrain` sensor turns it into at most one
  * retrain per model per 6 hours. Its status is `<workspace>/monitor/status.json` (`bookml drift status`).
@@ -36,13 +38,15 @@ export function monitorComponent(app: App, options: MonitorComponentOptions = {}
       return monitor;
     },
     start: async () => {
-      const [{ DriftMonitor }, bus, registry] = await Promise.all([
+      const [{ DriftMonitor }, bus, registry, predictions] = await Promise.all([
         import('../monitor/index.js'),
         app.stores.bus(),
         app.stores.registry(),
+        openPredictionSource(app),
       ]);
       const m = new DriftMonitor({
         predictionsDir: join(app.workspace.root, 'predictions'),
+        ...(predictions === undefined ? {} : { predictions }),
         monitorDir: join(app.workspace.root, 'monitor'),
         clock: app.clock,
         production: {

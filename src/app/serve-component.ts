@@ -4,6 +4,7 @@ import { BookmlError } from '../core/index.js';
 import type { PredictionSink, ServeConfig, ServeServer } from '../serve/index.js';
 import type { App } from './app.js';
 import type { Component } from './host.js';
+import { openPredictionSink, predictionLogLocation } from './prediction-log-target.js';
 
 /** What to serve: each a registry alias, a bundle folder, or `latest`. */
 export interface ServeModels {
@@ -16,7 +17,7 @@ export interface ServeModels {
 /** Options of {@link serveComponent}. */
 export interface ServeComponentOptions extends ServeModels {
   config: ServeConfig;
-  /** Write sampled answers to `<workspace>/predictions/`. @default true */
+  /** Write sampled answers to the prediction log (`<workspace>/predictions/`, or the database with `BOOKML_PREDICTIONS=database`). @default true */
   predictionLog?: boolean;
   /** Where sampled answers go instead of a file sink in that folder (a `--workers` worker sends them to its primary). */
   predictionSink?: PredictionSink;
@@ -108,16 +109,14 @@ export function serveComponent(app: App, options: ServeComponentOptions): ServeC
       const primary = serve.modelSourceFrom(model, sources, 'model');
       const canary = options.canary ? serve.modelSourceFrom(options.canary, sources, 'canary') : undefined;
       const shadow = options.shadow ? serve.modelSourceFrom(options.shadow, sources, 'shadow') : undefined;
-      const logDir = options.predictionLog === false ? null : join(app.workspace.root, 'predictions');
+      const logDir = options.predictionLog === false ? null : predictionLogLocation(app);
       const s = serve.createServeServer({
         config,
         primary,
         canary,
         shadow,
         predictionSink:
-          logDir === null
-            ? undefined
-            : (options.predictionSink ?? serve.jsonlFileSink(logDir, { clock: app.clock })),
+          logDir === null ? undefined : (options.predictionSink ?? (await openPredictionSink(app))),
         clock: app.clock,
         ...(options.log ? { log: options.log, app: { loggerInstance: options.log } } : {}),
       });

@@ -1,4 +1,5 @@
 import type { Clock } from '../core/index.js';
+import type { PredictionCursor, PredictionSource } from '../store/predictions/index.js';
 import type { Correction } from './drift-decision.js';
 import { DRIFT_DECISION_DEFAULTS } from './drift-decision.js';
 import type { DriftEventPayload } from './drift-status.js';
@@ -33,10 +34,24 @@ export interface MonitorLogger {
   warn(obj: object, msg: string): void;
 }
 
+/**
+ * Opens a reader of a prediction log kept elsewhere than a folder (the metadata database's table),
+ * continuing from `cursor` when given, reading at most `maxBytesPerRead` per call.
+ */
+export type PredictionSourceFactory = (options: {
+  cursor?: PredictionCursor;
+  maxBytesPerRead: number;
+}) => PredictionSource;
+
 /** Options of {@link DriftMonitor}. Counts are answers (records); times are milliseconds. */
 export interface DriftMonitorOptions {
-  /** The prediction log folder (`<workspace>/predictions`). */
+  /** The prediction log folder (`<workspace>/predictions`); only named in the status when `predictions` is given. */
   predictionsDir: string;
+  /**
+   * Read the prediction log through this instead of the folder (`BOOKML_PREDICTIONS=database`: the
+   * serving pods insert into the metadata database). @default the folder reader on `predictionsDir`
+   */
+  predictions?: PredictionSourceFactory;
   /** Where status and state are persisted (`<workspace>/monitor`); omitted: nothing is written. */
   monitorDir?: string;
   clock: Clock;
@@ -99,7 +114,10 @@ export const DRIFT_MONITOR_DEFAULTS = Object.freeze({
 
 /** Every option resolved, ports aside. */
 export type DriftMonitorSettings = Required<
-  Omit<DriftMonitorOptions, 'monitorDir' | 'production' | 'publisher' | 'metrics' | 'log' | 'clock'>
+  Omit<
+    DriftMonitorOptions,
+    'monitorDir' | 'production' | 'publisher' | 'metrics' | 'log' | 'clock' | 'predictions'
+  >
 >;
 
 const CORRECTIONS: readonly Correction[] = ['bonferroni', 'fdr', 'none'];

@@ -1,6 +1,10 @@
 import { join } from 'node:path';
 import { type Clock, isBookmlError, type Timer } from '../core/index.js';
-import { PredictionLogReader, type PredictionRecord } from '../store/predictions/index.js';
+import {
+  PredictionLogReader,
+  type PredictionRecord,
+  type PredictionSource,
+} from '../store/predictions/index.js';
 import type { DriftDecision } from './drift-decision.js';
 import {
   DRIFT_TOPIC,
@@ -8,6 +12,7 @@ import {
   type DriftMonitorSettings,
   type DriftPublisher,
   type MonitorLogger,
+  type PredictionSourceFactory,
   type ProductionPort,
   resolveSettings,
 } from './drift-monitor-options.js';
@@ -51,7 +56,8 @@ export class DriftMonitor {
   readonly #metrics: MonitorMetrics | undefined;
   readonly #log: MonitorLogger | undefined;
   readonly #monitorDir: string | undefined;
-  #reader: PredictionLogReader;
+  readonly #openReader: PredictionSourceFactory;
+  #reader: PredictionSource;
   #s: MonitorState;
   /** The test window's `pushed` count at the last test: an unchanged window is not tested again. */
   #lastTested = -1;
@@ -72,7 +78,8 @@ export class DriftMonitor {
     this.#metrics = opts.metrics;
     this.#log = opts.log;
     this.#monitorDir = opts.monitorDir;
-    this.#reader = new PredictionLogReader(s.predictionsDir, { maxBytesPerRead: s.maxBytesPerPass });
+    this.#openReader = opts.predictions ?? ((o) => new PredictionLogReader(s.predictionsDir, o));
+    this.#reader = this.#openReader({ maxBytesPerRead: s.maxBytesPerPass });
     this.#s = {
       version: null,
       referenceKind: 'traffic',
@@ -368,7 +375,7 @@ export class DriftMonitor {
       const saved = await loadMonitorState(this.#monitorDir, this.settings);
       if (saved !== null) {
         this.#s = saved;
-        this.#reader = new PredictionLogReader(this.settings.predictionsDir, {
+        this.#reader = this.#openReader({
           cursor: saved.cursor,
           maxBytesPerRead: this.settings.maxBytesPerPass,
         });

@@ -26,6 +26,7 @@ export type {
   DriftMonitorSettings,
   DriftPublisher,
   MonitorLogger,
+  PredictionSourceFactory,
   ProductionPort,
 } from './drift-monitor-options.js';
 export { DRIFT_MONITOR_DEFAULTS, DRIFT_TOPIC } from './drift-monitor-options.js';

@@ -24,6 +24,8 @@ export type { ServeErrorCode } from './errors.js';
 export { SERVE_ERRORS, ServeError } from './errors.js';
 export type { FastRecommend } from './fast-recommend.js';
 export type { ErrorBody } from './http-errors.js';
+export type { DatabaseSinkOptions, PredictionTablePort } from './database-sink.js';
+export { DATABASE_SINK_DEFAULTS, databaseSink } from './database-sink.js';
 export type { JsonlSinkOptions, JsonlSinkStats } from './jsonl-sink.js';
 export { JSONL_SINK_DEFAULTS, jsonlFileSink } from './jsonl-sink.js';
 export type { PredictionLogCounters, Role, ServeMetricsOptions, ShadowCounters } from './metrics.js';

@@ -65,9 +65,16 @@ export {
   parsePredictionFileName,
   predictionFileName,
 } from './prediction-files.js';
-export type { PredictionCursor, PredictionReaderOptions, PredictionReadStats } from './prediction-reader.js';
+export type {
+  PredictionCursor,
+  PredictionReaderOptions,
+  PredictionReadStats,
+  PredictionSource,
+} from './prediction-reader.js';
 export { PredictionLogReader } from './prediction-reader.js';
 export type { PredictionRecord, PredictionRoute } from './prediction-records.js';
+export type { TablePredictionReaderOptions } from './prediction-table.js';
+export { PREDICTION_TABLE_CURSOR, PredictionTable, TablePredictionReader } from './prediction-table.js';
 export { PREDICTION_ROUTES, parsePredictionLine, popularityRanks } from './prediction-records.js';
 export { assertOwned, RunLeaseStore } from './run-lease-store.js';
 export type {

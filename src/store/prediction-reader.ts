@@ -21,6 +21,18 @@ export interface PredictionReadStats {
   more: boolean;
 }
 
+/**
+ * Anything the drift monitor reads the prediction log through: the folder reader
+ * ({@link PredictionLogReader}) or the database table's reader (`TablePredictionReader`). Each `read`
+ * continues from `cursor`, in write order, within a budget; the cursor is plain JSON to persist.
+ */
+export interface PredictionSource {
+  /** Where the reader stands; a new reader given it continues there. */
+  readonly cursor: PredictionCursor;
+  /** Hand each record written since the last read (up to the budget) to `onRecord`, in write order. */
+  read(onRecord: (record: PredictionRecord) => void): Promise<PredictionReadStats>;
+}
+
 /** Options of {@link PredictionLogReader}. */
 export interface PredictionReaderOptions {
   /** Continue from here (a cursor saved from an earlier reader). */
@@ -55,7 +67,7 @@ const CHUNK = 1 << 20;
  * const stats = await reader.read((r) => window.push(r));
  * saved = reader.cursor; // persist beside what was built from the records
  */
-export class PredictionLogReader {
+export class PredictionLogReader implements PredictionSource {
   readonly dir: string;
   readonly #offsets = new Map<string, number>();
   readonly #maxBytes: number;

@@ -34,6 +34,18 @@ export interface Database {
   webhook_signatures: WebhookSignaturesTable;
   schedules: SchedulesTable;
   trigger_decisions: TriggerDecisionsTable;
+  /** Migration `0007-predictions`. */
+  predictions: PredictionsTable;
+}
+
+/** The prediction log when it lives in the database (`BOOKML_PREDICTIONS=database`). */
+export interface PredictionsTable {
+  /** Grows in commit order: the readers' cursor. */
+  id: Generated<number>;
+  /** One record as the file log's JSON line (without the newline). */
+  record: string;
+  /** When the row was inserted (the serving process's clock): retention prunes by it. */
+  created_at: EpochMs;
 }
 
 /** Epoch milliseconds. */

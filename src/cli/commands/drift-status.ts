@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { DriftStatus } from '../../monitor/index.js';
-import { intOption, workspaceOf } from '../context.js';
+import { appConfigOf, intOption, workspaceOf } from '../context.js';
 import { emit, table } from '../output.js';
 
 interface DriftStatusFlags {
@@ -62,8 +62,14 @@ export function registerDriftStatus(drift: Command): void {
       const ws = workspaceOf(cmd);
       let status = flags.fromLog ? null : await monitor.readDriftStatus(join(ws.root, 'monitor'));
       if (status === null) {
+        // BOOKML_PREDICTIONS=database: the log is the metadata database's table, not the folder.
+        const config = await appConfigOf(cmd);
+        const appDoor = config.predictions === 'database' ? await import('../../app/index.js') : null;
+        const app = appDoor?.createApp(config) ?? null;
+        const predictions = app === null ? undefined : await appDoor?.openPredictionSource(app);
         const once = new monitor.DriftMonitor({
           predictionsDir: join(ws.root, 'predictions'),
+          ...(predictions === undefined ? {} : { predictions }),
           clock: systemClock,
           // One pass over the whole log: no byte budget.
           maxBytesPerPass: Number.MAX_SAFE_INTEGER,
@@ -72,7 +78,11 @@ export function registerDriftStatus(drift: Command): void {
           minWindow: flags.minWindow,
         });
         // A one-off computation publishes nothing: no events, no cool-down to show.
-        status = { ...(await once.runOnce()), source: 'log', events: [], cooldown_until: null };
+        try {
+          status = { ...(await once.runOnce()), source: 'log', events: [], cooldown_until: null };
+        } finally {
+          await app?.close();
+        }
       }
       const age = Date.now() - Date.parse(status.updated_at);
       const out: DriftStatusOutput = {

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { appConfigOf, hostInForeground, intOption, numberOption } from '../context.js';
 import { CliError } from '../errors.js';
@@ -67,7 +66,7 @@ export function registerServeCommand(program: Command): void {
     .action(async (flags: ServeFlags, cmd: Command) => {
       const { pino } = await import('pino');
       const serve = await import('../../serve/index.js');
-      const { createApp, serveComponent } = await import('../../app/index.js');
+      const { createApp, openPredictionSink, serveComponent } = await import('../../app/index.js');
       const fromFlags: Record<string, unknown> = {
         host: flags.host,
         port: flags.port,
@@ -89,9 +88,7 @@ export function registerServeCommand(program: Command): void {
         throw new CliError('CLI_USAGE', '--workers must be 1..64', { field: 'workers' });
       const cluster = (await import('node:cluster')).default;
       if (workers > 1 && cluster.isPrimary) {
-        const sink = flags.predictionLog
-          ? serve.jsonlFileSink(join(app.workspace.root, 'predictions'), { clock: app.clock })
-          : undefined;
+        const sink = flags.predictionLog ? await openPredictionSink(app) : undefined;
         const supervisor = serve.superviseWorkers({
           workers,
           fork: () => cluster.fork(),

@@ -22,6 +22,7 @@ export type {
   PredictionCursor,
   PredictionReaderOptions,
   PredictionReadStats,
+  PredictionSource,
 } from '../prediction-reader.js';
 export { PredictionLogReader } from '../prediction-reader.js';
 export type { PredictionRecord, PredictionRoute } from '../prediction-records.js';
