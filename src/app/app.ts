@@ -1,7 +1,7 @@
 import { type Clock, codeVersion, systemClock, type Workspace } from '../core/index.js';
 import type { PipelineCatalog } from '../pipeline/executor/index.js';
 import type { StepServices } from '../pipeline/index.js';
-import type { AppConfig } from './config.js';
+import { type AppConfig, lineageCodeVersion } from './config.js';
 import { localStepServices } from './local-runtime.js';
 import { type OpenStores, openStores } from './stores.js';
 
@@ -55,7 +55,9 @@ export function createApp(config: AppConfig, options: { clock?: Clock } = {}): A
       return catalog;
     },
     stepServices: () => {
-      services ??= localStepServices(stores, { codeVersion: codeVersion() });
+      services ??= localStepServices(stores, {
+        codeVersion: lineageCodeVersion(codeVersion(), config.image),
+      });
       return services;
     },
     close: () => stores.close(),

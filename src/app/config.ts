@@ -31,7 +31,10 @@ const AppConfigInput = z
     predictions: z.enum(['workspace', 'database']).default('workspace'),
     image: z
       .string()
-      .regex(/^[^\s@]+(@sha256:[0-9a-f]{64})?$/, 'must be an image reference (repo:tag or repo@sha256:<64 hex>)')
+      .regex(
+        /^[^\s@]+(@sha256:[0-9a-f]{64})?$/,
+        'must be an image reference (repo:tag or repo@sha256:<64 hex>)',
+      )
       .optional(),
   })
   .strict()
@@ -83,6 +86,20 @@ export interface ImageRef {
   readonly ref: string;
   /** `sha256:<64 hex>`, or null for a tag-only reference. */
   readonly digest: string | null;
+}
+
+/**
+ * The code version lineage records for this process: package version, git commit and, in a rendered
+ * pod, the image (`BOOKML_IMAGE`) and its digest.
+ * @example localStepServices(stores, { codeVersion: lineageCodeVersion(codeVersion(), config.image) });
+ */
+export function lineageCodeVersion(
+  code: { version: string; gitSha: string | null },
+  image: ImageRef | undefined,
+): { version: string; gitSha: string | null; image?: string; imageDigest?: string | null } {
+  return image === undefined
+    ? { version: code.version, gitSha: code.gitSha }
+    : { version: code.version, gitSha: code.gitSha, image: image.ref, imageDigest: image.digest };
 }
 
 /**

@@ -13,6 +13,7 @@ import {
 } from '../data/index.js';
 import type {
   StepArtifacts,
+  StepCodeVersion,
   StepDataset,
   StepDatasets,
   StepEvents,
@@ -185,13 +186,13 @@ function localEvents(stores: LocalStores): StepEvents {
  */
 export function localStepServices(
   stores: LocalStores,
-  options: { codeVersion: CodeVersion; actor?: Actor },
+  options: { codeVersion: CodeVersion & Pick<StepCodeVersion, 'image' | 'imageDigest'>; actor?: Actor },
 ): StepServices {
   return {
     datasets: localDatasets(stores.workspace, stores.clock, stores.fetchSource),
     artifacts: localArtifacts(() => stores.artifacts()),
     registry: localRegistry(stores, options.actor ?? PIPELINE_ACTOR),
     events: localEvents(stores),
-    codeVersion: { version: options.codeVersion.version, gitSha: options.codeVersion.gitSha },
+    codeVersion: { ...options.codeVersion },
   };
 }

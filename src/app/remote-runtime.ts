@@ -140,7 +140,7 @@ export async function openRemoteRuntime(options: RemoteRuntimeOptions): Promise<
       artifacts,
       registry,
       events,
-      codeVersion: { version: options.codeVersion.version, gitSha: options.codeVersion.gitSha },
+      codeVersion: { ...options.codeVersion },
     },
     // Nothing is held open: fetch's connections close on their own when idle.
     close: async () => {},

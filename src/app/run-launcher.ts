@@ -31,6 +31,7 @@ export function localRunLauncher(app: App, options: { wake?: () => void } = {}):
           labels: { ...request.labels, 'bookml.io/trigger-reason': request.trigger.reason.slice(0, 200) },
           submittedBy: `${request.trigger.kind}:${request.trigger.name}`,
           idempotencyKey: request.idempotencyKey,
+          ...(app.config.image ? { image: app.config.image } : {}),
         });
         wake();
         return { runId: run.id };

@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Clock, codeVersion } from '../core/index.js';
 import type { StepRuntime } from '../pipeline/index.js';
-import { resolveAppConfig } from './config.js';
+import { lineageCodeVersion, resolveAppConfig } from './config.js';
 import { datasetSources } from './dataset-sources.js';
 import { localStepServices } from './local-runtime.js';
 import { openStores } from './stores.js';
@@ -28,11 +28,11 @@ export async function openStepRuntime(options: {
 }): Promise<StepRuntime> {
   const { env, clock } = options;
   const code = codeVersion();
-  const version = {
-    version: env.BOOKML_VERSION || code.version,
-    gitSha: code.gitSha ?? env.BOOKML_GIT_SHA ?? null,
-  };
   const config = resolveAppConfig({ env });
+  const version = lineageCodeVersion(
+    { version: env.BOOKML_VERSION || code.version, gitSha: code.gitSha ?? env.BOOKML_GIT_SHA ?? null },
+    config.image,
+  );
   const url = env.BOOKML_API_URL;
   if (url !== undefined && url !== '') {
     const { openRemoteRuntime } = await import('./remote-runtime.js');

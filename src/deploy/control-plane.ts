@@ -49,7 +49,7 @@ function server(
                 name: c.component,
                 image: o.image,
                 args: c.args,
-                env: c.env ?? serverEnv(),
+                env: c.env ?? serverEnv(o.image),
                 port: c.port,
                 extraMounts: c.mounts,
               }),
@@ -105,6 +105,6 @@ export function monitorServer(o: ResolvedRenderOptions): [Deployment, Service] {
     replicas: 1,
     port: PORTS.monitor,
     args: ['monitor', '--host', '0.0.0.0', '--port', String(PORTS.monitor)],
-    env: [...serverEnv(), fromConfig('BOOKML_NATS_URL')],
+    env: [...serverEnv(o.image, { predictions: true }), fromConfig('BOOKML_NATS_URL')],
   });
 }

@@ -66,8 +66,9 @@ export function resolveRenderOptions(o: RenderOptions, packageVersion: string): 
   const r = { ...RENDER_DEFAULTS, image: `bookml:${packageVersion}`, ...stripUndefined(o) };
   if (!DNS_LABEL.test(r.namespace) || r.namespace.length > 63)
     problems.push(`namespace: "${r.namespace}" is not a DNS-1123 label`);
-  if (r.image.trim() === '' || /\s/.test(r.image))
-    problems.push(`image: "${r.image}" is not an image reference`);
+  // A digest must be sha256 in full: lineage records it as the image's identity (BOOKML_IMAGE).
+  if (!/^[^\s@]+(@sha256:[0-9a-f]{64})?$/.test(r.image))
+    problems.push(`image: "${r.image}" is not an image reference (repo:tag or repo@sha256:<64 hex>)`);
   if (!ARGO_VERSIONS.includes(r.argoVersion))
     problems.push(`argoVersion: "${r.argoVersion}" is not one of ${ARGO_VERSIONS.join(', ')}`);
   if (!SERVING_MODES.includes(r.serving))

@@ -9,6 +9,7 @@ import {
 import type { PipelineSpec } from '../pipeline/index.js';
 import { COMMON_LABELS, NAMES, PORTS, SECRETS, serviceAccountName } from './names.js';
 import type { ResolvedRenderOptions } from './options.js';
+import { imageEnv } from './pod.js';
 
 /** The control-plane URL the step pods call (BOOKML_API_URL): the API's Service in the namespace. */
 export const apiUrlOf = (o: ResolvedRenderOptions): string =>
@@ -31,7 +32,20 @@ export function workflowTemplate(spec: PipelineSpec, o: ResolvedRenderOptions): 
     resources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { memory: '2Gi' } },
     labels: { 'bookml.io/argo-version': o.argoVersion.replace('.', '-') },
   });
-  return withDialectNote(toArgoDialect(wt, o.argoVersion), o);
+  return withDialectNote(toArgoDialect(withImageEnv(wt, o.image), o.argoVersion), o);
+}
+
+/**
+ * Every step container also learns its image (`BOOKML_IMAGE`), so a version it registers records the
+ * image and its digest in lineage. Not a compile option: it is no step's input and no cache key part.
+ */
+function withImageEnv(wt: ArgoWorkflowTemplate, image: string): ArgoWorkflowTemplate {
+  for (const t of wt.spec.templates) {
+    const c = t.container as { env?: unknown[] } | undefined;
+    if (c === undefined) continue;
+    c.env = [...(c.env ?? []), imageEnv(image)];
+  }
+  return wt;
 }
 
 /** The nightly CronWorkflow: 02:00 UTC, Replace, a missed run still starts within 10 minutes. */

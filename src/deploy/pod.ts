@@ -46,14 +46,26 @@ export function artifactEnv(): EnvVar[] {
   ];
 }
 
-/** What a server pod that reaches the metadata database needs (api, serving, monitor; never a step). */
-export function serverEnv(): EnvVar[] {
+/**
+ * The image a bookml pod runs, as lineage records it (`BOOKML_IMAGE`): the downward API cannot tell a
+ * container its image digest, so the reference `deploy render --image` was given is passed on — pinned
+ * (`repo@sha256:…`), it carries the digest.
+ */
+export const imageEnv = (image: string): EnvVar => ({ name: 'BOOKML_IMAGE', value: image });
+
+/**
+ * What a server pod that reaches the metadata database needs (api, serving, monitor; never a step). With
+ * `predictions`, the prediction log is the database's table (`BOOKML_PREDICTIONS=database`): serving and
+ * the monitor are different pods and share no folder.
+ */
+export function serverEnv(image: string, options: { predictions?: boolean } = {}): EnvVar[] {
   return [
     fromConfig('BOOKML_HOME'),
     fromConfig('BOOKML_LOG_LEVEL'),
     fromSecret('BOOKML_DATABASE_URL', SECRETS.database),
     ...artifactEnv(),
-    // Lineage names the image the pod runs when the kubelet knows it.
+    imageEnv(image),
+    ...(options.predictions ? [{ name: 'BOOKML_PREDICTIONS', value: 'database' }] : []),
     { name: 'BOOKML_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
   ];
 }

@@ -31,7 +31,7 @@ function servingContainer(o: ResolvedRenderOptions, name: string, portName: stri
     name,
     image: o.image,
     args: serveArgs(o),
-    env: serverEnv(),
+    env: serverEnv(o.image, { predictions: true }),
     port: PORTS.serving,
     portName,
     probePath: '/ready',

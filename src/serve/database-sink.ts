@@ -49,9 +49,13 @@ export function databaseSink(table: PredictionTablePort, options: DatabaseSinkOp
     ['pruneEveryMs', pruneEveryMs],
   ] as const) {
     if (!Number.isSafeInteger(v) || v < 1) {
-      throw new ServeError('SERVE_INVALID_CONFIG', `${field} must be a positive whole number of ms, got ${v}`, {
-        field,
-      });
+      throw new ServeError(
+        'SERVE_INVALID_CONFIG',
+        `${field} must be a positive whole number of ms, got ${v}`,
+        {
+          field,
+        },
+      );
     }
   }
   let lastPrune = Number.NEGATIVE_INFINITY;

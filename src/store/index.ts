@@ -73,9 +73,9 @@ export type {
 } from './prediction-reader.js';
 export { PredictionLogReader } from './prediction-reader.js';
 export type { PredictionRecord, PredictionRoute } from './prediction-records.js';
+export { PREDICTION_ROUTES, parsePredictionLine, popularityRanks } from './prediction-records.js';
 export type { TablePredictionReaderOptions } from './prediction-table.js';
 export { PREDICTION_TABLE_CURSOR, PredictionTable, TablePredictionReader } from './prediction-table.js';
-export { PREDICTION_ROUTES, parsePredictionLine, popularityRanks } from './prediction-records.js';
 export { assertOwned, RunLeaseStore } from './run-lease-store.js';
 export type {
   AttemptKey,

@@ -36,7 +36,10 @@ export function registerDeployCommands(program: Command): void {
     )
     .option('--out <dir>', 'folder to write (created if missing)', 'k8s')
     .option('--namespace <ns>', 'namespace (default bookstore-ml)')
-    .option('--image <ref>', 'image that runs every role (default bookml:<version>)')
+    .option(
+      '--image <ref>',
+      'image that runs every role; pinned as repo@sha256:<digest>, lineage records the digest (default bookml:<version>)',
+    )
     .addOption(
       new Option('--argo-version <v>', 'Argo Workflows dialect (default 3.5)').choices(['3.5', '3.6', '4.1']),
     )

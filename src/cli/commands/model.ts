@@ -400,7 +400,12 @@ function renderOutcome(o: PromotionOutcome): string {
 
 function renderLineage(l: LineageView): string {
   const v = l.dataset?.validation;
-  const code = l.codeVersion as { version?: string; gitSha?: string | null } | null;
+  const code = l.codeVersion as {
+    version?: string;
+    gitSha?: string | null;
+    image?: string;
+    imageDigest?: string | null;
+  } | null;
   const params = Object.entries(l.params).map(
     ([k, x]) => `${k}=${typeof x === 'object' ? JSON.stringify(x) : String(x)}`,
   );
@@ -415,6 +420,7 @@ function renderLineage(l: LineageView): string {
     `dataset   ${l.dataset ? `${l.dataset.uri}  hash ${l.dataset.hash.slice(0, 16)}…` : 'not recorded'}`,
     `          validation: ${v ? `${v.pass ? 'pass' : 'FAIL'} (${v.checks} checks${v.failed.length ? `; failed: ${v.failed.join(', ')}` : ''})` : 'no report'}`,
     `code      ${code ? `bookml ${code.version ?? '?'}  git ${code.gitSha ?? 'unknown'}` : 'not recorded'}`,
+    ...(code?.image ? [`image     ${code.image}  digest ${code.imageDigest ?? 'not pinned'}`] : []),
     `params    ${params.join(' ') || '-'}`,
     `metrics   ${metrics.join(' ') || '-'}`,
     `run       ${l.run ? `${l.run.id} (node ${l.run.node ?? '-'}, ${l.run.pipeline ?? '?'}, ${l.run.phase ?? '?'}) submitted by ${l.run.submittedBy ?? '?'} at ${when(l.run.createdAt)}` : l.trackingRun ? `tracking run ${l.trackingRun}` : 'not recorded'}`,

@@ -81,7 +81,12 @@ export interface StepRegisterVersion {
   readonly tags?: Readonly<Record<string, string>>;
   readonly lineage: {
     readonly dataset?: { readonly uri: string; readonly hash: string; readonly validation?: unknown };
-    readonly codeVersion?: { readonly version?: string; readonly gitSha?: string | null };
+    readonly codeVersion?: {
+      readonly version?: string;
+      readonly gitSha?: string | null;
+      readonly image?: string;
+      readonly imageDigest?: string | null;
+    };
     readonly evaluation?: Readonly<Record<string, unknown>>;
     /** The search that chose the parameters (space, trials, choice). */
     readonly tuning?: Readonly<Record<string, unknown>>;
@@ -127,6 +132,10 @@ export interface StepEvents {
 export interface StepCodeVersion {
   readonly version: string;
   readonly gitSha: string | null;
+  /** The container image the step runs in (`BOOKML_IMAGE`), when the pod knows it. */
+  readonly image?: string;
+  /** Its digest (`sha256:…`) when the reference is pinned (`repo@sha256:…`), else null. */
+  readonly imageDigest?: string | null;
 }
 
 /** Every port a step may use; a runtime builds them (lazily: a step that never calls one pays nothing). */

@@ -227,6 +227,7 @@ export function renderRunLineage(l: RunLineage): string {
   return [
     `Run:         ${l.run.id} (${l.run.pipeline}, ${l.run.phase})`,
     `Code:        git ${cv.gitSha ?? 'unknown'} · bookml ${cv.packageVersion ?? 'unknown'}`,
+    ...(cv.image ? [`Image:       ${cv.image} · digest ${cv.imageDigest ?? 'not pinned'}`] : []),
     `Parameters:  ${
       Object.entries(l.run.parameters)
         .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)

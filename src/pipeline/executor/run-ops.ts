@@ -25,6 +25,8 @@ export interface SubmitOptions {
   labels?: Record<string, string>;
   submittedBy?: string;
   idempotencyKey?: string;
+  /** The image this process runs (`BOOKML_IMAGE`) and its digest, recorded with the code version. */
+  image?: { readonly ref: string; readonly digest: string | null };
   /** @internal set by retry/resubmit */
   retryOf?: string;
   /** @internal */
@@ -50,7 +52,12 @@ export async function submitRun(
     pipeline: pipeline.name,
     parameters,
     labels: { ...(o.labels ?? {}), ...(o.noCache ? { [NO_CACHE_LABEL]: 'true' } : {}) },
-    codeVersion: { gitSha: cv.gitSha, packageVersion: cv.version, steps },
+    codeVersion: {
+      gitSha: cv.gitSha,
+      packageVersion: cv.version,
+      steps,
+      ...(o.image ? { image: o.image.ref, imageDigest: o.image.digest } : {}),
+    },
     ...(pipeline.spec.mutex === undefined ? {} : { mutex: pipeline.spec.mutex }),
     ...(o.submittedBy === undefined ? {} : { submittedBy: o.submittedBy }),
     ...(o.idempotencyKey === undefined ? {} : { idempotencyKey: o.idempotencyKey }),
