@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveAppConfig } from './config.js';
+import { imageRefOf, lineageCodeVersion, resolveAppConfig } from './config.js';
 
 describe('resolveAppConfig: S3 and claim settings', () => {
   it('reads the S3 endpoint, region, path style and keys from BOOKML_S3_* and the standard AWS variables', () => {
@@ -51,5 +51,35 @@ describe('resolveAppConfig: S3 and claim settings', () => {
     expect(bad({ BOOKML_S3_ENDPOINT: 'minio:9000' }).message).toContain('s3Endpoint');
     expect(bad({ BOOKML_PVC_ROOT: 'claims' }).message).toContain('pvcRoot: must be an absolute path');
     expect(bad({ BOOKML_S3_FORCE_PATH_STYLE: 'yes' }).message).toContain('s3ForcePathStyle');
+  });
+});
+
+describe('resolveAppConfig: prediction log and image', () => {
+  const digest = `sha256:${'ab'.repeat(32)}`;
+
+  it('keeps the prediction log in the workspace by default; BOOKML_PREDICTIONS=database moves it', () => {
+    expect(resolveAppConfig({ env: {} }).predictions).toBe('workspace');
+    expect(resolveAppConfig({ env: { BOOKML_PREDICTIONS: 'database' } }).predictions).toBe('database');
+    expect(() => resolveAppConfig({ env: { BOOKML_PREDICTIONS: 'redis' } })).toThrow(/predictions/);
+  });
+
+  it('reads BOOKML_IMAGE and the digest of a pinned reference; lineage carries both', () => {
+    expect(resolveAppConfig({ env: {} }).image).toBeUndefined();
+    const pinned = resolveAppConfig({ env: { BOOKML_IMAGE: `ghcr.io/shop/bookml@${digest}` } }).image;
+    expect(pinned).toEqual({ ref: `ghcr.io/shop/bookml@${digest}`, digest });
+    const tagged = resolveAppConfig({ env: { BOOKML_IMAGE: 'registry.local:5000/bookml:0.1.0' } }).image;
+    expect(tagged).toEqual({ ref: 'registry.local:5000/bookml:0.1.0', digest: null });
+    expect(imageRefOf(`bookml:1@${digest}`).digest).toBe(digest);
+    expect(() => resolveAppConfig({ env: { BOOKML_IMAGE: 'bookml@sha256:short' } })).toThrow(/image/);
+    expect(lineageCodeVersion({ version: '0.1.0', gitSha: 'abc' }, pinned)).toEqual({
+      version: '0.1.0',
+      gitSha: 'abc',
+      image: `ghcr.io/shop/bookml@${digest}`,
+      imageDigest: digest,
+    });
+    expect(lineageCodeVersion({ version: '0.1.0', gitSha: null }, undefined)).toEqual({
+      version: '0.1.0',
+      gitSha: null,
+    });
   });
 });
