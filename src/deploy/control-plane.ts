@@ -1,5 +1,6 @@
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { ConfigMap, Service } from 'kubernetes-models/v1';
+import { DRIFT_WINDOW_SECONDS } from './events.js';
 import { COMMON_LABELS, componentLabels, NAMES, PORTS, SECRETS, serviceAccountName } from './names.js';
 import type { ResolvedRenderOptions } from './options.js';
 import { bookmlContainer, fromConfig, podBasics, serverEnv } from './pod.js';
@@ -97,14 +98,28 @@ export function apiServer(o: ResolvedRenderOptions): [Deployment, Service] {
   });
 }
 
-/** The drift monitor (reads the prediction log, publishes `ml.drift`) and its metrics Service. */
+/**
+ * The drift monitor (reads the prediction log from the database, publishes `ml.drift`) and its metrics
+ * Service. Its cool-down is the retrain window: Argo Events' trigger `rateLimit` delays excess triggers
+ * rather than dropping them (../shared/spec/argo.md §17, "Rate limit semantics"), so "at most one retrain
+ * per 6 hours" is enforced before the bus — the monitor publishes at most one event per 6 hours — and
+ * again by the drift Sensor's per-window Workflow name (events.ts), which survives a monitor restart.
+ */
 export function monitorServer(o: ResolvedRenderOptions): [Deployment, Service] {
   return server(o, {
     name: NAMES.monitor,
     component: 'monitor',
     replicas: 1,
     port: PORTS.monitor,
-    args: ['monitor', '--host', '0.0.0.0', '--port', String(PORTS.monitor)],
+    args: [
+      'monitor',
+      '--host',
+      '0.0.0.0',
+      '--port',
+      String(PORTS.monitor),
+      '--cooldown-ms',
+      String(DRIFT_WINDOW_SECONDS * 1000),
+    ],
     env: [...serverEnv(o.image, { predictions: true }), fromConfig('BOOKML_NATS_URL')],
   });
 }

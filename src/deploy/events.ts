@@ -161,9 +161,16 @@ export function webhookSensor(o: ResolvedRenderOptions): Obj {
 }
 
 /**
- * Drift → a retrain on the current dataset, at most one per 6 hours: the Workflow's name is the 6-hour
- * window of the event's time, so a second drift event in the same window is refused by the API server
- * (AlreadyExists), and the trigger's own rate limit adds one per hour on top.
+ * Drift → a retrain on the current dataset, at most one per 6 hours. Argo Events has no native "drop
+ * within N hours": a trigger's `rateLimit` (unit Second|Minute|Hour) delays excess triggers instead of
+ * dropping them (../shared/spec/argo.md §17), and filters see one event, never the last trigger. So:
+ * - the monitor publishes at most one drift event per 6 hours (its cool-down, control-plane.ts);
+ * - the Workflow's name is the UTC 6-hour window of the event's time — a `contextTemplate` over the
+ *   CloudEvent context (Go template + sprig: `toDate` parses the RFC 3339 `time`, `unixEpoch` gives
+ *   seconds, `div` the window number; argoproj/argo-events pkg/sensors/triggers/params.go), so a second
+ *   event in the same window is refused by the API server (AlreadyExists) even after a monitor restart;
+ * - the trigger's rate limit spaces what is left to one an hour.
+ * test/deploy-sensors.test.ts evaluates the rendered template for events 1 h and 7 h apart.
  */
 export function driftSensor(o: ResolvedRenderOptions): Obj {
   const window = `{{ div (unixEpoch (toDate "2006-01-02T15:04:05Z07:00" .Input.time)) ${DRIFT_WINDOW_SECONDS} }}`;
