@@ -27,7 +27,7 @@ import {
 import { codeVersion, ManualClock, resolveWorkspace } from '../src/core/index.js';
 import { bundleFiles, renderBundle, SECRETS } from '../src/deploy/index.js';
 import { getPipeline } from '../src/pipelines/index.js';
-import { bookmlBin, hasBuiltBin } from './fixtures/cli.js';
+import { bookmlBin, hasBuiltBin, runBuilt } from './fixtures/cli.js';
 import { runInProcess } from './fixtures/run-in-process.js';
 
 /** The control plane's artifact store: the filesystem one; `'s3://bookml/artifacts'` once S3 is on main. */
@@ -40,6 +40,9 @@ const INSTANT = Date.parse('2026-01-01T00:00:00Z');
  * The one thing a pod does not get from Argo: a clock stopped at {@link INSTANT} (as libfaketime would),
  * so that the steps' `ctx.clock` agrees with the local run's ManualClock.
  */
+/** A pinned image reference, as `deploy render --image` would be given in production. */
+const DIGEST = `sha256:${'5e'.repeat(32)}`;
+const IMAGE = `registry.example.com/bookml@${DIGEST}`;
 const FROZEN_CLOCK = { NODE_OPTIONS: `--import=data:text/javascript,Date.now=()=>${INSTANT};` };
 const POD_TMP = '/tmp';
 const recommender = getPipeline('recommender');
@@ -333,7 +336,7 @@ describe.skipIf(!hasBuiltBin)(
     it.each(['3.5', '4.1'] as const)(
       'Argo %s: registers the same model (bundle hash) as a local run',
       async (argoVersion) => {
-        const bundle = renderBundle(recommender.spec, { argoVersion, image: 'bookml:replay' }, '0.1.0');
+        const bundle = renderBundle(recommender.spec, { argoVersion, image: IMAGE }, '0.1.0');
         const file = [...(await bundleFiles(bundle)).entries()].find(([name]) =>
           name.startsWith('workflowtemplate-'),
         );
@@ -354,8 +357,9 @@ describe.skipIf(!hasBuiltBin)(
         ).toBe(true);
         // The sweep fanned out over 2 similarities × 2 k, and Argo's aggregation handed pick-best all four.
         expect(JSON.parse(replay.nodes.get('train')?.params['model-id'] ?? '[]')).toHaveLength(4);
-        // The remote runtime: the API and a token, never database credentials or a workspace.
-        expect([...replay.envNames].sort()).toEqual(['BOOKML_API_TOKEN', 'BOOKML_API_URL']);
+        // The remote runtime: the API and a token, never database credentials or a workspace; and the
+        // image the pod runs, for lineage.
+        expect([...replay.envNames].sort()).toEqual(['BOOKML_API_TOKEN', 'BOOKML_API_URL', 'BOOKML_IMAGE']);
         const version = Number(replay.nodes.get('register')?.params.version);
         const registered = await (await app.stores.registry()).getVersion('recommender', version);
 
@@ -369,6 +373,12 @@ describe.skipIf(!hasBuiltBin)(
         const local = localRun.outputs.get('register') as { version: number; artifactHash: string };
         expect(registered.artifactHash).toBe(local.artifactHash);
         expect(registered.tags).toMatchObject({ 'bookml.run': 'replay-run', 'bookml.task': 'register' });
+        // The step pod's image and its digest reached the registry through the API, and lineage shows them.
+        expect(registered.lineage.codeVersion).toMatchObject({ image: IMAGE, imageDigest: DIGEST });
+        const shown = runBuilt(['model', 'lineage', `recommender/${version}`], {
+          home: join(home, 'control-plane'),
+        });
+        expect(shown.stdout, shown.stderr).toContain(`image     ${IMAGE}  digest ${DIGEST}`);
       },
       // Two pipeline runs of real processes; generous for a loaded machine (not a speed assertion).
       600_000,
