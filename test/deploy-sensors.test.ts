@@ -112,7 +112,7 @@ const contextAt = (time: string): Obj => ({
 function driftRetrains(times: readonly string[]): string[] {
   const sensor = objectsOf('kserve-serverless').find(
     (m) => m.kind === 'Sensor' && m.metadata.name === NAMES.driftSensor,
-  ) as Obj & { spec: { triggers: { template: { k8s: Obj } }[] } };
+  ) as unknown as { spec: { triggers: { template: { k8s: Obj } }[] } };
   const k8s = sensor.spec.triggers[0].template.k8s as {
     operation: string;
     source: { resource: { metadata: Obj } };
@@ -157,7 +157,7 @@ describe('the drift Sensor: one retrain per 6 hours', () => {
     // ... which is why the rendered monitor publishes at most one drift event per 6 hours.
     const monitor = objectsOf('kserve-serverless').find(
       (m) => m.kind === 'Deployment' && m.metadata.name === NAMES.monitor,
-    ) as Obj & { spec: { template: { spec: { containers: { args: string[] }[] } } } };
+    ) as unknown as { spec: { template: { spec: { containers: { args: string[] }[] } } } };
     const args = monitor.spec.template.spec.containers[0].args;
     expect(args[args.indexOf('--cooldown-ms') + 1]).toBe(String(DRIFT_WINDOW_SECONDS * 1000));
   });
@@ -169,7 +169,7 @@ describe('the drift Sensor: one retrain per 6 hours', () => {
 
 describe('KServe annotations', () => {
   const isvc = (serving: 'kserve-serverless' | 'kserve-raw', canary?: number) =>
-    objectsOf(serving, canary).find((m) => m.kind === 'InferenceService') as Obj & {
+    objectsOf(serving, canary).find((m) => m.kind === 'InferenceService') as unknown as {
       metadata: { annotations: Record<string, string> };
       spec: { predictor: Obj };
     };
