@@ -7,6 +7,7 @@ import {
   type EngineOptions,
   getRunDetail,
   readRunLogs,
+  renderRunLineage,
   renderRunView,
   requestShutdown,
   runLineage,
@@ -117,6 +118,20 @@ describe('executor', () => {
     const a = await artifactLineage(h.db, model.slice(0, 10));
     expect(a.chain.map((n) => n.nodeId)).toEqual(['train', 'snapshot']);
     expect(a.datasets.map((d) => d.uri)).toContain('file:///tmp/orders.csv');
+  });
+
+  it('records the image a run was submitted from (BOOKML_IMAGE) and its digest, shown by its lineage', async () => {
+    h = await startHarness();
+    const digest = `sha256:${'c0'.repeat(32)}`;
+    const image = { ref: `registry.example.com/bookml@${digest}`, digest };
+    const run = await submitRun(h.db, h.catalog, {
+      pipeline: 'data',
+      params: { uri: 'file:///tmp/o.csv' },
+      image,
+    });
+    expect(run.codeVersion).toMatchObject({ image: image.ref, imageDigest: digest });
+    const l = await runLineage(h.db, run.id);
+    expect(renderRunLineage(l)).toContain(`Image:       ${image.ref} · digest ${digest}`);
   });
 });
 
