@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../core/index.js';
 import { trainParamsSchema } from '../model/index.js';
-import { decode, KNN_SPACE, searchSpace } from './space.js';
+import { decode, DEFAULT_SPACE, searchSpace } from './space.js';
 import { proposeTpe, randomPoint } from './tpe.js';
 
 describe('search space', () => {
   it('every row names a trainer parameter, and every decoded point is valid for the trainer', () => {
     const names = Object.keys(trainParamsSchema.shape);
-    for (const d of KNN_SPACE) expect(names).toContain(d.name);
+    for (const d of DEFAULT_SPACE) expect(names).toContain(d.name);
     const rng = new Rng(1);
     const space = searchSpace(10);
     for (let i = 0; i < 500; i++) {

@@ -4,6 +4,7 @@ import {
   type EvalReport,
   evaluate,
   flatMetrics,
+  itemPopularity,
   mostPopularBaseline,
   type Split,
   type SplitRule,
@@ -12,7 +13,7 @@ import {
 } from '../eval/index.js';
 import type { TrainParams } from '../model/index.js';
 import { type SearchOptions, type SearchResult, search, type TrialRecord } from './search.js';
-import { describeSpace, type SearchSpace, searchSpace } from './space.js';
+import { catalogueShape, DEFAULT_SPACE, describeSpace, type SearchSpace, searchSpace } from './space.js';
 import { evalRecommender, fitModel } from './trial.js';
 
 /** Options of {@link tune}. */
@@ -21,7 +22,10 @@ export interface TuneOptions extends Omit<SearchOptions, 'space'> {
   split?: SplitRule;
   /** List length scored. @default 10 */
   k?: number;
-  /** The space; @default `searchSpace(k, fixed)` (item-kNN's options, k from the list length up). */
+  /**
+   * The space; @default `searchSpace(k, fixed, DEFAULT_SPACE, catalogue)`: both model families, k from
+   * the list length up, EASE only when the training catalogue fits its limit.
+   */
   space?: SearchSpace;
   /** Bootstrap resamples of the single test evaluation. @default 1000 */
   resamples?: number;
@@ -54,6 +58,8 @@ export interface TuneResult {
   /** The chosen model on the test split, scored once: flat metrics with CIs and paired differences. */
   readonly test: Record<string, number>;
   readonly trials: readonly TrialRecord[];
+  /** Trials that failed (each recorded with its error code); the search went on without them. */
+  readonly failedTrials: number;
   readonly search: {
     readonly strategy: 'tpe';
     readonly seed: number;
@@ -84,10 +90,11 @@ export interface TuneResult {
 export async function tune(x: Interactions, opts: TuneOptions): Promise<TuneResult> {
   const k = opts.k ?? DEFAULT_K;
   const fixed = opts.fixed ?? {};
-  const space = opts.space ?? searchSpace(k, fixed);
   const outer = splitInteractions(x, opts.split ?? { kind: 'leave-last-out' });
-  const { train, rule, heldOutShare } = outer;
-  const found = await searchValidation({ train, rule, heldOutShare }, k, {
+  const { train, rule, heldOutShare, heldOutTime } = outer;
+  const space =
+    opts.space ?? searchSpace(k, fixed, DEFAULT_SPACE, catalogueShape(itemPopularity(outer.train)));
+  const found = await searchValidation({ train, rule, heldOutShare, heldOutTime }, k, {
     ...opts,
     space,
     fixed,
@@ -114,6 +121,7 @@ export async function tune(x: Interactions, opts: TuneOptions): Promise<TuneResu
     best: { trial: found.best.number, params: chosen.params, validation: found.best.validation },
     test: testMetrics(report),
     trials: found.trials,
+    failedTrials: found.failed,
     search: { strategy: 'tpe', seed: opts.seed, trials: opts.trials, space: describeSpace(space), fixed },
     split: {
       rule: outer.rule.kind,
@@ -128,10 +136,11 @@ export async function tune(x: Interactions, opts: TuneOptions): Promise<TuneResu
 
 /**
  * The search on the validation split carved from `train` by `rule` — the part of tuning that decides.
- * It takes only the outer train side and its rule: the test set cannot reach it.
+ * It takes only the outer train side, its rule and each customer's held-out time (when to rewind to,
+ * never which item was held out): the test set cannot reach it.
  */
 export async function searchValidation(
-  outerTrain: Pick<Split, 'train' | 'rule' | 'heldOutShare'>,
+  outerTrain: Pick<Split, 'train' | 'rule' | 'heldOutShare' | 'heldOutTime'>,
   k: number,
   opts: SearchOptions,
 ): Promise<SearchResult & { validationUsers: number }> {
