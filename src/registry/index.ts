@@ -39,7 +39,15 @@ export type { GateEvidence, GateRun } from './gates.js';
 export { describeFailures, runGates } from './gates.js';
 export { checkAlias, checkModelName, checkVersion, parseModelRef } from './names.js';
 export type { AliasRule, GateName, ModelPolicy, ModelPolicyInput } from './policy.js';
-export { aliasRule, DEFAULT_POLICY, GATE_NAMES, gatesFor, isProtectedAlias, parsePolicy } from './policy.js';
+export {
+  aliasRule,
+  DEFAULT_POLICY,
+  FAIRNESS_DEFAULTS,
+  GATE_NAMES,
+  gatesFor,
+  isProtectedAlias,
+  parsePolicy,
+} from './policy.js';
 export type { ApproveOptions, PromoteOptions, PromotionOutcome } from './promotion.js';
 export { AUTO_APPROVER, Registry } from './promotion.js';
 export type { NewVersion } from './register-version.js';
@@ -69,5 +77,5 @@ export type {
   VersionRecord,
 } from './types.js';
 export { hasRole, ROLES } from './types.js';
-export type { ComparisonRow, LineageView, VersionComparison } from './views.js';
+export type { ComparisonRow, FairnessView, LineageView, VersionComparison } from './views.js';
 export { compareVersions, lineageOf } from './views.js';

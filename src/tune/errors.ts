@@ -14,7 +14,7 @@ export const TUNE_ERRORS = defineErrors('TUNE', {
   TUNE_ALL_TRIALS_FAILED: {
     status: 422,
     description:
-      'Every trial of a search failed (e.g. --family ease on a catalogue past EASE\'s limit); the message names the first cause.',
+      "Every trial of a search failed (e.g. --family ease on a catalogue past EASE's limit); the message names the first cause.",
   },
 });
 

@@ -11,9 +11,9 @@
  */
 export type { TuneErrorCode } from './errors.js';
 export { TUNE_ERRORS, TuneError } from './errors.js';
+export type { TrialFailure, TrialOutcome } from './pool.js';
 export type { SearchOptions, SearchResult, TrialRecord } from './search.js';
 export { checkSearchOptions, flatScore, MAX_TRIALS, pickBest, search } from './search.js';
-export type { TrialFailure, TrialOutcome } from './pool.js';
 export type {
   CatalogueShape,
   ChoiceDimension,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../core/index.js';
 import { trainParamsSchema } from '../model/index.js';
-import { decode, DEFAULT_SPACE, searchSpace } from './space.js';
+import { DEFAULT_SPACE, decode, searchSpace } from './space.js';
 import { proposeTpe, randomPoint } from './tpe.js';
 
 describe('search space', () => {
