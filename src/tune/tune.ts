@@ -11,7 +11,7 @@ import {
   splitInteractions,
   validationSplit,
 } from '../eval/index.js';
-import type { TrainParams } from '../model/index.js';
+import type { ItemKnn, TrainParams } from '../model/index.js';
 import { type SearchOptions, type SearchResult, search, type TrialRecord } from './search.js';
 import { catalogueShape, DEFAULT_SPACE, describeSpace, type SearchSpace, searchSpace } from './space.js';
 import { evalRecommender, fitModel } from './trial.js';
@@ -31,6 +31,13 @@ export interface TuneOptions extends Omit<SearchOptions, 'space'> {
   resamples?: number;
   /** Worker threads training the final models (not the trials). @default 1 */
   trainThreads?: number;
+  /**
+   * Reference searches run the same way (same validation split, trials and seed) over a restricted
+   * space, e.g. `{ name: 'ease', fixed: { family: 'ease' } }`: each choice is refit and scored on the
+   * test split next to the tuned model as `tuned-<name>`, so "tuned is at least as good as EASE with λ
+   * picked the same way" is a paired CI, not two separate runs. @default []
+   */
+  versus?: readonly { readonly name: string; readonly fixed: Readonly<Record<string, unknown>> }[];
   /** Called with the phase and its progress: `search` (trials), `test` (users + resamples). */
   onPhase?: (phase: 'search' | 'test', done: number, total: number) => void;
 }
@@ -74,6 +81,17 @@ export interface TuneResult {
     readonly validationUsers: number;
     readonly testUsers: number;
   };
+  /** The reference searches (`versus`), each chosen on validation alone like the tuned model. */
+  readonly versus: readonly {
+    readonly name: string;
+    readonly best: {
+      readonly trial: number;
+      readonly params: TrainParams;
+      readonly validation: Record<string, number>;
+    };
+    readonly failedTrials: number;
+    readonly fixed: Readonly<Record<string, unknown>>;
+  }[];
   /** The test evaluation: tuned vs plain cosine vs most-popular, bootstrap CIs, paired differences. */
   readonly report: EvalReport;
 }
@@ -92,23 +110,39 @@ export async function tune(x: Interactions, opts: TuneOptions): Promise<TuneResu
   const fixed = opts.fixed ?? {};
   const outer = splitInteractions(x, opts.split ?? { kind: 'leave-last-out' });
   const { train, rule, heldOutShare, heldOutTime } = outer;
-  const space =
-    opts.space ?? searchSpace(k, fixed, DEFAULT_SPACE, catalogueShape(itemPopularity(outer.train)));
-  const found = await searchValidation({ train, rule, heldOutShare, heldOutTime }, k, {
-    ...opts,
-    space,
-    fixed,
-    onProgress: opts.onPhase && ((d, t) => opts.onPhase!('search', d, t)),
-  });
+  const shape = catalogueShape(itemPopularity(outer.train));
+  const space = opts.space ?? searchSpace(k, fixed, DEFAULT_SPACE, shape);
+  const versus = opts.versus ?? [];
+  const searches = 1 + versus.length;
+  const searchOn = (s: SearchSpace, pinned: Readonly<Record<string, unknown>>, i: number) =>
+    searchValidation({ train, rule, heldOutShare, heldOutTime }, k, {
+      ...opts,
+      space: s,
+      fixed: pinned,
+      onProgress: opts.onPhase && ((d, t) => opts.onPhase!('search', i * t + d, searches * t)),
+    });
+  const found = await searchOn(space, fixed, 0);
+  const refs = [];
+  for (const [i, v] of versus.entries()) {
+    const pinned = { ...fixed, ...v.fixed };
+    refs.push({
+      ...v,
+      fixed: pinned,
+      found: await searchOn(searchSpace(k, pinned, DEFAULT_SPACE, shape), pinned, i + 1),
+    });
+  }
 
   const threads = opts.trainThreads ?? 1;
   const chosen = await fitModel(outer.train, found.best.params, threads);
   const plain = await fitModel(outer.train, PLAIN_COSINE, threads);
+  const refModels: ItemKnn[] = [];
+  for (const r of refs) refModels.push(await fitModel(outer.train, r.found.best.params, threads));
   const report = evaluate({
     train: outer.train,
     test: outer.test,
     recommenders: {
       tuned: evalRecommender(chosen),
+      ...Object.fromEntries(refs.map((r, i) => [`tuned-${r.name}`, evalRecommender(refModels[i])])),
       'plain-cosine': evalRecommender(plain),
       'most-popular': mostPopularBaseline(outer.train),
     },
@@ -130,6 +164,12 @@ export async function tune(x: Interactions, opts: TuneOptions): Promise<TuneResu
       validationUsers: found.validationUsers,
       testUsers: outer.test.nUsers,
     },
+    versus: refs.map((r, i) => ({
+      name: r.name,
+      best: { trial: r.found.best.number, params: refModels[i].params, validation: r.found.best.validation },
+      failedTrials: r.found.failed,
+      fixed: r.fixed,
+    })),
     report,
   };
 }
