@@ -73,8 +73,10 @@ export const sweepGridStep = defineStep({
 /** train: one sweep point — fit on the validation split's train side, score NDCG@10 on its held-out side. */
 export const trainStep = defineStep({
   name: 'train',
-  version: '2',
-  description: 'Train item-kNN for one sweep point and score NDCG@10 on the validation split.',
+  // 3: the validation split rewinds each customer to before their held-out moment; EASE points; a
+  // point the data cannot train (EASE past its limit) is recorded as failed, not the run.
+  version: '3',
+  description: 'Train one sweep point (item-kNN or EASE) and score NDCG@10 on the validation split.',
   inputs: {
     params: { ...gridPoint, trainOptions: param.string({ default: '{}' }) },
     artifacts: { dataset: artifact.directory() },
