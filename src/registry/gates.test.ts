@@ -86,6 +86,29 @@ describe('gates', () => {
     expect((await run(version(1, { ...good, ...popular }), undefined, lax)).passed).toBe(true);
   });
 
+  it('fairness: a version without exposure is measured through the evidence callback', async () => {
+    const { long_tail_exposure: _t, exposure_gini_book: _b, ...bare } = good;
+    const measureExposure = async () => ({
+      metrics: { long_tail_exposure: 0.01, exposure_gini_book: 0.95 },
+      notApplicable: {
+        author: 'no book in the catalogue has an author',
+        genre: 'no book in the catalogue has a genre',
+      },
+    });
+    const ev = await runGates({
+      policy: DEFAULT_POLICY,
+      alias: 'staging',
+      candidate: version(1, bare),
+      production: undefined,
+      evidence: { measureExposure },
+      now: 1,
+      actor: 't',
+    });
+    const f = ev.results.find((r) => r.gate === 'fairness')!;
+    expect(f).toMatchObject({ passed: false, value: 2, evidence: 'measured' });
+    expect(f.detail).toContain('Gini by author not applicable: no book in the catalogue has an author');
+  });
+
   it('fairness: a grouping the data lacks is "not applicable" with its reason, never a pass of it', async () => {
     const { exposure_gini_author: _a, exposure_gini_genre: _g, ...bookOnly } = good;
     const lineage = {
@@ -101,7 +124,9 @@ describe('gates', () => {
     const { long_tail_exposure: _t, ...noTail } = good;
     const closed = (await run(version(1, noTail))).results.find((r) => r.gate === 'fairness')!;
     expect(closed).toMatchObject({ passed: false, value: null });
-    expect(closed.detail).toContain('cannot check: the version has no "long_tail_exposure" metric');
+    expect(closed.detail).toContain(
+      'cannot check: the version has no "long_tail_exposure" metric and no evaluator',
+    );
   });
 
   it('fails closed when a gate cannot be measured, saying what is missing', async () => {

@@ -23,6 +23,18 @@ export interface GateEvidence {
    * such for an unprotected alias, refused for a protected one (production).
    */
   benchmarkLatency?: (candidate: VersionRecord) => Promise<{ p99Ms: number; samples?: number }>;
+  /**
+   * Measures the exposure of the candidate's evaluation lists (its configuration on its dataset's
+   * split) when the version records none (registered by hand, or before exposure was measured):
+   * `long_tail_exposure`, `exposure_gini_book`, and by author / genre when they apply, else why not.
+   */
+  measureExposure?: (candidate: VersionRecord) => Promise<MeasuredExposure>;
+}
+
+/** What {@link GateEvidence.measureExposure} returns. */
+export interface MeasuredExposure {
+  readonly metrics: Record<string, number>;
+  readonly notApplicable: Partial<Record<'author' | 'genre', string>>;
 }
 
 /** Inputs of {@link runGates}. */
@@ -47,6 +59,7 @@ export interface GateRun {
 const EVIDENCE_GATES: Partial<Record<GateName, keyof GateEvidence>> = {
   no_regression: 'evaluateOnCandidateSplit',
   latency: 'benchmarkLatency',
+  fairness: 'measureExposure',
 };
 
 /**
@@ -257,7 +270,14 @@ const GATES: Record<GateName, Gate> = {
     return compare('coverage', value, '>=', min, `catalogue coverage ${fmt(value)} vs minimum ${fmt(min)}`);
   },
 
-  fairness: async ({ policy, candidate }) => fairnessGate(policy, candidate),
+  fairness: async ({ policy, candidate, evidence }) => {
+    // Recorded exposure is the evaluation's own; measure only when the version has none.
+    if (candidate.metrics.long_tail_exposure !== undefined || evidence.measureExposure === undefined) {
+      return fairnessGate(policy, candidate.metrics, notApplicableReasons(candidate), 'recorded');
+    }
+    const m = await evidence.measureExposure(candidate);
+    return fairnessGate(policy, m.metrics, m.notApplicable, 'measured');
+  },
 };
 
 /** The exposure checks of the fairness gate: metric, bound, and how a human names it. */
@@ -280,18 +300,27 @@ const FAIRNESS_CHECKS = [
  * lists, so a version without them cannot be checked (fail closed); by author and by genre apply when
  * the dataset has them, and otherwise say "not applicable" with the reason the evaluation recorded.
  */
-function fairnessGate(policy: ModelPolicy, candidate: VersionRecord): GateResult {
+function fairnessGate(
+  policy: ModelPolicy,
+  metrics: Readonly<Record<string, number>>,
+  reasons: Partial<Record<'author' | 'genre', string>>,
+  source: NonNullable<GateResult['evidence']>,
+): GateResult {
   const cfg = policy.gates.fairness;
   if (cfg === null) return missing('fairness', 0, '<=', 'the gate is off');
-  const reasons = notApplicableReasons(candidate);
   const parts: string[] = [];
   let failed = 0;
   for (const c of FAIRNESS_CHECKS) {
-    const value = candidate.metrics[c.metric];
+    const value = metrics[c.metric];
     const bound = cfg[c.bound];
     if (value === undefined) {
       if (!('group' in c)) {
-        return missing('fairness', 0, '<=', `the version has no "${c.metric}" metric (evaluate its lists)`);
+        return missing(
+          'fairness',
+          0,
+          '<=',
+          `the version has no "${c.metric}" metric and no evaluator was given to measure its lists`,
+        );
       }
       parts.push(`${c.label} not applicable: ${reasons[c.group] ?? `the version records no "${c.metric}"`}`);
       continue;
@@ -300,7 +329,7 @@ function fairnessGate(policy: ModelPolicy, candidate: VersionRecord): GateResult
     if (!ok) failed++;
     parts.push(`${c.label} ${fmt(value)} ${c.op === '>=' ? '≥' : '≤'} ${fmt(bound)}${ok ? '' : ' FAILED'}`);
   }
-  return compare('fairness', failed, '<=', 0, parts.join('; '));
+  return compare('fairness', failed, '<=', 0, parts.join('; '), source);
 }
 
 /** Why exposure by author / genre does not apply, as the evaluation recorded it (`lineage.evaluation.fairness`). */

@@ -35,7 +35,7 @@
 export { productionStack } from './alias-history.js';
 export type { RegistryErrorCode } from './errors.js';
 export { REGISTRY_ERRORS, RegistryError } from './errors.js';
-export type { GateEvidence, GateRun } from './gates.js';
+export type { GateEvidence, GateRun, MeasuredExposure } from './gates.js';
 export { describeFailures, runGates } from './gates.js';
 export { checkAlias, checkModelName, checkVersion, parseModelRef } from './names.js';
 export type { AliasRule, GateName, ModelPolicy, ModelPolicyInput } from './policy.js';
