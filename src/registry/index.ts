@@ -8,7 +8,8 @@
  * - `promote(model, v, alias, {actor, runId, evidence})` runs the alias's gates (metric threshold,
  *   beat most-popular, no regression vs production re-evaluated via `evidence.evaluateOnCandidateSplit`,
  *   data quality from the lineage's validation report, latency via `evidence.benchmarkLatency`,
- *   coverage), stores the results on the version, and then: moves the alias (`staging`), or records a
+ *   coverage, fairness of exposure — long-tail share and Gini by book, author, genre — recorded or via
+ *   `evidence.measureExposure`), stores the results on the version, and then: moves the alias (`staging`), or records a
  *   pending approval (`production`), or moves it at once when the policy's `autoApprove` (local demo)
  *   is on — shown as `method: 'auto'` on the approval. A failed gate throws `REGISTRY_GATE_FAILED`
  *   naming gate and numbers, and nothing moves. Same run + version again → `status: 'already-done'`.

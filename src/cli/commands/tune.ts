@@ -134,15 +134,27 @@ function render(
       failedTrials: number;
     }[];
     split: { rule: string; validationUsers: number; testUsers: number };
-    search: { seed: number };
+    search: { seed: number; space: readonly Record<string, unknown>[] };
     seconds: number;
     report: EvalReport;
   },
   k: number,
 ): string {
   const f = (v: number) => v.toFixed(4);
+  // Options whose row's condition fails (alpha without conditional, similarity for EASE) do not
+  // apply to the model: the table leaves them out; --json keeps every field.
+  const when = new Map(
+    KNN_AND_EASE_CONDITIONS.map((c) => [c.name, c.when] as const).concat(
+      r.search.space.flatMap((d) => (d.when ? [[String(d.name), d.when as Condition] as const] : [])),
+    ),
+  );
+  const applies = (p: Record<string, unknown>, name: string): boolean => {
+    const c = when.get(name);
+    return c === undefined || (c.in.includes(p[c.param] as string) && applies(p, c.param));
+  };
   const paramsOf = (p: Record<string, unknown>) =>
     Object.entries(p)
+      .filter(([name]) => applies(p, name))
       .map(([name, v]) => `${name}=${v}`)
       .join(' ');
   const params = paramsOf(r.best.params);
@@ -175,6 +187,24 @@ function render(
     ...diffs,
   ].join('\n');
 }
+
+interface Condition {
+  readonly param: string;
+  readonly in: readonly unknown[];
+}
+
+/**
+ * Which family an option belongs to, for options a search may have pinned (then absent from its
+ * space): EASE's λ only for EASE, the similarity options only for item-kNN.
+ */
+const KNN_AND_EASE_CONDITIONS: readonly { name: string; when: Condition }[] = [
+  ...['similarity', 'shrinkage', 'minCoCount'].map((name) => ({
+    name,
+    when: { param: 'family', in: ['knn', undefined] },
+  })),
+  { name: 'alpha', when: { param: 'similarity', in: ['conditional'] } },
+  { name: 'easeLambda', when: { param: 'family', in: ['ease'] } },
+];
 
 /** Always signed; the sign survives rounding. */
 function signed(v: number): string {
