@@ -68,7 +68,14 @@ describe('control plane /api/v1', () => {
         // One bundle per candidate: a model has one version per bundle hash.
         artifactHash: createHash('sha256').update(String(ndcg)).digest('hex'),
         ...(run ? { sourceRun: run, sourceNode: 'train' } : {}),
-        metrics: { ndcg_at_10: ndcg, 'ndcg_at_10_vs_most-popular': 0.1, coverage: 0.3, latency_p99_ms: 0.1 },
+        metrics: {
+          ndcg_at_10: ndcg,
+          'ndcg_at_10_vs_most-popular': 0.1,
+          coverage: 0.3,
+          long_tail_exposure: 0.3,
+          exposure_gini_book: 0.7,
+          latency_p99_ms: 0.1,
+        },
         params: { k: 20 },
         lineage: {
           dataset: { uri: 'file:///d', hash: 'c'.repeat(64), validation: { pass: true, checks: [] } },

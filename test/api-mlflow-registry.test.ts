@@ -195,6 +195,7 @@ describe('MLflow registry routes', () => {
           data_quality: null,
           latency: null,
           coverage: null,
+          fairness: null,
           no_regression: null,
         },
       },

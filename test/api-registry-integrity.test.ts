@@ -27,7 +27,13 @@ const OPERATOR = { authorization: 'Bearer operator-token-0123456789' };
 const APPROVER = { authorization: 'Bearer approver-token-0123456789' };
 const VIEWER = { authorization: 'Bearer viewer-token-01234567890' };
 
-const metrics = { ndcg_at_10: 0.3, 'ndcg_at_10_vs_most-popular': 0.1, coverage: 0.4 };
+const metrics = {
+  ndcg_at_10: 0.3,
+  'ndcg_at_10_vs_most-popular': 0.1,
+  coverage: 0.4,
+  long_tail_exposure: 0.3,
+  exposure_gini_book: 0.7,
+};
 const lineage = {
   dataset: { uri: 'file:///d', hash: 'd'.repeat(64), validation: { pass: true, checks: [] } },
   evaluation: { split: 'last-basket' },

@@ -171,7 +171,14 @@ describe('control plane /api/v1 datasets and events', () => {
 });
 
 describe('control plane /api/v1 register and promote for steps', () => {
-  const metrics = { ndcg_at_10: 0.3, 'ndcg_at_10_vs_most-popular': 0.1, coverage: 0.3, latency_p99_ms: 0.1 };
+  const metrics = {
+    ndcg_at_10: 0.3,
+    'ndcg_at_10_vs_most-popular': 0.1,
+    coverage: 0.3,
+    long_tail_exposure: 0.3,
+    exposure_gini_book: 0.7,
+    latency_p99_ms: 0.1,
+  };
   const lineage = {
     dataset: { uri: 'synthetic:seed=1', hash: 'c'.repeat(64), validation: { pass: true, checks: [] } },
     codeVersion: { version: '0.1.0', gitSha: 'abc' },

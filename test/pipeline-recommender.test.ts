@@ -264,6 +264,21 @@ describe('a run of every step (in process) on the synthetic Bookstore', () => {
       ['beat_baseline', true],
     ]);
     expect(run.outputs.get('promote')).toEqual({ status: 'moved', fromVersion: 0 });
+    // The evaluation measured exposure; the registry's fairness gate judged it at the promotion.
+    expect(version.metrics).toMatchObject({
+      long_tail_exposure: expect.any(Number),
+      exposure_gini_book: expect.any(Number),
+      exposure_gini_author: expect.any(Number),
+      exposure_gini_genre: expect.any(Number),
+    });
+    expect(version.lineage.evaluation).toMatchObject({
+      fairness: { headBooks: expect.any(Number), notApplicable: {} },
+    });
+    const promoted = await (await stores.registry()).getVersion('recommender', 1);
+    expect(promoted.gates.staging?.results.find((r) => r.gate === 'fairness')).toMatchObject({
+      passed: true,
+      value: 0,
+    });
 
     // The same bytes again (same data, parameters and clock): the version they already have, nothing moves.
     const again = await runInProcess(

@@ -63,7 +63,13 @@ async function seed(ndcg: number, submittedBy: string, bundleSeed: number): Prom
       artifactHash: stored.sha256,
       sourceRun: run.id,
       sourceNode: 'register',
-      metrics: { ndcg_at_10: ndcg, 'ndcg_at_10_vs_most-popular': 0.1, coverage: 0.35 },
+      metrics: {
+        ndcg_at_10: ndcg,
+        'ndcg_at_10_vs_most-popular': 0.1,
+        coverage: 0.35,
+        long_tail_exposure: 0.3,
+        exposure_gini_book: 0.7,
+      },
       params: { similarity: 'cosine', k: 20 },
       lineage: {
         dataset: {

@@ -24,7 +24,13 @@ function candidate(ndcg: number, extra: Partial<NewVersion> = {}): NewVersion {
     model: 'recommender',
     artifactUri: `file:///models/${hashes}.bundle`,
     artifactHash: hashes.toString(16).padStart(64, '0'),
-    metrics: { ndcg_at_10: ndcg, 'ndcg_at_10_vs_most-popular': 0.1, coverage: 0.4 },
+    metrics: {
+      ndcg_at_10: ndcg,
+      'ndcg_at_10_vs_most-popular': 0.1,
+      coverage: 0.4,
+      long_tail_exposure: 0.3,
+      exposure_gini_book: 0.7,
+    },
     params: { similarity: 'cosine', k: 20 },
     lineage: {
       dataset: { uri: 'file:///d', hash: 'd'.repeat(64), validation: { pass: true, checks: [] } },

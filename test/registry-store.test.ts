@@ -47,6 +47,8 @@ function candidate(ndcg: number, sourceRun: string, hash = 'd'.repeat(64)): NewV
       ndcg_at_10: ndcg,
       'ndcg_at_10_vs_most-popular': ndcg - 0.1,
       coverage: 0.4,
+      long_tail_exposure: 0.3,
+      exposure_gini_book: 0.7,
       latency_p99_ms: 0.2,
     },
     params: { similarity: 'cosine', k: 20 },
@@ -141,6 +143,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         ['data_quality', true],
         ['latency', true],
         ['coverage', true],
+        ['fairness', true],
       ]);
       expect((await registry.resolveAlias('recommender', 'staging')).version).toBe(v.version);
       const stored = await registry.getVersion('recommender', v.version);
@@ -155,7 +158,53 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         actor: 'pipeline',
         reason: 'nightly',
       });
-      expect(event?.gates?.results).toHaveLength(6);
+      expect(event?.gates?.results).toHaveLength(7);
+    });
+
+    it('the fairness gate blocks a most-popular-like candidate; lineage shows its exposure', async () => {
+      const v = await registry.registerVersion({
+        ...candidate(0.3, await newRun()),
+        // No long-tail book in its lists, all exposure on a few best sellers; the data has no genres.
+        metrics: {
+          ...candidate(0.3, 'x').metrics,
+          long_tail_exposure: 0,
+          exposure_gini_book: 0.94,
+          exposure_gini_author: 0.95,
+        },
+        lineage: {
+          ...candidate(0.3, 'x').lineage,
+          evaluation: {
+            split: 'last-basket',
+            k: 10,
+            fairness: {
+              longTail: 'books outside the most bought 20 % (distinct train buyers)',
+              headBooks: 40,
+              notApplicable: { genre: 'no book in the catalogue has a genre' },
+            },
+          },
+        },
+      });
+      const err = await registry
+        .promote('recommender', v.version, 'staging', { actor: operator })
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'REGISTRY_GATE_FAILED', status: 422 });
+      expect(String((err as Error).message)).toContain('fairness: long-tail exposure 0 ≥ 0.0500 FAILED');
+      const stored = await registry.getVersion('recommender', v.version);
+      const fairness = stored.gates.staging?.results.find((r) => r.gate === 'fairness');
+      expect(fairness).toMatchObject({ passed: false, value: 3 });
+      expect(fairness?.detail).toContain(
+        'Gini by genre not applicable: no book in the catalogue has a genre',
+      );
+      const lineage = await lineageOf(registry, 'recommender', v.version);
+      expect(lineage.fairness).toEqual({
+        longTailExposure: 0,
+        giniBook: 0.94,
+        giniAuthor: 0.95,
+        giniGenre: null,
+        longTail: 'books outside the most bought 20 % (distinct train buyers)',
+        notApplicable: { genre: 'no book in the catalogue has a genre' },
+      });
+      expect(lineage.gates[0]?.results.map((r) => r.gate)).toContain('fairness');
     });
 
     it('a worse candidate is blocked by the regression gate with the numbers, and nothing moves', async () => {
@@ -285,7 +334,13 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     it('an approval without model I/O reuses what was measured for staging against the same production', async () => {
       const v = await registry.registerVersion({
         ...candidate(0.3, await newRun()),
-        metrics: { ndcg_at_10: 0.3, 'ndcg_at_10_vs_most-popular': 0.1, coverage: 0.4 },
+        metrics: {
+          ndcg_at_10: 0.3,
+          'ndcg_at_10_vs_most-popular': 0.1,
+          coverage: 0.4,
+          long_tail_exposure: 0.3,
+          exposure_gini_book: 0.7,
+        },
       });
       await registry.promote('recommender', v.version, 'staging', {
         actor: operator,
@@ -301,7 +356,13 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       });
       const bare = await registry.registerVersion({
         ...candidate(0.31, await newRun()),
-        metrics: { ndcg_at_10: 0.31, 'ndcg_at_10_vs_most-popular': 0.1, coverage: 0.4 },
+        metrics: {
+          ndcg_at_10: 0.31,
+          'ndcg_at_10_vs_most-popular': 0.1,
+          coverage: 0.4,
+          long_tail_exposure: 0.3,
+          exposure_gini_book: 0.7,
+        },
       });
       await expect(
         registry.approve('recommender', bare.version, { actor: alice, reason: 'no data' }),

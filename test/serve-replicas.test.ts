@@ -79,7 +79,13 @@ describe.skipIf(pgDown !== undefined || !existsSync(bin))(
           model: 'recommender',
           artifactUri: stored.uri,
           artifactHash: stored.sha256,
-          metrics: { ndcg_at_10: 0.3, 'ndcg_at_10_vs_most-popular': 0.1, coverage: 0.4 },
+          metrics: {
+            ndcg_at_10: 0.3,
+            'ndcg_at_10_vs_most-popular': 0.1,
+            coverage: 0.4,
+            long_tail_exposure: 0.3,
+            exposure_gini_book: 0.7,
+          },
           params: { similarity: 'cosine', k: 10 },
           lineage: {
             dataset: { uri: 'file:///d', hash: 'd'.repeat(64), validation: { pass: true, checks: [] } },

@@ -124,7 +124,14 @@ describe('openRemoteRuntime', () => {
     const input = {
       model: 'recommender',
       artifact: { sha256, uri: p.artifacts.uriOf(sha256) },
-      metrics: { ndcg_at_10: 0.3, 'ndcg_at_10_vs_most-popular': 0.1, coverage: 0.3, latency_p99_ms: 0.1 },
+      metrics: {
+        ndcg_at_10: 0.3,
+        'ndcg_at_10_vs_most-popular': 0.1,
+        coverage: 0.3,
+        long_tail_exposure: 0.3,
+        exposure_gini_book: 0.7,
+        latency_p99_ms: 0.1,
+      },
       params: { k: 20 },
       tags: { 'bookml.model-id': 'm1' },
       lineage: {

@@ -8,6 +8,7 @@ import {
   toDifference,
 } from './bootstrap.js';
 import { checkK, EvaluationError } from './errors.js';
+import { type ExposureCatalogue, type ExposureReport, exposureMetrics, exposureReport } from './exposure.js';
 import { METRICS, type MetricName, type ScoredLists, scoreRecommender } from './metrics.js';
 import { itemPopularity } from './popularity.js';
 import type { Recommender } from './recommender.js';
@@ -39,6 +40,8 @@ export interface EvaluateInput {
   confidence?: number;
   /** Called with (units done, units), a unit being one user's list or one resample. */
   onProgress?: (done: number, total: number) => void;
+  /** The books' authors and genres (the dataset's catalogue), for exposure by group. */
+  catalogue?: ExposureCatalogue;
 }
 
 /** One recommender's results. */
@@ -54,6 +57,8 @@ export interface RecommenderReport {
   /** `meanPopularity` / the best seller's buyers, in [0, 1]. */
   readonly meanPopularityNorm: number;
   readonly meanListLength: number;
+  /** Exposure of the catalogue in the lists: long-tail share, Gini by book, author, genre. */
+  readonly exposure: ExposureReport;
 }
 
 /** The model against one other recommender: per metric, the paired difference model − other. */
@@ -170,6 +175,7 @@ export function evaluate(input: EvaluateInput): EvalReport {
       meanPopularity: sc.meanPopularity,
       meanPopularityNorm: sc.meanPopularityNorm,
       meanListLength: sc.meanListLength,
+      exposure: exposureReport(sc.exposure, popularity, input.catalogue),
     };
   });
   const mi = names.indexOf(model);
@@ -235,6 +241,8 @@ export function flatMetrics(report: EvalReport, name: string = report.model): Re
   out.coverage = r.coverage;
   out.mean_popularity = r.meanPopularity;
   out.mean_popularity_norm = r.meanPopularityNorm;
+  // Reports written before exposure was measured have none.
+  if (r.exposure !== undefined) Object.assign(out, exposureMetrics(r.exposure));
   return out;
 }
 

@@ -26,6 +26,16 @@ export type { EvalErrorCode } from './errors.js';
 export { checkK, EVAL_ERRORS, EvaluationError, MAX_K } from './errors.js';
 export type { Comparison, EvalReport, EvaluateInput, RecommenderReport } from './evaluate.js';
 export { DEFAULT_K, evaluate, flatMetrics } from './evaluate.js';
+export type { ExposureCatalogue, ExposureReport, GroupConcentration } from './exposure.js';
+export {
+  exposureMetrics,
+  exposureReport,
+  gini,
+  groupExposure,
+  HEAD_SHARE,
+  longTailMask,
+  MIN_METADATA_SHARE,
+} from './exposure.js';
 export type { MetricName, MetricValues, ScoredLists, ScoreOptions, UserScores } from './metrics.js';
 export { METRICS, metricLabel, rankingMetrics, scoreRecommender } from './metrics.js';
 export { itemPopularity, popularityOrder } from './popularity.js';

@@ -146,6 +146,8 @@ export interface ScoredLists {
   readonly meanPopularityNorm: number;
   /** Mean list length (k unless the catalogue minus history is shorter, or the recommender stops early). */
   readonly meanListLength: number;
+  /** Per item, the lists that held it (its exposure; see `exposureReport`). */
+  readonly exposure: Int32Array;
 }
 
 /** Options of {@link scoreRecommender}. */
@@ -193,7 +195,7 @@ export function scoreRecommender(test: TestSet, recommend: Recommender, opts: Sc
   const relevant = new Marker(nItems);
   const owned = new Marker(nItems);
   const listed = new Marker(nItems);
-  const everListed = new Uint8Array(nItems);
+  const exposure = new Int32Array(nItems);
   let distinct = 0;
   let slots = 0;
   let popSum = 0;
@@ -215,10 +217,7 @@ export function scoreRecommender(test: TestSet, recommend: Recommender, opts: Sc
       if (owned.has(it)) throw badList(name, customer[u], `item ${it} is in the customer's history`);
       if (listed.has(it)) throw badList(name, customer[u], `item ${it} appears twice`);
       listed.set(it);
-      if (everListed[it] === 0) {
-        everListed[it] = 1;
-        distinct++;
-      }
+      if (exposure[it]++ === 0) distinct++;
       popSum += popularity[it];
     }
     slots += n;
@@ -246,6 +245,7 @@ export function scoreRecommender(test: TestSet, recommend: Recommender, opts: Sc
     meanPopularity,
     meanPopularityNorm: maxPop > 0 ? meanPopularity / maxPop : 0,
     meanListLength: nUsers > 0 ? slots / nUsers : 0,
+    exposure,
   };
 }
 

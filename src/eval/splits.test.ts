@@ -96,103 +96,44 @@ describe('splitLastBasket', () => {
     expect(rows(splitInteractions(x).test)).toEqual(rows(splitLastBasket(x).test));
   });
 
-  it('validation applies the same rule inside train', () => {
-    // train: A {b7 @t0, b0 @t1}, B {b2}, C {b4}, D {b5}: only A has 2 baskets; b0 is its last.
-    const v = validationSplit(splitLastBasket(x));
-    expect(rows(v.test)).toEqual([{ customer: 0, held: [0, 1], history: [3] }]);
-    expect(v.train.length).toBe(5);
-  });
-
-  it('fails clearly when nobody has two baskets', () => {
-    const one = interactions(
-      [
-        [0, 0, 0, 1],
-        [1, 1, 1, 1],
-      ],
-      2,
-      2,
-    );
-    expect(() => splitLastBasket(one)).toThrow(expect.objectContaining({ code: 'EVAL_EMPTY_TEST_SET' }));
-  });
-});
-
-describe('splitLeaveLastOut', () => {
-  it('holds out each customer’s latest line; a time tie holds out the larger item id', () => {
-    // A: latest t5 holds items 2 and 0 → 2 (item 0 @t5 trains). B: 1 and 3 tie @t2 → 3.
-    // C: 0 and 2 tie @t3 → 2. D: a single distinct item → nothing held out.
-    const s = splitLeaveLastOut(x);
-    expect(s.heldOutLines).toBe(3);
-    expect(s.rule).toEqual({ kind: 'leave-last-out', keepRepeats: false });
-    expect(rows(s.test)).toEqual([
-      { customer: 0, held: [2], history: [0, 1, 3] },
-      { customer: 1, held: [3], history: [1] },
-      { customer: 2, held: [2], history: [0] },
-    ]);
-    expect(rows(splitInteractions(x, { kind: 'leave-last-out' }).test)).toEqual(rows(s.test));
-  });
-
-  it('one relevant item per customer; duplicate lines of it go together', () => {
-    const y = interactions(
-      [
-        [0, 1, 0, 1],
-        [0, 2, 1, 2],
-        [0, 2, 1, 2],
-        [0, 0, 1, 2],
-      ],
-      3,
-      1,
-    );
-    const s = splitLeaveLastOut(y);
-    expect(s.heldOutLines).toBe(2);
-    expect(rows(s.test)).toEqual([{ customer: 0, held: [2], history: [0, 1] }]);
-  });
-
-  it('numeric ids tie by number, string ids by code point (not UTF-16 unit)', () => {
-    // Items 0 and 1 tie at t1; item 2, bought earlier, is the history.
-    const tie = (ids: string[], numeric: boolean) =>
-      splitLeaveLastOut({
-        ...interactions(
-          [
-            [0, 2, 0, 0],
-            [0, 0, 1, 1],
-            [0, 1, 1, 1],
-          ],
-          3,
-          1,
-        ),
-        itemIds: [...ids, numeric ? '1' : 'filler'],
-        itemIdsNumeric: numeric,
-      });
-    // Item indices deliberately not in id order: the rule looks at the ids.
-    expect(rows(tie(['10', '9'], true).test)[0].held).toEqual([0]);
-    expect(rows(tie(['10', '9'], false).test)[0].held).toEqual([1]);
-    // U+1F600 is after U+FFFD by code point, before it by UTF-16 unit (0xD83D < 0xFFFD).
-    expect(rows(tie(['\u{1F600}', '\uFFFD'], false).test)[0].held).toEqual([0]);
-  });
-
-  it('a repeat held out is dropped unless repeats are kept', () => {
-    const y = interactions(
-      [
-        [0, 1, 0, 1],
-        [0, 2, 1, 2],
-        [0, 1, 2, 3],
-      ],
-      3,
-      1,
-    );
-    expect(() => splitLeaveLastOut(y)).toThrow(expect.objectContaining({ code: 'EVAL_EMPTY_TEST_SET' }));
-    expect(rows(splitLeaveLastOut(y, { keepRepeats: true }).test)).toEqual([
-      { customer: 0, held: [1], history: [1, 2] },
-    ]);
-  });
-
-  it('validation applies the same rule inside train', () => {
-    // train: A {3@0, 0@1, 1@1, 0@5}: latest is 0@5 → held 0 … a repeat of 0@1, dropped;
-    // B {1}, C {0}: one item each. So only with repeats kept is anyone evaluated.
+  it('validation applies the same rule inside train, rewound to before the held-out moment', () => {
+    // Outer: A's item 2 @t5 held out. Its tied line (0 @t5) is dropped from the validation data, so
+    // A is rewound to {3@0, 0@1, 1@1}: latest t1, tie → item 1 held out, history {0, 3}.
     const outer = splitLeaveLastOut(x, { keepRepeats: true });
+    expect(Array.from(outer.heldOutTime!)).toEqual([5, 2, 3, Number.NaN]);
     const v = validationSplit(outer);
     expect(v.rule.kind).toBe('leave-last-out');
-    expect(rows(v.test)).toEqual([{ customer: 0, held: [0], history: [0, 1, 3] }]);
+    expect(rows(v.test)).toEqual([{ customer: 0, held: [1], history: [0, 3] }]);
+    // Rewound: A's 0@5, B's 1@2, C's 0@3 (their held-out times); then A's 1@1 held out.
+    expect(v.train.length).toBe(outer.train.length - 3 - 1);
+  });
+
+  it('with one time per basket, the validation item comes from the previous basket, like the test item', () => {
+    // A customer buys baskets of 3 items on days 1, 2, 3. Test: the largest id of day 3. Without the
+    // rewind, validation would hold out the *second* largest id of day 3; with it, the largest of day 2.
+    const y = interactions(
+      [
+        [0, 0, 0, 1],
+        [0, 4, 0, 1],
+        [0, 8, 0, 1],
+        [0, 1, 1, 2],
+        [0, 5, 1, 2],
+        [0, 9, 1, 2],
+        [0, 2, 2, 3],
+        [0, 6, 2, 3],
+        [0, 7, 2, 3],
+      ],
+      10,
+      1,
+    );
+    const outer = splitLeaveLastOut(y);
+    expect(rows(outer.test)).toEqual([{ customer: 0, held: [7], history: [0, 1, 2, 4, 5, 6, 8, 9] }]);
+    const v = validationSplit(outer);
+    expect(rows(v.test)).toEqual([{ customer: 0, held: [9], history: [0, 1, 4, 5, 8] }]);
+    // Distinct times per line: nothing is dropped, the rewind changes nothing.
+    const distinct = { ...y, time: Float64Array.from(y.time, (t, l) => t * 10 + l) };
+    const o2 = splitLeaveLastOut(distinct);
+    expect(validationSplit(o2).train.length).toBe(o2.train.length - 1);
   });
 });
 

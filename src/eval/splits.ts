@@ -66,6 +66,12 @@ export interface Split {
   readonly heldOutLines: number;
   /** Share of all lines held out, in [0, 1]. */
   readonly heldOutShare: number;
+  /**
+   * Per customer index, the time of their held-out moment (the held-out item's or basket's time),
+   * NaN for customers with nothing held out; absent for `time` (one cut for all). Only times, never
+   * items: {@link validationSplit} rewinds each customer to before it.
+   */
+  readonly heldOutTime?: Float64Array;
 }
 
 /**
@@ -97,15 +103,17 @@ export function splitLastBasket(x: Interactions, opts: { keepRepeats?: boolean }
     }
   }
   const isTest = new Uint8Array(x.length);
+  const heldOutTime = new Float64Array(nC).fill(Number.NaN);
   let held = 0;
   for (let l = 0; l < x.length; l++) {
     const c = x.customer[l];
     if (baskets[c] >= 2 && x.basket[l] === lastBasket[c]) {
       isTest[l] = 1;
+      heldOutTime[c] = lastTime[c];
       held++;
     }
   }
-  return finish(x, isTest, held, { kind: 'last-basket', keepRepeats }, 'last-basket');
+  return { ...finish(x, isTest, held, { kind: 'last-basket', keepRepeats }, 'last-basket'), heldOutTime };
 }
 
 /**
@@ -136,15 +144,20 @@ export function splitLeaveLastOut(x: Interactions, opts: { keepRepeats?: boolean
     }
   }
   const isTest = new Uint8Array(x.length);
+  const heldOutTime = new Float64Array(nC).fill(Number.NaN);
   let held = 0;
   for (let l = 0; l < x.length; l++) {
     const c = x.customer[l];
     if (distinct[c] === 2 && x.item[l] === lastItem[c] && x.time[l] === lastTime[c]) {
       isTest[l] = 1;
+      heldOutTime[c] = lastTime[c];
       held++;
     }
   }
-  return finish(x, isTest, held, { kind: 'leave-last-out', keepRepeats }, 'leave-last-out');
+  return {
+    ...finish(x, isTest, held, { kind: 'leave-last-out', keepRepeats }, 'leave-last-out'),
+    heldOutTime,
+  };
 }
 
 /**
@@ -211,18 +224,37 @@ export function splitInteractions(x: Interactions, rule: SplitRule = { kind: 'la
  * holding out the same share of train lines the outer cut held out of all lines (the date itself
  * would hold out nothing: every train line is before it).
  *
+ * For `leave-last-out` and `last-basket`, each customer is first rewound to before their held-out
+ * moment (`heldOutTime`): train lines at that same time are dropped, then the rule is applied. The
+ * validation split is thus the test split as it would have been drawn one step earlier. Without the
+ * rewind, data with coarse times (a day per basket) breaks the likeness: the test item is the
+ * largest id of the last basket and the validation item the *second* largest of the same basket, a
+ * population of items that differs systematically (for string ids, by name) from the test's. With
+ * distinct times per line nothing is dropped and the two forms agree.
+ *
  * @example
  * const outer = splitInteractions(interactions);
  * const inner = validationSplit(outer); // train on inner.train, compare params on inner.test
  */
-export function validationSplit(outer: Pick<Split, 'train' | 'rule' | 'heldOutShare'>): Split {
+export function validationSplit(
+  outer: Pick<Split, 'train' | 'rule' | 'heldOutShare' | 'heldOutTime'>,
+): Split {
   const r = outer.rule;
   if (r.kind !== 'time') {
     const again = r.kind === 'last-basket' ? splitLastBasket : splitLeaveLastOut;
-    return again(outer.train, { keepRepeats: r.keepRepeats });
+    return again(rewind(outer.train, outer.heldOutTime), { keepRepeats: r.keepRepeats });
   }
   const fraction = r.fraction ?? Math.min(Math.max(outer.heldOutShare, 1e-9), 1 - 1e-9);
   return splitByTime(outer.train, { fraction, keepRepeats: r.keepRepeats });
+}
+
+/** `train` without each customer's lines at or after their held-out time (the test's tied context). */
+function rewind(train: Interactions, heldOutTime: Float64Array | undefined): Interactions {
+  if (heldOutTime === undefined) return train;
+  let drop = 0;
+  for (let l = 0; l < train.length; l++) if (train.time[l] >= heldOutTime[train.customer[l]]) drop++;
+  if (drop === 0) return train;
+  return selectLines(train, (l) => !(train.time[l] >= heldOutTime[train.customer[l]]));
 }
 
 /**

@@ -33,12 +33,24 @@ function version(
   };
 }
 
-const good = { ndcg_at_10: 0.3, 'ndcg_at_10_vs_most-popular': 0.1, coverage: 0.2, latency_p99_ms: 1 };
+const fair = {
+  long_tail_exposure: 0.3,
+  exposure_gini_book: 0.7,
+  exposure_gini_author: 0.74,
+  exposure_gini_genre: 0.52,
+};
+const good = {
+  ndcg_at_10: 0.3,
+  'ndcg_at_10_vs_most-popular': 0.1,
+  coverage: 0.2,
+  latency_p99_ms: 1,
+  ...fair,
+};
 const run = (candidate: VersionRecord, production?: VersionRecord, policy = DEFAULT_POLICY) =>
   runGates({ policy, alias: 'staging', candidate, production, evidence: {}, now: 1, actor: 't' });
 
 describe('gates', () => {
-  it('runs all six by default and passes a good first candidate', async () => {
+  it('runs all seven by default and passes a good first candidate', async () => {
     const ev = await run(version(1, good));
     expect(ev.results.map((r) => r.gate)).toEqual([
       'metric_threshold',
@@ -47,8 +59,74 @@ describe('gates', () => {
       'data_quality',
       'latency',
       'coverage',
+      'fairness',
     ]);
     expect(ev.passed).toBe(true);
+  });
+
+  it('fairness: a most-popular-only model (no tail, concentrated exposure) is blocked', async () => {
+    // The synthetic Bookstore's most-popular lists, as `src/eval` measures them.
+    const popular = {
+      long_tail_exposure: 0,
+      exposure_gini_book: 0.936,
+      exposure_gini_author: 0.944,
+      exposure_gini_genre: 0.785,
+    };
+    const ev = await run(version(1, { ...good, ...popular }));
+    const f = ev.results.find((r) => r.gate === 'fairness')!;
+    expect(f).toMatchObject({ passed: false, value: 4, op: '<=', threshold: 0 });
+    expect(f.detail).toContain('long-tail exposure 0 ≥ 0.0500 FAILED');
+    expect(f.detail).toContain('Gini by genre 0.7850 ≤ 0.7000 FAILED');
+    expect(ev.passed).toBe(false);
+    expect(describeFailures(ev)).toMatch(/^fairness: /);
+    // Thresholds come from the policy like the other gates'.
+    const lax = parsePolicy({
+      gates: { fairness: { minLongTailShare: 0, maxGiniBook: 1, maxGiniAuthor: 1, maxGiniGenre: 1 } },
+    });
+    expect((await run(version(1, { ...good, ...popular }), undefined, lax)).passed).toBe(true);
+  });
+
+  it('fairness: a version without exposure is measured through the evidence callback', async () => {
+    const { long_tail_exposure: _t, exposure_gini_book: _b, ...bare } = good;
+    const measureExposure = async () => ({
+      metrics: { long_tail_exposure: 0.01, exposure_gini_book: 0.95 },
+      notApplicable: {
+        author: 'no book in the catalogue has an author',
+        genre: 'no book in the catalogue has a genre',
+      },
+    });
+    const ev = await runGates({
+      policy: DEFAULT_POLICY,
+      alias: 'staging',
+      candidate: version(1, bare),
+      production: undefined,
+      evidence: { measureExposure },
+      now: 1,
+      actor: 't',
+    });
+    const f = ev.results.find((r) => r.gate === 'fairness')!;
+    expect(f).toMatchObject({ passed: false, value: 2, evidence: 'measured' });
+    expect(f.detail).toContain('Gini by author not applicable: no book in the catalogue has an author');
+  });
+
+  it('fairness: a grouping the data lacks is "not applicable" with its reason, never a pass of it', async () => {
+    const { exposure_gini_author: _a, exposure_gini_genre: _g, ...bookOnly } = good;
+    const lineage = {
+      ...version(1, {}).lineage,
+      evaluation: { fairness: { notApplicable: { author: 'no book in the catalogue has an author' } } },
+    };
+    const ev = await run(version(1, bookOnly, { lineage }));
+    const f = ev.results.find((r) => r.gate === 'fairness')!;
+    expect(f.passed).toBe(true);
+    expect(f.detail).toContain('Gini by author not applicable: no book in the catalogue has an author');
+    expect(f.detail).toContain('Gini by genre not applicable: the version records no "exposure_gini_genre"');
+    // Without the lists' own exposure (long tail, by book) the gate cannot check: it fails closed.
+    const { long_tail_exposure: _t, ...noTail } = good;
+    const closed = (await run(version(1, noTail))).results.find((r) => r.gate === 'fairness')!;
+    expect(closed).toMatchObject({ passed: false, value: null });
+    expect(closed.detail).toContain(
+      'cannot check: the version has no "long_tail_exposure" metric and no evaluator',
+    );
   });
 
   it('fails closed when a gate cannot be measured, saying what is missing', async () => {

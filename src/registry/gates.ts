@@ -23,6 +23,18 @@ export interface GateEvidence {
    * such for an unprotected alias, refused for a protected one (production).
    */
   benchmarkLatency?: (candidate: VersionRecord) => Promise<{ p99Ms: number; samples?: number }>;
+  /**
+   * Measures the exposure of the candidate's evaluation lists (its configuration on its dataset's
+   * split) when the version records none (registered by hand, or before exposure was measured):
+   * `long_tail_exposure`, `exposure_gini_book`, and by author / genre when they apply, else why not.
+   */
+  measureExposure?: (candidate: VersionRecord) => Promise<MeasuredExposure>;
+}
+
+/** What {@link GateEvidence.measureExposure} returns. */
+export interface MeasuredExposure {
+  readonly metrics: Record<string, number>;
+  readonly notApplicable: Partial<Record<'author' | 'genre', string>>;
 }
 
 /** Inputs of {@link runGates}. */
@@ -47,6 +59,7 @@ export interface GateRun {
 const EVIDENCE_GATES: Partial<Record<GateName, keyof GateEvidence>> = {
   no_regression: 'evaluateOnCandidateSplit',
   latency: 'benchmarkLatency',
+  fairness: 'measureExposure',
 };
 
 /**
@@ -256,7 +269,81 @@ const GATES: Record<GateName, Gate> = {
     if (value === undefined) return missing('coverage', min, '>=', 'the version has no "coverage" metric');
     return compare('coverage', value, '>=', min, `catalogue coverage ${fmt(value)} vs minimum ${fmt(min)}`);
   },
+
+  fairness: async ({ policy, candidate, evidence }) => {
+    // Recorded exposure is the evaluation's own; measure only when the version has none.
+    if (candidate.metrics.long_tail_exposure !== undefined || evidence.measureExposure === undefined) {
+      return fairnessGate(policy, candidate.metrics, notApplicableReasons(candidate), 'recorded');
+    }
+    const m = await evidence.measureExposure(candidate);
+    return fairnessGate(policy, m.metrics, m.notApplicable, 'measured');
+  },
 };
+
+/** The exposure checks of the fairness gate: metric, bound, and how a human names it. */
+const FAIRNESS_CHECKS = [
+  { metric: 'long_tail_exposure', op: '>=', bound: 'minLongTailShare', label: 'long-tail exposure' },
+  { metric: 'exposure_gini_book', op: '<=', bound: 'maxGiniBook', label: 'Gini by book' },
+  {
+    metric: 'exposure_gini_author',
+    op: '<=',
+    bound: 'maxGiniAuthor',
+    label: 'Gini by author',
+    group: 'author',
+  },
+  { metric: 'exposure_gini_genre', op: '<=', bound: 'maxGiniGenre', label: 'Gini by genre', group: 'genre' },
+] as const;
+
+/**
+ * Exposure of the candidate's evaluation lists against the policy's bounds. Like `data_quality`, the
+ * value is the number of failed checks (must be 0). Long-tail share and Gini by book need only the
+ * lists, so a version without them cannot be checked (fail closed); by author and by genre apply when
+ * the dataset has them, and otherwise say "not applicable" with the reason the evaluation recorded.
+ */
+function fairnessGate(
+  policy: ModelPolicy,
+  metrics: Readonly<Record<string, number>>,
+  reasons: Partial<Record<'author' | 'genre', string>>,
+  source: NonNullable<GateResult['evidence']>,
+): GateResult {
+  const cfg = policy.gates.fairness;
+  if (cfg === null) return missing('fairness', 0, '<=', 'the gate is off');
+  const parts: string[] = [];
+  let failed = 0;
+  for (const c of FAIRNESS_CHECKS) {
+    const value = metrics[c.metric];
+    const bound = cfg[c.bound];
+    if (value === undefined) {
+      if (!('group' in c)) {
+        return missing(
+          'fairness',
+          0,
+          '<=',
+          `the version has no "${c.metric}" metric and no evaluator was given to measure its lists`,
+        );
+      }
+      parts.push(`${c.label} not applicable: ${reasons[c.group] ?? `the version records no "${c.metric}"`}`);
+      continue;
+    }
+    const ok = c.op === '>=' ? value >= bound : value <= bound;
+    if (!ok) failed++;
+    parts.push(`${c.label} ${fmt(value)} ${c.op === '>=' ? '≥' : '≤'} ${fmt(bound)}${ok ? '' : ' FAILED'}`);
+  }
+  return compare('fairness', failed, '<=', 0, parts.join('; '), source);
+}
+
+/** Why exposure by author / genre does not apply, as the evaluation recorded it (`lineage.evaluation.fairness`). */
+function notApplicableReasons(v: VersionRecord): Partial<Record<'author' | 'genre', string>> {
+  const fairness = (v.lineage.evaluation as { fairness?: { notApplicable?: unknown } } | undefined)?.fairness;
+  const na = fairness?.notApplicable;
+  if (na === null || typeof na !== 'object') return {};
+  const out: Partial<Record<'author' | 'genre', string>> = {};
+  for (const key of ['author', 'genre'] as const) {
+    const why = (na as Record<string, unknown>)[key];
+    if (typeof why === 'string') out[key] = why;
+  }
+  return out;
+}
 
 function baselineValue(
   metrics: Record<string, number>,

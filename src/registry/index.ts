@@ -8,7 +8,8 @@
  * - `promote(model, v, alias, {actor, runId, evidence})` runs the alias's gates (metric threshold,
  *   beat most-popular, no regression vs production re-evaluated via `evidence.evaluateOnCandidateSplit`,
  *   data quality from the lineage's validation report, latency via `evidence.benchmarkLatency`,
- *   coverage), stores the results on the version, and then: moves the alias (`staging`), or records a
+ *   coverage, fairness of exposure — long-tail share and Gini by book, author, genre — recorded or via
+ *   `evidence.measureExposure`), stores the results on the version, and then: moves the alias (`staging`), or records a
  *   pending approval (`production`), or moves it at once when the policy's `autoApprove` (local demo)
  *   is on — shown as `method: 'auto'` on the approval. A failed gate throws `REGISTRY_GATE_FAILED`
  *   naming gate and numbers, and nothing moves. Same run + version again → `status: 'already-done'`.
@@ -35,11 +36,19 @@
 export { productionStack } from './alias-history.js';
 export type { RegistryErrorCode } from './errors.js';
 export { REGISTRY_ERRORS, RegistryError } from './errors.js';
-export type { GateEvidence, GateRun } from './gates.js';
+export type { GateEvidence, GateRun, MeasuredExposure } from './gates.js';
 export { describeFailures, runGates } from './gates.js';
 export { checkAlias, checkModelName, checkVersion, parseModelRef } from './names.js';
 export type { AliasRule, GateName, ModelPolicy, ModelPolicyInput } from './policy.js';
-export { aliasRule, DEFAULT_POLICY, GATE_NAMES, gatesFor, isProtectedAlias, parsePolicy } from './policy.js';
+export {
+  aliasRule,
+  DEFAULT_POLICY,
+  FAIRNESS_DEFAULTS,
+  GATE_NAMES,
+  gatesFor,
+  isProtectedAlias,
+  parsePolicy,
+} from './policy.js';
 export type { ApproveOptions, PromoteOptions, PromotionOutcome } from './promotion.js';
 export { AUTO_APPROVER, Registry } from './promotion.js';
 export type { NewVersion } from './register-version.js';
@@ -69,5 +78,5 @@ export type {
   VersionRecord,
 } from './types.js';
 export { hasRole, ROLES } from './types.js';
-export type { ComparisonRow, LineageView, VersionComparison } from './views.js';
+export type { ComparisonRow, FairnessView, LineageView, VersionComparison } from './views.js';
 export { compareVersions, lineageOf } from './views.js';

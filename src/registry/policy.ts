@@ -9,10 +9,19 @@ export const GATE_NAMES = [
   'data_quality',
   'latency',
   'coverage',
+  'fairness',
 ] as const;
 
 /** One of {@link GATE_NAMES}. */
 export type GateName = (typeof GATE_NAMES)[number];
+
+/** The fairness gate's default thresholds (see docs/quality.md for why these numbers). */
+export const FAIRNESS_DEFAULTS = Object.freeze({
+  minLongTailShare: 0.05,
+  maxGiniBook: 0.9,
+  maxGiniAuthor: 0.9,
+  maxGiniGenre: 0.7,
+});
 
 const gatesSchema = z
   .object({
@@ -47,6 +56,22 @@ const gatesSchema = z
       .strict()
       .nullable()
       .default({ min: 0.01 }),
+    /**
+     * Exposure in the evaluation lists (`src/eval` exposure; docs/quality.md justifies the defaults):
+     * long-tail books (outside the most bought 20 %) get at least `minLongTailShare` of the slots, and
+     * the Gini of slots per book, per author and per genre stays at most the `maxGini…` bound. A
+     * grouping the dataset lacks (no authors, no genres) is reported not applicable, never passed.
+     */
+    fairness: z
+      .object({
+        minLongTailShare: z.number().min(0).max(1).default(FAIRNESS_DEFAULTS.minLongTailShare),
+        maxGiniBook: z.number().min(0).max(1).default(FAIRNESS_DEFAULTS.maxGiniBook),
+        maxGiniAuthor: z.number().min(0).max(1).default(FAIRNESS_DEFAULTS.maxGiniAuthor),
+        maxGiniGenre: z.number().min(0).max(1).default(FAIRNESS_DEFAULTS.maxGiniGenre),
+      })
+      .strict()
+      .nullable()
+      .default({ ...FAIRNESS_DEFAULTS }),
   })
   .strict();
 
@@ -87,7 +112,7 @@ export type ModelPolicyInput = z.input<typeof policySchema>;
 /** How one alias moves. */
 export type AliasRule = z.infer<typeof aliasRuleSchema>;
 
-/** The policy every new model starts with: all six gates on; production needs an approval. */
+/** The policy every new model starts with: all seven gates on; production needs an approval. */
 export const DEFAULT_POLICY: ModelPolicy = Object.freeze(policySchema.parse({})) as ModelPolicy;
 
 /**

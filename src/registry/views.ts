@@ -82,6 +82,8 @@ export interface LineageView {
     finishedAt: number | null;
   } | null;
   trackingRun: string | null;
+  /** Exposure of the version's evaluation lists (what the fairness gate judges); null when not measured. */
+  fairness: FairnessView | null;
   gates: GateEvaluation[];
   /** The latest granted approval of this version (method `auto` when auto-approve granted it). */
   approval: ApprovalRecord | null;
@@ -89,6 +91,38 @@ export interface LineageView {
   history: AliasEvent[];
   registeredAt: number;
   registeredBy: string | null;
+}
+
+/** A version's exposure metrics, and why a grouping does not apply. */
+export interface FairnessView {
+  longTailExposure: number;
+  giniBook: number | null;
+  giniAuthor: number | null;
+  giniGenre: number | null;
+  /** How the long tail was defined (recorded by the evaluation), if recorded. */
+  longTail: string | null;
+  notApplicable: { author?: string; genre?: string };
+}
+
+function fairnessView(v: VersionRecord): FairnessView | null {
+  const m = v.metrics;
+  if (m.long_tail_exposure === undefined) return null;
+  const rec = (v.lineage.evaluation as { fairness?: Record<string, unknown> } | undefined)?.fairness ?? {};
+  const na = (rec.notApplicable ?? {}) as Record<string, unknown>;
+  const reason = (key: 'author' | 'genre') => (typeof na[key] === 'string' ? (na[key] as string) : undefined);
+  const notApplicable: FairnessView['notApplicable'] = {};
+  for (const key of ['author', 'genre'] as const) {
+    const why = reason(key);
+    if (why !== undefined) notApplicable[key] = why;
+  }
+  return {
+    longTailExposure: m.long_tail_exposure,
+    giniBook: m.exposure_gini_book ?? null,
+    giniAuthor: m.exposure_gini_author ?? null,
+    giniGenre: m.exposure_gini_genre ?? null,
+    longTail: typeof rec.longTail === 'string' ? rec.longTail : null,
+    notApplicable,
+  };
 }
 
 /**
@@ -142,6 +176,7 @@ export async function lineageOf(
             finishedAt: run?.finishedAt ?? null,
           },
     trackingRun: v.trackingRun,
+    fairness: fairnessView(v),
     gates: Object.values(v.gates),
     approval: approvals[0] ?? null,
     history: await registry.audit({ model, version: v.version }),

@@ -8,7 +8,13 @@ export const TUNE_ERRORS = defineErrors('TUNE', {
   },
   TUNE_TRIAL_FAILED: {
     status: 500,
-    description: 'A trial could not be trained or scored (its parameters and the cause are in the message).',
+    description:
+      'A trial could not be trained or scored and its cause had no code of its own (recorded on the trial; the search goes on).',
+  },
+  TUNE_ALL_TRIALS_FAILED: {
+    status: 422,
+    description:
+      "Every trial of a search failed (e.g. --family ease on a catalogue past EASE's limit); the message names the first cause.",
   },
 });
 

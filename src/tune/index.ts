@@ -11,9 +11,11 @@
  */
 export type { TuneErrorCode } from './errors.js';
 export { TUNE_ERRORS, TuneError } from './errors.js';
+export type { TrialFailure, TrialOutcome } from './pool.js';
 export type { SearchOptions, SearchResult, TrialRecord } from './search.js';
 export { checkSearchOptions, flatScore, MAX_TRIALS, pickBest, search } from './search.js';
 export type {
+  CatalogueShape,
   ChoiceDimension,
   Condition,
   Dimension,
@@ -21,7 +23,15 @@ export type {
   SearchSpace,
   TrialParams,
 } from './space.js';
-export { decode, describeSpace, isActive, KNN_SPACE, searchSpace } from './space.js';
+export {
+  catalogueShape,
+  DEFAULT_SPACE,
+  decode,
+  describeSpace,
+  EASE_LAMBDA_RELATIVE,
+  isActive,
+  searchSpace,
+} from './space.js';
 export type { Observation, TpeOptions } from './tpe.js';
 export { proposeTpe, randomPoint } from './tpe.js';
 export type { TrialData, TrialScore } from './trial.js';

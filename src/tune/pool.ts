@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { TuneError } from './errors.js';
 import type { TrialParams } from './space.js';
 import { scoreTrial, type TrialData, type TrialScore } from './trial.js';
 import type { TrialReply, TrialRequest } from './trial-worker.js';
@@ -16,7 +15,7 @@ export class TrialPool {
   readonly #workers: Worker[] = [];
   readonly #pending = new Map<
     number,
-    { params: TrialParams; resolve: (s: TrialScore) => void; reject: (e: Error) => void }
+    { params: TrialParams; resolve: (s: TrialOutcome) => void; reject: (e: Error) => void }
   >();
   readonly #idle: Worker[] = [];
   readonly #queue: TrialRequest[] = [];
@@ -35,12 +34,16 @@ export class TrialPool {
     }
   }
 
-  /** Score one trial. */
-  run(params: TrialParams): Promise<TrialScore> {
+  /**
+   * Score one trial. A trial that cannot be trained or scored (EASE past its catalogue limit, …) is
+   * an outcome, not an exception: the search records it and goes on. Only a crashed worker rejects.
+   */
+  run(params: TrialParams): Promise<TrialOutcome> {
     if (this.#workers.length === 0) {
-      return scoreTrial(this.#data, params).catch((e: unknown) => {
-        throw trialError(params, e);
-      });
+      return scoreTrial(this.#data, params).then(
+        (score) => ({ score }),
+        (e: unknown) => ({ error: trialFailure(e) }),
+      );
     }
     const id = this.#next++;
     return new Promise((resolve, reject) => {
@@ -68,8 +71,8 @@ export class TrialPool {
     this.#idle.push(w);
     this.#pump();
     if (!p) return;
-    if ('score' in msg) p.resolve(msg.score);
-    else p.reject(trialError(p.params, msg.error));
+    if ('score' in msg) p.resolve({ score: msg.score });
+    else p.resolve({ error: trialFailure(msg.error) });
   }
 
   #failAll(e: Error): void {
@@ -78,13 +81,21 @@ export class TrialPool {
   }
 }
 
-function trialError(params: TrialParams, e: unknown): TuneError {
-  const err = e as { message?: string };
-  return new TuneError(
-    'TUNE_TRIAL_FAILED',
-    `a trial failed (${JSON.stringify(params)}): ${err.message ?? String(e)}`,
-    { field: 'params' },
-  );
+/** Why a trial failed: the cause's stable code (TUNE_TRIAL_FAILED when it has none) and message. */
+export interface TrialFailure {
+  readonly code: string;
+  readonly message: string;
+}
+
+/** A trial's result: its validation score, or why it could not be scored. */
+export type TrialOutcome = { readonly score: TrialScore } | { readonly error: TrialFailure };
+
+function trialFailure(e: unknown): TrialFailure {
+  const err = e as { message?: string; code?: unknown };
+  return {
+    code: typeof err.code === 'string' && /^[A-Z]+_[A-Z_]+$/.test(err.code) ? err.code : 'TUNE_TRIAL_FAILED',
+    message: err.message ?? String(e),
+  };
 }
 
 /**

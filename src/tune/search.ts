@@ -1,7 +1,7 @@
 import { Rng } from '../core/index.js';
 import { METRICS, type MetricName } from '../eval/index.js';
 import { TuneError } from './errors.js';
-import { TrialPool } from './pool.js';
+import { type TrialFailure, type TrialOutcome, TrialPool } from './pool.js';
 import { decode, type SearchSpace, type TrialParams } from './space.js';
 import { type Observation, proposeTpe, type TpeOptions } from './tpe.js';
 import type { TrialData, TrialScore } from './trial.js';
@@ -28,18 +28,30 @@ export interface SearchOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** One trial as reported: its parameters and its validation metrics (`ndcg_at_10`, …). */
+/**
+ * One trial as reported: its parameters and its validation metrics (`ndcg_at_10`, …); a trial that
+ * failed has no metrics (`validation` is `{}`) and says why in `error`.
+ */
 export interface TrialRecord {
   readonly number: number;
   readonly params: TrialParams;
   readonly validation: Record<string, number>;
+  readonly error?: TrialFailure;
 }
+
+/**
+ * The score a failed trial gives the search: below every NDCG, so the estimator files it with the
+ * bad trials and proposes away from it.
+ */
+const FAILED_SCORE = -1;
 
 /** What {@link search} returns: every trial in order and the chosen one. */
 export interface SearchResult {
   readonly trials: readonly TrialRecord[];
-  /** Highest validation NDCG@k; ties go to the earlier trial. */
+  /** Highest validation NDCG@k among the trials that succeeded; ties go to the earlier trial. */
   readonly best: TrialRecord;
+  /** Trials that failed (recorded with their error code; the search went on). */
+  readonly failed: number;
 }
 
 /** Most trials one search may run. */
@@ -61,7 +73,7 @@ export async function search(data: TrialData, opts: SearchOptions): Promise<Sear
   const pool = new TrialPool(data, Math.max(1, Math.floor(opts.threads ?? 1)));
   const history: Observation[] = [];
   const trials: TrialRecord[] = [];
-  const seen = new Map<string, Promise<TrialScore>>();
+  const seen = new Map<string, Promise<TrialOutcome>>();
   // Trials of the current batch finished so far, for the progress bar.
   let running = 0;
   try {
@@ -69,14 +81,14 @@ export async function search(data: TrialData, opts: SearchOptions): Promise<Sear
       const n = Math.min(batch, opts.trials - trials.length);
       const points = Array.from({ length: n }, () => proposeTpe(opts.space, history, rng, fixed, opts.tpe));
       const params = points.map((u) => decode(opts.space, u, fixed));
-      const scores = await Promise.all(
+      const outcomes = await Promise.all(
         params.map((p) => {
           const key = canonical(p);
           let s = seen.get(key);
           if (s === undefined) {
-            s = pool.run(p).then((score) => {
+            s = pool.run(p).then((outcome) => {
               opts.onProgress?.(Math.min(opts.trials, trials.length + ++running), opts.trials);
-              return score;
+              return outcome;
             });
             seen.set(key, s);
           }
@@ -85,22 +97,43 @@ export async function search(data: TrialData, opts: SearchOptions): Promise<Sear
       );
       running = 0;
       points.forEach((u, i) => {
-        history.push({ u, params: params[i], score: scores[i].ndcg });
-        trials.push({ number: trials.length, params: params[i], validation: flatScore(scores[i], data.k) });
+        const o = outcomes[i];
+        const number = trials.length;
+        if ('score' in o) {
+          history.push({ u, params: params[i], score: o.score.ndcg });
+          trials.push({ number, params: params[i], validation: flatScore(o.score, data.k) });
+        } else {
+          history.push({ u, params: params[i], score: FAILED_SCORE });
+          trials.push({ number, params: params[i], validation: {}, error: o.error });
+        }
       });
       opts.onProgress?.(trials.length, opts.trials);
     }
   } finally {
     await pool.close();
   }
-  return { trials, best: pickBest(trials, data.k) };
+  return { trials, best: pickBest(trials, data.k), failed: trials.filter((t) => t.error).length };
 }
 
-/** The rule: highest validation NDCG@k, ties to the earlier trial. */
+/**
+ * The rule: highest validation NDCG@k among the trials that succeeded, ties to the earlier trial.
+ * TUNE_ALL_TRIALS_FAILED (naming the first failure's code) when none did.
+ */
 export function pickBest(trials: readonly TrialRecord[], k: number): TrialRecord {
   const key = `ndcg_at_${k}`;
-  let best = trials[0];
-  for (const t of trials) if (t.validation[key] > best.validation[key]) best = t;
+  let best: TrialRecord | undefined;
+  for (const t of trials) {
+    if (t.error) continue;
+    if (best === undefined || t.validation[key] > best.validation[key]) best = t;
+  }
+  if (best === undefined) {
+    const first = trials[0]?.error;
+    throw new TuneError(
+      'TUNE_ALL_TRIALS_FAILED',
+      `every one of the ${trials.length} trials failed; the first with ${first?.code}: ${first?.message}`,
+      { field: 'params' },
+    );
+  }
   return best;
 }
 

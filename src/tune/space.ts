@@ -1,4 +1,4 @@
-import type { TrainParamsInput } from '../model/index.js';
+import { EASE_MAX_ITEMS, type TrainParamsInput } from '../model/index.js';
 
 /**
  * The search space as a declarative table: one row per trainer option, each mapped to a coordinate in
@@ -42,37 +42,112 @@ export type SearchSpace = readonly Dimension[];
 /** A point of the space as trainer parameters (inactive rows left out: the schema's default holds). */
 export type TrialParams = Partial<TrainParamsInput> & Record<string, unknown>;
 
+const KNN_ONLY: Condition = { param: 'family', in: ['knn'] };
+const EASE_ONLY: Condition = { param: 'family', in: ['ease'] };
+
 /**
- * item-kNN's options. `k` starts at the list length scored (see {@link searchSpace}): a model keeping
- * fewer neighbours than the list cannot fill it from co-purchase.
+ * EASE's λ range, as multiples of the mean item popularity (the mean of XᵀX's diagonal for binary
+ * customer rows, which λ is added to). Steck (2019) picked λ = 500, 1,000 and 200 on ML-20M, Netflix
+ * and MSD: 1.0, 0.3 and 0.25 times their mean item popularity. The range spans two and a half decades
+ * around that band (its geometric middle is 1×), because smaller shops estimate XᵀX with more noise
+ * and can want relatively more shrinkage.
  */
-export const KNN_SPACE: SearchSpace = [
-  { name: 'similarity', kind: 'choice', values: ['cosine', 'jaccard', 'lift', 'conditional'] },
+export const EASE_LAMBDA_RELATIVE = { min: 0.02, max: 50 } as const;
+
+/**
+ * λ's absolute range when the data is not known (the pipeline's sweep grid draws points before it
+ * reads the dataset): the relative range at a mean popularity of 100 buyers per book.
+ */
+const EASE_LAMBDA_DEFAULT = { min: 2, max: 5000 } as const;
+
+/**
+ * The default space: the model family first, then item-kNN's options (similarity, alpha, shrinkage
+ * and minimum co-count apply to kNN only), the options both families share (neighbours kept, matrix
+ * rows, heavy-buyer weighting, time decay, popularity penalty) and EASE's λ. `k` starts at the list
+ * length scored (see {@link searchSpace}): a model keeping fewer neighbours than the list cannot fill
+ * it from co-purchase.
+ */
+export const DEFAULT_SPACE: SearchSpace = [
+  { name: 'family', kind: 'choice', values: ['knn', 'ease'] },
+  {
+    name: 'similarity',
+    kind: 'choice',
+    values: ['cosine', 'jaccard', 'lift', 'conditional'],
+    when: KNN_ONLY,
+  },
   { name: 'k', kind: 'int', min: 10, max: 400, log: true },
   { name: 'unit', kind: 'choice', values: ['customer', 'basket'] },
   { name: 'alpha', kind: 'float', min: 0, max: 1, when: { param: 'similarity', in: ['conditional'] } },
-  { name: 'shrinkage', kind: 'float', min: 0.5, max: 200, log: true, off: { value: 0, share: 0.25 } },
-  { name: 'minCoCount', kind: 'int', min: 1, max: 5 },
+  {
+    name: 'shrinkage',
+    kind: 'float',
+    min: 0.5,
+    max: 200,
+    log: true,
+    off: { value: 0, share: 0.25 },
+    when: KNN_ONLY,
+  },
+  { name: 'minCoCount', kind: 'int', min: 1, max: 5, when: KNN_ONLY },
   { name: 'heavyBuyerBeta', kind: 'float', min: 0.05, max: 2, off: { value: 0, share: 0.3 } },
   { name: 'halfLifeDays', kind: 'float', min: 7, max: 1500, log: true, off: { value: null, share: 0.4 } },
   // Ages from the newest purchase overall or the customer's own (no effect while decay is off).
   { name: 'decayReference', kind: 'choice', values: ['global', 'customer'] },
   // RP3beta-style penalty on the neighbour's popularity.
   { name: 'popularityBeta', kind: 'float', min: 0.05, max: 1, off: { value: 0, share: 0.4 } },
+  { name: 'easeLambda', kind: 'float', ...EASE_LAMBDA_DEFAULT, log: true, when: EASE_ONLY },
 ];
+
+/** What the space adapts to in the data: catalogue size (EASE's limit) and λ's scale. */
+export interface CatalogueShape {
+  /** Items in the training catalogue (the trainer's n). */
+  readonly items: number;
+  /** Mean distinct buyers per item that has any. */
+  readonly meanPopularity: number;
+}
 
 /**
  * The space a search runs over: `base` with `k` from the list length up, minus the options the user
- * pinned (`fixed`), which every trial then takes as given.
+ * pinned (`fixed`), which every trial then takes as given. With the training `catalogue`, the family
+ * row offers EASE only when the catalogue fits `EASE_MAX_ITEMS`, and λ's range is scaled to its mean
+ * popularity ({@link EASE_LAMBDA_RELATIVE}).
  */
 export function searchSpace(
   listK: number,
   fixed: Readonly<Record<string, unknown>> = {},
-  base: SearchSpace = KNN_SPACE,
+  base: SearchSpace = DEFAULT_SPACE,
+  catalogue?: CatalogueShape,
 ): SearchSpace {
   return base
     .filter((d) => !(d.name in fixed))
-    .map((d) => (d.name === 'k' && d.kind !== 'choice' ? { ...d, min: Math.max(d.min, listK) } : d));
+    .map((d): Dimension => {
+      if (d.name === 'k' && d.kind !== 'choice') return { ...d, min: Math.max(d.min, listK) };
+      if (catalogue === undefined) return d;
+      if (d.name === 'family' && d.kind === 'choice' && catalogue.items > EASE_MAX_ITEMS) {
+        return { ...d, values: d.values.filter((v) => v !== 'ease') };
+      }
+      if (d.name === 'easeLambda' && d.kind !== 'choice') {
+        const mean = Math.max(1, catalogue.meanPopularity);
+        return {
+          ...d,
+          min: Number((EASE_LAMBDA_RELATIVE.min * mean).toPrecision(4)),
+          max: Number((EASE_LAMBDA_RELATIVE.max * mean).toPrecision(4)),
+        };
+      }
+      return d;
+    });
+}
+
+/** The {@link CatalogueShape} of a popularity vector (distinct buyers per item). */
+export function catalogueShape(popularity: ArrayLike<number>): CatalogueShape {
+  let sum = 0;
+  let bought = 0;
+  for (let i = 0; i < popularity.length; i++) {
+    if (popularity[i] > 0) {
+      sum += popularity[i];
+      bought++;
+    }
+  }
+  return { items: popularity.length, meanPopularity: bought === 0 ? 0 : sum / bought };
 }
 
 /** Whether row `d` applies to the (partly decoded) point `p`. */

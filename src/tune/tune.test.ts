@@ -130,3 +130,57 @@ describe('tune', () => {
     });
   });
 });
+
+describe('failed trials', () => {
+  it('a trial that cannot train is recorded with its error code and the search goes on', async () => {
+    const x = shop();
+    const inner = { train: x, test: splitInteractions(x, { kind: 'leave-last-out' }).test, k: 10 };
+    // EASE's limit is far above 60 books; an out-of-range λ makes the trainer refuse those points.
+    const space = searchSpace(10).map((d) =>
+      d.name === 'easeLambda' && d.kind !== 'choice' ? { ...d, min: 2e7, max: 3e7 } : d,
+    );
+    const r = await search(inner, { ...opts, trials: 12, space });
+    expect(r.trials).toHaveLength(12);
+    const failed = r.trials.filter((t) => t.error);
+    expect(failed.length).toBeGreaterThan(0);
+    expect(r.failed).toBe(failed.length);
+    for (const t of failed) {
+      expect(t.params.family).toBe('ease');
+      expect(t.error?.code).toBe('MODEL_INVALID_PARAMS');
+      expect(t.validation).toEqual({});
+    }
+    expect(r.best.error).toBeUndefined();
+    expect(r.best.params.family).toBe('knn');
+  });
+
+  it('when every trial fails the search says so, naming the first cause', async () => {
+    const x = shop();
+    const inner = { train: x, test: splitInteractions(x, { kind: 'leave-last-out' }).test, k: 10 };
+    const space = searchSpace(10, { family: 'ease' }).map((d) =>
+      d.name === 'easeLambda' && d.kind !== 'choice' ? { ...d, min: 2e7, max: 3e7 } : d,
+    );
+    await expect(
+      search(inner, { ...opts, trials: 4, space, fixed: { family: 'ease' } }),
+    ).rejects.toMatchObject({
+      code: 'TUNE_ALL_TRIALS_FAILED',
+      message: expect.stringContaining('MODEL_INVALID_PARAMS'),
+    });
+  });
+
+  it('--versus ease: a reference search scored beside the tuned model with a paired CI', async () => {
+    const r = await tune(shop(), {
+      ...opts,
+      trials: 6,
+      versus: [{ name: 'ease', fixed: { family: 'ease' } }],
+    });
+    expect(r.versus).toHaveLength(1);
+    expect(r.versus[0].best.params).toMatchObject({ family: 'ease' });
+    expect(r.report.recommenders.map((x) => x.name)).toEqual([
+      'tuned',
+      'tuned-ease',
+      'plain-cosine',
+      'most-popular',
+    ]);
+    expect(r.test['ndcg_at_10_vs_tuned-ease_low']).toEqual(expect.any(Number));
+  });
+});

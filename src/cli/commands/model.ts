@@ -423,6 +423,7 @@ function renderLineage(l: LineageView): string {
     ...(code?.image ? [`image     ${code.image}  digest ${code.imageDigest ?? 'not pinned'}`] : []),
     `params    ${params.join(' ') || '-'}`,
     `metrics   ${metrics.join(' ') || '-'}`,
+    `fairness  ${renderFairness(l.fairness)}`,
     `run       ${l.run ? `${l.run.id} (node ${l.run.node ?? '-'}, ${l.run.pipeline ?? '?'}, ${l.run.phase ?? '?'}) submitted by ${l.run.submittedBy ?? '?'} at ${when(l.run.createdAt)}` : l.trackingRun ? `tracking run ${l.trackingRun}` : 'not recorded'}`,
     'gates',
     ...(l.gates.length
@@ -430,6 +431,19 @@ function renderLineage(l: LineageView): string {
       : ['  none evaluated']),
     `approved  ${a ? (a.method === 'auto' ? `AUTO-APPROVED (local demo setting) for ${a.alias} at ${when(a.decidedAt)}` : `by ${a.decidedBy} at ${when(a.decidedAt)} for ${a.alias}: "${a.reason ?? ''}"`) : 'no approval recorded'}`,
   ].join('\n');
+}
+
+/** `long-tail 0.2950 (books outside …)  Gini book 0.7050  author 0.7350  genre not applicable: …`. */
+function renderFairness(f: LineageView['fairness']): string {
+  if (f === null) return 'exposure not measured';
+  const group = (value: number | null, why: string | undefined) =>
+    value !== null ? num(value) : `not applicable (${why ?? 'not recorded'})`;
+  return [
+    `long-tail exposure ${num(f.longTailExposure)}${f.longTail ? ` (${f.longTail})` : ''}`,
+    `Gini by book ${f.giniBook === null ? '-' : num(f.giniBook)}`,
+    `by author ${group(f.giniAuthor, f.notApplicable.author)}`,
+    `by genre ${group(f.giniGenre, f.notApplicable.genre)}`,
+  ].join('; ');
 }
 
 function renderChanges(cs: RegistryEvent[]): string {

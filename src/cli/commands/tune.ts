@@ -17,6 +17,7 @@ interface TuneFlags {
   keepRepeats?: boolean;
   resamples: number;
   threads?: number;
+  versus?: 'ease' | 'knn';
   json?: boolean;
 }
 
@@ -28,7 +29,7 @@ export function registerTuneCommand(program: Command): void {
   const command = program
     .command('tune')
     .description(
-      'search item-kNN options on a validation split (seeded TPE, trials in parallel), then score the choice once on the test split',
+      'search the trainer options (item-kNN and EASE) on a validation split (seeded TPE, trials in parallel), then score the choice once on the test split',
     )
     .addHelpText(
       'after',
@@ -56,6 +57,12 @@ export function registerTuneCommand(program: Command): void {
       '--threads <n>',
       'trials run side by side (default: min(cores, 4)); the result is the same for any count',
       intOption('--threads'),
+    )
+    .addOption(
+      new Option(
+        '--versus <family>',
+        'also tune this model family alone the same way (same validation split, trials, seed) and score its choice on the test split beside the tuned model, with a paired CI',
+      ).choices(['ease', 'knn']),
     )
     .option('--json', 'machine-readable output');
   addTrainerOptions(command, '--neighbours <n>', { pinned: true }).action(
@@ -87,6 +94,7 @@ export function registerTuneCommand(program: Command): void {
         trainThreads: threads,
         resamples: flags.resamples,
         fixed,
+        versus: flags.versus ? [{ name: flags.versus, fixed: { family: flags.versus } }] : [],
         onPhase: (phase, done, total) => {
           if (phase === 'search') searchBar.update(done, total);
           else {
@@ -101,6 +109,8 @@ export function registerTuneCommand(program: Command): void {
         best: r.best,
         test: r.test,
         trials: r.trials,
+        failedTrials: r.failedTrials,
+        versus: r.versus,
         dataset: { hash: loaded.manifest.hash, uri: loaded.manifest.source.uri },
         split: r.split,
         search: r.search,
@@ -117,17 +127,42 @@ function render(
     best: { trial: number; params: Record<string, unknown>; validation: Record<string, number> };
     test: Record<string, number>;
     trials: readonly unknown[];
+    failedTrials: number;
+    versus: readonly {
+      name: string;
+      best: { trial: number; params: Record<string, unknown>; validation: Record<string, number> };
+      failedTrials: number;
+    }[];
     split: { rule: string; validationUsers: number; testUsers: number };
-    search: { seed: number };
+    search: { seed: number; space: readonly Record<string, unknown>[] };
     seconds: number;
     report: EvalReport;
   },
   k: number,
 ): string {
   const f = (v: number) => v.toFixed(4);
-  const params = Object.entries(r.best.params)
-    .map(([name, v]) => `${name}=${v}`)
-    .join(' ');
+  // Options whose row's condition fails (alpha without conditional, similarity for EASE) do not
+  // apply to the model: the table leaves them out; --json keeps every field.
+  const when = new Map(
+    KNN_AND_EASE_CONDITIONS.map((c) => [c.name, c.when] as const).concat(
+      r.search.space.flatMap((d) => (d.when ? [[String(d.name), d.when as Condition] as const] : [])),
+    ),
+  );
+  const applies = (p: Record<string, unknown>, name: string): boolean => {
+    const c = when.get(name);
+    return c === undefined || (c.in.includes(p[c.param] as string) && applies(p, c.param));
+  };
+  const paramsOf = (p: Record<string, unknown>) =>
+    Object.entries(p)
+      .filter(([name]) => applies(p, name))
+      .map(([name, v]) => `${name}=${v}`)
+      .join(' ');
+  const params = paramsOf(r.best.params);
+  const failed = (n: number) => (n > 0 ? ` (${n} failed, recorded with their error code)` : '');
+  const versus = r.versus.flatMap((v) => [
+    `tuned-${v.name}: trial ${v.best.trial}${failed(v.failedTrials)}, validation NDCG@${k} ${f(v.best.validation[`ndcg_at_${k}`])}`,
+    `  ${paramsOf(v.best.params)}`,
+  ]);
   const rows = r.report.recommenders.map((x) => [
     x.name,
     ...(['ndcg', 'hitRate', 'mrr'] as const).map((m) => {
@@ -141,9 +176,10 @@ function render(
     return `${c.model} − ${c.baseline}: NDCG@${k} ${signed(x.difference)} [${signed(x.low)}, ${signed(x.high)}] — ${verdict}`;
   });
   return [
-    `${r.trials.length} trials (seed ${r.search.seed}) on a ${r.split.rule} validation split of ${r.split.validationUsers} customers, ${r.seconds} s`,
+    `${r.trials.length} trials${failed(r.failedTrials)} (seed ${r.search.seed}) on a ${r.split.rule} validation split of ${r.split.validationUsers} customers, ${r.seconds} s`,
     `best: trial ${r.best.trial}, validation NDCG@${k} ${f(r.best.validation[`ndcg_at_${k}`])}`,
     `  ${params}`,
+    ...versus,
     '',
     `test split (${r.split.testUsers} customers), scored once, 95 % bootstrap CIs:`,
     table(['model', `NDCG@${k}`, `HitRate@${k}`, `MRR@${k}`], rows),
@@ -151,6 +187,24 @@ function render(
     ...diffs,
   ].join('\n');
 }
+
+interface Condition {
+  readonly param: string;
+  readonly in: readonly unknown[];
+}
+
+/**
+ * Which family an option belongs to, for options a search may have pinned (then absent from its
+ * space): EASE's λ only for EASE, the similarity options only for item-kNN.
+ */
+const KNN_AND_EASE_CONDITIONS: readonly { name: string; when: Condition }[] = [
+  ...['similarity', 'shrinkage', 'minCoCount'].map((name) => ({
+    name,
+    when: { param: 'family', in: ['knn', undefined] },
+  })),
+  { name: 'alpha', when: { param: 'similarity', in: ['conditional'] } },
+  { name: 'easeLambda', when: { param: 'family', in: ['ease'] } },
+];
 
 /** Always signed; the sign survives rounding. */
 function signed(v: number): string {

@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import type { ExposureReport } from '../../eval/index.js';
 import { artifact, defineStep, param } from '../../pipeline/index.js';
 import type { GateResult } from '../../registry/index.js';
 import { EVAL_K, SIMILARITIES } from './params.js';
@@ -22,12 +23,37 @@ export interface EvaluationRecord {
     readonly k: number;
     readonly seed: number;
     readonly resamples: number;
+    /**
+     * How exposure was measured (the registry's fairness gate reads the metrics): the long-tail rule,
+     * and why exposure by author or genre does not apply when the dataset lacks them. Depends on the
+     * dataset only, so two versions evaluated on the same data still compare as the same evaluation.
+     */
+    readonly fairness?: FairnessRecord;
   };
   /** Flat metrics of the model (`ndcg_at_10`, `ndcg_at_10_vs_most-popular`, `coverage`, …). */
   readonly metrics: Record<string, number>;
   readonly gates: readonly EvaluationGate[];
   readonly passed: boolean;
   readonly refit: { readonly modelId: string; readonly lines: number };
+}
+
+/** How the evaluation measured exposure (see {@link EvaluationRecord}). */
+export interface FairnessRecord {
+  readonly longTail: string;
+  readonly headBooks: number;
+  readonly notApplicable: Partial<Record<'author' | 'genre', string>>;
+}
+
+/** The fairness record of one recommender's exposure report. */
+export function fairnessRecord(exposure: ExposureReport): FairnessRecord {
+  const notApplicable: Partial<Record<'author' | 'genre', string>> = {};
+  if ('notApplicable' in exposure.byAuthor) notApplicable.author = exposure.byAuthor.notApplicable;
+  if ('notApplicable' in exposure.byGenre) notApplicable.genre = exposure.byGenre.notApplicable;
+  return {
+    longTail: `books outside the most bought ${Math.round(exposure.head.share * 100)} % (distinct train buyers)`,
+    headBooks: exposure.head.books,
+    notApplicable,
+  };
 }
 
 /** The gates on a model's test metrics, as the registry's `metric_threshold` and `beat_baseline` judge them. */
@@ -73,7 +99,8 @@ export const evaluateStep = defineStep({
   name: 'evaluate',
   // 2: gates in the registry's vocabulary (metric_threshold, beat_baseline) — cached evaluations of 1 differ.
   // 3: every trainer option of the chosen point (`options`), and all of them in the record's params.
-  version: '3',
+  // 4: exposure of the lists (long-tail share, Gini by book / author / genre) in the metrics.
+  version: '4',
   description: `Test-split NDCG@${EVAL_K} vs most-popular and random, gates, and the refit bundle.`,
   inputs: {
     params: {
@@ -126,8 +153,10 @@ export const evaluateStep = defineStep({
       k: EVAL_K,
       seed,
       resamples,
+      catalogue: loaded.catalogue,
     });
     const metrics = flatMetrics(report);
+    const model = report.recommenders.find((r) => r.name === report.model)!;
     const gates = evaluationGates(metrics, { minNdcg, mustBeatPopular });
     const passed = gates.every((g) => g.passed);
 
@@ -136,7 +165,13 @@ export const evaluateStep = defineStep({
     const manifest = writeModelBundle(bundle, refit, loaded, ctx);
     const record: EvaluationRecord = {
       params: { ...knn.params },
-      evaluation: { split: 'last-basket', k: EVAL_K, seed, resamples },
+      evaluation: {
+        split: 'last-basket',
+        k: EVAL_K,
+        seed,
+        resamples,
+        fairness: fairnessRecord(model.exposure),
+      },
       metrics,
       gates,
       passed,

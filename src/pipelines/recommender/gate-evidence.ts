@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Similarity } from '../../model/index.js';
 import type { StepArtifacts, StepDatasets } from '../../pipeline/index.js';
 import type { GateEvidence, VersionRecord } from '../../registry/index.js';
+import { PipelinesError } from '../errors.js';
 import { EVAL_K } from './params.js';
 
 /**
@@ -37,17 +38,10 @@ export function gateEvidence(ports: {
       const [{ itemPopularity, scoreRecommender }, { asEvalRecommender, fitKnn, loadSplit }] =
         await Promise.all([import('../../eval/index.js'), import('./model-fit.js')]);
       const hash = candidate.lineage.dataset?.hash;
-      const { similarity, k } = production.params as { similarity?: Similarity; k?: number };
-      if (hash === undefined || similarity === undefined || k === undefined) return Number.NaN;
+      const recorded = await recordedParams(production);
+      if (hash === undefined || recorded === undefined) return Number.NaN;
       const { outer } = await loadSplit((await datasets.get(hash)).dir);
-      // The production version's own configuration, every trainer option it recorded (older versions
-      // recorded only similarity and K: the rest then takes the trainer's defaults).
-      const { trainParamsSchema } = await import('../../model/index.js');
-      const known = Object.keys(trainParamsSchema.shape);
-      const recorded = Object.fromEntries(
-        Object.entries(production.params).filter(([key]) => known.includes(key)),
-      );
-      const knn = await fitKnn(outer.train, { ...recorded, similarity, k: Math.max(k, EVAL_K) });
+      const knn = await fitKnn(outer.train, recorded);
       const scored = scoreRecommender(outer.test, asEvalRecommender(knn), {
         k: EVAL_K,
         popularity: itemPopularity(outer.train),
@@ -55,7 +49,48 @@ export function gateEvidence(ports: {
       });
       return scored.mean.ndcg;
     },
+    measureExposure: async (candidate) => {
+      // The candidate's configuration retrained on its split's train side, as the evaluate step
+      // scores it (its stored bundle saw the test baskets), and its test lists' exposure measured.
+      const [ev, { asEvalRecommender, fitKnn, loadSplit }, { fairnessRecord }] = await Promise.all([
+        import('../../eval/index.js'),
+        import('./model-fit.js'),
+        import('./evaluate.js'),
+      ]);
+      const hash = candidate.lineage.dataset?.hash;
+      const recorded = await recordedParams(candidate);
+      if (hash === undefined || recorded === undefined) {
+        throw new PipelinesError(
+          'PIPELINES_BAD_INPUT',
+          `version ${candidate.version} records no dataset or no similarity and K: its lists cannot be measured`,
+          { field: 'version' },
+        );
+      }
+      const { loaded, outer } = await loadSplit((await datasets.get(hash)).dir);
+      const knn = await fitKnn(outer.train, recorded);
+      const popularity = ev.itemPopularity(outer.train);
+      const scored = ev.scoreRecommender(outer.test, asEvalRecommender(knn), {
+        k: EVAL_K,
+        popularity,
+        name: `v${candidate.version}`,
+      });
+      const report = ev.exposureReport(scored.exposure, popularity, loaded.catalogue);
+      return { metrics: ev.exposureMetrics(report), notApplicable: fairnessRecord(report).notApplicable };
+    },
   };
+}
+
+/**
+ * A version's own configuration, every trainer option it recorded (older versions recorded only
+ * similarity and K: the rest then takes the trainer's defaults); undefined without similarity and K.
+ */
+async function recordedParams(v: VersionRecord): Promise<Record<string, unknown> | undefined> {
+  const { similarity, k } = v.params as { similarity?: Similarity; k?: number };
+  if (similarity === undefined || k === undefined) return undefined;
+  const { trainParamsSchema } = await import('../../model/index.js');
+  const known = Object.keys(trainParamsSchema.shape);
+  const recorded = Object.fromEntries(Object.entries(v.params).filter(([key]) => known.includes(key)));
+  return { ...recorded, similarity, k: Math.max(k, EVAL_K) };
 }
 
 async function bundleDir(artifacts: Pick<StepArtifacts, 'getDir'>, v: VersionRecord): Promise<string> {

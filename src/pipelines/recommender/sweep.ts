@@ -1,4 +1,5 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { artifact, defineStep, param } from '../../pipeline/index.js';
 import { PipelinesError } from '../errors.js';
 import { EVAL_K, SIMILARITIES } from './params.js';
@@ -30,7 +31,8 @@ export async function tunerPoints(
   return Array.from({ length: trials }, () => {
     const { similarity, k, ...rest } = decode(space, proposeTpe(space, [], rng));
     return {
-      similarity: similarity as (typeof SIMILARITIES)[number],
+      // An EASE point draws no similarity: the trainer's default stands in (EASE does not read it).
+      similarity: (similarity ?? 'cosine') as (typeof SIMILARITIES)[number],
       k: Math.min(1000, Number(k)),
       options: JSON.stringify(rest),
     };
@@ -71,8 +73,10 @@ export const sweepGridStep = defineStep({
 /** train: one sweep point — fit on the validation split's train side, score NDCG@10 on its held-out side. */
 export const trainStep = defineStep({
   name: 'train',
-  version: '2',
-  description: 'Train item-kNN for one sweep point and score NDCG@10 on the validation split.',
+  // 3: the validation split rewinds each customer to before their held-out moment; EASE points; a
+  // point the data cannot train (EASE past its limit) is recorded as failed, not the run.
+  version: '3',
+  description: 'Train one sweep point (item-kNN or EASE) and score NDCG@10 on the validation split.',
   inputs: {
     params: { ...gridPoint, trainOptions: param.string({ default: '{}' }) },
     artifacts: { dataset: artifact.directory() },
@@ -95,10 +99,20 @@ export const trainStep = defineStep({
     const { asEvalRecommender, fitKnn, loadSplit, parseTrainOptions, pointParams, writeModelBundle } = fit;
     const { loaded, outer } = await loadSplit(dataset);
     const inner = validationSplit(outer);
-    const knn = await fitKnn(
-      inner.train,
-      pointParams(similarity, k, options, parseTrainOptions(trainOptions)),
-    );
+    const params = pointParams(similarity, k, options, parseTrainOptions(trainOptions));
+    const fitted = await fitKnn(inner.train, params).catch((e: unknown) => failedPoint(e));
+    if ('failed' in fitted) {
+      // A point the data cannot train (EASE past its catalogue limit: the grid is drawn before the
+      // data is read) is recorded as failed and ranked last, as `bookml tune` records a failed trial.
+      const bundle = ctx.outputPath('bundle');
+      await mkdir(bundle, { recursive: true });
+      await writeFile(join(bundle, 'failed.json'), `${JSON.stringify(fitted.failed, null, 2)}\n`);
+      ctx.log.warn(`${similarity} k=${k} ${options}: failed (${fitted.failed.code}), ranked last`, {
+        message: fitted.failed.message,
+      });
+      return { ndcg: 0, modelId: `${FAILED_PREFIX}${fitted.failed.code}`, bundle };
+    }
+    const knn = fitted;
     const scored = scoreRecommender(inner.test, asEvalRecommender(knn), {
       k: EVAL_K,
       popularity: itemPopularity(inner.train),
@@ -127,14 +141,27 @@ export interface SweepResult {
   readonly modelId: string;
 }
 
+/** The model id a failed sweep point reports: this prefix and the failure's code. */
+export const FAILED_PREFIX = 'failed:';
+
+/** Errors a sweep point may fail with and the sweep go on: the data, not the run, rules the point out. */
+const POINT_FAILURES = new Set(['MODEL_EASE_TOO_LARGE']);
+
+function failedPoint(e: unknown): { failed: { code: string; message: string } } {
+  const err = e as { code?: unknown; message?: string };
+  if (typeof err.code !== 'string' || !POINT_FAILURES.has(err.code)) throw e;
+  return { failed: { code: err.code, message: err.message ?? String(e) } };
+}
+
 /**
  * The reducer's rule: highest NDCG@10; on a tie the smaller K (a smaller model that is as good), then the
- * earlier grid point, so the choice never depends on the order children finished in.
+ * earlier grid point, so the choice never depends on the order children finished in. Failed points last.
  */
 export function rankSweep(results: readonly SweepResult[]): SweepResult[] {
+  const failed = (r: SweepResult) => (r.modelId.startsWith(FAILED_PREFIX) ? 1 : 0);
   return results
     .map((r, i) => ({ r, i }))
-    .sort((a, b) => b.r.ndcg - a.r.ndcg || a.r.k - b.r.k || a.i - b.i)
+    .sort((a, b) => failed(a.r) - failed(b.r) || b.r.ndcg - a.r.ndcg || a.r.k - b.r.k || a.i - b.i)
     .map(({ r }) => r);
 }
 
@@ -188,6 +215,13 @@ export const pickBestStep = defineStep({
     const ranked = rankSweep(grid.map((g, i) => ({ ...g, ndcg: ndcg[i], modelId: modelIds[i] })));
     const sweep = ctx.outputPath('sweep');
     const best = ranked[0];
+    if (best.modelId.startsWith(FAILED_PREFIX)) {
+      throw new PipelinesError(
+        'PIPELINES_BAD_INPUT',
+        `every sweep point failed (${best.modelId.slice(FAILED_PREFIX.length)}): nothing to evaluate`,
+        { field: 'trainOptions' },
+      );
+    }
     const { describeSpace, searchSpace } = await import('../../tune/index.js');
     const record: SweepRecord = {
       metric: `ndcg_at_${EVAL_K}`,
