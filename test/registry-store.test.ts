@@ -161,7 +161,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(event?.gates?.results).toHaveLength(7);
     });
 
-    it('the fairness gate blocks a most-popular-like candidate; lineage shows its exposure', async () => {
+    it('the fairness gate, enforced, blocks a most-popular-like candidate; lineage shows its exposure', async () => {
       const v = await registry.registerVersion({
         ...candidate(0.3, await newRun()),
         // No long-tail book in its lists, all exposure on a few best sellers; the data has no genres.
@@ -184,6 +184,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
           },
         },
       });
+      await registry.setPolicy('recommender', { gates: { fairness: { enforce: true } } }, alice);
       const err = await registry
         .promote('recommender', v.version, 'staging', { actor: operator })
         .catch((e: unknown) => e);

@@ -72,18 +72,32 @@ describe('gates', () => {
       exposure_gini_author: 0.944,
       exposure_gini_genre: 0.785,
     };
-    const ev = await run(version(1, { ...good, ...popular }));
+    const enforced = parsePolicy({ gates: { fairness: { enforce: true } } });
+    const ev = await run(version(1, { ...good, ...popular }), undefined, enforced);
     const f = ev.results.find((r) => r.gate === 'fairness')!;
     expect(f).toMatchObject({ passed: false, value: 4, op: '<=', threshold: 0 });
+    expect(f.advisory).toBeUndefined();
     expect(f.detail).toContain('long-tail exposure 0 ≥ 0.0500 FAILED');
     expect(f.detail).toContain('Gini by genre 0.7850 ≤ 0.7000 FAILED');
     expect(ev.passed).toBe(false);
     expect(describeFailures(ev)).toMatch(/^fairness: /);
     // Thresholds come from the policy like the other gates'.
     const lax = parsePolicy({
-      gates: { fairness: { minLongTailShare: 0, maxGiniBook: 1, maxGiniAuthor: 1, maxGiniGenre: 1 } },
+      gates: {
+        fairness: { enforce: true, minLongTailShare: 0, maxGiniBook: 1, maxGiniAuthor: 1, maxGiniGenre: 1 },
+      },
     });
     expect((await run(version(1, { ...good, ...popular }), undefined, lax)).passed).toBe(true);
+  });
+
+  it('fairness: by default the gate is advisory — measured, stored and shown, but it blocks nothing', async () => {
+    const popular = { long_tail_exposure: 0, exposure_gini_book: 0.936 };
+    const ev = await run(version(1, { ...good, ...popular }));
+    const f = ev.results.find((r) => r.gate === 'fairness')!;
+    expect(f).toMatchObject({ passed: false, advisory: true, value: 2 });
+    expect(f.detail).toContain('(advisory: set gates.fairness.enforce to block)');
+    expect(ev.passed).toBe(true);
+    expect(describeFailures(ev)).toBe('');
   });
 
   it('fairness: a version without exposure is measured through the evidence callback', async () => {
@@ -96,7 +110,7 @@ describe('gates', () => {
       },
     });
     const ev = await runGates({
-      policy: DEFAULT_POLICY,
+      policy: parsePolicy({ gates: { fairness: { enforce: true } } }),
       alias: 'staging',
       candidate: version(1, bare),
       production: undefined,

@@ -94,7 +94,7 @@ export async function runGates(run: GateRun): Promise<GateEvaluation> {
   }
   return {
     alias: run.alias,
-    passed: results.every((r) => r.passed),
+    passed: results.every((r) => r.passed || r.advisory === true),
     evaluatedAt: run.now,
     evaluatedBy: run.actor,
     productionVersion: run.production?.version ?? null,
@@ -105,7 +105,7 @@ export async function runGates(run: GateRun): Promise<GateEvaluation> {
 /** One line per failed gate: `no_regression: ndcg_at_10 0.2100 < 0.2375 (95 % of production v3's 0.2500)`. */
 export function describeFailures(ev: GateEvaluation): string {
   return ev.results
-    .filter((r) => !r.passed)
+    .filter((r) => !r.passed && r.advisory !== true)
     .map((r) => `${r.gate}: ${r.detail}`)
     .join('; ');
 }
@@ -272,11 +272,18 @@ const GATES: Record<GateName, Gate> = {
 
   fairness: async ({ policy, candidate, evidence }) => {
     // Recorded exposure is the evaluation's own; measure only when the version has none.
-    if (candidate.metrics.long_tail_exposure !== undefined || evidence.measureExposure === undefined) {
-      return fairnessGate(policy, candidate.metrics, notApplicableReasons(candidate), 'recorded');
-    }
-    const m = await evidence.measureExposure(candidate);
-    return fairnessGate(policy, m.metrics, m.notApplicable, 'measured');
+    const result =
+      candidate.metrics.long_tail_exposure !== undefined || evidence.measureExposure === undefined
+        ? fairnessGate(policy, candidate.metrics, notApplicableReasons(candidate), 'recorded')
+        : await evidence.measureExposure(candidate).then((m) =>
+            fairnessGate(policy, m.metrics, m.notApplicable, 'measured'),
+          );
+    if (policy.gates.fairness?.enforce === true) return result;
+    return {
+      ...result,
+      advisory: true,
+      detail: result.passed ? result.detail : `${result.detail} (advisory: set gates.fairness.enforce to block)`,
+    };
   },
 };
 

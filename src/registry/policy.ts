@@ -61,9 +61,13 @@ const gatesSchema = z
      * long-tail books (outside the most bought 20 %) get at least `minLongTailShare` of the slots, and
      * the Gini of slots per book, per author and per genre stays at most the `maxGini…` bound. A
      * grouping the dataset lacks (no authors, no genres) is reported not applicable, never passed.
+     * Advisory unless `enforce` is true: measured, stored and shown with every gate evaluation, but a
+     * failure blocks no alias move. Exposure depends on how concentrated the shop's demand is (a
+     * grocery basket data set fails these bounds with any model), so blocking is the owner's call.
      */
     fairness: z
       .object({
+        enforce: z.boolean().default(false),
         minLongTailShare: z.number().min(0).max(1).default(FAIRNESS_DEFAULTS.minLongTailShare),
         maxGiniBook: z.number().min(0).max(1).default(FAIRNESS_DEFAULTS.maxGiniBook),
         maxGiniAuthor: z.number().min(0).max(1).default(FAIRNESS_DEFAULTS.maxGiniAuthor),
@@ -71,7 +75,7 @@ const gatesSchema = z
       })
       .strict()
       .nullable()
-      .default({ ...FAIRNESS_DEFAULTS }),
+      .default({ enforce: false, ...FAIRNESS_DEFAULTS }),
   })
   .strict();
 

@@ -68,6 +68,11 @@ export interface GateResult {
    * Absent on results stored before bookml recorded it.
    */
   evidence?: 'measured' | 'recorded' | 'caller-supplied';
+  /**
+   * The result is shown and stored but does not decide the move (the fairness gate until its policy
+   * sets `enforce: true`). Absent means the gate decides.
+   */
+  advisory?: boolean;
 }
 
 /** All gates an alias required, run once against one candidate. */

@@ -369,7 +369,7 @@ function renderGates(g: GateEvaluation, indent = '  '): string[] {
     `${g.alias}: ${g.passed ? 'PASS' : 'FAIL'} (${when(g.evaluatedAt)} by ${g.evaluatedBy}${g.productionVersion === null ? '' : `, vs production v${g.productionVersion}`})`,
     ...g.results.map(
       (r) =>
-        `${indent}${r.passed ? 'pass' : 'FAIL'}  ${r.gate.padEnd(16)} ${r.detail.replace(/ — (pass|FAIL)$/, '')}`,
+        `${indent}${r.passed ? 'pass' : r.advisory === true ? 'warn' : 'FAIL'}  ${r.gate.padEnd(16)} ${r.detail.replace(/ — (pass|FAIL)$/, '')}`,
     ),
   ];
 }
