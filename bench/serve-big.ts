@@ -3,7 +3,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../src/core/index.js';
-import { trainParamsSchema, writeBundle } from '../src/model/index.js';
+import { BUNDLE_FORMAT_VERSION, trainParamsSchema, writeBundle } from '../src/model/index.js';
 import { printTable } from './measure.js';
 import { repoRoot } from './paths.js';
 
@@ -15,7 +15,7 @@ const K = 20;
  * lines. Cached between runs.
  */
 function bigBundle(books: number): string {
-  const dir = join(tmpdir(), 'bookml-bench-data', `serve-big-${books}-k${K}`);
+  const dir = join(tmpdir(), 'bookml-bench-data', `serve-big-f${BUNDLE_FORMAT_VERSION}-${books}-k${K}`);
   if (existsSync(join(dir, 'manifest.json'))) return dir;
   console.error(`writing a ${books.toLocaleString('en')}-book model (K=${K})…`);
   const rng = new Rng(42);

@@ -1,10 +1,11 @@
 import { kOutOfRange } from './errors.js';
-import type { ItemKnn } from './item-knn.js';
+import type { ItemKnn, ScoreArray } from './item-knn.js';
 
 /** An answer: item indices best first, their scores, and whether popularity stood in. */
 export interface Recommendation {
   readonly items: Int32Array;
-  readonly scores: Float64Array;
+  /** Float32 when the bundle stores its scores so (a single book's answer is a view over them). */
+  readonly scores: ScoreArray;
   /** True when the answer is the popularity list (unknown item, or no co-bought neighbours). */
   readonly fallback: boolean;
   /**

@@ -46,7 +46,7 @@ export class AnswerBytes {
     const hit = row[idx];
     if (hit !== undefined) return hit;
     const m = this.model;
-    const body = Buffer.from(m.singleAnswerJson(idx, m.idJson[idx], k));
+    const body = Buffer.from(m.singleAnswerJson(idx, m.idJson(idx), k));
     const cost = body.byteLength + ENTRY_OVERHEAD;
     if (cost > this.budgetBytes) return body;
     if (this.#bytes + cost > this.budgetBytes) {

@@ -275,7 +275,6 @@ class RingBatch implements PredictionBatch {
   record(i: number): PredictionRecord {
     const m = this.model[i];
     const a = this.#answer(i);
-    const ids = m.bundle.itemIds;
     const rank = this.#ranksOf(m);
     const requested = this.basket[i] ?? [this.idx[i]];
     return {
@@ -285,7 +284,7 @@ class RingBatch implements PredictionBatch {
       route: PREDICTION_ROUTES[this.route[i]],
       book_ids: this.#requested(i),
       k: this.k[i],
-      returned: Array.from(a.items, (j) => (m.numericIds ? Number(ids[j]) : ids[j])),
+      returned: Array.from(a.items, (j) => m.idValue(j)),
       scores: Array.from(a.scores),
       fallback: a.fallback,
       book_ranks: Array.from(requested, (ix) => (ix >= 0 ? rank[ix] : null)),
@@ -311,7 +310,7 @@ class RingBatch implements PredictionBatch {
       let returnedRanks = '';
       for (let r = 0; r < a.items.length; r++) {
         const sep = r === 0 ? '' : ',';
-        returned += sep + m.idJson[a.items[r]];
+        returned += sep + m.idJson(a.items[r]);
         scores += sep + (Number.isFinite(a.scores[r]) ? a.scores[r] : 'null');
         returnedRanks += sep + rank[a.items[r]];
       }
@@ -339,7 +338,7 @@ class RingBatch implements PredictionBatch {
 }
 
 function requestedId(m: ServedModel, idx: number, raw: unknown): number | string {
-  if (idx >= 0) return m.numericIds ? Number(m.bundle.itemIds[idx]) : m.bundle.itemIds[idx];
+  if (idx >= 0) return m.idValue(idx);
   if (m.numericIds) return typeof raw === 'number' ? raw : Number(raw);
   return String(raw);
 }

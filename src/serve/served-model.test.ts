@@ -10,7 +10,7 @@ describe('served model', () => {
       const m = await served(names);
       for (let k = m.maxK; k >= 1; k--) {
         for (let i = -1; i < m.nItems; i++) {
-          const echo = i >= 0 ? m.idJson[i] : names ? '"nope"' : '999';
+          const echo = i >= 0 ? m.idJson(i) : names ? '"nope"' : '999';
           const body = JSON.parse(m.singleAnswerJson(i, echo, k));
           const a = m.recommender.forItem(i, k);
           expect(body.version).toBe('v"1');
