@@ -58,8 +58,6 @@ export class ServedModel {
   /** Load time in ms, set once the load finishes. */
   loadMs = 0;
 
-  /** `,"title":…,"author":…}` per item, built on first use: the tail of one recommendation object. */
-  readonly #meta: (string | undefined)[];
   /** Per item: its neighbours' JSON joined by commas; undefined until first asked for. */
   readonly #recs: (string | undefined)[];
   /** Per item asked for: #cuts[i][t] = end of entry t in #recs[i] (nothing per book at load). */
@@ -92,7 +90,6 @@ export class ServedModel {
     this.defaultK = Math.min(opts.defaultK, this.maxK);
     this.#numbers = bundle.items.numbers;
     this.#idJson = this.#numbers === null ? new Array(m.nItems) : null;
-    this.#meta = new Array(m.nItems);
     this.#recs = new Array(m.nItems);
     this.#cuts = new Array(m.nItems);
     this.#offsets = m.offsets;
@@ -171,8 +168,12 @@ export class ServedModel {
     return idx < 0 || this.#offsets[idx + 1] === this.#offsets[idx];
   }
 
-  /** The JSON array body (without brackets) of the top-k for one item; k must be checked already. */
-  recommendationsJson(idx: number, k: number): string {
+  /**
+   * The JSON array body (without brackets) of the top-k for one item; k must be checked already.
+   * `keep` false builds without caching, for a caller that keeps the result itself (the fast
+   * path's answer bytes), so a large catalogue does not hold each answer twice.
+   */
+  recommendationsJson(idx: number, k: number, keep = true): string {
     if (this.isFallback(idx)) {
       if (idx >= 0) return this.answerJson(this.recommender.forItem(idx, k));
       return k >= this.#popularCut.length ? this.#popular : this.#popular.slice(0, this.#popularCut[k - 1]);
@@ -183,15 +184,17 @@ export class ServedModel {
       const a = this.recommender.forItem(idx, this.maxK);
       cut = new Int32Array(a.items.length);
       s = this.#joinEntries(a, cut);
-      this.#recs[idx] = s;
-      this.#cuts[idx] = cut;
+      if (keep) {
+        this.#recs[idx] = s;
+        this.#cuts[idx] = cut;
+      }
     }
     return k >= cut.length ? s : s.slice(0, cut[k - 1]);
   }
 
   /** `/recommend`'s whole answer for one book, as JSON text. */
-  singleAnswerJson(idx: number, echo: string, k: number): string {
-    return `{"book_id":${echo}${this.#kPart[k]}${this.recommendationsJson(idx, k)}${
+  singleAnswerJson(idx: number, echo: string, k: number, keep = true): string {
+    return `{"book_id":${echo}${this.#kPart[k]}${this.recommendationsJson(idx, k, keep)}${
       this.isFallback(idx) ? this.#tailFallback : this.#tail
     }`;
   }
@@ -209,14 +212,13 @@ export class ServedModel {
     return out;
   }
 
+  /**
+   * `,"title":…,"author":…}`: the tail of one recommendation object. Not cached per book: a
+   * book's answer is built once and kept, and a cache here held 20 strings per answered book.
+   */
   #metaOf(j: number): string {
-    let m = this.#meta[j];
-    if (m === undefined) {
-      const items = this.bundle.items;
-      m = `,"title":${JSON.stringify(items.title(j))},"author":${JSON.stringify(items.author(j))}}`;
-      this.#meta[j] = m;
-    }
-    return m;
+    const items = this.bundle.items;
+    return `,"title":${JSON.stringify(items.title(j))},"author":${JSON.stringify(items.author(j))}}`;
   }
 
   /** Entries of `a` joined by commas, recording the end of each in `cut`. */
