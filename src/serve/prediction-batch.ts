@@ -16,22 +16,22 @@ const TAIL_CACHE_BYTES = 32 * 1024 * 1024;
 export class ModelLines {
   readonly model: ServedModel;
   readonly ranks: Int32Array;
-  /** `","version":…,"role":…,"route":"` + route + `"`, per route code. */
-  readonly heads: string[];
-  #tails: (string | undefined)[][] = [];
+  /** `","version":…,"role":…,"route":"` + route + `"`, per route code, as UTF-8. */
+  readonly heads: Buffer[];
+  #tails: (Buffer | undefined)[][] = [];
   #bytes = 0;
 
   constructor(model: ServedModel) {
     this.model = model;
     this.ranks = popularityRanks(model.bundle.model.popularOrder, model.bundle.model.nItems);
     const role = model.role === 'canary' ? 'canary' : 'primary';
-    this.heads = PREDICTION_ROUTES.map(
-      (r) => `","version":${model.versionJson},"role":"${role}","route":"${r}"`,
+    this.heads = PREDICTION_ROUTES.map((r) =>
+      Buffer.from(`","version":${model.versionJson},"role":"${role}","route":"${r}"`),
     );
   }
 
-  /** The tail of the line for known book `idx` at `k`. */
-  itemTail(idx: number, k: number): string {
+  /** The tail of the line for known book `idx` at `k`, as UTF-8. */
+  itemTail(idx: number, k: number): Buffer {
     let row = this.#tails[k];
     if (row === undefined) {
       row = [];
@@ -41,15 +41,17 @@ export class ModelLines {
     if (tail === undefined) {
       const m = this.model;
       const a = m.recommender.forItem(idx, k);
-      tail = `,"book_ids":[${m.idJson(idx)}],"k":${k},${this.answerPart(a)},"book_ranks":[${this.ranks[idx]}]${this.returnedRanks(a)}}\n`;
-      if (this.#bytes + tail.length > TAIL_CACHE_BYTES) {
+      tail = Buffer.from(
+        `,"book_ids":[${m.idJson(idx)}],"k":${k},${this.answerPart(a)},"book_ranks":[${this.ranks[idx]}]${this.returnedRanks(a)}}\n`,
+      );
+      if (this.#bytes + tail.byteLength > TAIL_CACHE_BYTES) {
         this.#tails = [];
         this.#bytes = 0;
         row = [];
         this.#tails[k] = row;
       }
       row[idx] = tail;
-      this.#bytes += tail.length;
+      this.#bytes += tail.byteLength;
     }
     return tail;
   }
@@ -136,23 +138,33 @@ export class RingBatch implements PredictionBatch {
   }
 
   jsonLines(): string {
-    let out = '';
+    return this.jsonBytes().toString('utf8');
+  }
+
+  /**
+   * The lines written straight into one buffer: cached UTF-8 pieces copied in place, no string
+   * concatenation. Joining thousands of short strings and encoding the result cost more than the
+   * rest of the log (a rope flattened, then encoded), about 4–9 µs per record.
+   */
+  jsonBytes(): Buffer {
+    const out = new ByteWriter(this.length * 512);
     let lastMs = Number.NaN;
-    let lastIso = '';
+    let time = EMPTY;
     for (let i = 0; i < this.length; i++) {
       const m = this.model[i];
       const lines = this.#linesOf(m);
       const t = this.time[i];
       if (t !== lastMs) {
         lastMs = t;
-        lastIso = new Date(t).toISOString();
+        time = Buffer.from(`{"time":"${new Date(t).toISOString()}`, 'latin1');
       }
-      const head = `{"time":"${lastIso}${lines.heads[this.route[i]]}`;
+      out.put(time);
+      out.put(lines.heads[this.route[i]]);
       const ix = this.idx[i];
       const basket = this.basket[i];
       // The common record, a known single book: its tail is cached per (book, k).
       if (basket === null && ix >= 0) {
-        out += head + lines.itemTail(ix, this.k[i]);
+        out.put(lines.itemTail(ix, this.k[i]));
         continue;
       }
       const a = this.#answer(i);
@@ -170,9 +182,39 @@ export class RingBatch implements PredictionBatch {
           requestedRanks += sep + (basket[t2] >= 0 ? rank[basket[t2]] : 'null');
         }
       }
-      out += `${head},"book_ids":[${requested}],"k":${this.k[i]},${lines.answerPart(a)},"book_ranks":[${requestedRanks}]${lines.returnedRanks(a)}}\n`;
+      out.put(
+        Buffer.from(
+          `,"book_ids":[${requested}],"k":${this.k[i]},${lines.answerPart(a)},"book_ranks":[${requestedRanks}]${lines.returnedRanks(a)}}\n`,
+        ),
+      );
     }
-    return out;
+    return out.bytes();
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Appends byte chunks into one growing buffer. */
+class ByteWriter {
+  #buf: Buffer;
+  #at = 0;
+
+  constructor(size: number) {
+    this.#buf = Buffer.allocUnsafe(Math.max(1024, size));
+  }
+
+  put(b: Uint8Array): void {
+    if (this.#at + b.byteLength > this.#buf.byteLength) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.#buf.byteLength * 2, this.#at + b.byteLength));
+      bigger.set(this.#buf.subarray(0, this.#at));
+      this.#buf = bigger;
+    }
+    this.#buf.set(b, this.#at);
+    this.#at += b.byteLength;
+  }
+
+  bytes(): Buffer {
+    return this.#buf.subarray(0, this.#at);
   }
 }
 

@@ -20,6 +20,11 @@ export interface PredictionBatch {
   record(i: number): PredictionRecord;
   /** Every record as one JSON object per line, each line ending in `\n`. */
   jsonLines(): string;
+  /**
+   * The same lines as UTF-8 bytes, when the batch can write them directly (cheaper than
+   * `jsonLines()` and encoding it). Optional: sinks fall back to `jsonLines()`.
+   */
+  jsonBytes?(): Buffer;
 }
 
 /**
