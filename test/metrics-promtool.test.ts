@@ -74,7 +74,8 @@ describe.skipIf(PROMTOOL_MISSING !== undefined)(`serving /metrics ${PROMTOOL_MIS
     expect(check(merged)).toEqual({ status: 0, out: '' });
     expect(merged.match(/^# TYPE bookml_serve_requests_total /gm)).toHaveLength(1);
     for (const line of merged.split('\n')) {
-      if (line !== '' && !line.startsWith('#')) expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*\{worker="[01]"/);
+      if (line !== '' && !line.startsWith('#'))
+        expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*\{worker="[01]"/);
     }
   });
 
