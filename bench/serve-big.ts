@@ -3,7 +3,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../src/core/index.js';
-import { trainParamsSchema, writeBundle } from '../src/model/index.js';
+import { BUNDLE_FORMAT_VERSION, trainParamsSchema, writeBundle } from '../src/model/index.js';
 import { printTable } from './measure.js';
 import { repoRoot } from './paths.js';
 
@@ -15,7 +15,7 @@ const K = 20;
  * lines. Cached between runs.
  */
 function bigBundle(books: number): string {
-  const dir = join(tmpdir(), 'bookml-bench-data', `serve-big-${books}-k${K}`);
+  const dir = join(tmpdir(), 'bookml-bench-data', `serve-big-f${BUNDLE_FORMAT_VERSION}-${books}-k${K}`);
   if (existsSync(join(dir, 'manifest.json'))) return dir;
   console.error(`writing a ${books.toLocaleString('en')}-book model (K=${K})…`);
   const rng = new Rng(42);
@@ -66,6 +66,14 @@ function rssMiB(pid: number): { rss: number; peak: number } {
   return { rss: kb('VmRSS'), peak: kb('VmHWM') };
 }
 
+/** CPU seconds (user + system) a process has used: the robust figure on a loaded machine. */
+function cpuSeconds(pid: number): number {
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
 /**
  * `npm run bench -- serve-big [--books N]`: start `bookml serve --model DIR` on a 1,000,000-book,
  * K=20 bundle and report the model's load time (as `/ready` reports it: read, checksums, parse,
@@ -99,6 +107,7 @@ export async function benchServeBig(args: string[]): Promise<object> {
     }
     const spawnToReadyS = (performance.now() - t0) / 1000;
     const atReady = rssMiB(child.pid as number);
+    const cpuToReadyS = cpuSeconds(child.pid as number);
     const rng = new Rng(7);
     for (let n = 0; n < 20_000; n++) {
       const book = 1 + Math.floor(rng.next() * books);
@@ -117,6 +126,7 @@ export async function benchServeBig(args: string[]): Promise<object> {
         'K',
         'model load s',
         'spawn→ready s',
+        'CPU s to ready',
         'RSS at ready MiB',
         'RSS after 20k answers MiB',
         'peak RSS MiB',
@@ -127,6 +137,7 @@ export async function benchServeBig(args: string[]): Promise<object> {
           K,
           loadS.toFixed(2),
           spawnToReadyS.toFixed(2),
+          cpuToReadyS.toFixed(2),
           Math.round(atReady.rss),
           Math.round(afterLoad.rss),
           Math.round(afterLoad.peak),
@@ -139,6 +150,7 @@ export async function benchServeBig(args: string[]): Promise<object> {
       k: K,
       loadS,
       spawnToReadyS,
+      cpuToReadyS,
       rssAtReadyMiB: atReady.rss,
       rssAfterAnswersMiB: afterLoad.rss,
       peakRssMiB: afterLoad.peak,

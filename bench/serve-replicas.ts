@@ -65,11 +65,13 @@ async function bundle(dir: string, seed: number): Promise<void> {
  * `npm run bench -- serve-replicas`: three `bookml serve` processes on one PostgreSQL registry and
  * one artifact store, one load generator round-robin over them; the alias is moved MOVES times and
  * each move is timed until every replica answers with the new version. Counts failed requests.
- * `--poll-ms N` (default 500) is how often each replica re-reads the alias.
+ * Moves reach the replicas by PostgreSQL NOTIFY; `--poll-ms N` (default 30000, the fallback) is
+ * how often each replica re-reads the alias anyway (`--poll-ms 500` shows polling alone, with
+ * notifications still on).
  */
 export async function benchServeReplicas(args: string[]): Promise<object> {
   const i = args.indexOf('--poll-ms');
-  const pollMs = i >= 0 ? Number(args[i + 1]) : 500;
+  const pollMs = i >= 0 ? Number(args[i + 1]) : 30_000;
   const down = await probePostgres();
   if (down !== undefined) {
     console.log(`serve-replicas: skipped — ${down}`);

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildControlPlane, loadApiConfig } from '../src/api/index.js';
 import { ManualClock } from '../src/core/index.js';
 import { FEATURE_NAMES, monitorMetrics } from '../src/monitor/index.js';
-import { bundleDirSource, type ServeServer } from '../src/serve/index.js';
+import { bundleDirSource, mergeWorkerMetrics, type ServeServer } from '../src/serve/index.js';
 import { RunStore } from '../src/store/index.js';
 import { createTestDatabase, probePostgres } from '../src/store/test-databases.js';
 import { startServer, tempDir, writeModel } from './serve-fixture.js';
@@ -63,6 +63,20 @@ describe.skipIf(PROMTOOL_MISSING !== undefined)(`serving /metrics ${PROMTOOL_MIS
     const res = await server.app.inject({ url: '/metrics' });
     expect(res.statusCode).toBe(200);
     expect(check(res.body)).toEqual({ status: 0, out: '' });
+  });
+
+  it("passes promtool when several workers' metrics are merged (--workers N), every sample labelled", async () => {
+    const own = (await server.app.inject({ url: '/metrics' })).body;
+    const merged = mergeWorkerMetrics([
+      { worker: 0, text: own },
+      { worker: 1, text: own },
+    ]);
+    expect(check(merged)).toEqual({ status: 0, out: '' });
+    expect(merged.match(/^# TYPE bookml_serve_requests_total /gm)).toHaveLength(1);
+    for (const line of merged.split('\n')) {
+      if (line !== '' && !line.startsWith('#'))
+        expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*\{worker="[01]"/);
+    }
   });
 
   it('uses the standard process and Node names, and _ratio for ratios', async () => {

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { request } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -137,30 +137,17 @@ describe.skipIf(!existsSync(bin))('bookml serve --workers (built binary)', () =>
       }
       expect(seen.size).toBe(1);
     }
-    // Every worker's shadow compares answers: one keep-alive connection stays on one worker.
-    const compared = new Set<number>();
-    while (compared.size < ready.workers.length) {
-      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-      const on = (path: string) =>
-        new Promise<string>((res, rej) => {
-          request(`${ready.url}${path}`, { agent }, (r) => {
-            let body = '';
-            r.setEncoding('utf8');
-            r.on('data', (d) => (body += d));
-            r.on('end', () => res(body));
-          })
-            .on('error', rej)
-            .end();
-        });
-      const pid = (JSON.parse(await on('/ready')) as ReadyBody).pid;
-      for (let i = 0; i < 5; i++) await on(`/recommend?book_id=${i + 1}&k=2`);
-      // The shadow drains on the next loop turns; ask until this worker's count shows it.
-      let n = 0;
-      for (let tries = 0; n === 0 && tries < 50; tries++) {
-        n = Number(/bookml_serve_shadow_overlap_ratio_count (\d+)/.exec(await on('/metrics'))?.[1] ?? 0);
-      }
-      agent.destroy();
-      if (n > 0) compared.add(pid);
+    // Every worker's shadow compares answers, and one scrape of any worker shows every worker's
+    // metrics (the primary gathers them, each sample labelled with its worker).
+    const withShadow = async () => {
+      const text = (await get(`${ready.url}/metrics`)).body;
+      const counts = text.matchAll(/^bookml_serve_shadow_overlap_ratio_count\{worker="(\d+)"[^}]*\} (\d+)/gm);
+      return new Set([...counts].filter((m) => Number(m[2]) > 0).map((m) => m[1]));
+    };
+    let compared = new Set<string>();
+    for (let tries = 0; compared.size < ready.workers.length && tries < 100; tries++) {
+      for (let i = 0; i < 5; i++) await get(`${ready.url}/recommend?book_id=${i + 1}&k=2`);
+      compared = await withShadow();
     }
     expect(compared.size).toBe(2);
   });

@@ -93,6 +93,21 @@ export function serveComponent(app: App, options: ServeComponentOptions): ServeC
           let inner: ReturnType<typeof serve.registryAliasSource> | null = null;
           return {
             description: `registry:${model}@${alias}`,
+            // PostgreSQL pushes alias moves (LISTEN/NOTIFY): reload at once, not at the next poll.
+            watch: (onChange: () => void) => {
+              let off: (() => void) | null = null;
+              let stopped = false;
+              void app.stores
+                .registry()
+                .then((r) => {
+                  if (!stopped) off = r.watchAlias(model, alias, onChange);
+                })
+                .catch(() => {}); // resolve() reports an unreachable registry
+              return () => {
+                stopped = true;
+                off?.();
+              };
+            },
             resolve: async () => {
               inner ??= serve.registryAliasSource({
                 registry: await app.stores.registry(),

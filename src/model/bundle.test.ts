@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,6 +84,58 @@ describe('model bundle', () => {
     );
   });
 
+  it('stores float32 scores when asked (the default from 100,000 books), keeping their order', async () => {
+    const input = await fixture();
+    const root = mkdtempSync(join(tmpdir(), 'bookml-'));
+    const m64 = writeBundle(join(root, 'a'), input);
+    const m32 = writeBundle(join(root, 'b'), { ...input, scoreType: 'float32' });
+    expect(m32.formatVersion).toBe(2);
+    expect(m32.files['scores.f32']?.bytes).toBe(m64.files['scores.f64']?.bytes / 2);
+    expect(m32.modelId).toBe(m64.modelId); // the id hashes what training computed
+    const b = readBundle(join(root, 'b'));
+    expect(b.model.scores).toBeInstanceOf(Float32Array);
+    expect(Array.from(b.model.scores)).toEqual(Array.from(input.model.scores, Math.fround));
+    expect(Array.from(b.model.neighbours)).toEqual(Array.from(input.model.neighbours));
+    // Ids, titles and authors come back from the binary tables, per book or whole.
+    expect(b.itemIds).toEqual(input.itemIds);
+    expect(b.items.numbers).toBeInstanceOf(Float64Array);
+    expect(b.items.title(3)).toBe(input.title[3]);
+    expect(b.author).toEqual(input.author);
+  });
+
+  it('stores text ids as a string table', async () => {
+    const input = await fixture();
+    const names = input.itemIds.map((id) => `bök "${id}"`);
+    const dir = join(mkdtempSync(join(tmpdir(), 'bookml-')), 'm');
+    const manifest = writeBundle(dir, { ...input, itemIds: names, itemIdsNumeric: false });
+    expect(manifest.files['ids.utf8']).toBeDefined();
+    const b = readBundle(dir);
+    expect(b.itemIdsNumeric).toBe(false);
+    expect(b.items.numbers).toBeNull();
+    expect(b.itemIds).toEqual(names);
+  });
+
+  it('still loads a format 1 bundle (ids, titles and authors in items.json)', async () => {
+    const input = await fixture();
+    const dir = join(mkdtempSync(join(tmpdir(), 'bookml-')), 'm');
+    const v2 = writeBundle(dir, input);
+    const items = Buffer.from(
+      JSON.stringify({ ids: input.itemIds, numeric: true, title: input.title, author: input.author }),
+    );
+    writeFileSync(join(dir, 'items.json'), items);
+    const files = Object.fromEntries(
+      Object.entries(v2.files).filter(([n]) => !/^(ids|titles|authors)\./.test(n)),
+    );
+    files['items.json'] = { sha256: createHash('sha256').update(items).digest('hex'), bytes: items.length };
+    const { itemIdsNumeric: _, ...rest } = v2;
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...rest, formatVersion: 1, files }));
+    const b = readBundle(dir);
+    expect(b.itemIds).toEqual(input.itemIds);
+    expect(b.itemIdsNumeric).toBe(true);
+    expect(b.items.author(0)).toBe(input.author[0]);
+    expect(Array.from(b.model.scores)).toEqual(Array.from(input.model.scores));
+  });
+
   it('builds the same bundle from buffers in memory as from the folder, with the same checks', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'bookml-')), 'm');
     writeBundle(dir, await fixture());
@@ -96,9 +149,9 @@ describe('model bundle', () => {
     // The typed arrays are views over the buffers handed in, not copies.
     expect(fromBuffers.model.scores.buffer).toBe(files['scores.f64'].buffer);
 
-    const { 'items.json': _, ...withoutItems } = files;
-    expect(() => parseBundle(manifest, withoutItems, { where: dir })).toThrow(
-      expect.objectContaining({ code: 'MODEL_BUNDLE_CORRUPT', field: 'items.json' }),
+    const { 'titles.utf8': _, ...withoutTitles } = files;
+    expect(() => parseBundle(manifest, withoutTitles, { where: dir })).toThrow(
+      expect.objectContaining({ code: 'MODEL_BUNDLE_CORRUPT', field: 'titles.utf8' }),
     );
     const damaged = Buffer.from(files['neighbours.i32']);
     damaged[0] ^= 0xff;

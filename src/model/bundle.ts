@@ -15,21 +15,41 @@ import { dirname, join } from 'node:path';
 import { BookmlError } from '../core/index.js';
 import { bundleCorrupt, ModelError } from './errors.js';
 import type { ItemKnn } from './item-knn.js';
+import { canonicalNumbers, type ItemTable, itemTable, StringTable } from './item-table.js';
 import { type TrainParams, trainParamsSchema } from './params.js';
 
-/** The bundle format this code writes, and the newest it reads. */
-export const BUNDLE_FORMAT_VERSION = 1;
+/**
+ * The bundle format this code writes, and the newest it reads. 2: ids, titles and authors in
+ * binary tables instead of `items.json`; scores may be float32 (`scores.f32`). 1 still loads.
+ */
+export const BUNDLE_FORMAT_VERSION = 2;
+/** Model ids hash the content the same way since format 1: the same data keeps its id. */
+const MODEL_ID_SCHEME = 1;
 
 const ARRAY_FILES = {
   offsets: 'offsets.i32',
   neighbours: 'neighbours.i32',
-  scores: 'scores.f64',
   popularity: 'popularity.i32',
   popularOrder: 'popular.i32',
 } as const;
+const SCORES_F64 = 'scores.f64';
+const SCORES_F32 = 'scores.f32';
 /** Co-buy counts per neighbour entry: optional, so bundles written before them still load. */
 const CO_COUNTS_FILE = 'cocounts.i32';
+/** Format 1's ids, titles and authors, as one JSON document. */
 const ITEMS_FILE = 'items.json';
+/** Format 2: numeric ids as float64, or text ids as a string table; titles and authors as tables. */
+const IDS_F64 = 'ids.f64';
+const TABLES = { ids: 'ids', titles: 'titles', authors: 'authors' } as const;
+const utf8File = (t: string) => `${t}.utf8`;
+const offFile = (t: string) => `${t}.off.u32`;
+
+/**
+ * Catalogues from this many books store float32 scores unless told otherwise: half the bytes of
+ * the largest file, and a 1,000,000-book model loads in under 2 s. Below it, float64 keeps the
+ * scores bit-identical to training (the scikit-learn parity tests compare them to 1e-12).
+ */
+export const FLOAT32_SCORES_FROM_BOOKS = 100_000;
 
 /** The manifest's file name inside a bundle folder. */
 export const BUNDLE_MANIFEST = 'manifest.json';
@@ -46,15 +66,22 @@ export interface BundleManifest {
   counts: { items: number; rows: number; pairs: number; neighbours: number; pairUpdates: number };
   code: { version: string; gitSha: string | null };
   createdAt: string;
+  /** Format 2: the ids are integers (format 1 says so in `items.json`). */
+  itemIdsNumeric?: boolean;
   /** Byte order of the binary arrays. */
   endianness: 'LE';
   files: Record<string, { sha256: string; bytes: number }>;
 }
 
-/** A model as it is stored: the arrays, the item ids they index, and friendly names. */
+/**
+ * A model as it is stored: the arrays, the item ids they index, and friendly names. `items` reads
+ * them per book without building anything (what serving uses); `itemIds`, `title` and `author`
+ * are whole arrays, built at first read (a million strings each on a large catalogue).
+ */
 export interface ModelBundle {
   readonly manifest: BundleManifest;
   readonly model: ItemKnn;
+  readonly items: ItemTable;
   readonly itemIds: readonly string[];
   readonly itemIdsNumeric: boolean;
   readonly title: readonly string[];
@@ -71,20 +98,25 @@ export interface WriteBundleInput {
   code: { version: string; gitSha: string | null };
   /** ISO timestamp; passed in so the caller's clock decides. */
   createdAt: string;
+  /**
+   * How scores are stored: `float32` rounds each score (the order, decided in float64 by
+   * training, is kept). @default 'float32' from {@link FLOAT32_SCORES_FROM_BOOKS} books, else 'float64'
+   */
+  scoreType?: 'float64' | 'float32';
 }
 
 function sha256(buf: Uint8Array): string {
   return createHash('sha256').update(buf).digest('hex');
 }
 
-function bytesOf(a: Int32Array | Float64Array): Buffer {
+function bytesOf(a: Int32Array | Uint32Array | Float64Array | Float32Array): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 }
 
 /** The model's content id: same params, ids, neighbours and scores ⇒ same id. */
 export function modelIdOf(input: Pick<WriteBundleInput, 'model' | 'itemIds'>): string {
   const h = createHash('sha256');
-  h.update(`bookml-model/${BUNDLE_FORMAT_VERSION};${JSON.stringify(input.model.params)};`);
+  h.update(`bookml-model/${MODEL_ID_SCHEME};${JSON.stringify(input.model.params)};`);
   h.update(input.itemIds.join('\n'));
   h.update(bytesOf(input.model.offsets));
   h.update(bytesOf(input.model.neighbours));
@@ -122,14 +154,22 @@ export function writeBundle(dir: string, input: WriteBundleInput): BundleManifes
     const m = input.model;
     for (const [key, file] of Object.entries(ARRAY_FILES))
       put(file, bytesOf(m[key as keyof typeof ARRAY_FILES]));
+    const f32 =
+      (input.scoreType ?? (m.nItems >= FLOAT32_SCORES_FROM_BOOKS ? 'float32' : 'float64')) === 'float32';
+    if (f32)
+      put(SCORES_F32, bytesOf(m.scores instanceof Float32Array ? m.scores : Float32Array.from(m.scores)));
+    else put(SCORES_F64, bytesOf(m.scores instanceof Float64Array ? m.scores : Float64Array.from(m.scores)));
     if (m.coCounts) put(CO_COUNTS_FILE, bytesOf(m.coCounts));
-    const items = {
-      ids: input.itemIds,
-      numeric: input.itemIdsNumeric,
-      title: input.title,
-      author: input.author,
+    const numbers = input.itemIdsNumeric ? canonicalNumbers(input.itemIds) : null;
+    if (numbers !== null) put(IDS_F64, bytesOf(numbers));
+    const putTable = (table: string, strings: readonly string[]) => {
+      const { bytes, offsets } = StringTable.encode(strings);
+      put(utf8File(table), bytes);
+      put(offFile(table), bytesOf(offsets));
     };
-    put(ITEMS_FILE, Buffer.from(JSON.stringify(items)));
+    if (numbers === null) putTable(TABLES.ids, input.itemIds);
+    putTable(TABLES.titles, input.title);
+    putTable(TABLES.authors, input.author);
     const manifest: BundleManifest = {
       format: 'bookml-model',
       formatVersion: BUNDLE_FORMAT_VERSION,
@@ -146,6 +186,7 @@ export function writeBundle(dir: string, input: WriteBundleInput): BundleManifes
       },
       code: input.code,
       createdAt: input.createdAt,
+      itemIdsNumeric: input.itemIdsNumeric,
       endianness: 'LE',
       files,
     };
@@ -159,7 +200,7 @@ export function writeBundle(dir: string, input: WriteBundleInput): BundleManifes
 }
 
 /** Typed-array view over a file's bytes, copying only when the buffer is misaligned. */
-function view<T extends Int32Array | Float64Array>(
+function view<T extends Int32Array | Uint32Array | Float64Array | Float32Array>(
   buf: Buffer,
   Ctor: { new (b: ArrayBufferLike, o: number, n: number): T; BYTES_PER_ELEMENT: number },
 ): T {
@@ -250,10 +291,59 @@ export function parseBundle(
   const params = trainParamsSchema.parse(manifest.params);
   const offsets = view(file(ARRAY_FILES.offsets), Int32Array);
   const neighbours = view(file(ARRAY_FILES.neighbours), Int32Array);
-  const scores = view(file(ARRAY_FILES.scores), Float64Array);
+  const scores = checked[SCORES_F32]
+    ? view(checked[SCORES_F32], Float32Array)
+    : view(file(SCORES_F64), Float64Array);
   const popularity = view(file(ARRAY_FILES.popularity), Int32Array);
   const popularOrder = view(file(ARRAY_FILES.popularOrder), Int32Array);
   const coCounts = checked[CO_COUNTS_FILE] ? view(checked[CO_COUNTS_FILE], Int32Array) : undefined;
+  const items = manifest.formatVersion >= 2 ? tablesOf(manifest, checked, file) : itemsJsonOf(file, where);
+  const nItems = manifest.counts?.items;
+  if (
+    offsets.length !== nItems + 1 ||
+    popularity.length !== nItems ||
+    items.count !== nItems ||
+    neighbours.length !== scores.length ||
+    (coCounts !== undefined && coCounts.length !== neighbours.length) ||
+    offsets[nItems] !== neighbours.length
+  ) {
+    throw bundleCorrupt(`array shapes in ${where} disagree with its manifest`, 'counts');
+  }
+  const model: ItemKnn = {
+    params,
+    nItems,
+    offsets,
+    neighbours,
+    scores,
+    ...(coCounts ? { coCounts } : {}),
+    popularity,
+    popularOrder,
+    nRows: manifest.counts.rows,
+    nPairs: manifest.counts.pairs,
+    pairUpdates: manifest.counts.pairUpdates,
+  };
+  return new StoredBundle(manifest, model, items);
+}
+
+/** Format 2's tables: views over the files' bytes, nothing decoded. */
+function tablesOf(
+  manifest: BundleManifest,
+  checked: Record<string, Buffer>,
+  file: (name: string) => Buffer,
+): ItemTable {
+  const table = (t: string) =>
+    StringTable.over(file(utf8File(t)), view(file(offFile(t)), Uint32Array), utf8File(t));
+  const numbers = checked[IDS_F64] ? view(checked[IDS_F64], Float64Array) : null;
+  return itemTable(
+    numbers ?? table(TABLES.ids),
+    manifest.itemIdsNumeric === true,
+    table(TABLES.titles),
+    table(TABLES.authors),
+  );
+}
+
+/** Format 1's `items.json`. */
+function itemsJsonOf(file: (name: string) => Buffer, where: string): ItemTable {
   let items: { ids: string[]; numeric: boolean; title: string[]; author: string[] };
   try {
     items = JSON.parse(file(ITEMS_FILE).toString('utf8'));
@@ -261,38 +351,47 @@ export function parseBundle(
     if (err instanceof BookmlError) throw err;
     throw bundleCorrupt(`${ITEMS_FILE} in ${where} is not valid JSON`, ITEMS_FILE);
   }
-  const nItems = manifest.counts?.items;
-  if (
-    offsets.length !== nItems + 1 ||
-    popularity.length !== nItems ||
-    !Array.isArray(items?.ids) ||
-    items.ids.length !== nItems ||
-    neighbours.length !== scores.length ||
-    (coCounts !== undefined && coCounts.length !== neighbours.length) ||
-    offsets[nItems] !== neighbours.length
-  ) {
-    throw bundleCorrupt(`array shapes in ${where} disagree with its manifest`, 'counts');
+  if (!Array.isArray(items?.ids)) throw bundleCorrupt(`${ITEMS_FILE} in ${where} lists no ids`, ITEMS_FILE);
+  return itemTable(items.ids, items.numeric === true, items.title ?? [], items.author ?? []);
+}
+
+/** A parsed bundle; the whole-array views of the item table are built at first read. */
+class StoredBundle implements ModelBundle {
+  readonly manifest: BundleManifest;
+  readonly model: ItemKnn;
+  readonly items: ItemTable;
+  #ids: readonly string[] | null = null;
+  #title: readonly string[] | null = null;
+  #author: readonly string[] | null = null;
+
+  constructor(manifest: BundleManifest, model: ItemKnn, items: ItemTable) {
+    this.manifest = manifest;
+    this.model = model;
+    this.items = items;
   }
-  return {
-    manifest,
-    model: {
-      params,
-      nItems,
-      offsets,
-      neighbours,
-      scores,
-      ...(coCounts ? { coCounts } : {}),
-      popularity,
-      popularOrder,
-      nRows: manifest.counts.rows,
-      nPairs: manifest.counts.pairs,
-      pairUpdates: manifest.counts.pairUpdates,
-    },
-    itemIds: items.ids,
-    itemIdsNumeric: items.numeric,
-    title: items.title,
-    author: items.author,
-  };
+
+  get itemIdsNumeric(): boolean {
+    return this.items.numeric;
+  }
+
+  get itemIds(): readonly string[] {
+    this.#ids ??= columnOf(this.items, (i) => this.items.id(i));
+    return this.#ids;
+  }
+
+  get title(): readonly string[] {
+    this.#title ??= columnOf(this.items, (i) => this.items.title(i));
+    return this.#title;
+  }
+
+  get author(): readonly string[] {
+    this.#author ??= columnOf(this.items, (i) => this.items.author(i));
+    return this.#author;
+  }
+}
+
+function columnOf(items: ItemTable, at: (i: number) => string): string[] {
+  return Array.from({ length: items.count }, (_, i) => at(i));
 }
 
 /**

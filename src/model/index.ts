@@ -21,6 +21,7 @@ export {
   BUNDLE_FORMAT_VERSION,
   BUNDLE_MANIFEST,
   bundleNotFound,
+  FLOAT32_SCORES_FROM_BOOKS,
   modelIdOf,
   parseBundle,
   parseBundleManifest,
@@ -33,7 +34,9 @@ export { bundleCorrupt, MODEL_ERRORS, ModelError } from './errors.js';
 export type { Contribution, Explanation } from './explain.js';
 export { explainAnswer } from './explain.js';
 export { ItemIndex } from './item-index.js';
-export type { ItemKnn } from './item-knn.js';
+export type { ItemKnn, ScoreArray } from './item-knn.js';
+export type { ItemTable } from './item-table.js';
+export { StringTable } from './item-table.js';
 export type {
   BundleArtifacts,
   BundleArtifactsSource,

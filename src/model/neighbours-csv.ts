@@ -11,7 +11,10 @@ function csvField(v: string): string {
  * so its predictor can serve bookml's neighbours and parity can be checked row by row.
  * Scores are written in the shortest form that reads back to the same double.
  */
-export async function writeNeighboursCsv(bundle: ModelBundle, path: string): Promise<void> {
+export async function writeNeighboursCsv(
+  bundle: Pick<ModelBundle, 'model' | 'itemIds'>,
+  path: string,
+): Promise<void> {
   const out = createWriteStream(path);
   const { offsets, neighbours, scores, nItems } = bundle.model;
   const ids = bundle.itemIds.map(csvField);

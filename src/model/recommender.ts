@@ -1,10 +1,11 @@
 import { kOutOfRange } from './errors.js';
-import type { ItemKnn } from './item-knn.js';
+import type { ItemKnn, ScoreArray } from './item-knn.js';
 
 /** An answer: item indices best first, their scores, and whether popularity stood in. */
 export interface Recommendation {
   readonly items: Int32Array;
-  readonly scores: Float64Array;
+  /** Float32 when the bundle stores its scores so (a single book's answer is a view over them). */
+  readonly scores: ScoreArray;
   /** True when the answer is the popularity list (unknown item, or no co-bought neighbours). */
   readonly fallback: boolean;
   /**
@@ -42,7 +43,11 @@ export class Recommender {
     this.maxK = model.params.k;
     // Fallback scores are purchase shares, so they read as "how popular", not as similarities.
     const rows = Math.max(1, model.nRows);
-    this.#popularScores = Float64Array.from(model.popularOrder, (i) => model.popularity[i] / rows);
+    // A plain loop: Float64Array.from with a map function iterates generically (1 s on 1M books).
+    const order = model.popularOrder;
+    const shares = new Float64Array(order.length);
+    for (let q = 0; q < order.length; q++) shares[q] = model.popularity[order[q]] / rows;
+    this.#popularScores = shares;
     this.#acc = new Float64Array(model.nItems);
     this.#inBasket = new Uint8Array(model.nItems);
     this.#touched = new Int32Array(model.nItems);

@@ -1,4 +1,5 @@
 import { type DbHandle, toJson, withTransaction } from '../store/index.js';
+import { notifyAliasChange } from './alias-watch.js';
 import { toAliasEvent, toApproval } from './rows.js';
 import type { AliasEvent, ApprovalRecord, GateEvaluation } from './types.js';
 
@@ -142,6 +143,8 @@ export interface EventInput {
 }
 
 export async function insertEvent(tx: DbHandle, e: EventInput): Promise<AliasEvent> {
+  // Every alias change writes its audit row here: serving replicas hear of it at commit.
+  await notifyAliasChange(tx, e.model, e.alias);
   const row = await tx.db
     .insertInto('alias_events')
     .values({

@@ -21,8 +21,9 @@
  *   an approval) needs the approver role — and lands in `changes()`, the registry's audit trail.
  * - Gate evidence is bookml's own (its benchmark, its re-evaluation) or the version's recorded
  *   evaluation; a `latency_p99_ms` a caller sent is marked caller-supplied and never moves production.
- * Serving follows `resolveAlias(model, 'production')`, never an event, so a crash between a move and
- * a reload converges on the next reconcile.
+ * Serving follows `resolveAlias(model, 'production')`, so a crash between a move and a reload
+ * converges on the next reconcile; on PostgreSQL every alias change also notifies at commit
+ * (`watchAlias`, LISTEN/NOTIFY), so replicas reload at once instead of at their next poll.
  *
  * @example
  * import { Registry } from '../registry/index.js';

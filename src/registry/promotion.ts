@@ -9,6 +9,7 @@ import {
   pendingApproval,
 } from './alias-moves.js';
 import { removeAlias, removeVersion, setVersionStage } from './alias-removal.js';
+import { watchAliasChanges } from './alias-watch.js';
 import {
   type ApprovalFilter,
   type AuditFilter,
@@ -86,6 +87,15 @@ export const AUTO_APPROVER = 'auto-approve (local demo setting)';
  * policy says so, an approval; every move lands in the audit trail in the same transaction.
  */
 export class Registry extends ModelCatalog {
+  /**
+   * Call `onMove` soon after `alias` of `model` moves or goes (PostgreSQL LISTEN/NOTIFY; the move
+   * notifies at commit). Returns the function that stops watching. On SQLite it never calls:
+   * readers keep polling {@link resolveAlias}, which stays the truth either way.
+   */
+  watchAlias(model: string, alias: string, onMove: () => void): () => void {
+    return watchAliasChanges(this.h, model, alias, onMove);
+  }
+
   /** The version an alias points at. @throws RegistryError `REGISTRY_ALIAS_NOT_FOUND` */
   async resolveAlias(model: string, alias: string): Promise<VersionRecord> {
     const row = await this.h.db

@@ -46,7 +46,8 @@ export class AnswerBytes {
     const hit = row[idx];
     if (hit !== undefined) return hit;
     const m = this.model;
-    const body = Buffer.from(m.singleAnswerJson(idx, m.idJson[idx], k));
+    // Not kept by the model too: these bytes are the cache.
+    const body = Buffer.from(m.singleAnswerJson(idx, m.idJson(idx), k, false));
     const cost = body.byteLength + ENTRY_OVERHEAD;
     if (cost > this.budgetBytes) return body;
     if (this.#bytes + cost > this.budgetBytes) {

@@ -3,6 +3,8 @@
  * non-negative integers (the Bookstore's case: one array read per request), else a Map.
  */
 
+import type { ItemTable } from '../model/index.js';
+
 /** Most table cells per item before a Map is cheaper in memory. */
 const DENSE_SLACK = 4;
 
@@ -35,32 +37,37 @@ export class BookIdLookup {
   readonly #byNumber: Map<number, number> | null;
   readonly #byText: Map<string, number> | null;
 
-  constructor(ids: readonly string[], numeric: boolean) {
-    this.numeric = numeric;
+  constructor(items: ItemTable) {
+    const n = items.count;
+    const numeric = (this.numeric = items.numeric);
     if (!numeric) {
       this.#dense = null;
       this.#byNumber = null;
-      this.#byText = new Map(ids.map((id, i) => [id, i]));
+      this.#byText = new Map();
+      for (let i = 0; i < n; i++) this.#byText.set(items.id(i), i);
       return;
     }
-    const values = ids.map(Number);
+    // Format 2 bundles hold numeric ids as numbers: no string per book.
+    const values = items.numbers ?? Float64Array.from({ length: n }, (_, i) => Number(items.id(i)));
     let max = -1;
     let dense = true;
-    for (const v of values) {
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
       if (!Number.isSafeInteger(v) || v < 0) dense = false;
       else if (v > max) max = v;
     }
-    dense = dense && max < DENSE_SLACK * ids.length + 1024;
+    dense = dense && max < DENSE_SLACK * n + 1024;
     this.#byText = null;
     if (dense) {
       // Cells hold index + 1 so that the zero fill means "unknown".
       const table = new Int32Array(max + 1);
-      for (let i = 0; i < values.length; i++) table[values[i]] = i + 1;
+      for (let i = 0; i < n; i++) table[values[i]] = i + 1;
       this.#dense = table;
       this.#byNumber = null;
     } else {
       this.#dense = null;
-      this.#byNumber = new Map(values.map((v, i) => [v, i]));
+      this.#byNumber = new Map();
+      for (let i = 0; i < n; i++) this.#byNumber.set(values[i], i);
     }
   }
 

@@ -28,7 +28,7 @@ describe('loadVerifiedBundle', () => {
     // The folder does not exist: any read that bypassed the reader would fail the load.
     const bundle = await loadVerifiedBundle(nowhere, { readFile });
     expect(Object.fromEntries(reads)).toEqual(Object.fromEntries([...files.keys()].map((n) => [n, 1])));
-    expect(reads.size).toBe(8); // manifest.json + 5 arrays + co-buy counts + items.json
+    expect(reads.size).toBe(12); // manifest.json + 5 arrays + co-buy counts + ids + titles and authors (2 each)
     // Built from the very buffers read: the arrays are views over them.
     expect(bundle.model.scores.buffer).toBe(files.get('scores.f64')?.buffer);
     expect(bundle.model).toEqual(readBundle(dir).model);

@@ -1,5 +1,5 @@
 import { explainAnswer, paddedFrom, type Recommendation } from '../model/index.js';
-import type { ServedModel } from './served-model.js';
+import { type ServedModel, scoreJson } from './served-model.js';
 
 /**
  * `/recommend?explain=true`: the answer with its evidence. Each recommendation carries `because`,
@@ -26,13 +26,13 @@ export function explainedAnswerJson(
     const j = e.item;
     const because = e.contributions.map(
       (c) =>
-        `{"book_id":${model.idJson[c.item]},"similarity":${num(c.similarity)},"co_buys":${
+        `{"book_id":${model.idJson(c.item)},"similarity":${num(c.similarity)},"co_buys":${
           c.coBuys ?? 'null'
-        },"title":${JSON.stringify(b.title[c.item] ?? '')}}`,
+        },"title":${JSON.stringify(b.items.title(c.item))}}`,
     );
-    return `{"book_id":${model.idJson[j]},"score":${num(answer.scores[t])}${
+    return `{"book_id":${model.idJson(j)},"score":${scoreJson(answer.scores, t)}${
       t >= padAt ? ',"padded":true' : ''
-    },"title":${JSON.stringify(b.title[j] ?? '')},"author":${JSON.stringify(b.author[j] ?? '')},"because":[${because.join(',')}]}`;
+    },"title":${JSON.stringify(b.items.title(j))},"author":${JSON.stringify(b.items.author(j))},"because":[${because.join(',')}]}`;
   });
   return `{${head},"recommendations":[${recs.join(',')}],"version":${model.versionJson},"fallback":${
     answer.fallback

@@ -30,7 +30,7 @@ export async function healthRoutes(app: FastifyInstance, ctx: ServeContext): Pro
   });
 
   app.get('/metrics', async (_req, reply) => {
-    const text = await metrics.render();
+    const text = await metrics.scrape();
     reply.header('content-type', metrics.contentType).send(text);
   });
 }

@@ -54,5 +54,7 @@ export type { CompileOptions } from './served-model.js';
 export { compileServedModel, ServedModel } from './served-model.js';
 export type { ShadowRunnerOptions } from './shadow-runner.js';
 export { ShadowRunner } from './shadow-runner.js';
+export type { MetricsMessage, WorkerMetricsText, WorkerPort } from './worker-metrics.js';
+export { mergeWorkerMetrics, workerMetricsBridge } from './worker-metrics.js';
 export type { SuperviseOptions, Supervisor, WorkerHandle, WorkerMessage } from './workers.js';
 export { ipcPredictionSink, superviseWorkers, textBatch } from './workers.js';

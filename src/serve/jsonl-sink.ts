@@ -125,7 +125,7 @@ export function jsonlFileSink(
     dir,
     async write(batch: PredictionBatch): Promise<void> {
       if (batch.length === 0) return;
-      const text = Buffer.from(batch.jsonLines(), 'utf8');
+      const text = batch.jsonBytes?.() ?? Buffer.from(batch.jsonLines(), 'utf8');
       const day = new Date(clock.now()).toISOString().slice(0, 10);
       if (file !== null && file.day !== day) await closeFile();
       let rotatedFrom: number | null = null;

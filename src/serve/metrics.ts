@@ -232,6 +232,17 @@ export class ServeMetrics {
   }
 
   /** The Prometheus exposition (text format 0.0.4). */
+  /**
+   * Set in a `--workers N` worker: what `/metrics` answers instead of {@link render} (every
+   * worker's text, gathered by the primary).
+   */
+  aggregate: (() => Promise<string>) | null = null;
+
+  /** What `GET /metrics` answers: every worker's metrics under `--workers N`, else this server's. */
+  scrape(): Promise<string> {
+    return this.aggregate === null ? this.render() : this.aggregate();
+  }
+
   async render(): Promise<string> {
     const cold = await this.registry.metrics();
     const hot = renderRouteStats(this.prefix, this.#routes, [this.none, ...this.#versions.values()]);

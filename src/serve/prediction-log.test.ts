@@ -98,6 +98,9 @@ describe('prediction log', () => {
     });
     log.recordItem(m, 'recommend', -1, '99999', 3);
     log.recordBasket(m, Int32Array.from([0, 1]), [1, 2], 4);
+    // A known book twice: the second line comes from the cached tail, byte for byte the same.
+    log.recordItem(m, 'v1', 2, 3, 3);
+    log.recordItem(m, 'v1', 2, 3, 3);
     await log.close();
     expect(sink.records[0]).toMatchObject({
       time: '2026-01-01T00:00:00.000Z',
@@ -107,6 +110,8 @@ describe('prediction log', () => {
       route: 'recommend',
     });
     expect(sink.records[1]).toMatchObject({ route: 'basket', book_ids: [1, 2], k: 4 });
+    expect(sink.records[2]).toMatchObject({ route: 'v1', book_ids: [3], k: 3, fallback: false });
+    expect(sink.lines[3]).toBe(sink.lines[2]);
     expect(sink.lines.map((l) => JSON.parse(l))).toEqual(sink.records);
   });
 });

@@ -1,13 +1,8 @@
 import type { Clock, Timer } from '../core/index.js';
-import type { Recommendation } from '../model/index.js';
-import {
-  PREDICTION_ROUTES,
-  type PredictionRecord,
-  type PredictionRoute,
-  popularityRanks,
-} from '../store/predictions/index.js';
+import type { PredictionRecord, PredictionRoute } from '../store/predictions/index.js';
 import type { PredictionLogCounters } from './metrics.js';
 import type { ServeLogger } from './model-slot.js';
+import { ModelLines, RingBatch } from './prediction-batch.js';
 import type { ServedModel } from './served-model.js';
 
 // The record is defined in store/ (the drift monitor reads it and may not import serve/).
@@ -25,6 +20,11 @@ export interface PredictionBatch {
   record(i: number): PredictionRecord;
   /** Every record as one JSON object per line, each line ending in `\n`. */
   jsonLines(): string;
+  /**
+   * The same lines as UTF-8 bytes, when the batch can write them directly (cheaper than
+   * `jsonLines()` and encoding it). Optional: sinks fall back to `jsonLines()`.
+   */
+  jsonBytes?(): Buffer;
 }
 
 /**
@@ -86,8 +86,8 @@ export class PredictionLog {
   #writing: Promise<void> | null = null;
   #timer: Timer | null = null;
   #scheduled = false;
-  /** Each model's popularity rank by item index, built at its first write (off the request path). */
-  readonly #ranks = new WeakMap<ServedModel, Int32Array>();
+  /** Each model's rank table and line cache, built at its first write (off the request path). */
+  readonly #lines = new WeakMap<ServedModel, ModelLines>();
   #closed = false;
 
   constructor(opts: PredictionLogOptions) {
@@ -192,7 +192,7 @@ export class PredictionLog {
   }
 
   #take(n: number): RingBatch {
-    const b = new RingBatch(n, this.#ranksOf);
+    const b = new RingBatch(n, this.#linesOf);
     for (let t = 0; t < n; t++) {
       const s = (this.#head + t) % this.capacity;
       b.model[t] = this.#model[s] as ServedModel;
@@ -212,13 +212,13 @@ export class PredictionLog {
     return b;
   }
 
-  readonly #ranksOf = (m: ServedModel): Int32Array => {
-    let r = this.#ranks.get(m);
-    if (r === undefined) {
-      r = popularityRanks(m.bundle.model.popularOrder, m.bundle.model.nItems);
-      this.#ranks.set(m, r);
+  readonly #linesOf = (m: ServedModel): ModelLines => {
+    let l = this.#lines.get(m);
+    if (l === undefined) {
+      l = new ModelLines(m);
+      this.#lines.set(m, l);
     }
-    return r;
+    return l;
   };
 
   /** Stop the timer, write what is left and close the sink. Later records are ignored. */
@@ -229,117 +229,4 @@ export class PredictionLog {
     await this.flush();
     await this.#sink.close();
   }
-}
-
-/** A batch taken off the ring; answers are recomputed from (model, index, k) when materialised. */
-class RingBatch implements PredictionBatch {
-  readonly length: number;
-  readonly model: ServedModel[];
-  readonly route: Uint8Array;
-  readonly idx: Int32Array;
-  readonly k: Int32Array;
-  readonly time: Float64Array;
-  readonly raw: unknown[];
-  readonly basket: (Int32Array | null)[];
-  readonly #ranksOf: (m: ServedModel) => Int32Array;
-
-  constructor(n: number, ranksOf: (m: ServedModel) => Int32Array) {
-    this.length = n;
-    this.#ranksOf = ranksOf;
-    this.model = new Array(n);
-    this.route = new Uint8Array(n);
-    this.idx = new Int32Array(n);
-    this.k = new Int32Array(n);
-    this.time = new Float64Array(n);
-    this.raw = new Array(n);
-    this.basket = new Array(n);
-  }
-
-  #answer(i: number): Recommendation {
-    const m = this.model[i];
-    const basket = this.basket[i];
-    return basket
-      ? m.recommender.forBasket(basket, this.k[i])
-      : m.recommender.forItem(this.idx[i], this.k[i]);
-  }
-
-  #requested(i: number): Array<number | string> {
-    const m = this.model[i];
-    const raw = this.raw[i];
-    const basket = this.basket[i];
-    if (basket === null) return [requestedId(m, this.idx[i], raw)];
-    const raws = raw as readonly unknown[];
-    return Array.from(basket, (ix, t) => requestedId(m, ix, raws[t]));
-  }
-
-  record(i: number): PredictionRecord {
-    const m = this.model[i];
-    const a = this.#answer(i);
-    const ids = m.bundle.itemIds;
-    const rank = this.#ranksOf(m);
-    const requested = this.basket[i] ?? [this.idx[i]];
-    return {
-      time: new Date(this.time[i]).toISOString(),
-      version: m.version,
-      role: m.role === 'canary' ? 'canary' : 'primary',
-      route: PREDICTION_ROUTES[this.route[i]],
-      book_ids: this.#requested(i),
-      k: this.k[i],
-      returned: Array.from(a.items, (j) => (m.numericIds ? Number(ids[j]) : ids[j])),
-      scores: Array.from(a.scores),
-      fallback: a.fallback,
-      book_ranks: Array.from(requested, (ix) => (ix >= 0 ? rank[ix] : null)),
-      returned_ranks: Array.from(a.items, (j) => rank[j]),
-    };
-  }
-
-  jsonLines(): string {
-    let out = '';
-    let lastMs = Number.NaN;
-    let lastIso = '';
-    for (let i = 0; i < this.length; i++) {
-      const m = this.model[i];
-      const a = this.#answer(i);
-      const rank = this.#ranksOf(m);
-      const t = this.time[i];
-      if (t !== lastMs) {
-        lastMs = t;
-        lastIso = new Date(t).toISOString();
-      }
-      let returned = '';
-      let scores = '';
-      let returnedRanks = '';
-      for (let r = 0; r < a.items.length; r++) {
-        const sep = r === 0 ? '' : ',';
-        returned += sep + m.idJson[a.items[r]];
-        scores += sep + (Number.isFinite(a.scores[r]) ? a.scores[r] : 'null');
-        returnedRanks += sep + rank[a.items[r]];
-      }
-      let requested = '';
-      let requestedRanks = '';
-      const basket = this.basket[i];
-      if (basket === null) {
-        const ix = this.idx[i];
-        requested = m.echoJson(ix, this.raw[i] as string | number);
-        requestedRanks = ix >= 0 ? String(rank[ix]) : 'null';
-      } else {
-        const raws = this.raw[i] as ReadonlyArray<string | number>;
-        for (let t2 = 0; t2 < basket.length; t2++) {
-          const sep = t2 ? ',' : '';
-          requested += sep + m.echoJson(basket[t2], raws[t2]);
-          requestedRanks += sep + (basket[t2] >= 0 ? rank[basket[t2]] : 'null');
-        }
-      }
-      out += `{"time":"${lastIso}","version":${m.versionJson},"role":"${m.role === 'canary' ? 'canary' : 'primary'}","route":"${
-        PREDICTION_ROUTES[this.route[i]]
-      }","book_ids":[${requested}],"k":${this.k[i]},"returned":[${returned}],"scores":[${scores}],"fallback":${a.fallback},"book_ranks":[${requestedRanks}],"returned_ranks":[${returnedRanks}]}\n`;
-    }
-    return out;
-  }
-}
-
-function requestedId(m: ServedModel, idx: number, raw: unknown): number | string {
-  if (idx >= 0) return m.numericIds ? Number(m.bundle.itemIds[idx]) : m.bundle.itemIds[idx];
-  if (m.numericIds) return typeof raw === 'number' ? raw : Number(raw);
-  return String(raw);
 }

@@ -7,6 +7,11 @@ export interface AliasResolver {
     model: string,
     alias: string,
   ): Promise<{ version: number; artifactHash: string | null; artifactUri: string }>;
+  /**
+   * Call `onMove` when the alias moves (`Registry.watchAlias`: PostgreSQL LISTEN/NOTIFY); returns
+   * the function that stops. Optional: without it, and on SQLite, the server polls.
+   */
+  watchAlias?(model: string, alias: string, onMove: () => void): () => void;
 }
 
 /** Turns a registered bundle's content hash into a verified local folder (`ArtifactStore.getDir` fits). */
@@ -26,8 +31,9 @@ export interface RegistryAliasSourceOptions {
 /**
  * A registry alias as a model source: alias → version → bundle folder, re-resolved at every
  * poll. The version served is the registry's version number ("7"), so moving the alias (promote,
- * rollback) is what makes the server load another version. It does not listen for the move
- * event: it reads the alias again, so a missed event, or a crash between the move and a reload,
+ * rollback) is what makes the server load another version. Where the registry can push
+ * (`watchAlias`, PostgreSQL), a move triggers a reconcile at once; the event only says "look
+ * again", the alias is still read, so a missed event, or a crash between the move and a reload,
  * converges at the next poll. A version's bundle is fetched (and verified by the artifact store)
  * once; later polls of the same version cost one registry read.
  *
@@ -40,6 +46,9 @@ export function registryAliasSource(opts: RegistryAliasSourceOptions): ModelSour
   let last: ModelRef | null = null;
   return {
     description: `registry:${model}@${alias}`,
+    ...(opts.registry.watchAlias
+      ? { watch: (onChange: () => void) => opts.registry.watchAlias?.(model, alias, onChange) ?? (() => {}) }
+      : {}),
     resolve: async () => {
       const record = await opts.registry.resolveAlias(model, alias);
       const version = String(record.version);

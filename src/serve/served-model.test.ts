@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { servedModel } from '../../test/serve-fixture.js';
 import { parseIntText } from './book-ids.js';
+import { scoreJson } from './served-model.js';
 
 const served = (names = false) => servedModel({ k: 6, books: 30, names }, 'v"1');
 
@@ -10,7 +11,7 @@ describe('served model', () => {
       const m = await served(names);
       for (let k = m.maxK; k >= 1; k--) {
         for (let i = -1; i < m.nItems; i++) {
-          const echo = i >= 0 ? m.idJson[i] : names ? '"nope"' : '999';
+          const echo = i >= 0 ? m.idJson(i) : names ? '"nope"' : '999';
           const body = JSON.parse(m.singleAnswerJson(i, echo, k));
           const a = m.recommender.forItem(i, k);
           expect(body.version).toBe('v"1');
@@ -46,5 +47,21 @@ describe('served model', () => {
     expect(parseIntText('-7')).toBe(-7);
     for (const bad of ['', '-', '4.2', '0x10', ' 1', '1 ', '12345678901234567'])
       expect(parseIntText(bad)).toBeNaN();
+  });
+});
+
+describe('score text', () => {
+  it('prints a float32 score as the shortest decimal that reads back as the same float32', () => {
+    const f32 = Float32Array.of(0.9, 0.123456789, 1 / 3, 0, Number.NaN);
+    expect([0, 1, 2, 3, 4].map((t) => scoreJson(f32, t))).toEqual([
+      '0.9',
+      '0.12345679',
+      '0.33333334',
+      '0',
+      'null',
+    ]);
+    for (let t = 0; t < 4; t++) expect(Math.fround(Number(scoreJson(f32, t)))).toBe(f32[t]);
+    // float64 scores print as JavaScript prints them, unchanged.
+    expect(scoreJson(Float64Array.of(0.1 + 0.2), 0)).toBe(String(0.1 + 0.2));
   });
 });

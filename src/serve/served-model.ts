@@ -1,13 +1,16 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { type ModelBundle, paddedFrom, type Recommendation, Recommender } from '../model/index.js';
+import {
+  type ModelBundle,
+  paddedFrom,
+  type Recommendation,
+  Recommender,
+  type ScoreArray,
+} from '../model/index.js';
 import { BookIdLookup, parseIntText } from './book-ids.js';
 import { invalidBookId } from './errors.js';
 import type { VersionStats } from './hot-stats.js';
 import type { Role } from './metrics.js';
 import type { ModelRef } from './model-source.js';
-
-/** Ids converted between two yields to the event loop, so a load stalls requests only briefly. */
-const ITEMS_PER_SLICE = 5000;
 
 export interface CompileOptions {
   /** The slot this model fills. */
@@ -50,20 +53,19 @@ export class ServedModel {
   readonly defaultK: number;
   readonly stats: VersionStats;
   readonly loadedAt: number;
-  /** JSON text of each item's id: `17` or `"whole milk"`. */
-  readonly idJson: readonly string[];
   /** The version as a JSON string literal. */
   readonly versionJson: string;
   /** Load time in ms, set once the load finishes. */
   loadMs = 0;
 
-  /** `,"title":…,"author":…}` per item, built on first use: the tail of one recommendation object. */
-  readonly #meta: (string | undefined)[];
   /** Per item: its neighbours' JSON joined by commas; undefined until first asked for. */
   readonly #recs: (string | undefined)[];
-  /** #cut[offsets[i] + t] = end of entry t of item i in #recs[i] (the model's CSR offsets index it). */
+  /** Per item asked for: #cuts[i][t] = end of entry t in #recs[i] (nothing per book at load). */
+  readonly #cuts: (Int32Array | undefined)[];
+  /** Text ids as JSON, built at first use (numeric ids print from their number). */
+  readonly #idJson: (string | undefined)[] | null;
+  readonly #numbers: Float64Array | null;
   readonly #offsets: Int32Array;
-  readonly #cut: Int32Array;
   readonly #popular: string;
   readonly #popularCut: Int32Array;
   /** `,"k":K,"recommendations":[` for K = 0..maxK. */
@@ -72,7 +74,7 @@ export class ServedModel {
   readonly #tailFallback: string;
 
   /** @internal use {@link compileServedModel} */
-  constructor(bundle: ModelBundle, opts: CompileOptions, idJson: string[]) {
+  constructor(bundle: ModelBundle, opts: CompileOptions) {
     this.bundle = bundle;
     this.ref = opts.ref;
     this.version = opts.ref.version;
@@ -83,17 +85,17 @@ export class ServedModel {
     const m = bundle.model;
     this.recommender = new Recommender(m);
     this.numericIds = bundle.itemIdsNumeric;
-    this.ids = new BookIdLookup(bundle.itemIds, bundle.itemIdsNumeric);
+    this.ids = new BookIdLookup(bundle.items);
     this.maxK = this.recommender.maxK;
     this.defaultK = Math.min(opts.defaultK, this.maxK);
-    this.idJson = idJson;
-    this.#meta = new Array(m.nItems).fill(undefined);
-    this.#recs = new Array(m.nItems).fill(undefined);
+    this.#numbers = bundle.items.numbers;
+    this.#idJson = this.#numbers === null ? new Array(m.nItems) : null;
+    this.#recs = new Array(m.nItems);
+    this.#cuts = new Array(m.nItems);
     this.#offsets = m.offsets;
-    this.#cut = new Int32Array(m.neighbours.length);
     const pop = this.recommender.forItem(-1, this.maxK);
     this.#popularCut = new Int32Array(pop.items.length);
-    this.#popular = this.#joinEntries(pop, this.#popularCut, 0);
+    this.#popular = this.#joinEntries(pop, this.#popularCut);
     this.versionJson = JSON.stringify(this.version);
     this.#kPart = Array.from({ length: this.maxK + 1 }, (_, k) => `,"k":${k},"recommendations":[`);
     this.#tail = `],"version":${this.versionJson},"fallback":false}`;
@@ -131,9 +133,32 @@ export class ServedModel {
     throw invalidBookId(position >= 0 ? `${field}[${position}]` : field, raw, this.numericIds);
   }
 
+  /** JSON text of item `idx`'s id: `17` or `"whole milk"`. */
+  idJson(idx: number): string {
+    const numbers = this.#numbers;
+    if (numbers !== null) return String(numbers[idx]);
+    const cache = this.#idJson as (string | undefined)[];
+    let s = cache[idx];
+    if (s === undefined) {
+      const id = this.bundle.items.id(idx);
+      // A numeric model whose ids are not all canonical (format 1): `017` answers as `17`.
+      s = this.numericIds ? String(Number(id)) : JSON.stringify(id);
+      cache[idx] = s;
+    }
+    return s;
+  }
+
+  /** Item `idx`'s id as the log and the drift monitor record it: a number on numeric models. */
+  idValue(idx: number): number | string {
+    const numbers = this.#numbers;
+    if (numbers !== null) return numbers[idx];
+    const id = this.bundle.items.id(idx);
+    return this.numericIds ? Number(id) : id;
+  }
+
   /** JSON text of a requested id, in the model's id type (`017` echoes as `17`). */
   echoJson(idx: number, raw: string | number): string {
-    if (idx >= 0) return this.idJson[idx];
+    if (idx >= 0) return this.idJson(idx);
     if (this.numericIds) return String(typeof raw === 'number' ? raw : parseIntText(raw));
     return JSON.stringify(String(raw));
   }
@@ -143,24 +168,33 @@ export class ServedModel {
     return idx < 0 || this.#offsets[idx + 1] === this.#offsets[idx];
   }
 
-  /** The JSON array body (without brackets) of the top-k for one item; k must be checked already. */
-  recommendationsJson(idx: number, k: number): string {
+  /**
+   * The JSON array body (without brackets) of the top-k for one item; k must be checked already.
+   * `keep` false builds without caching, for a caller that keeps the result itself (the fast
+   * path's answer bytes), so a large catalogue does not hold each answer twice.
+   */
+  recommendationsJson(idx: number, k: number, keep = true): string {
     if (this.isFallback(idx)) {
       if (idx >= 0) return this.answerJson(this.recommender.forItem(idx, k));
       return k >= this.#popularCut.length ? this.#popular : this.#popular.slice(0, this.#popularCut[k - 1]);
     }
     let s = this.#recs[idx];
-    if (s === undefined) {
-      s = this.#joinEntries(this.recommender.forItem(idx, this.maxK), this.#cut, this.#offsets[idx]);
-      this.#recs[idx] = s;
+    let cut = this.#cuts[idx];
+    if (s === undefined || cut === undefined) {
+      const a = this.recommender.forItem(idx, this.maxK);
+      cut = new Int32Array(a.items.length);
+      s = this.#joinEntries(a, cut);
+      if (keep) {
+        this.#recs[idx] = s;
+        this.#cuts[idx] = cut;
+      }
     }
-    const start = this.#offsets[idx];
-    return k >= this.#offsets[idx + 1] - start ? s : s.slice(0, this.#cut[start + k - 1]);
+    return k >= cut.length ? s : s.slice(0, cut[k - 1]);
   }
 
   /** `/recommend`'s whole answer for one book, as JSON text. */
-  singleAnswerJson(idx: number, echo: string, k: number): string {
-    return `{"book_id":${echo}${this.#kPart[k]}${this.recommendationsJson(idx, k)}${
+  singleAnswerJson(idx: number, echo: string, k: number, keep = true): string {
+    return `{"book_id":${echo}${this.#kPart[k]}${this.recommendationsJson(idx, k, keep)}${
       this.isFallback(idx) ? this.#tailFallback : this.#tail
     }`;
   }
@@ -171,34 +205,33 @@ export class ServedModel {
     const padAt = paddedFrom(a);
     for (let t = 0; t < a.items.length; t++) {
       const j = a.items[t];
-      out += `${t === 0 ? '' : ','}{"book_id":${this.idJson[j]},"score":${num(a.scores[t])}${
+      out += `${t === 0 ? '' : ','}{"book_id":${this.idJson(j)},"score":${scoreJson(a.scores, t)}${
         t >= padAt ? PADDED : ''
       }${this.#metaOf(j)}`;
     }
     return out;
   }
 
+  /**
+   * `,"title":…,"author":…}`: the tail of one recommendation object. Not cached per book: a
+   * book's answer is built once and kept, and a cache here held 20 strings per answered book.
+   */
   #metaOf(j: number): string {
-    let m = this.#meta[j];
-    if (m === undefined) {
-      const b = this.bundle;
-      m = `,"title":${JSON.stringify(b.title[j] ?? '')},"author":${JSON.stringify(b.author[j] ?? '')}}`;
-      this.#meta[j] = m;
-    }
-    return m;
+    const items = this.bundle.items;
+    return `,"title":${JSON.stringify(items.title(j))},"author":${JSON.stringify(items.author(j))}}`;
   }
 
-  /** Entries of `a` joined by commas, recording the end of each in `cut` from `at`. */
-  #joinEntries(a: Recommendation, cut: Int32Array, at: number): string {
+  /** Entries of `a` joined by commas, recording the end of each in `cut`. */
+  #joinEntries(a: Recommendation, cut: Int32Array): string {
     const parts: string[] = new Array(a.items.length);
     let len = -1;
     const padAt = paddedFrom(a);
     for (let t = 0; t < a.items.length; t++) {
       const j = a.items[t];
-      const e = `{"book_id":${this.idJson[j]},"score":${num(a.scores[t])}${t >= padAt ? PADDED : ''}${this.#metaOf(j)}`;
+      const e = `{"book_id":${this.idJson(j)},"score":${scoreJson(a.scores, t)}${t >= padAt ? PADDED : ''}${this.#metaOf(j)}`;
       parts[t] = e;
       len += e.length + 1;
-      cut[at + t] = len;
+      cut[t] = len;
     }
     // join() gives a flat string, so slicing it later is O(1).
     return parts.join(',');
@@ -208,9 +241,20 @@ export class ServedModel {
 /** Marks an entry that pads the answer from the popularity list (absent on the model's own). */
 const PADDED = ',"padded":true';
 
-/** A finite number as JSON (scores are finite; NaN would otherwise print as invalid JSON). */
-function num(x: number): string {
-  return Number.isFinite(x) ? String(x) : 'null';
+/**
+ * Score `t` of `scores` as JSON: a float32 score (a large bundle's) prints as the shortest decimal
+ * that reads back as the same float32 (`0.9`, not `0.8999999761581421`); a float64 one as
+ * JavaScript prints it. Non-finite scores print as null (NaN would be invalid JSON).
+ */
+export function scoreJson(scores: ScoreArray, t: number): string {
+  const x = scores[t];
+  if (!Number.isFinite(x)) return 'null';
+  if (!(scores instanceof Float32Array)) return String(x);
+  for (let p = 1; p < 9; p++) {
+    const s = x.toPrecision(p);
+    if (Math.fround(Number(s)) === x) return String(Number(s));
+  }
+  return String(Number(x.toPrecision(9)));
 }
 
 /**
@@ -223,27 +267,8 @@ function num(x: number): string {
  * served.singleAnswerJson(served.indexOfText('1', 'book_id'), '1', 3);
  */
 export async function compileServedModel(bundle: ModelBundle, opts: CompileOptions): Promise<ServedModel> {
-  const ids = bundle.itemIds;
-  const idJson = new Array<string>(ids.length);
-  for (let i = 0; i < ids.length; i++) {
-    if (i % ITEMS_PER_SLICE === ITEMS_PER_SLICE - 1) await yieldToLoop();
-    const id = ids[i];
-    // A canonical integer id is its own JSON: keep the bundle's string (a million fewer strings).
-    idJson[i] = !bundle.itemIdsNumeric ? JSON.stringify(id) : canonicalInt(id) ? id : String(Number(id));
-  }
   await yieldToLoop();
-  return new ServedModel(bundle, opts, idJson);
-}
-
-/** True for `0` or `-?[1-9][0-9]*` (what `String(Number(s))` gives back unchanged, below 2^53). */
-function canonicalInt(s: string): boolean {
-  const n = s.length;
-  let i = s.charCodeAt(0) === 45 ? 1 : 0;
-  if (i === n || n - i > 15) return false;
-  if (s.charCodeAt(i) === 48) return n === 1;
-  for (; i < n; i++) {
-    const d = s.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return false;
-  }
-  return true;
+  const served = new ServedModel(bundle, opts);
+  await yieldToLoop();
+  return served;
 }

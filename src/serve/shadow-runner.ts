@@ -142,7 +142,8 @@ export class ShadowRunner {
 function mapIndex(from: ServedModel, to: ServedModel, idx: number): number {
   if (idx < 0) return -1;
   if (from === to) return idx;
-  const id = from.bundle.itemIds[idx];
+  const id = from.idValue(idx);
+  if (typeof id === 'number') return to.numericIds ? to.ids.ofNumber(id) : to.ids.ofText(String(id));
   return to.numericIds ? to.ids.ofNumber(Number(id)) : to.ids.ofText(id);
 }
 
@@ -168,8 +169,8 @@ export function compare(
   const denom = Math.max(a.items.length, b.items.length);
   if (denom === 0) return 1;
   const mine = new Set<string>();
-  for (let t = 0; t < a.items.length; t++) mine.add(answering.bundle.itemIds[a.items[t]]);
+  for (let t = 0; t < a.items.length; t++) mine.add(String(answering.idValue(a.items[t])));
   let common = 0;
-  for (let t = 0; t < b.items.length; t++) if (mine.has(shadow.bundle.itemIds[b.items[t]])) common++;
+  for (let t = 0; t < b.items.length; t++) if (mine.has(String(shadow.idValue(b.items[t])))) common++;
   return common / denom;
 }

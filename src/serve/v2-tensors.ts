@@ -212,7 +212,7 @@ export function inferOutputsJson(model: ServedModel, req: InferRequest): string 
       const sep = r === 0 && t === 0 ? '' : ',';
       padded += sep + (t >= padAt && t < a.items.length);
       if (t < a.items.length) {
-        ids += sep + model.idJson[a.items[t]];
+        ids += sep + model.idJson(a.items[t]);
         scores += sep + (Number.isFinite(a.scores[t]) ? a.scores[t] : 0);
       } else {
         ids += sep + pad;

@@ -1,4 +1,9 @@
+import { type Clock, systemClock } from '../core/index.js';
 import type { PredictionBatch, PredictionRecord, PredictionSink } from './prediction-log.js';
+import { type MetricsMessage, mergeWorkerMetrics, type WorkerMetricsText } from './worker-metrics.js';
+
+/** Longest the primary waits for a worker's metrics before answering a scrape without them. */
+const METRICS_WAIT_MS = 2000;
 
 /**
  * `bookml serve --workers N`: Node's cluster module runs N copies of the server on one port (the
@@ -6,13 +11,15 @@ import type { PredictionBatch, PredictionRecord, PredictionSink } from './predic
  * server: its own deployment polling the same sources, so a hot swap, a canary and a shadow work
  * in every worker, and the canary's routing key lands on the same side whichever worker answers
  * (the split is a hash of the key). The prediction log has one writer per folder: workers send
- * their sampled lines to the primary, which owns the file sink.
+ * their sampled lines to the primary, which owns the file sink. A scrape of `/metrics` on any
+ * worker returns every worker's metrics, gathered by the primary (`worker-metrics.ts`).
  */
 
 /** What a worker tells the primary. */
 export type WorkerMessage =
   | { type: 'bookml:ready'; text: string }
-  | { type: 'bookml:predictions'; text: string; length: number };
+  | { type: 'bookml:predictions'; text: string; length: number }
+  | MetricsMessage;
 
 /** A prediction sink for a worker: each batch goes to the primary as its JSON lines. */
 export function ipcPredictionSink(send: (message: WorkerMessage) => void): PredictionSink {
@@ -40,6 +47,7 @@ export interface WorkerHandle {
   on(event: 'message', listener: (message: unknown) => void): unknown;
   on(event: 'exit', listener: (code: number | null, signal: string | null) => void): unknown;
   kill(signal?: string): void;
+  send(message: MetricsMessage): unknown;
 }
 
 /** Options of {@link superviseWorkers}. */
@@ -51,6 +59,8 @@ export interface SuperviseOptions {
   sink?: PredictionSink;
   /** Loads, restarts and exits (never per request). */
   log?: (line: string) => void;
+  /** Times the wait for workers' metrics. @default systemClock */
+  clock?: Clock;
 }
 
 /** The running workers, as the primary sees them. */
@@ -80,6 +90,30 @@ export function superviseWorkers(opts: SuperviseOptions): Supervisor {
     failReady = reject;
   });
   const exited: Promise<void>[] = [];
+  const clock = opts.clock ?? systemClock;
+  let scrapes = 0;
+  const collecting = new Map<number, (slot: number, text: string) => void>();
+
+  /** Every worker's own metrics, merged; a worker that does not answer in time is left out. */
+  const collectMetrics = (): Promise<string> =>
+    new Promise((resolve) => {
+      const id = ++scrapes;
+      const live = handles.map((_, slot) => slot).filter((slot) => readyTexts[slot] !== undefined);
+      const got: WorkerMetricsText[] = [];
+      const finish = () => {
+        timer.cancel();
+        collecting.delete(id);
+        got.sort((a, b) => a.worker - b.worker);
+        resolve(mergeWorkerMetrics(got));
+      };
+      const timer = clock.setTimeout(finish, METRICS_WAIT_MS, { unref: true });
+      collecting.set(id, (slot, text) => {
+        got.push({ worker: slot, text });
+        if (got.length === live.length) finish();
+      });
+      for (const slot of live) handles[slot].send({ type: 'bookml:metrics-collect', id });
+      if (live.length === 0) finish();
+    });
 
   const start = (slot: number) => {
     const w = opts.fork();
@@ -90,6 +124,10 @@ export function superviseWorkers(opts: SuperviseOptions): Supervisor {
         readyTexts[slot] = m.text;
         if (readyTexts.filter((t) => t !== undefined).length === opts.workers)
           resolveReady(readyTexts[0] ?? '');
+      } else if (m?.type === 'bookml:metrics-request') {
+        void collectMetrics().then((text) => w.send({ type: 'bookml:metrics-merged', id: m.id, text }));
+      } else if (m?.type === 'bookml:metrics-text') {
+        collecting.get(m.id)?.(slot, m.text);
       } else if (m?.type === 'bookml:predictions' && opts.sink) {
         const sink = opts.sink;
         // One write at a time, in arrival order, as the sink expects.

@@ -4,6 +4,7 @@ import type { DbDialectName } from './db-errors.js';
 import { createDialect, describeTarget, resolveConnection } from './dialect.js';
 import { StoreError } from './errors.js';
 import { migrateToLatest } from './migrate.js';
+import { type ListenHandlers, listenPostgres } from './pg-listen.js';
 import type { Database } from './tables.js';
 
 /**
@@ -28,6 +29,11 @@ export interface MetadataDb extends DbHandle {
    * on SQLite a query through the outer handle would wait for the transaction forever.
    */
   transaction<T>(fn: (tx: DbHandle) => Promise<T>): Promise<T>;
+  /**
+   * PostgreSQL only (undefined on SQLite): LISTEN on `channel` over a connection of its own,
+   * reopened when lost. Returns the function that stops listening; `close()` stops it too.
+   */
+  readonly listen?: (channel: string, handlers: ListenHandlers) => () => Promise<void>;
   /** Closes the connection(s). Idempotent. */
   close(): Promise<void>;
 }
@@ -83,6 +89,7 @@ export async function openMetadataDb(options: OpenMetadataDbOptions = {}): Promi
     throw e;
   }
   let closed = false;
+  const listeners = new Set<() => Promise<void>>();
   return {
     db,
     dialect: target.dialect,
@@ -90,9 +97,23 @@ export async function openMetadataDb(options: OpenMetadataDbOptions = {}): Promi
     location,
     schemaVersion,
     transaction: (fn) => db.transaction().execute((trx) => fn({ db: trx, dialect: target.dialect, clock })),
+    ...(target.dialect === 'postgres'
+      ? {
+          listen: (channel: string, handlers: ListenHandlers) => {
+            const stop = listenPostgres(target.url, channel, clock, handlers);
+            const off = async () => {
+              listeners.delete(off);
+              await stop();
+            };
+            listeners.add(off);
+            return off;
+          },
+        }
+      : {}),
     close: async () => {
       if (closed) return;
       closed = true;
+      await Promise.all([...listeners].map((off) => off()));
       await db.destroy();
     },
   };

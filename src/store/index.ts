@@ -58,6 +58,7 @@ export type { MutexAcquisition, MutexRecord } from './mutex-store.js';
 export { MutexStore } from './mutex-store.js';
 export type { OpenArtifactStoreOptions } from './open-artifact-store.js';
 export { openArtifactStore } from './open-artifact-store.js';
+export type { ListenHandlers } from './pg-listen.js';
 export type { PredictionFile } from './prediction-files.js';
 export {
   comparePredictionFiles,

@@ -138,6 +138,9 @@ export function registerServeCommand(program: Command): void {
       const info = component.info;
       const server = component.server;
       if (info === null || server === null) return;
+      // A scrape of any worker reports them all (the primary gathers them).
+      if (worker)
+        server.metrics.aggregate = serve.workerMetricsBridge(process, () => server.metrics.render());
       if (flags.json) {
         print(
           `${JSON.stringify({ status: info.status, url: info.url, curl: info.curl, models: server.deployment.status() })}\n`,
