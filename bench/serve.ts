@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -205,7 +205,7 @@ export async function benchServe(args: string[]): Promise<object> {
   };
   const seconds = Math.min(30, Math.max(5, arg('--seconds', 10)));
   const swapSeconds = Math.min(30, Math.max(10, arg('--swap-seconds', 30)));
-  const withPeer = !args.includes('--no-peer');
+  const withPeer = !args.includes('--no-peer') && peerAvailable();
   const rounds = Math.min(9, Math.max(1, arg('--rounds', 3)));
   const withSwap = !args.includes('--no-swap');
   if (!existsSync(WRK)) throw new Error('wrk is not installed: apt-get install -y wrk');
@@ -399,4 +399,14 @@ export async function benchServe(args: string[]): Promise<object> {
         }
       : null,
   };
+}
+
+/** The FastAPI peer needs Debian's fastapi and uvicorn; without them its rows are left out, saying why. */
+function peerAvailable(): boolean {
+  const probe = spawnSync(SYSTEM_PYTHON, ['-c', 'import fastapi, uvicorn'], { stdio: 'ignore' });
+  if (probe.status === 0) return true;
+  console.error(
+    `peer FastAPI skipped: ${SYSTEM_PYTHON} cannot import fastapi and uvicorn (apt-get install -y python3-fastapi python3-uvicorn)`,
+  );
+  return false;
 }
