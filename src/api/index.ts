@@ -23,6 +23,7 @@ export { API_ERRORS, ApiError } from './errors.js';
 export type { MlflowErrorCode } from './mlflow/mlflow-errors.js';
 export { MLFLOW_STATUS } from './mlflow/mlflow-errors.js';
 export { MLFLOW_PREFIXES } from './mlflow/mlflow-plugin.js';
+export type { ServingMetricsSource } from './serving-stats.js';
 export type { UiAssets } from './ui-routes.js';
 export type { DriftStatusSource, DriftWindows, ScheduleSource } from './v1/dashboard-routes.js';
 export type { ControlPlaneDatasets } from './v1/dataset-routes.js';

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import type { ApiConfig, DriftWindows } from '../api/index.js';
+import type { ApiConfig, DriftWindows, ServingMetricsSource } from '../api/index.js';
 import type { App } from './app.js';
 import type { Component } from './host.js';
 import { localGateEvidence } from './local-runtime.js';
@@ -32,7 +32,13 @@ export interface ApiComponent extends Component {
  */
 export function apiComponent(
   app: App,
-  options: { config: ApiConfig; logLevel?: string; extraMetrics?: { metrics(): Promise<string> } },
+  options: {
+    config: ApiConfig;
+    logLevel?: string;
+    extraMetrics?: { metrics(): Promise<string> };
+    /** The serving process's metrics when it runs beside the API (`bookml up`). */
+    serving?: ServingMetricsSource;
+  },
 ): ApiComponent {
   let fastify: FastifyInstance | null = null;
   let info: ApiInfo | null = null;
@@ -95,6 +101,7 @@ export function apiComponent(
         events: services.events,
         gateEvidence: () => localGateEvidence(app.stores),
         extraMetrics: options.extraMetrics,
+        serving: options.serving,
         ui: builtUi(),
         runControl: {
           retry: async (runId) => executorOps.retryRun(db, (await app.catalog()).catalog, runId),
