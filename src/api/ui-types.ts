@@ -50,3 +50,22 @@ export type WhoamiPayload = z.infer<typeof Whoami>;
 export type ErrorPayload = z.infer<typeof ErrorBody>;
 export type DatasetListPayload = z.infer<typeof DatasetList>;
 export type GateResultPayload = VersionPayload['gates'][string]['results'][number];
+
+// Serving figures and drift-test history sampled by the control plane (`/serving/stats`, `/drift/history`).
+export type { ServingSample, ServingVersionSample } from './serving-stats.js';
+export type { DriftTestPoint } from './telemetry-sampler.js';
+
+import type { ServingSample } from './serving-stats.js';
+import type { DriftTestPoint } from './telemetry-sampler.js';
+export interface ServingStatsPayload {
+  source: string;
+  intervalMs: number;
+  since: number;
+  error: string | null;
+  samples: ServingSample[];
+}
+export interface DriftHistoryPayload {
+  intervalMs: number;
+  since: number;
+  tests: DriftTestPoint[];
+}

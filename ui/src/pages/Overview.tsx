@@ -8,9 +8,11 @@ import type {
   RunRecord,
   VersionPayload,
 } from '../../../src/api/ui-types.js';
-import { ApiCallError, api, query, seg } from '../api.js';
+import { api, query, seg } from '../api.js';
 import { ApproveForm } from '../components/approve.js';
-import { Card, Empty, ErrorBox, Loaded, num, Phase, when } from '../components/ui.js';
+import { Section } from '../components/section.js';
+import { ServingNow } from '../components/serving-now.js';
+import { Card, Empty, Loaded, num, Phase, when } from '../components/ui.js';
 import { RunTable } from './Runs.js';
 
 /** What serves, what runs, what waits for a decision, whether traffic drifted, what happened last. */
@@ -51,6 +53,7 @@ export function Overview() {
               )
             }
           </Loaded>
+          <ServingNow />
         </Card>
         <Card title="Pending approvals">
           <Loaded query={pending}>
@@ -182,19 +185,16 @@ function DriftCard() {
     queryFn: () => api<{ status: DriftStatus | null }>('/drift/status'),
   });
   return (
-    <Card title="Drift">
-      {drift.error instanceof ApiCallError && drift.error.code === 'API_NOT_AVAILABLE' ? (
-        <Empty>This control plane does not read a drift monitor.</Empty>
-      ) : drift.error ? (
-        <ErrorBox error={drift.error} />
-      ) : drift.data === undefined ? (
-        <p className="muted">Loading…</p>
-      ) : drift.data.status === null ? (
-        <Empty command="bookml up">No drift monitor has run in this workspace.</Empty>
-      ) : (
-        <DriftSummary status={drift.data.status} />
-      )}
-    </Card>
+    <Section
+      title="Drift"
+      query={drift}
+      unavailable="This control plane does not read a drift monitor."
+      isEmpty={(d) => d.status === null}
+      empty="No drift monitor has run in this workspace."
+      emptyCommand="bookml up"
+    >
+      {(d) => (d.status === null ? null : <DriftSummary status={d.status} />)}
+    </Section>
   );
 }
 
@@ -239,31 +239,28 @@ function NextRunCard() {
     queryKey: ['schedules'],
     queryFn: () => api<{ schedules: ScheduleRow[] }>('/schedules'),
   });
+  const upcoming = (d: { schedules: ScheduleRow[] }) =>
+    d.schedules
+      .filter((s) => s.nextRunAt !== undefined)
+      .sort((a, b) => (a.nextRunAt ?? 0) - (b.nextRunAt ?? 0));
   return (
-    <Card title="Next scheduled run">
-      {schedules.error instanceof ApiCallError && schedules.error.code === 'API_NOT_AVAILABLE' ? (
-        <Empty>This control plane does not read the schedules.</Empty>
-      ) : (
-        <Loaded query={schedules}>
-          {(d) => {
-            const next = d.schedules
-              .filter((s) => s.nextRunAt !== undefined)
-              .sort((a, b) => (a.nextRunAt ?? 0) - (b.nextRunAt ?? 0));
-            return next.length === 0 ? (
-              <Empty command="bookml schedule list">No active schedule.</Empty>
-            ) : (
-              <ul className="plain">
-                {next.map((s) => (
-                  <li key={s.name}>
-                    <strong>{when(s.nextRunAt)}</strong> {s.name} ({s.pipeline}, <code>{s.cron}</code>{' '}
-                    {s.timezone})
-                  </li>
-                ))}
-              </ul>
-            );
-          }}
-        </Loaded>
+    <Section
+      title="Next scheduled run"
+      query={schedules}
+      unavailable="This control plane does not read the schedules."
+      isEmpty={(d) => upcoming(d).length === 0}
+      empty="No active schedule."
+      emptyCommand="bookml schedule list"
+    >
+      {(d) => (
+        <ul className="plain">
+          {upcoming(d).map((s) => (
+            <li key={s.name}>
+              <strong>{when(s.nextRunAt)}</strong> {s.name} ({s.pipeline}, <code>{s.cron}</code> {s.timezone})
+            </li>
+          ))}
+        </ul>
       )}
-    </Card>
+    </Section>
   );
 }
