@@ -69,3 +69,6 @@ export interface DriftHistoryPayload {
   since: number;
   tests: DriftTestPoint[];
 }
+
+import type { RegistryChange } from './v1/schemas.js';
+export type RegistryChangePayload = z.infer<typeof RegistryChange>;

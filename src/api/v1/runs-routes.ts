@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { RUN_PHASES } from '../../core/index.js';
-import { type DbHandle, type RunPhase, RunStore } from '../../store/index.js';
+import { type DbHandle, type RunPhase, type RunRecord, RunStore } from '../../store/index.js';
 import { ApiError } from '../errors.js';
 import { routeSchema } from './route-schema.js';
 import { RunParams, RunsQuery } from './schemas.js';
@@ -30,20 +30,20 @@ export async function runsRoutes(
     {
       config: { role: 'viewer' },
       schema: routeSchema({
-        summary: 'Pipeline runs, newest first',
+        summary: 'Pipeline runs, newest first, a page at a time (`nextOffset` continues; null at the end)',
         tag,
         query: RunsQuery,
-        ok: { 200: z.object({ runs: z.array(Run) }) },
+        ok: { 200: z.object({ runs: z.array(Run), nextOffset: z.number().nullable() }) },
       }),
     },
-    async (req) => ({
-      runs: await runs.listRuns({
+    async (req) =>
+      runsPage(runs, {
         pipeline: req.query.pipeline,
         phase: runPhases(req.query.phase),
+        trigger: req.query.trigger,
         limit: req.query.limit ?? 50,
-        offset: req.query.offset,
+        offset: req.query.offset ?? 0,
       }),
-    }),
   );
 
   app.get<{ Params: z.infer<typeof RunParams> }>(
@@ -90,6 +90,50 @@ export async function runsRoutes(
       return { runId: req.params.runId, lines };
     },
   );
+}
+
+const TRIGGER_LABEL = 'bookml.io/trigger';
+/** Rows one request reads at most to fill a trigger-filtered page; past it the page ends early. */
+const SCAN_LIMIT = 5000;
+const SCAN_BATCH = 500;
+
+/**
+ * One page of runs. Pipeline and phase filter in the store; the trigger is a label, so a filtered page
+ * scans newest-first in batches (at most {@link SCAN_LIMIT} rows per request) and `nextOffset` is the
+ * store position to continue from — a short page with a `nextOffset` means "keep going", never "done".
+ */
+async function runsPage(
+  store: RunStore,
+  q: {
+    pipeline: string | undefined;
+    phase: RunPhase[] | undefined;
+    trigger: string | undefined;
+    limit: number;
+    offset: number;
+  },
+): Promise<{ runs: RunRecord[]; nextOffset: number | null }> {
+  const filter = { pipeline: q.pipeline, phase: q.phase };
+  if (q.trigger === undefined) {
+    const page = await store.listRuns({ ...filter, limit: q.limit + 1, offset: q.offset });
+    return { runs: page.slice(0, q.limit), nextOffset: page.length > q.limit ? q.offset + q.limit : null };
+  }
+  const wanted = (r: RunRecord) => {
+    const kind = r.labels[TRIGGER_LABEL];
+    return q.trigger === 'manual' ? kind === undefined || kind === 'manual' : kind === q.trigger;
+  };
+  const found: RunRecord[] = [];
+  let at = q.offset;
+  while (at - q.offset < SCAN_LIMIT) {
+    const batch = await store.listRuns({ ...filter, limit: SCAN_BATCH, offset: at });
+    for (const r of batch) {
+      at++;
+      if (!wanted(r)) continue;
+      found.push(r);
+      if (found.length === q.limit) return { runs: found, nextOffset: at };
+    }
+    if (batch.length < SCAN_BATCH) return { runs: found, nextOffset: null };
+  }
+  return { runs: found, nextOffset: at };
 }
 
 /** `Running,Pending` → those phases; an unknown one is a 400 naming the valid ones. */

@@ -12,6 +12,9 @@ import type {
 import { api, query, seg } from '../api.js';
 import { ApproveForm } from '../components/approve.js';
 import { Card, Empty, Loaded, num, Phase, when } from '../components/ui.js';
+import { AuditTimeline, RollbackForm } from './model-audit.js';
+
+const VERSION_PAGE = 50;
 
 /** Registered models with their aliases. */
 export function Models() {
@@ -67,10 +70,21 @@ export function Models() {
 /** One model: its versions with metrics and gates, pending approvals, comparison, the alias history. */
 export function ModelDetail(props: { name: string }) {
   const { name } = props;
+  // Cursors of the version pages walked so far (undefined: the newest page).
+  const [cursors, setCursors] = useState<Array<number | undefined>>([undefined]);
+  const before = cursors.at(-1);
   const versions = useQuery({
-    queryKey: ['versions', name],
-    queryFn: () => api<{ versions: VersionPayload[] }>(`/models/${seg(name)}/versions?limit=100`),
+    queryKey: ['versions', name, before],
+    queryFn: () =>
+      api<{ versions: VersionPayload[]; nextBefore: number | null }>(
+        `/models/${seg(name)}/versions${query({ limit: VERSION_PAGE, before })}`,
+      ),
   });
+  const model = useQuery({
+    queryKey: ['models', name],
+    queryFn: () => api<ModelPayload>(`/models/${seg(name)}`),
+  });
+  const nextBefore = versions.data?.nextBefore ?? null;
   const approvals = useQuery({
     queryKey: ['approvals', name],
     queryFn: () => api<{ approvals: ApprovalPayload[] }>(`/approvals${query({ model: name })}`),
@@ -106,7 +120,38 @@ export function ModelDetail(props: { name: string }) {
             )
           }
         </Loaded>
+        <div className="pager">
+          <button
+            type="button"
+            disabled={cursors.length === 1}
+            onClick={() => setCursors(cursors.slice(0, -1))}
+          >
+            Newer
+          </button>
+          <span data-testid="versions-page">
+            page {cursors.length}, {versions.data?.versions.length ?? 0} versions
+          </span>
+          <button
+            type="button"
+            disabled={nextBefore === null}
+            onClick={() => nextBefore !== null && setCursors([...cursors, nextBefore])}
+          >
+            Older
+          </button>
+        </div>
       </Card>
+      {model.data ? (
+        <Card title="Aliases">
+          <p>
+            {Object.entries(model.data.aliases).map(([a, v]) => (
+              <span key={a} className="tag">
+                {a} → v{v}
+              </span>
+            ))}
+          </p>
+          <RollbackForm model={model.data} />
+        </Card>
+      ) : null}
       {selected === undefined ? null : (
         <>
           <VersionDetail version={versions.data?.versions.find((v) => v.version === selected)} />
@@ -135,6 +180,7 @@ export function ModelDetail(props: { name: string }) {
           }
         </Loaded>
       </Card>
+      <AuditTimeline name={name} approvals={approvals.data?.approvals ?? []} />
     </>
   );
 }
