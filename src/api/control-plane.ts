@@ -26,7 +26,7 @@ import { eventRoutes } from './v1/event-routes.js';
 import { liveRoutes } from './v1/live-routes.js';
 import { type GateEvidenceSource, registryRoutes } from './v1/registry-routes.js';
 import { type RunControl, runControlRoutes } from './v1/run-control-routes.js';
-import { type RunLogSource, runsRoutes } from './v1/runs-routes.js';
+import { type CacheExplainSource, type RunLogSource, runsRoutes } from './v1/runs-routes.js';
 import { jsonSchema, Whoami } from './v1/schemas.js';
 import { telemetryRoutes } from './v1/telemetry-routes.js';
 import { controlPlaneValidatorCompiler } from './validators.js';
@@ -77,6 +77,8 @@ export interface ControlPlaneDeps {
    * config's `servingUrl` is scraped, and without that `/api/v1/serving/stats` answers 501.
    */
   serving?: ServingMetricsSource | undefined;
+  /** Why a node's cache hit or missed (the explain route answers 501 without it). */
+  cacheExplain?: CacheExplainSource | undefined;
   /** How often serving figures and drift tests are sampled for the dashboard, in ms. @default 5000 */
   telemetryIntervalMs?: number | undefined;
 }
@@ -181,7 +183,7 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
         runExists: async (id) => (await runs.getRun(id)) !== undefined,
         gateEvidence: deps.gateEvidence,
       });
-      await v1.register(runsRoutes, { db: deps.db, logs: deps.runLogs });
+      await v1.register(runsRoutes, { db: deps.db, logs: deps.runLogs, explain: deps.cacheExplain });
       await v1.register(artifactRoutes, {
         artifacts: deps.artifacts,
         blobLimit: deps.blobLimit ?? 16 * 1024 ** 3,

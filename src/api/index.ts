@@ -29,4 +29,4 @@ export type { DriftStatusSource, DriftWindows, ScheduleSource } from './v1/dashb
 export type { ControlPlaneDatasets } from './v1/dataset-routes.js';
 export type { GateEvidenceSource } from './v1/registry-routes.js';
 export type { RunControl } from './v1/run-control-routes.js';
-export type { RunLogSource } from './v1/runs-routes.js';
+export type { CacheExplainSource, RunLogSource } from './v1/runs-routes.js';

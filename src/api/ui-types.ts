@@ -72,3 +72,4 @@ export interface DriftHistoryPayload {
 
 import type { RegistryChange } from './v1/schemas.js';
 export type RegistryChangePayload = z.infer<typeof RegistryChange>;
+export type { CacheExplanationView } from './v1/runs-routes.js';

@@ -102,6 +102,9 @@ export function apiComponent(
         gateEvidence: () => localGateEvidence(app.stores),
         extraMetrics: options.extraMetrics,
         serving: options.serving,
+        cacheExplain: {
+          explain: (runId, nodeId) => executorOps.explainNode(db, runId, nodeId),
+        },
         ui: builtUi(),
         runControl: {
           retry: async (runId) => executorOps.retryRun(db, (await app.catalog()).catalog, runId),

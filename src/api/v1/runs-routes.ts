@@ -15,12 +15,40 @@ export interface RunLogSource {
   read(runId: string, nodeId?: string): Promise<string[] | undefined>;
 }
 
+/**
+ * Why a node's cache hit or missed (`bookml run explain`): the key's parts, the source of a hit, and on
+ * a miss the closest earlier node of the same task with the parts that changed. The executor answers;
+ * without it the explain route answers 501.
+ */
+export interface CacheExplainSource {
+  explain(runId: string, nodeId: string): Promise<CacheExplanationView>;
+}
+
+/** A cache explanation as the API serves it (the executor's `CacheExplanation` fits it). */
+export interface CacheExplanationView {
+  runId: string;
+  nodeId: string;
+  task: string;
+  phase: string;
+  outcome: 'hit' | 'reused' | 'miss' | 'not-cacheable' | 'not-started';
+  why: string | null;
+  key: string | null;
+  components: Array<{ component: string; value: string | null }>;
+  source: { runId: string; nodeId: string } | null;
+  closest: {
+    runId: string;
+    nodeId: string;
+    phase: string;
+    changes: Array<{ component: string; before: string | null; after: string | null }>;
+  } | null;
+}
+
 const Run = z.looseObject({ id: z.string(), pipeline: z.string(), phase: z.string(), createdAt: z.number() });
 
 /** `/api/v1/runs`: pipeline runs and their nodes from the run store, and their logs from the executor. */
 export async function runsRoutes(
   app: FastifyInstance,
-  opts: { db: DbHandle; logs?: RunLogSource | undefined },
+  opts: { db: DbHandle; logs?: RunLogSource | undefined; explain?: CacheExplainSource | undefined },
 ): Promise<void> {
   const runs = new RunStore(opts.db);
   const tag = 'runs';
@@ -65,16 +93,20 @@ export async function runsRoutes(
     },
   );
 
-  app.get<{ Params: z.infer<typeof RunParams>; Querystring: { node?: string } }>(
+  app.get<{ Params: z.infer<typeof RunParams>; Querystring: { node?: string; after?: number } }>(
     '/runs/:runId/logs',
     {
       config: { role: 'viewer' },
       schema: routeSchema({
-        summary: "A run's log lines (served when the executor runs in this process)",
+        summary:
+          "A run's log lines (served when the executor runs in this process); `after` skips the lines already read, `next` is where the following read starts",
         tag,
         params: RunParams,
-        query: z.object({ node: z.string().optional() }),
-        ok: { 200: z.object({ runId: z.string(), lines: z.array(z.string()) }) },
+        query: z.object({
+          node: z.string().optional(),
+          after: z.number().int().min(0).optional().describe('lines already read (the previous `next`)'),
+        }),
+        ok: { 200: z.object({ runId: z.string(), lines: z.array(z.string()), next: z.number() }) },
       }),
     },
     async (req) => {
@@ -87,7 +119,29 @@ export async function runsRoutes(
       const lines = await opts.logs.read(req.params.runId, req.query.node);
       if (lines === undefined)
         throw new ApiError('API_NOT_FOUND', `run ${req.params.runId} has no logs`, { field: 'runId' });
-      return { runId: req.params.runId, lines };
+      // Logs only grow, so a follower asks for what lies past the lines it holds.
+      return { runId: req.params.runId, lines: lines.slice(req.query.after ?? 0), next: lines.length };
+    },
+  );
+
+  app.get<{ Params: z.infer<typeof RunParams> & { nodeId: string } }>(
+    '/runs/:runId/nodes/:nodeId/explain',
+    {
+      config: { role: 'viewer' },
+      schema: routeSchema({
+        summary:
+          "Why a node's cache hit or missed: its key's parts, a hit's source, a miss's closest earlier node and what changed",
+        tag,
+        params: RunParams.extend({ nodeId: z.string().min(1).max(300) }),
+        ok: { 200: z.looseObject({ runId: z.string(), nodeId: z.string(), outcome: z.string() }) },
+        errors: [404, 501],
+      }),
+    },
+    async (req) => {
+      if (opts.explain === undefined) {
+        throw new ApiError('API_NOT_AVAILABLE', 'cache explanations need the executor in this process');
+      }
+      return opts.explain.explain(req.params.runId, req.params.nodeId);
     },
   );
 }
