@@ -7,15 +7,14 @@
  */
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import type { FastifyInstance } from 'fastify';
-import { createElement } from 'react';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildControlPlane, loadApiConfig } from '../src/api/index.js';
-import { Registry } from '../src/registry/index.js';
-import { type MetadataDb, RunStore } from '../src/store/index.js';
-import { createTestDatabase, type TestDatabase } from '../src/store/test-databases.js';
-import { ModelDetail } from '../ui/src/pages/Models.js';
-import { Runs } from '../ui/src/pages/Runs.js';
-import { renderAs } from '../ui/src/test-utils.js';
+import { buildControlPlane, loadApiConfig } from '../../../src/api/index.js';
+import { Registry } from '../../../src/registry/index.js';
+import { type MetadataDb, RunStore } from '../../../src/store/index.js';
+import { createTestDatabase, type TestDatabase } from '../../../src/store/test-databases.js';
+import { renderAs } from '../test-utils.js';
+import { ModelDetail } from './Models.js';
+import { Runs } from './Runs.js';
 
 const N = 1000;
 const TRIGGERS = ['drift', 'schedule', 'manual'] as const;
@@ -126,7 +125,7 @@ describe('1,000 runs and 1,000 versions page on the server', () => {
   });
 
   it('the Runs page renders one page of 50 rows, and "Older" brings the next 50', async () => {
-    renderAs(['viewer'], createElement(Runs));
+    renderAs(['viewer'], <Runs />);
     await waitFor(() => expect(screen.getAllByRole('link', { name: /^run-/ })).toHaveLength(50));
     expect(screen.getByRole('link', { name: 'run-0999' })).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Older' }));
@@ -137,7 +136,7 @@ describe('1,000 runs and 1,000 versions page on the server', () => {
   });
 
   it("the model's page renders one page of 50 versions", async () => {
-    renderAs(['viewer'], createElement(ModelDetail, { name: 'recommender' }));
+    renderAs(['viewer'], <ModelDetail name="recommender" />);
     await waitFor(() => expect(screen.getByTestId('versions-page').textContent).toBe('page 1, 50 versions'));
     expect(screen.getAllByRole('button', { name: /^v\d+$/ })).toHaveLength(50);
     fireEvent.click(screen.getByRole('button', { name: 'Older' }));
