@@ -21,6 +21,7 @@ import { TelemetrySampler } from './telemetry-sampler.js';
 import { type UiAssets, uiRoutes } from './ui-routes.js';
 import { artifactRoutes } from './v1/artifact-routes.js';
 import { type DriftStatusSource, dashboardRoutes, type ScheduleSource } from './v1/dashboard-routes.js';
+import { type DatasetInsights, datasetInsightRoutes } from './v1/dataset-insight-routes.js';
 import { type ControlPlaneDatasets, datasetRoutes } from './v1/dataset-routes.js';
 import { eventRoutes } from './v1/event-routes.js';
 import { liveRoutes } from './v1/live-routes.js';
@@ -77,6 +78,8 @@ export interface ControlPlaneDeps {
    * config's `servingUrl` is scraped, and without that `/api/v1/serving/stats` answers 501.
    */
   serving?: ServingMetricsSource | undefined;
+  /** Datasets' validation reports and distributions, for the Data page (those routes answer 501 without). */
+  datasetInsights?: DatasetInsights | undefined;
   /** Why a node's cache hit or missed (the explain route answers 501 without it). */
   cacheExplain?: CacheExplainSource | undefined;
   /** How often serving figures and drift tests are sampled for the dashboard, in ms. @default 5000 */
@@ -193,6 +196,7 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
       await v1.register(runControlRoutes, { control: deps.runControl });
       await v1.register(dashboardRoutes, { db: deps.db, drift: deps.drift, schedules: deps.schedules });
       await v1.register(telemetryRoutes, { sampler });
+      await v1.register(datasetInsightRoutes, { insights: deps.datasetInsights, registry });
       await v1.register(liveRoutes, {
         db: deps.db,
         registry,

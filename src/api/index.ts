@@ -26,6 +26,7 @@ export { MLFLOW_PREFIXES } from './mlflow/mlflow-plugin.js';
 export type { ServingMetricsSource } from './serving-stats.js';
 export type { UiAssets } from './ui-routes.js';
 export type { DriftStatusSource, DriftWindows, ScheduleSource } from './v1/dashboard-routes.js';
+export type { DatasetInsights } from './v1/dataset-insight-routes.js';
 export type { ControlPlaneDatasets } from './v1/dataset-routes.js';
 export type { GateEvidenceSource } from './v1/registry-routes.js';
 export type { RunControl } from './v1/run-control-routes.js';

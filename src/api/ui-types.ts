@@ -72,4 +72,11 @@ export interface DriftHistoryPayload {
 
 import type { RegistryChange } from './v1/schemas.js';
 export type RegistryChangePayload = z.infer<typeof RegistryChange>;
+export type { DataReport, DatasetDistributions } from '../data/index.js';
 export type { CacheExplanationView } from './v1/runs-routes.js';
+
+import type { DataReport } from '../data/index.js';
+export interface DatasetReportPayload {
+  report: DataReport;
+  against: { hash: string; why: string } | null;
+}
