@@ -56,10 +56,19 @@ export async function benchUi(args: string[]): Promise<object> {
     console.log('preparing the workspace: one pipeline run (trains and registers a model)…');
     const run = spawnSync(
       process.execPath,
-      [BIN, 'run', 'submit', 'recommender', '-p', 'datasetUri=synthetic:seed=7', '--wait', '--json'],
-      { env: { ...process.env, BOOKML_HOME: home, BOOKML_USER: 'bench' }, encoding: 'utf8' },
+      [BIN, 'run', 'submit', 'recommender', '-p', 'datasetUri=synthetic:seed=7', '--watch'],
+      {
+        env: { ...process.env, BOOKML_HOME: home, BOOKML_USER: 'bench' },
+        encoding: 'utf8',
+        stdio: ['ignore', 'ignore', 'pipe'],
+        maxBuffer: 64 * 1024 * 1024,
+      },
     );
-    if (run.status !== 0) throw new Error(`bookml run submit: ${run.stderr.slice(-2000)}`);
+    if (run.status !== 0) {
+      throw new Error(
+        `bookml run submit (${run.status ?? run.signal}): ${run.error ?? run.stderr.slice(-2000)}`,
+      );
+    }
     const started = await startApi(home);
     api = started.child;
     const url = `${started.url}/ui/`;

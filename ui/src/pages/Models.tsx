@@ -29,7 +29,7 @@ export function Models() {
         <Loaded query={models}>
           {(d) =>
             d.models.length === 0 ? (
-              <Empty command="bookml run submit recommender --wait">No model registered yet.</Empty>
+              <Empty command="bookml run submit recommender --watch">No model registered yet.</Empty>
             ) : (
               <table>
                 <thead>

@@ -56,7 +56,7 @@ export function Overview() {
           <Loaded query={models}>
             {(d) =>
               d.models.length === 0 ? (
-                <Empty command="bookml run submit recommender --wait">
+                <Empty command="bookml run submit recommender --watch">
                   No model registered yet: run the pipeline to train, register and promote one.
                 </Empty>
               ) : (
