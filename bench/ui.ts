@@ -42,6 +42,13 @@ function startApi(home: string): Promise<{ child: ChildProcess; url: string }> {
   });
 }
 
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
 export async function benchUi(args: string[]): Promise<object> {
   const loads = Number(args[args.indexOf('--loads') + 1]) || 10;
   if (!existsSync(join(UI, 'index.html')) || !existsSync(BIN))
@@ -54,20 +61,21 @@ export async function benchUi(args: string[]): Promise<object> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   try {
     console.log('preparing the workspace: one pipeline run (trains and registers a model)…');
-    const run = spawnSync(
-      process.execPath,
-      [BIN, 'run', 'submit', 'recommender', '-p', 'datasetUri=synthetic:seed=7', '--watch'],
-      {
-        env: { ...process.env, BOOKML_HOME: home, BOOKML_USER: 'bench' },
-        encoding: 'utf8',
-        stdio: ['ignore', 'ignore', 'pipe'],
-        maxBuffer: 64 * 1024 * 1024,
-      },
-    );
-    if (run.status !== 0) {
-      throw new Error(
-        `bookml run submit (${run.status ?? run.signal}): ${run.error ?? run.stderr.slice(-2000)}`,
+    const env = { ...process.env, BOOKML_HOME: home, BOOKML_USER: 'bench' };
+    const executor = spawn(process.execPath, [BIN, 'run', 'executor'], { env, stdio: 'ignore' });
+    try {
+      const run = spawnSync(
+        process.execPath,
+        [BIN, 'run', 'submit', 'recommender', '-p', 'datasetUri=synthetic:seed=7', '--watch'],
+        { env, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 * 1024 * 1024 },
       );
+      if (run.status !== 0) {
+        throw new Error(
+          `bookml run submit (${run.status ?? run.signal}): ${run.error ?? run.stderr.slice(-2000)}`,
+        );
+      }
+    } finally {
+      await stop(executor);
     }
     const started = await startApi(home);
     api = started.child;
@@ -124,11 +132,7 @@ export async function benchUi(args: string[]): Promise<object> {
     };
   } finally {
     await browser.close();
-    if (api !== undefined && api.exitCode === null) {
-      const exited = new Promise((r) => api?.once('exit', r));
-      api.kill('SIGTERM');
-      await exited;
-    }
+    if (api !== undefined) await stop(api);
     rmSync(home, { recursive: true, force: true });
   }
 }
