@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { RUN_PHASES } from '../../core/index.js';
+import type { CacheExplanation } from '../../pipeline/executor/index.js';
 import { type DbHandle, type RunPhase, type RunRecord, RunStore } from '../../store/index.js';
 import { ApiError } from '../errors.js';
 import { routeSchema } from './route-schema.js';
@@ -24,24 +25,8 @@ export interface CacheExplainSource {
   explain(runId: string, nodeId: string): Promise<CacheExplanationView>;
 }
 
-/** A cache explanation as the API serves it (the executor's `CacheExplanation` fits it). */
-export interface CacheExplanationView {
-  runId: string;
-  nodeId: string;
-  task: string;
-  phase: string;
-  outcome: 'hit' | 'reused' | 'miss' | 'not-cacheable' | 'not-started';
-  why: string | null;
-  key: string | null;
-  components: Array<{ component: string; value: string | null }>;
-  source: { runId: string; nodeId: string } | null;
-  closest: {
-    runId: string;
-    nodeId: string;
-    phase: string;
-    changes: Array<{ component: string; before: string | null; after: string | null }>;
-  } | null;
-}
+/** A cache explanation as the API serves it: the executor's own type. */
+export type CacheExplanationView = CacheExplanation;
 
 const Run = z.looseObject({ id: z.string(), pipeline: z.string(), phase: z.string(), createdAt: z.number() });
 

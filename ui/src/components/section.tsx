@@ -14,9 +14,16 @@ export interface QueryState<T> {
  * this control plane" case (501 `API_NOT_AVAILABLE`) and the empty case each get their sentence, so
  * pages state them once instead of re-nesting the same conditionals.
  */
-export function Section<T>(props: {
-  title: string;
-  id?: string;
+export function Section<T>(props: QueryBodyProps<T> & { title: string; id?: string }) {
+  return (
+    <Card title={props.title} id={props.id}>
+      <QueryBody {...props} />
+    </Card>
+  );
+}
+
+/** What {@link QueryBody} shows for each state of its query. */
+export interface QueryBodyProps<T> {
   query: QueryState<T>;
   /** What to say when the control plane does not serve this (501 API_NOT_AVAILABLE). */
   unavailable?: ReactNode;
@@ -25,23 +32,10 @@ export function Section<T>(props: {
   empty?: ReactNode;
   emptyCommand?: string;
   children: (data: T) => ReactNode;
-}) {
-  return (
-    <Card title={props.title} id={props.id}>
-      <QueryBody {...props} />
-    </Card>
-  );
 }
 
 /** {@link Section}'s body without the card, for a query inside a card of its own. */
-export function QueryBody<T>(props: {
-  query: QueryState<T>;
-  unavailable?: ReactNode;
-  isEmpty?: (data: T) => boolean;
-  empty?: ReactNode;
-  emptyCommand?: string;
-  children: (data: T) => ReactNode;
-}) {
+export function QueryBody<T>(props: QueryBodyProps<T>) {
   const { query: q } = props;
   if (
     q.error instanceof ApiCallError &&
