@@ -36,6 +36,17 @@ describe('serving figures from /metrics', () => {
     expect(scrape.canaryTarget).toBeCloseTo(0.1);
   });
 
+  it('lists a loaded version that has not answered yet, at zero', async () => {
+    const { metrics } = served();
+    const scrape = parseServingMetrics(await metrics.render());
+    expect(scrape.versions.get('3')).toEqual({ requests: 0, errors: 0, fallbacks: 0, buckets: [] });
+    const s = servingSample(scrape, scrape, 5, 0);
+    expect(s.versions.map((v) => [v.version, v.role, v.requestsPerS, v.p99Ms])).toEqual([
+      ['3', 'primary', 0, null],
+      ['4', 'canary', 0, null],
+    ]);
+  });
+
   it('interpolates a percentile inside its bucket, as histogram_quantile does', () => {
     // 100 requests: 50 at or under 1 ms, 50 more at or under 2 ms.
     const b: Array<[number, number]> = [

@@ -52,6 +52,7 @@ export interface ServingSample {
   versions: ServingVersionSample[];
 }
 
+const ROLE_ORDER = ['primary', 'canary', 'shadow'];
 const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
 
@@ -110,6 +111,8 @@ export function parseServingMetrics(text: string, prefix = 'bookml_serve'): Serv
     }
   }
   for (const [v, byLe] of buckets) totals(v).buckets = [...byLe].sort((a, b) => a[0] - b[0]);
+  // A loaded version that has not answered yet still serves: it shows, at zero requests.
+  for (const v of roles.keys()) totals(v);
   return { versions, roles, canaryTarget };
 }
 
@@ -167,7 +170,8 @@ export function servingSample(
       p99Ms: bucketQuantile(buckets, 0.99),
     });
   }
-  versions.sort((a, b) => (a.role ?? 'z').localeCompare(b.role ?? 'z') || a.version.localeCompare(b.version));
+  const rank = (r: string | null) => ROLE_ORDER.indexOf(r ?? '') >>> 0; // unknown and null sort last
+  versions.sort((a, b) => rank(a.role) - rank(b.role) || a.version.localeCompare(b.version));
   return { at, canaryTarget: after.canaryTarget, versions };
 }
 
