@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useLocation } from 'wouter';
 import type { RunDetail as Run, RunGraph, RunRecord } from '../../../src/api/ui-types.js';
-import { api, query, seg } from '../api.js';
+import { api, seg } from '../api.js';
 import { Card, duration, ErrorBox, Loaded, Phase, when } from '../components/ui.js';
 import { useSession } from '../session.js';
 import { CacheExplanation, NodeLogs } from './node-panels.js';
