@@ -121,6 +121,29 @@ describe('TelemetrySampler', () => {
     expect(snap.drift.map((d) => d.features[0].pValue)).toEqual([0.5, 0.001]);
   });
 
+  it('samples every 5 s unless told otherwise (an undefined option keeps the default)', async () => {
+    const clock = new ManualClock(0);
+    let scrapes = 0;
+    const sampler = new TelemetrySampler({
+      clock,
+      intervalMs: undefined,
+      serving: {
+        description: 'in-process',
+        text: async () => {
+          scrapes++;
+          return '';
+        },
+      },
+    });
+    sampler.start();
+    await clock.advanceAsync(4999);
+    expect(scrapes).toBe(1);
+    await clock.advanceAsync(1);
+    expect(scrapes).toBe(2);
+    expect(sampler.snapshot().intervalMs).toBe(5000);
+    sampler.stop();
+  });
+
   it('keeps a failing scrape as an error, not as zero traffic', async () => {
     const sampler = new TelemetrySampler({
       clock: new ManualClock(0),

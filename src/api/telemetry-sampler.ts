@@ -63,7 +63,8 @@ export class TelemetrySampler {
   #busy = false;
 
   constructor(options: TelemetrySamplerOptions) {
-    this.#o = { intervalMs: 5000, capacity: 720, ...options };
+    // `??`, not a spread of defaults: an option passed as undefined must not erase its default.
+    this.#o = { ...options, intervalMs: options.intervalMs ?? 5000, capacity: options.capacity ?? 720 };
     this.#since = options.clock.now();
   }
 
