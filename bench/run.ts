@@ -10,6 +10,7 @@ import { benchServeBig } from './serve-big.js';
 import { benchServeReplicas } from './serve-replicas.js';
 import { benchTrain } from './train.js';
 import { benchTune } from './tune.js';
+import { benchUi } from './ui.js';
 
 /**
  * `npm run bench -- <name> [options]`: runs one benchmark (or all), prints its table and writes
@@ -25,6 +26,7 @@ const benches: Record<string, (args: string[]) => Promise<object>> = {
   drift: benchDrift,
   tune: benchTune,
   ease: benchEase,
+  ui: benchUi,
 };
 
 const [name = 'all', ...args] = process.argv.slice(2);

@@ -284,7 +284,7 @@ describe('control plane /api/v1', () => {
         url: `/api/v1/runs/${runId}/logs?node=train`,
         headers: auth('viewer'),
       });
-      expect(got.json()).toEqual({ runId, lines: ['train\tfitted 200 books'] });
+      expect(got.json()).toEqual({ runId, lines: ['train\tfitted 200 books'], next: 1 });
       const none = await wired.inject({
         method: 'GET',
         url: '/api/v1/runs/nope/logs',

@@ -8,7 +8,7 @@
  * `.test-results/ui/`. Skips, saying why, without chromium or a build.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -120,8 +120,19 @@ async function signIn(page: Page, url: string, token: string): Promise<void> {
   await page.getByRole('navigation', { name: 'Pages' }).waitFor();
 }
 
+/** README images refreshed from this run when asked (`BOOKML_UPDATE_DOCS_IMAGES=1`). */
+const DOCS_IMAGES: Record<string, string> = {
+  overview: 'ui-overview.png',
+  'run-dag-resubmit': 'ui-run-dag.png',
+};
+
 async function shoot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  const path = join(shots, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  const doc = DOCS_IMAGES[name];
+  if (doc !== undefined && process.env.BOOKML_UPDATE_DOCS_IMAGES === '1') {
+    copyFileSync(path, join(repoRoot, 'docs', 'images', doc));
+  }
 }
 
 describe.skipIf(skip !== null)('dashboard in a browser', () => {
@@ -151,6 +162,9 @@ describe.skipIf(skip !== null)('dashboard in a browser', () => {
       .poll(() => approver.getByTestId('serving-version').textContent(), { timeout: 30_000 })
       .toBe('v1');
     await approver.getByText('alice (approver)').waitFor();
+    // The control plane samples the server it runs beside: v1's requests/s and p99 after one interval.
+    await approver.getByTestId('serving-now').waitFor({ timeout: 30_000 });
+    expect(await approver.getByTestId('serving-now').textContent()).toMatch(/v1 primary/);
     expect(await seriousViolations(approver)).toEqual([]);
     await shoot(approver, 'overview');
   }, 120_000);
@@ -169,6 +183,15 @@ describe.skipIf(skip !== null)('dashboard in a browser', () => {
     expect(new Set(phases)).toEqual(new Set(['Succeeded']));
     expect(await seriousViolations(approver)).toEqual([]);
     await shoot(approver, 'run-dag');
+    // A node: why its cache missed (the first run: nothing earlier to reuse), and its log.
+    await approver.getByRole('button', { name: 'validate', exact: true }).click();
+    await approver.getByTestId('cache-explanation').waitFor({ timeout: 30_000 });
+    expect(await approver.getByTestId('cache-explanation').textContent()).toMatch(/cache miss|not cacheable/);
+    await expect
+      .poll(() => approver.getByTestId('node-logs').textContent(), { timeout: 30_000 })
+      .not.toBe('');
+    expect(await seriousViolations(approver)).toEqual([]);
+    await shoot(approver, 'run-node');
   }, 120_000);
 
   it('a run asking for production waits for an approver; its resubmit shows Cached nodes', async () => {
@@ -195,6 +218,17 @@ describe.skipIf(skip !== null)('dashboard in a browser', () => {
       .evaluateAll((els) => els.map((e) => e.getAttribute('data-phase')));
     expect(phases).toContain('Cached');
     await shoot(approver, 'run-dag-resubmit');
+    // A Cached node explains where its outputs came from.
+    const cached = approver.locator('[data-testid^="dag-node-"][data-phase="Cached"]').first();
+    const cachedId = ((await cached.getAttribute('data-testid')) ?? '').replace('dag-node-', '');
+    await approver.getByRole('button', { name: cachedId, exact: true }).click();
+    await expect
+      .poll(() => approver.getByTestId('cache-explanation').textContent(), { timeout: 30_000 })
+      .toMatch(/cache hit.*from /);
+    // Filtered by trigger on the server: every run here was submitted by hand.
+    await approver.goto(`${base}/ui/runs`);
+    await approver.getByLabel('Trigger').selectOption('drift');
+    await approver.getByText('No run matches.').waitFor({ timeout: 30_000 });
   }, 300_000);
 
   it('a viewer sees no approve button, and the API refuses the viewer', async () => {
@@ -202,6 +236,8 @@ describe.skipIf(skip !== null)('dashboard in a browser', () => {
     await signIn(page, `${base}/ui/models/recommender`, TOKENS.viewer);
     await page.getByText('waiting for an approver').first().waitFor({ timeout: 30_000 });
     expect(await page.getByRole('button', { name: /^Approve/ }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: /^Roll back/ }).count()).toBe(0);
+    await page.getByTestId('audit-timeline').waitFor({ timeout: 30_000 });
     expect(await seriousViolations(page)).toEqual([]);
     await shoot(page, 'models-viewer');
     const refused = await fetch(`${base}/api/v1/models/recommender/versions/2/approve`, {
@@ -243,6 +279,11 @@ describe.skipIf(skip !== null)('dashboard in a browser', () => {
     await approver.getByTestId('drift-events').waitFor({ timeout: 30_000 });
     expect(await approver.getByTestId('drift-events').locator('li').count()).toBeGreaterThan(0);
     await approver.getByText('drift-retrain').first().waitFor({ timeout: 30_000 });
+    // The demo's traffic shows in the serving series; the monitor's tests in the p-value history.
+    await approver.getByRole('heading', { name: 'Serving over time' }).waitFor();
+    await approver.getByText('Last interval').waitFor({ timeout: 30_000 });
+    await approver.getByTestId('pvalue-tests').waitFor({ timeout: 30_000 });
+    expect(await seriousViolations(approver)).toEqual([]);
     await shoot(approver, 'monitoring-drift');
   }, 700_000);
 
@@ -255,9 +296,13 @@ describe.skipIf(skip !== null)('dashboard in a browser', () => {
     ] as const) {
       await approver.goto(`${base}${path}`);
       await approver.getByRole('heading', { level: 1 }).waitFor();
-      await expect.poll(() => approver.getByText('Loading…').count(), { timeout: 30_000 }).toBe(0);
+      await expect.poll(() => approver.getByText('Loading…').count(), { timeout: 60_000 }).toBe(0);
       expect(await seriousViolations(approver), name).toEqual([]);
       await shoot(approver, name);
     }
+    // The Data page read the current dataset's validation report and its distributions.
+    await approver.goto(`${base}/ui/data`);
+    await approver.getByTestId('validation-report').waitFor({ timeout: 60_000 });
+    await approver.getByRole('heading', { name: 'Distributions' }).waitFor();
   }, 120_000);
 });

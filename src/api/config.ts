@@ -56,6 +56,11 @@ const configSchema = z
       }),
     /** Most open connections from one client address; 0 turns the cap off. @default 256 */
     maxConnectionsPerAddress: z.number().int().min(0).max(1_000_000).default(256),
+    /**
+     * A separate `bookml serve`'s base URL: the dashboard's serving figures come from its `/metrics`.
+     * Unneeded under `bookml up`, which reads the server it runs. @default none
+     */
+    servingUrl: z.url({ protocol: /^https?$/ }).optional(),
   })
   .strict();
 
@@ -76,6 +81,8 @@ export interface ApiConfig {
   readonly timeouts: { readonly headersMs: number; readonly requestMs: number; readonly keepAliveMs: number };
   /** Most open connections from one client address; 0: no cap. */
   readonly maxConnectionsPerAddress: number;
+  /** A separate serving process whose `/metrics` the dashboard's serving figures come from; null: none. */
+  readonly servingUrl: string | null;
 }
 
 /** Where {@link loadApiConfig} reads from; flags win over env, env over the file. */
@@ -84,7 +91,7 @@ export interface ApiConfigSources {
   /**
    * Reads `BOOKML_API_HOST`, `BOOKML_API_PORT`, `BOOKML_API_TOKENS_FILE`, `BOOKML_API_TOKENS`
    * (`id:role[+role]:secret,…`), `BOOKML_API_{HEADERS,REQUEST,KEEPALIVE}_TIMEOUT_MS` and
-   * `BOOKML_API_MAX_CONNECTIONS_PER_ADDRESS`.
+   * `BOOKML_API_MAX_CONNECTIONS_PER_ADDRESS` and `BOOKML_API_SERVING_URL`.
    */
   env?: NodeJS.ProcessEnv;
   /**
@@ -125,6 +132,7 @@ export function loadApiConfig(sources: ApiConfigSources = {}): ApiConfig {
   }
   if (env.BOOKML_API_MAX_CONNECTIONS_PER_ADDRESS)
     merged.maxConnectionsPerAddress = envNumber(env.BOOKML_API_MAX_CONNECTIONS_PER_ADDRESS);
+  if (env.BOOKML_API_SERVING_URL) merged.servingUrl = env.BOOKML_API_SERVING_URL;
   if (sources.flags?.host !== undefined) merged.host = sources.flags.host;
   if (sources.flags?.port !== undefined) merged.port = sources.flags.port;
   const parsed = configSchema.safeParse(merged);
@@ -164,6 +172,7 @@ export function loadApiConfig(sources: ApiConfigSources = {}): ApiConfig {
     bodyLimit: c.bodyLimit,
     timeouts: Object.freeze({ ...c.timeouts }),
     maxConnectionsPerAddress: c.maxConnectionsPerAddress,
+    servingUrl: c.servingUrl ?? null,
   });
 }
 

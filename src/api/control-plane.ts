@@ -16,16 +16,20 @@ import { API_CLIENT_ERRORS, API_HTTP_SURFACE, apiNotFound, sendApiError } from '
 import { ControlPlaneMetrics } from './metrics.js';
 import { MLFLOW_PREFIXES, mlflowPlugin } from './mlflow/mlflow-plugin.js';
 import { openApiCollector } from './openapi.js';
+import { type ServingMetricsSource, scrapedServingMetrics } from './serving-stats.js';
+import { TelemetrySampler } from './telemetry-sampler.js';
 import { type UiAssets, uiRoutes } from './ui-routes.js';
 import { artifactRoutes } from './v1/artifact-routes.js';
 import { type DriftStatusSource, dashboardRoutes, type ScheduleSource } from './v1/dashboard-routes.js';
+import { type DatasetInsights, datasetInsightRoutes } from './v1/dataset-insight-routes.js';
 import { type ControlPlaneDatasets, datasetRoutes } from './v1/dataset-routes.js';
 import { eventRoutes } from './v1/event-routes.js';
 import { liveRoutes } from './v1/live-routes.js';
 import { type GateEvidenceSource, registryRoutes } from './v1/registry-routes.js';
 import { type RunControl, runControlRoutes } from './v1/run-control-routes.js';
-import { type RunLogSource, runsRoutes } from './v1/runs-routes.js';
+import { type CacheExplainSource, type RunLogSource, runsRoutes } from './v1/runs-routes.js';
 import { jsonSchema, Whoami } from './v1/schemas.js';
+import { telemetryRoutes } from './v1/telemetry-routes.js';
 import { controlPlaneValidatorCompiler } from './validators.js';
 
 /** What {@link buildControlPlane} needs. */
@@ -69,6 +73,17 @@ export interface ControlPlaneDeps {
   clock?: Clock | undefined;
   /** How often the live stream reads the stores for changes, in ms. @default 1000 */
   liveIntervalMs?: number | undefined;
+  /**
+   * The serving process's Prometheus text, when it runs in this process (`bookml up`); without it the
+   * config's `servingUrl` is scraped, and without that `/api/v1/serving/stats` answers 501.
+   */
+  serving?: ServingMetricsSource | undefined;
+  /** Datasets' validation reports and distributions, for the Data page (those routes answer 501 without). */
+  datasetInsights?: DatasetInsights | undefined;
+  /** Why a node's cache hit or missed (the explain route answers 501 without it). */
+  cacheExplain?: CacheExplainSource | undefined;
+  /** How often serving figures and drift tests are sampled for the dashboard, in ms. @default 5000 */
+  telemetryIntervalMs?: number | undefined;
 }
 
 /**
@@ -127,6 +142,24 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
   app.setErrorHandler(sendApiError);
   app.setNotFoundHandler(apiNotFound);
 
+  // In-process figures are the served ones themselves; a separate `bookml serve` is scraped like
+  // Prometheus would: the dashboard and Grafana read the same counters.
+  const serving =
+    deps.serving ?? (config.servingUrl === null ? undefined : scrapedServingMetrics(config.servingUrl));
+  const sampler =
+    serving === undefined && deps.drift === undefined
+      ? undefined
+      : new TelemetrySampler({
+          clock: deps.clock ?? deps.db.clock,
+          serving,
+          drift: deps.drift,
+          intervalMs: deps.telemetryIntervalMs,
+        });
+  if (sampler !== undefined) {
+    app.addHook('onReady', async () => sampler.start());
+    app.addHook('onClose', async () => sampler.stop());
+  }
+
   await app.register(
     async (v1) => {
       // Response schemas document the API; replies are sent as built, never filtered by a serializer.
@@ -153,7 +186,7 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
         runExists: async (id) => (await runs.getRun(id)) !== undefined,
         gateEvidence: deps.gateEvidence,
       });
-      await v1.register(runsRoutes, { db: deps.db, logs: deps.runLogs });
+      await v1.register(runsRoutes, { db: deps.db, logs: deps.runLogs, explain: deps.cacheExplain });
       await v1.register(artifactRoutes, {
         artifacts: deps.artifacts,
         blobLimit: deps.blobLimit ?? 16 * 1024 ** 3,
@@ -162,6 +195,8 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
       await v1.register(eventRoutes, { events: deps.events });
       await v1.register(runControlRoutes, { control: deps.runControl });
       await v1.register(dashboardRoutes, { db: deps.db, drift: deps.drift, schedules: deps.schedules });
+      await v1.register(telemetryRoutes, { sampler });
+      await v1.register(datasetInsightRoutes, { insights: deps.datasetInsights, registry });
       await v1.register(liveRoutes, {
         db: deps.db,
         registry,

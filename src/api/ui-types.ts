@@ -50,3 +50,33 @@ export type WhoamiPayload = z.infer<typeof Whoami>;
 export type ErrorPayload = z.infer<typeof ErrorBody>;
 export type DatasetListPayload = z.infer<typeof DatasetList>;
 export type GateResultPayload = VersionPayload['gates'][string]['results'][number];
+
+// Serving figures and drift-test history sampled by the control plane (`/serving/stats`, `/drift/history`).
+export type { ServingSample, ServingVersionSample } from './serving-stats.js';
+export type { DriftTestPoint } from './telemetry-sampler.js';
+
+import type { ServingSample } from './serving-stats.js';
+import type { DriftTestPoint } from './telemetry-sampler.js';
+export interface ServingStatsPayload {
+  source: string;
+  intervalMs: number;
+  since: number;
+  error: string | null;
+  samples: ServingSample[];
+}
+export interface DriftHistoryPayload {
+  intervalMs: number;
+  since: number;
+  tests: DriftTestPoint[];
+}
+
+import type { RegistryChange } from './v1/schemas.js';
+export type RegistryChangePayload = z.infer<typeof RegistryChange>;
+export type { DataReport, DatasetDistributions } from '../data/index.js';
+export type { CacheExplanationView } from './v1/runs-routes.js';
+
+import type { DataReport } from '../data/index.js';
+export interface DatasetReportPayload {
+  report: DataReport;
+  against: { hash: string; why: string } | null;
+}

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import type { ApiConfig, DriftWindows } from '../api/index.js';
+import type { ApiConfig, DatasetInsights, DriftWindows, ServingMetricsSource } from '../api/index.js';
 import type { App } from './app.js';
 import type { Component } from './host.js';
 import { localGateEvidence } from './local-runtime.js';
@@ -32,7 +32,13 @@ export interface ApiComponent extends Component {
  */
 export function apiComponent(
   app: App,
-  options: { config: ApiConfig; logLevel?: string; extraMetrics?: { metrics(): Promise<string> } },
+  options: {
+    config: ApiConfig;
+    logLevel?: string;
+    extraMetrics?: { metrics(): Promise<string> };
+    /** The serving process's metrics when it runs beside the API (`bookml up`). */
+    serving?: ServingMetricsSource;
+  },
 ): ApiComponent {
   let fastify: FastifyInstance | null = null;
   let info: ApiInfo | null = null;
@@ -50,7 +56,7 @@ export function apiComponent(
         { buildControlPlane },
         { RunStore },
         executorOps,
-        { listDatasets },
+        data,
         { readDriftStatus, MONITOR_FILES },
         { Scheduler },
         db,
@@ -84,7 +90,7 @@ export function apiComponent(
         datasets: {
           ...services.datasets,
           list: async () =>
-            listDatasets(app.workspace).map((d) => ({
+            data.listDatasets(app.workspace).map((d) => ({
               hash: d.hash,
               dir: d.dir,
               source: d.manifest.source,
@@ -95,6 +101,11 @@ export function apiComponent(
         events: services.events,
         gateEvidence: () => localGateEvidence(app.stores),
         extraMetrics: options.extraMetrics,
+        serving: options.serving,
+        datasetInsights: datasetInsights(app, data),
+        cacheExplain: {
+          explain: (runId, nodeId) => executorOps.explainNode(db, runId, nodeId),
+        },
         ui: builtUi(),
         runControl: {
           retry: async (runId) => executorOps.retryRun(db, (await app.catalog()).catalog, runId),
@@ -167,4 +178,38 @@ async function readDriftWindows(path: string): Promise<DriftWindows | null> {
   const reference = columns(saved?.reference);
   const test = columns(saved?.test);
   return reference === null || test === null ? null : { reference, test };
+}
+
+/**
+ * Reports and distributions of the workspace's datasets. Datasets are immutable, so each answer is
+ * kept by content hash (a few, newest kept): the Data page reloads without re-reading the files.
+ */
+function datasetInsights(app: App, data: typeof import('../data/index.js')): DatasetInsights {
+  const memo = new Map<string, Promise<unknown>>();
+  const once = <T>(key: string, make: () => Promise<T>): Promise<T> => {
+    let p = memo.get(key) as Promise<T> | undefined;
+    if (p === undefined) {
+      p = make();
+      memo.set(key, p);
+      p.catch(() => memo.delete(key));
+      while (memo.size > 16) memo.delete(memo.keys().next().value as string);
+    }
+    return p;
+  };
+  const dir = (ref: string) => data.resolveDataset(app.workspace, ref, app.clock);
+  return {
+    report: async (ref, against) => {
+      const now = dir(ref);
+      const before = against === undefined ? undefined : dir(against);
+      return once(`report:${now.manifest.hash}:${before?.manifest.hash ?? ''}`, () =>
+        data.validateDataset(now.dir, { againstDir: before?.dir }),
+      );
+    },
+    distributions: async (ref) => {
+      const d = dir(ref);
+      return once(`dist:${d.manifest.hash}`, async () =>
+        data.datasetDistributions((await data.loadDataset(d.dir, { strict: false })).interactions),
+      );
+    },
+  };
 }

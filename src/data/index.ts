@@ -27,6 +27,8 @@ export {
 export type { WrittenFiles } from './dataset-writer.js';
 export type { DateParser } from './date-format.js';
 export { formatIsoUtc, NAMED_DATE_FORMATS, parseDateFormat } from './date-format.js';
+export type { DatasetDistributions } from './distributions.js';
+export { datasetDistributions } from './distributions.js';
 export type { DataErrorCode } from './errors.js';
 export {
   DATA_ERRORS,

@@ -274,10 +274,15 @@ export class ModelCatalog {
    * The model's versions, newest first. `model` undefined lists every model's versions.
    * @example const [latest] = await registry.listVersions('recommender', { limit: 1 })
    */
-  async listVersions(model?: string, options: { limit?: number } = {}): Promise<VersionRecord[]> {
+  async listVersions(
+    model?: string,
+    options: { limit?: number; before?: number } = {},
+  ): Promise<VersionRecord[]> {
     if (model !== undefined) await this.getModel(model);
     let q = this.h.db.selectFrom('model_versions').selectAll();
     if (model !== undefined) q = q.where('model_name', '=', model);
+    // A keyset cursor: pages stay stable while new versions are registered at the top.
+    if (options.before !== undefined) q = q.where('version', '<', options.before);
     q = q.orderBy('model_name').orderBy('version', 'desc');
     if (options.limit !== undefined) q = q.limit(options.limit);
     const rows = await q.execute();

@@ -22,7 +22,6 @@ import {
   Comparison,
   CreateModelBody,
   Lineage,
-  ListQuery,
   Model,
   ModelParams,
   PolicyBody,
@@ -35,6 +34,7 @@ import {
   RollbackBody,
   Version,
   VersionParams,
+  VersionsQuery,
 } from './schemas.js';
 
 type Params<T extends z.ZodType> = { Params: z.infer<T> };
@@ -144,19 +144,29 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
     async (req) => registry.setPolicy(req.params.model, req.body as ModelPolicyInput, req.actor),
   );
 
-  app.get<Params<typeof ModelParams> & { Querystring: z.infer<typeof ListQuery> }>(
+  app.get<Params<typeof ModelParams> & { Querystring: z.infer<typeof VersionsQuery> }>(
     '/models/:model/versions',
     {
       config: { role: 'viewer' },
       schema: routeSchema({
-        summary: 'List versions, newest first',
+        summary:
+          'List versions, newest first; with `limit`, a page and the cursor of the next (`nextBefore`)',
         tag,
         params: ModelParams,
-        query: ListQuery,
-        ok: { 200: z.object({ versions: z.array(Version) }) },
+        query: VersionsQuery,
+        ok: { 200: z.object({ versions: z.array(Version), nextBefore: z.number().nullable() }) },
       }),
     },
-    async (req) => ({ versions: await registry.listVersions(req.params.model, { limit: req.query.limit }) }),
+    async (req) => {
+      const { limit, before } = req.query;
+      const page = await registry.listVersions(req.params.model, {
+        limit: limit === undefined ? undefined : limit + 1,
+        before,
+      });
+      const more = limit !== undefined && page.length > limit;
+      const versions = more ? page.slice(0, limit) : page;
+      return { versions, nextBefore: more ? (versions.at(-1)?.version ?? null) : null };
+    },
   );
 
   app.post<Params<typeof ModelParams> & { Body: z.infer<typeof RegisterVersionBody> }>(

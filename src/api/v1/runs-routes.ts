@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { RUN_PHASES } from '../../core/index.js';
-import { type DbHandle, type RunPhase, RunStore } from '../../store/index.js';
+import type { CacheExplanation } from '../../pipeline/executor/index.js';
+import { type DbHandle, type RunPhase, type RunRecord, RunStore } from '../../store/index.js';
 import { ApiError } from '../errors.js';
 import { routeSchema } from './route-schema.js';
 import { RunParams, RunsQuery } from './schemas.js';
@@ -15,12 +16,24 @@ export interface RunLogSource {
   read(runId: string, nodeId?: string): Promise<string[] | undefined>;
 }
 
+/**
+ * Why a node's cache hit or missed (`bookml run explain`): the key's parts, the source of a hit, and on
+ * a miss the closest earlier node of the same task with the parts that changed. The executor answers;
+ * without it the explain route answers 501.
+ */
+export interface CacheExplainSource {
+  explain(runId: string, nodeId: string): Promise<CacheExplanationView>;
+}
+
+/** A cache explanation as the API serves it: the executor's own type. */
+export type CacheExplanationView = CacheExplanation;
+
 const Run = z.looseObject({ id: z.string(), pipeline: z.string(), phase: z.string(), createdAt: z.number() });
 
 /** `/api/v1/runs`: pipeline runs and their nodes from the run store, and their logs from the executor. */
 export async function runsRoutes(
   app: FastifyInstance,
-  opts: { db: DbHandle; logs?: RunLogSource | undefined },
+  opts: { db: DbHandle; logs?: RunLogSource | undefined; explain?: CacheExplainSource | undefined },
 ): Promise<void> {
   const runs = new RunStore(opts.db);
   const tag = 'runs';
@@ -30,20 +43,20 @@ export async function runsRoutes(
     {
       config: { role: 'viewer' },
       schema: routeSchema({
-        summary: 'Pipeline runs, newest first',
+        summary: 'Pipeline runs, newest first, a page at a time (`nextOffset` continues; null at the end)',
         tag,
         query: RunsQuery,
-        ok: { 200: z.object({ runs: z.array(Run) }) },
+        ok: { 200: z.object({ runs: z.array(Run), nextOffset: z.number().nullable() }) },
       }),
     },
-    async (req) => ({
-      runs: await runs.listRuns({
+    async (req) =>
+      runsPage(runs, {
         pipeline: req.query.pipeline,
         phase: runPhases(req.query.phase),
+        trigger: req.query.trigger,
         limit: req.query.limit ?? 50,
-        offset: req.query.offset,
+        offset: req.query.offset ?? 0,
       }),
-    }),
   );
 
   app.get<{ Params: z.infer<typeof RunParams> }>(
@@ -65,16 +78,20 @@ export async function runsRoutes(
     },
   );
 
-  app.get<{ Params: z.infer<typeof RunParams>; Querystring: { node?: string } }>(
+  app.get<{ Params: z.infer<typeof RunParams>; Querystring: { node?: string; after?: number } }>(
     '/runs/:runId/logs',
     {
       config: { role: 'viewer' },
       schema: routeSchema({
-        summary: "A run's log lines (served when the executor runs in this process)",
+        summary:
+          "A run's log lines (served when the executor runs in this process); `after` skips the lines already read, `next` is where the following read starts",
         tag,
         params: RunParams,
-        query: z.object({ node: z.string().optional() }),
-        ok: { 200: z.object({ runId: z.string(), lines: z.array(z.string()) }) },
+        query: z.object({
+          node: z.string().optional(),
+          after: z.number().int().min(0).optional().describe('lines already read (the previous `next`)'),
+        }),
+        ok: { 200: z.object({ runId: z.string(), lines: z.array(z.string()), next: z.number() }) },
       }),
     },
     async (req) => {
@@ -87,9 +104,75 @@ export async function runsRoutes(
       const lines = await opts.logs.read(req.params.runId, req.query.node);
       if (lines === undefined)
         throw new ApiError('API_NOT_FOUND', `run ${req.params.runId} has no logs`, { field: 'runId' });
-      return { runId: req.params.runId, lines };
+      // Logs only grow, so a follower asks for what lies past the lines it holds.
+      return { runId: req.params.runId, lines: lines.slice(req.query.after ?? 0), next: lines.length };
     },
   );
+
+  app.get<{ Params: z.infer<typeof RunParams> & { nodeId: string } }>(
+    '/runs/:runId/nodes/:nodeId/explain',
+    {
+      config: { role: 'viewer' },
+      schema: routeSchema({
+        summary:
+          "Why a node's cache hit or missed: its key's parts, a hit's source, a miss's closest earlier node and what changed",
+        tag,
+        params: RunParams.extend({ nodeId: z.string().min(1).max(300) }),
+        ok: { 200: z.looseObject({ runId: z.string(), nodeId: z.string(), outcome: z.string() }) },
+        errors: [404, 501],
+      }),
+    },
+    async (req) => {
+      if (opts.explain === undefined) {
+        throw new ApiError('API_NOT_AVAILABLE', 'cache explanations need the executor in this process');
+      }
+      return opts.explain.explain(req.params.runId, req.params.nodeId);
+    },
+  );
+}
+
+const TRIGGER_LABEL = 'bookml.io/trigger';
+/** Rows one request reads at most to fill a trigger-filtered page; past it the page ends early. */
+const SCAN_LIMIT = 5000;
+const SCAN_BATCH = 500;
+
+/**
+ * One page of runs. Pipeline and phase filter in the store; the trigger is a label, so a filtered page
+ * scans newest-first in batches (at most {@link SCAN_LIMIT} rows per request) and `nextOffset` is the
+ * store position to continue from — a short page with a `nextOffset` means "keep going", never "done".
+ */
+async function runsPage(
+  store: RunStore,
+  q: {
+    pipeline: string | undefined;
+    phase: RunPhase[] | undefined;
+    trigger: string | undefined;
+    limit: number;
+    offset: number;
+  },
+): Promise<{ runs: RunRecord[]; nextOffset: number | null }> {
+  const filter = { pipeline: q.pipeline, phase: q.phase };
+  if (q.trigger === undefined) {
+    const page = await store.listRuns({ ...filter, limit: q.limit + 1, offset: q.offset });
+    return { runs: page.slice(0, q.limit), nextOffset: page.length > q.limit ? q.offset + q.limit : null };
+  }
+  const wanted = (r: RunRecord) => {
+    const kind = r.labels[TRIGGER_LABEL];
+    return q.trigger === 'manual' ? kind === undefined || kind === 'manual' : kind === q.trigger;
+  };
+  const found: RunRecord[] = [];
+  let at = q.offset;
+  while (at - q.offset < SCAN_LIMIT) {
+    const batch = await store.listRuns({ ...filter, limit: SCAN_BATCH, offset: at });
+    for (const r of batch) {
+      at++;
+      if (!wanted(r)) continue;
+      found.push(r);
+      if (found.length === q.limit) return { runs: found, nextOffset: at };
+    }
+    if (batch.length < SCAN_BATCH) return { runs: found, nextOffset: null };
+  }
+  return { runs: found, nextOffset: at };
 }
 
 /** `Running,Pending` → those phases; an unknown one is a 400 naming the valid ones. */

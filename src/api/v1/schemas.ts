@@ -77,6 +77,10 @@ export const RollbackBody = z.object({
 export const ReasonBody = z.object({ reason: z.string().max(2000).optional() });
 
 export const ListQuery = z.object({ limit: z.number().int().min(1).max(10_000).optional() });
+/** A page of versions: `limit` of them below the `before` cursor (the previous page's `nextBefore`). */
+export const VersionsQuery = ListQuery.extend({
+  before: z.number().int().min(1).optional().describe('only versions below this one (a keyset cursor)'),
+});
 export const AuditQuery = z.object({
   model: z.string().optional(),
   alias: z.string().optional(),
@@ -102,6 +106,10 @@ export const RunsQuery = z.object({
     .describe('one phase or several, comma-separated: Running,Pending'),
   limit: z.number().int().min(1).max(1000).optional(),
   offset: z.number().int().min(0).optional().describe('runs to skip (pages of `limit`)'),
+  trigger: z
+    .enum(['schedule', 'webhook', 'drift', 'manual'])
+    .optional()
+    .describe('what started the run (its bookml.io/trigger label; manual: none or manual)'),
 });
 export const RunParams = z.object({ runId: z.string().min(1) });
 

@@ -97,7 +97,18 @@ export function registerUpCommand(program: Command): void {
         await host.start();
         await ensureProduction(app, executor, { approver, log: say });
         const loop = await loopMetrics();
-        const api = apiComponent(app, { config: apiConfig, logLevel: 'warn', extraMetrics: loop.registry });
+        // Serving starts after the API (it follows the production alias the API can move), so the API
+        // reads the server's own counters through this late-bound source: null until it listens.
+        let served: ReturnType<typeof serveComponent> | null = null;
+        const api = apiComponent(app, {
+          config: apiConfig,
+          logLevel: 'warn',
+          extraMetrics: loop.registry,
+          serving: {
+            description: 'in-process (bookml up)',
+            text: async () => (await served?.server?.metrics.render()) ?? null,
+          },
+        });
         await host.add(api);
         // The loop's second half: runs start from a schedule, a signed webhook, or drift.
         const wake = () => executor.engine?.wake();
@@ -108,7 +119,7 @@ export function registerUpCommand(program: Command): void {
         await host.add(sensorsComponent(app, { wake, log: triggerLog, onDecision: loop.onDecision }));
         const webhook = webhookComponent(app, { port: flags.webhookPort ?? 12000 });
         await host.add(webhook);
-        const served = serveComponent(app, { config: serveConfig, model: 'production' });
+        served = serveComponent(app, { config: serveConfig, model: 'production' });
         await host.add(served);
         await host.add(
           monitorComponent(app, {

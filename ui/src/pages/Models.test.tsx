@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { cleanup, fireEvent, screen } from '@testing-library/react';
+import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fakeApi, renderAs } from '../test-utils.js';
 import { ModelDetail } from './Models.js';
@@ -52,7 +52,59 @@ const routes = {
       ],
     },
   },
-  'GET /api/v1/audit': { body: { events: [] } },
+  'GET /api/v1/audit': {
+    body: {
+      events: [
+        {
+          id: 5,
+          model: 'recommender',
+          alias: 'production',
+          action: 'set',
+          fromVersion: null,
+          toVersion: 1,
+          actor: 'alice',
+          reason: 'first release',
+          gates: null,
+          approvalId: null,
+          at: 1_700_000_000_000,
+        },
+      ],
+    },
+  },
+  'GET /api/v1/audit/changes': {
+    body: {
+      changes: [
+        {
+          id: 9,
+          model: 'recommender',
+          version: 2,
+          action: 'register-version',
+          actor: 'ci',
+          reason: null,
+          detail: null,
+          at: 1_700_000_100_000,
+        },
+      ],
+    },
+  },
+  'GET /api/v1/models/recommender': {
+    body: { name: 'recommender', latestVersion: 2, aliases: { production: 1, staging: 2 } },
+  },
+  'POST /api/v1/models/recommender/rollback': {
+    body: {
+      id: 6,
+      model: 'recommender',
+      alias: 'staging',
+      action: 'rollback',
+      fromVersion: 2,
+      toVersion: 1,
+      actor: 'op',
+      reason: 'bad canary',
+      gates: null,
+      approvalId: null,
+      at: 1_700_000_200_000,
+    },
+  },
   'GET /api/v1/models/recommender/compare': {
     body: { model: 'recommender', versions: [1, 2], metrics: [], params: [], dataset: [], code: [] },
   },
@@ -94,5 +146,32 @@ describe('ModelDetail', () => {
     expect(await screen.findByText(/synthetic:seed=7/)).toBeTruthy();
     for (const a of screen.getAllByRole('link', { name: 'run-2' }))
       expect(a.getAttribute('href')).toBe('/runs/run-2');
+  });
+
+  it('shows the audit timeline: alias moves and registry changes, newest first', async () => {
+    fakeApi(routes);
+    renderAs(['viewer'], <ModelDetail name="recommender" />);
+    const timeline = await screen.findByTestId('audit-timeline');
+    const items = [...timeline.querySelectorAll('li')].map((li) => li.textContent ?? '');
+    expect(items[0]).toMatch(/register-version v2 by ci/);
+    expect(items[1]).toMatch(/production set v— → v1 by alice — first release/);
+  });
+
+  it('an operator rolls an alias back with a reason; a viewer gets no rollback form', async () => {
+    const calls = fakeApi(routes);
+    const viewer = renderAs(['viewer'], <ModelDetail name="recommender" />);
+    expect(await screen.findByText('staging → v2')).toBeTruthy();
+    expect(screen.queryByRole('button', { name: /^Roll back/ })).toBeNull();
+    viewer.unmount();
+    renderAs(['operator'], <ModelDetail name="recommender" />);
+    fireEvent.change(await screen.findByLabelText('Alias'), { target: { value: 'staging' } });
+    fireEvent.change(screen.getByLabelText('Reason'), { target: { value: 'bad canary' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Roll back staging' }));
+    await waitFor(() => expect(screen.getByText('staging → v1')).toBeTruthy());
+    expect(calls.find((c) => c.method === 'POST')).toEqual({
+      method: 'POST',
+      path: '/api/v1/models/recommender/rollback',
+      body: { alias: 'staging', reason: 'bad canary' },
+    });
   });
 });

@@ -12,6 +12,10 @@ import type {
 import { api, query, seg } from '../api.js';
 import { ApproveForm } from '../components/approve.js';
 import { Card, Empty, Loaded, num, Phase, when } from '../components/ui.js';
+import { AuditTimeline, RollbackForm } from './model-audit.js';
+import { VersionTable } from './version-table.js';
+
+const VERSION_PAGE = 50;
 
 /** Registered models with their aliases. */
 export function Models() {
@@ -26,7 +30,7 @@ export function Models() {
         <Loaded query={models}>
           {(d) =>
             d.models.length === 0 ? (
-              <Empty command="bookml run submit recommender --wait">No model registered yet.</Empty>
+              <Empty command="bookml run submit recommender --watch">No model registered yet.</Empty>
             ) : (
               <table>
                 <thead>
@@ -67,10 +71,21 @@ export function Models() {
 /** One model: its versions with metrics and gates, pending approvals, comparison, the alias history. */
 export function ModelDetail(props: { name: string }) {
   const { name } = props;
+  // Cursors of the version pages walked so far (undefined: the newest page).
+  const [cursors, setCursors] = useState<Array<number | undefined>>([undefined]);
+  const before = cursors.at(-1);
   const versions = useQuery({
-    queryKey: ['versions', name],
-    queryFn: () => api<{ versions: VersionPayload[] }>(`/models/${seg(name)}/versions?limit=100`),
+    queryKey: ['versions', name, before],
+    queryFn: () =>
+      api<{ versions: VersionPayload[]; nextBefore: number | null }>(
+        `/models/${seg(name)}/versions${query({ limit: VERSION_PAGE, before })}`,
+      ),
   });
+  const model = useQuery({
+    queryKey: ['models', name],
+    queryFn: () => api<ModelPayload>(`/models/${seg(name)}`),
+  });
+  const nextBefore = versions.data?.nextBefore ?? null;
   const approvals = useQuery({
     queryKey: ['approvals', name],
     queryFn: () => api<{ approvals: ApprovalPayload[] }>(`/approvals${query({ model: name })}`),
@@ -106,7 +121,38 @@ export function ModelDetail(props: { name: string }) {
             )
           }
         </Loaded>
+        <div className="pager">
+          <button
+            type="button"
+            disabled={cursors.length === 1}
+            onClick={() => setCursors(cursors.slice(0, -1))}
+          >
+            Newer
+          </button>
+          <span data-testid="versions-page">
+            page {cursors.length}, {versions.data?.versions.length ?? 0} versions
+          </span>
+          <button
+            type="button"
+            disabled={nextBefore === null}
+            onClick={() => nextBefore !== null && setCursors([...cursors, nextBefore])}
+          >
+            Older
+          </button>
+        </div>
       </Card>
+      {model.data ? (
+        <Card title="Aliases">
+          <p>
+            {Object.entries(model.data.aliases).map(([a, v]) => (
+              <span key={a} className="tag">
+                {a} → v{v}
+              </span>
+            ))}
+          </p>
+          <RollbackForm model={model.data} />
+        </Card>
+      ) : null}
       {selected === undefined ? null : (
         <>
           <VersionDetail version={versions.data?.versions.find((v) => v.version === selected)} />
@@ -135,63 +181,8 @@ export function ModelDetail(props: { name: string }) {
           }
         </Loaded>
       </Card>
+      <AuditTimeline name={name} approvals={approvals.data?.approvals ?? []} />
     </>
-  );
-}
-
-function gateSummary(v: VersionPayload): string {
-  const evals = Object.values(v.gates);
-  if (evals.length === 0) return '—';
-  return evals.map((g) => `${g.alias}: ${g.passed ? 'passed' : 'failed'}`).join(', ');
-}
-
-function VersionTable(props: {
-  versions: VersionPayload[];
-  selected: number | undefined;
-  onSelect: (v: number) => void;
-}) {
-  const keys = [...new Set(props.versions.flatMap((v) => Object.keys(v.metrics)))].slice(0, 4);
-  return (
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">Version</th>
-          <th scope="col">Aliases</th>
-          {keys.map((k) => (
-            <th key={k} scope="col">
-              {k}
-            </th>
-          ))}
-          <th scope="col">Gates</th>
-          <th scope="col">Run</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.versions.map((v) => (
-          <tr key={v.version} className={props.selected === v.version ? 'selected' : undefined}>
-            <td>
-              <button type="button" className="link" onClick={() => props.onSelect(v.version)}>
-                v{v.version}
-              </button>
-            </td>
-            <td>
-              {v.aliases.map((a) => (
-                <span key={a} className="tag">
-                  {a}
-                </span>
-              ))}
-            </td>
-            {keys.map((k) => (
-              <td key={k}>{num(v.metrics[k])}</td>
-            ))}
-            <td>{gateSummary(v)}</td>
-            <td>
-              {v.sourceRun ? <Link href={`/runs/${seg(v.sourceRun)}`}>{v.sourceRun.slice(0, 14)}</Link> : '—'}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
   );
 }
 

@@ -4,9 +4,10 @@ import type { DriftEcdf, DriftStatus, TriggerDecision } from '../../../src/api/u
 import { ApiCallError, api, seg } from '../api.js';
 import { EcdfChart, LineChart } from '../components/chart.js';
 import { Card, Empty, ErrorBox, Loaded, num, Phase, when } from '../components/ui.js';
+import { PValueHistory, ServingSeries } from './monitoring-series.js';
 import { DriftSummary } from './Overview.js';
 
-/** Drift: the monitor's last test per feature, the drift events over time, what the sensors decided. */
+/** Serving over time, then drift: the monitor's last test per feature, p-values over time, the drift events over time, what the sensors decided. */
 export default function Monitoring() {
   const drift = useQuery({
     queryKey: ['drift', 'status'],
@@ -19,6 +20,7 @@ export default function Monitoring() {
   return (
     <>
       <h1>Monitoring</h1>
+      <ServingSeries />
       {drift.error instanceof ApiCallError && drift.error.code === 'API_NOT_AVAILABLE' ? (
         <Empty>This control plane does not read a drift monitor.</Empty>
       ) : drift.error ? (
@@ -113,6 +115,7 @@ function DriftDetails(props: { status: DriftStatus }) {
           α = {s.settings.alpha}, minimum effect {s.settings.min_effect}, correction {s.settings.correction}
         </p>
       </Card>
+      <PValueHistory />
       <Distributions />
       <Card title="Drift events">
         {s.events.length === 0 ? (

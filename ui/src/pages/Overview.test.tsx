@@ -55,6 +55,32 @@ const routes = {
     status: 501,
     body: { statusCode: 501, code: 'API_NOT_AVAILABLE', message: 'no drift monitor' },
   },
+  'GET /api/v1/serving/stats': {
+    body: {
+      source: 'in-process (bookml up)',
+      intervalMs: 5000,
+      since: 1_700_000_000_000,
+      error: null,
+      samples: [
+        {
+          at: 1_700_000_005_000,
+          canaryTarget: 0.1,
+          versions: [
+            {
+              version: '3',
+              role: 'primary',
+              requestsPerS: 42.5,
+              errorsPerS: 0,
+              fallbacksPerS: 0,
+              p50Ms: 0.3,
+              p95Ms: 0.9,
+              p99Ms: 1.75,
+            },
+          ],
+        },
+      ],
+    },
+  },
   'POST /api/v1/models/recommender/versions/4/approve': {
     body: { status: 'moved', model: 'recommender', alias: 'production', version: 4 },
   },
@@ -76,6 +102,26 @@ describe('Overview', () => {
     expect(await screen.findByText(/does not read a drift monitor/)).toBeTruthy();
     expect(await screen.findByText(/requested by ci/)).toBeTruthy();
     expect(await screen.findByText(/recommender-nightly/)).toBeTruthy();
+  });
+
+  it('shows requests/s and p99 of what serves, from the sampled serving metrics', async () => {
+    fakeApi(routes);
+    renderAs(['viewer'], <Overview />);
+    expect((await screen.findByTestId('serving-rps')).textContent).toBe('42.5');
+    expect(screen.getByTestId('serving-now').textContent).toMatch(/v3 primary.*p99 1\.750 ms/);
+    expect(screen.getByText('canary share 10%')).toBeTruthy();
+  });
+
+  it('says how to get serving figures when the control plane reads none', async () => {
+    fakeApi({
+      ...routes,
+      'GET /api/v1/serving/stats': {
+        status: 501,
+        body: { statusCode: 501, code: 'API_NOT_AVAILABLE', message: 'no serving metrics' },
+      },
+    });
+    renderAs(['viewer'], <Overview />);
+    expect(await screen.findByText(/BOOKML_API_SERVING_URL/)).toBeTruthy();
   });
 
   it('a viewer sees no approve button', async () => {

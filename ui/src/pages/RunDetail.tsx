@@ -2,9 +2,10 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useLocation } from 'wouter';
 import type { RunDetail as Run, RunGraph, RunRecord } from '../../../src/api/ui-types.js';
-import { api, query, seg } from '../api.js';
+import { api, seg } from '../api.js';
 import { Card, duration, ErrorBox, Loaded, Phase, when } from '../components/ui.js';
 import { useSession } from '../session.js';
+import { CacheExplanation, NodeLogs } from './node-panels.js';
 import { RunDag } from './RunDag.js';
 
 /** One run: its DAG with every node's phase (Cached ones linked to their source), nodes, logs. */
@@ -93,31 +94,18 @@ export default function RunDetail(props: { id: string }) {
           )}
         </Loaded>
       </Card>
-      {node === undefined ? null : <NodeLogs runId={props.id} node={node} />}
-    </>
-  );
-}
-
-function NodeLogs(props: { runId: string; node: string }) {
-  const logs = useQuery({
-    queryKey: ['logs', props.runId, props.node],
-    queryFn: () => api<{ lines: string[] }>(`/runs/${seg(props.runId)}/logs${query({ node: props.node })}`),
-    retry: false,
-  });
-  return (
-    <Card title={`Logs of ${props.node}`} id="card-logs">
-      {logs.error ? (
-        <ErrorBox error={logs.error} />
-      ) : (
-        // The last 500 lines, unscrolled: a scrolling box would need keyboard focus of its own.
-        <pre className="logs">
-          {logs.data?.lines
-            .slice(-500)
-            .map((l) => l.replace(/^[^\t]*\t/, ''))
-            .join('\n') ?? 'Loading…'}
-        </pre>
+      {node === undefined ? null : (
+        <>
+          <CacheExplanation key={`c-${node}`} runId={props.id} node={node} />
+          <NodeLogs
+            key={node}
+            runId={props.id}
+            node={node}
+            live={run.data !== undefined && !FINISHED.has(run.data.phase)}
+          />
+        </>
       )}
-    </Card>
+    </>
   );
 }
 

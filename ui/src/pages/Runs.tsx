@@ -10,17 +10,24 @@ const TRIGGERS = ['', 'schedule', 'webhook', 'drift', 'manual'] as const;
 const PAGE = 50;
 const TRIGGER_LABEL = 'bookml.io/trigger';
 
-/** Runs, newest first, a page at a time, filtered by pipeline and phase on the server. */
+/** Runs, newest first, a page at a time, filtered by pipeline, phase and trigger on the server. */
 export function Runs() {
   const [pipeline, setPipeline] = useState('');
   const [phase, setPhase] = useState('');
   const [trigger, setTrigger] = useState('');
-  const [offset, setOffset] = useState(0);
+  // The offsets of the pages walked so far: the server says where the next one starts (`nextOffset`).
+  const [pages, setPages] = useState<number[]>([0]);
+  const offset = pages.at(-1) ?? 0;
+  const setOffset = (o: number) => setPages(o === 0 ? [0] : [...pages, o]);
   const ids = { pipeline: useId(), phase: useId(), trigger: useId() };
   const runs = useQuery({
-    queryKey: ['runs', 'list', pipeline, phase, offset],
-    queryFn: () => api<{ runs: RunRecord[] }>(`/runs${query({ pipeline, phase, limit: PAGE, offset })}`),
+    queryKey: ['runs', 'list', pipeline, phase, trigger, offset],
+    queryFn: () =>
+      api<{ runs: RunRecord[]; nextOffset: number | null }>(
+        `/runs${query({ pipeline, phase, trigger, limit: PAGE, offset })}`,
+      ),
   });
+  const next = runs.data?.nextOffset ?? null;
   return (
     <>
       <h1>Runs</h1>
@@ -51,7 +58,14 @@ export function Runs() {
           ))}
         </select>
         <label htmlFor={ids.trigger}>Trigger</label>
-        <select id={ids.trigger} value={trigger} onChange={(e) => setTrigger(e.target.value)}>
+        <select
+          id={ids.trigger}
+          value={trigger}
+          onChange={(e) => {
+            setTrigger(e.target.value);
+            setOffset(0);
+          }}
+        >
           {TRIGGERS.map((t) => (
             <option key={t} value={t}>
               {t === '' ? 'any' : t}
@@ -61,28 +75,24 @@ export function Runs() {
       </form>
       <Card title="Runs, newest first">
         <Loaded query={runs}>
-          {(d) => {
-            // The trigger is a label; the store filters by pipeline and phase, the page by trigger.
-            const shown = trigger === '' ? d.runs : d.runs.filter((r) => r.labels[TRIGGER_LABEL] === trigger);
-            return shown.length === 0 ? (
-              <Empty command="bookml run submit recommender">No run matches.</Empty>
+          {(d) =>
+            d.runs.length === 0 ? (
+              <Empty command="bookml run submit recommender">
+                {next === null ? 'No run matches.' : 'No match in this stretch of runs: look at older ones.'}
+              </Empty>
             ) : (
-              <RunTable runs={shown} />
-            );
-          }}
+              <RunTable runs={d.runs} />
+            )
+          }
         </Loaded>
         <div className="pager">
-          <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
+          <button type="button" disabled={pages.length === 1} onClick={() => setPages(pages.slice(0, -1))}>
             Newer
           </button>
-          <span>
-            runs {offset + 1}–{offset + (runs.data?.runs.length ?? 0)}
+          <span data-testid="runs-page">
+            page {pages.length}, {runs.data?.runs.length ?? 0} runs
           </span>
-          <button
-            type="button"
-            disabled={(runs.data?.runs.length ?? 0) < PAGE}
-            onClick={() => setOffset(offset + PAGE)}
-          >
+          <button type="button" disabled={next === null} onClick={() => next !== null && setOffset(next)}>
             Older
           </button>
         </div>
