@@ -226,7 +226,7 @@ function VersionDetail(props: { version: VersionPayload | undefined }) {
                     {r.op} {num(r.threshold)}
                   </td>
                   <td>
-                    <Phase phase={r.passed ? 'Passed' : 'Failed'} />
+                    <Phase phase={r.passed ? 'Passed' : r.advisory === true ? 'Warning' : 'Failed'} />
                   </td>
                   <td>{r.detail}</td>
                 </tr>
