@@ -328,7 +328,9 @@ describe('serving surfaces', () => {
           ),
           kTensor: fc.option(fc.integer({ min: 1, max: 11 }), { nil: undefined, freq: 3 }),
           id: fc.option(fc.string({ maxLength: 8 }), { nil: undefined }),
-          outputs: fc.option(fc.subarray(['book_ids', 'scores', 'count', 'fallback', 'padded']), { nil: undefined }),
+          outputs: fc.option(fc.subarray(['book_ids', 'scores', 'count', 'fallback', 'padded']), {
+            nil: undefined,
+          }),
           extra: fc.dictionary(
             fc.string({ maxLength: 4 }),
             fc.oneof(fc.string(), fc.integer(), fc.boolean()),

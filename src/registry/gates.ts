@@ -275,14 +275,16 @@ const GATES: Record<GateName, Gate> = {
     const result =
       candidate.metrics.long_tail_exposure !== undefined || evidence.measureExposure === undefined
         ? fairnessGate(policy, candidate.metrics, notApplicableReasons(candidate), 'recorded')
-        : await evidence.measureExposure(candidate).then((m) =>
-            fairnessGate(policy, m.metrics, m.notApplicable, 'measured'),
-          );
+        : await evidence
+            .measureExposure(candidate)
+            .then((m) => fairnessGate(policy, m.metrics, m.notApplicable, 'measured'));
     if (policy.gates.fairness?.enforce === true) return result;
     return {
       ...result,
       advisory: true,
-      detail: result.passed ? result.detail : `${result.detail} (advisory: set gates.fairness.enforce to block)`,
+      detail: result.passed
+        ? result.detail
+        : `${result.detail} (advisory: set gates.fairness.enforce to block)`,
     };
   },
 };
