@@ -44,7 +44,7 @@ export interface EngineOptions {
   stepEntry?: string;
   /** Most steps running at once, over all runs. @default 4 */
   parallelism?: number;
-  /** Step processes kept warm. @default 2 */
+  /** Step processes kept warm (started ahead of need, one job each). @default parallelism */
   spares?: number;
   /**
    * Let a step process that succeeded run another step instead of exiting (see `StepLauncherOptions`).
@@ -132,7 +132,7 @@ export class Engine {
       clock: options.db.clock,
       stepEntry: DEFAULT_STEP_ENTRY,
       parallelism: 4,
-      spares: 2,
+      spares: options.parallelism ?? 4,
       reuseProcesses: false,
       pollMs: 200,
       heartbeatMs: 2000,
