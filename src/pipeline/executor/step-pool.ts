@@ -92,6 +92,11 @@ export class StepPool {
     return this.#idle.map((p) => p.child.pid ?? -1);
   }
 
+  /** Resolves once every process now in the pool is ready (or has died). */
+  async ready(): Promise<void> {
+    await Promise.all(this.#idle.map((p) => p.ready));
+  }
+
   /** Fill the pool up to its size. */
   fill(): void {
     while (!this.#closed && this.#idle.length < this.#o.size) this.#idle.push(this.#spawn());
