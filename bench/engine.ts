@@ -71,8 +71,8 @@ async function runOnce(
     reuseProcesses: o.reuse ?? false,
   });
   await engine.start();
-  // Let the warm spares come up, as on a running executor.
-  await new Promise((r) => setTimeout(r, 1500));
+  // Let the warm pool come up, as on a running executor.
+  await engine.poolReady();
   const t0 = performance.now();
   const cpu0 = cpuWithChildrenMs();
   const run = await submitRun(db, catalog, { pipeline, noCache: o.noCache ?? false });

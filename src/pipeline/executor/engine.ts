@@ -175,6 +175,11 @@ export class Engine {
     this.#passes = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#tickLoop());
   }
 
+  /** Resolves once the warm pool of step processes is up (a benchmark waits for it before timing). */
+  poolReady(): Promise<void> {
+    return this.#launcher.ready();
+  }
+
   /** Resolves with the run once it reaches a terminal phase. Picks the run up if it is new. */
   async waitForRun(runId: string): Promise<RunRecord> {
     const rec = await this.#runs.getRun(runId);

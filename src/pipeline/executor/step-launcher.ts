@@ -65,6 +65,11 @@ export class StepLauncher {
     this.#pool.fill();
   }
 
+  /** Resolves once every process now in the pool is ready (or has died). */
+  ready(): Promise<void> {
+    return this.#pool.ready();
+  }
+
   /**
    * Run `job` in a step process whose stdout and stderr are appended to `logPath` as they come (the log
    * is readable while the step runs).
