@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +34,8 @@ interface Row {
   wallS: number;
   /** Wall time divided by the steps run. */
   perStepMs: number;
+  /** CPU time of the executor and of the step processes that ended during the run, per step. */
+  cpuPerStepMs: number;
   /** Median gap between one attempt ending and the next starting (chain only): the scheduler's own time. */
   schedulingGapMs: number | null;
   phase: string;
@@ -46,6 +49,7 @@ async function runOnce(
   o: { home?: string; noCache?: boolean; reuse?: boolean } = {},
 ): Promise<{
   wallS: number;
+  cpuMs: number;
   attempts: AttemptRecord[];
   steps: number;
   phase: string;
@@ -67,13 +71,15 @@ async function runOnce(
     reuseProcesses: o.reuse ?? false,
   });
   await engine.start();
-  // Let the warm spares come up, as on a running executor.
-  await new Promise((r) => setTimeout(r, 1500));
+  // Let the warm pool come up, as on a running executor.
+  await engine.poolReady();
   const t0 = performance.now();
+  const cpu0 = cpuWithChildrenMs();
   const run = await submitRun(db, catalog, { pipeline, noCache: o.noCache ?? false });
   engine.wake();
   await engine.waitForRun(run.id);
   const wallS = (performance.now() - t0) / 1000;
+  const cpuMs = cpuWithChildrenMs() - cpu0;
   const detail = await getRunDetail(db, run.id);
   await engine.close();
   await db.close();
@@ -93,7 +99,19 @@ async function runOnce(
         .map((n) => `${n.nodeId}: ${n.message}`),
     );
   const message = detail.phase === 'Succeeded' ? null : `${detail.message ?? ''} ${failed.join('; ')}`.trim();
-  return { wallS, attempts, steps, phase: detail.phase, message, home };
+  return { wallS, cpuMs, attempts, steps, phase: detail.phase, message, home };
+}
+
+/**
+ * CPU time of this process and of its children that have ended (user + system, from `/proc/self/stat`):
+ * each step process counts whole — its start-up ahead of need included — once it has exited.
+ */
+function cpuWithChildrenMs(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  // Fields after the command name (which may hold spaces): utime stime cutime cstime are 14–17.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
 }
 
 function gaps(attempts: AttemptRecord[]): number[] {
@@ -108,6 +126,8 @@ function gaps(attempts: AttemptRecord[]): number[] {
 
 export async function benchEngine(args: string[]): Promise<object> {
   const repeats = Number(args.find((a) => a.startsWith('--repeats='))?.slice(10) ?? 3);
+  // `--chain-only`: the chain with a process per step and the recommender, not the reuse or fan-out rows.
+  const chainOnly = args.includes('--chain-only');
   const rows: Row[] = [];
   const homes: string[] = [];
   const row = (scenario: string, r: Awaited<ReturnType<typeof runOnce>>, gap: number | null) => {
@@ -117,13 +137,14 @@ export async function benchEngine(args: string[]): Promise<object> {
       steps: r.steps,
       wallS: r.wallS,
       perStepMs: (r.wallS * 1000) / Math.max(1, r.steps),
+      cpuPerStepMs: r.cpuMs / Math.max(1, r.steps),
       schedulingGapMs: gap,
       phase: r.phase,
       message: r.message,
     });
   };
 
-  for (const reuse of [false, true]) {
+  for (const reuse of chainOnly ? [false] : [false, true]) {
     const mode = reuse ? 'reused processes' : 'a process per step';
     const chainRuns = [];
     for (let i = 0; i < repeats; i++)
@@ -135,11 +156,12 @@ export async function benchEngine(args: string[]): Promise<object> {
       mid,
       median(chainRuns.flatMap((r) => gaps(r.attempts))),
     );
-    row(
-      `fan-out of 100 no-op steps, ${mode}`,
-      await runOnce(BENCH_PIPELINES, 'bench-fan-out', { reuse }),
-      null,
-    );
+    if (!chainOnly)
+      row(
+        `fan-out of 100 no-op steps, ${mode}`,
+        await runOnce(BENCH_PIPELINES, 'bench-fan-out', { reuse }),
+        null,
+      );
     const cold = await runOnce(RECOMMENDER, 'recommender', { reuse });
     row(`recommender, empty workspace (generates the data), ${mode}`, cold, null);
     row(
@@ -155,12 +177,13 @@ export async function benchEngine(args: string[]): Promise<object> {
   }
 
   printTable(
-    ['scenario', 'steps', 'wall s', 'per step ms', 'scheduling gap ms', 'phase'],
+    ['scenario', 'steps', 'wall s', 'per step ms', 'CPU per step ms', 'scheduling gap ms', 'phase'],
     rows.map((r) => [
       r.scenario,
       r.steps,
       r.wallS.toFixed(2),
       r.perStepMs.toFixed(0),
+      r.cpuPerStepMs.toFixed(0),
       r.schedulingGapMs === null ? '-' : r.schedulingGapMs.toFixed(1),
       r.phase,
     ]),
@@ -173,8 +196,15 @@ export async function benchEngine(args: string[]): Promise<object> {
   const start = await measureStepStart(join(repoRoot, 'dist'));
   console.log('\nstep process start (median of 15 fresh processes)');
   printTable(
-    ['bare node -e 0 ms', 'spawn → ready ms', 'spawn → first step done ms'],
-    [[start.bareNodeMs.toFixed(0), start.readyMs.toFixed(0), start.firstStepMs.toFixed(0)]],
+    ['bare node -e 0 ms', 'spawn → ready ms', 'spawn → first step done ms', 'job → done (warm) ms'],
+    [
+      [
+        start.bareNodeMs.toFixed(0),
+        start.readyMs.toFixed(0),
+        start.firstStepMs.toFixed(0),
+        start.readyToDoneMs.toFixed(0),
+      ],
+    ],
   );
   return { rows, stepStart: start };
 }

@@ -3,6 +3,9 @@ import { resolveWorkspace, type Workspace } from '../core/index.js';
 import type { S3Settings } from '../store/s3/index.js';
 import { DEFAULT_PVC_ROOT } from './dataset-sources.js';
 import { AppError } from './errors.js';
+import { type ImageRef, imageRefOf } from './image-ref.js';
+
+export { type ImageRef, imageRefOf, lineageCodeVersion } from './image-ref.js';
 
 /**
  * The configuration every bookml process starts from, resolved once — flag > environment (`BOOKML_*`) >
@@ -79,37 +82,6 @@ export interface AppConfig {
    * rendered pod.
    */
   readonly image: ImageRef | undefined;
-}
-
-/** An image reference and, when it is pinned by digest, the digest. */
-export interface ImageRef {
-  readonly ref: string;
-  /** `sha256:<64 hex>`, or null for a tag-only reference. */
-  readonly digest: string | null;
-}
-
-/**
- * The code version lineage records for this process: package version, git commit and, in a rendered
- * pod, the image (`BOOKML_IMAGE`) and its digest.
- * @example localStepServices(stores, { codeVersion: lineageCodeVersion(codeVersion(), config.image) });
- */
-export function lineageCodeVersion(
-  code: { version: string; gitSha: string | null },
-  image: ImageRef | undefined,
-): { version: string; gitSha: string | null; image?: string; imageDigest?: string | null } {
-  return image === undefined
-    ? { version: code.version, gitSha: code.gitSha }
-    : { version: code.version, gitSha: code.gitSha, image: image.ref, imageDigest: image.digest };
-}
-
-/**
- * The image reference and its digest (`repo@sha256:…` → `sha256:…`; a tag-only reference has none).
- * @example imageRefOf('ghcr.io/b/bookml@sha256:ab…').digest; // 'sha256:ab…'
- */
-export function imageRefOf(ref: string): ImageRef {
-  const at = ref.lastIndexOf('@');
-  const digest = at >= 0 && /^sha256:[0-9a-f]{64}$/.test(ref.slice(at + 1)) ? ref.slice(at + 1) : null;
-  return Object.freeze({ ref, digest });
 }
 
 /** Where {@link resolveAppConfig} reads from. */

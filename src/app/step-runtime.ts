@@ -1,11 +1,8 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Clock, codeVersion } from '../core/index.js';
-import type { StepRuntime } from '../pipeline/index.js';
-import { lineageCodeVersion, resolveAppConfig } from './config.js';
-import { datasetSources } from './dataset-sources.js';
-import { localStepServices } from './local-runtime.js';
-import { openStores } from './stores.js';
+import type { StepCodeVersion, StepRuntime } from '../pipeline/index.js';
+import { imageRefOf, lineageCodeVersion } from './image-ref.js';
 
 /**
  * The composition root of a step process — the one place a step process reads its environment. The
@@ -21,18 +18,23 @@ import { openStores } from './stores.js';
  * (`BOOKML_S3_ENDPOINT`, `AWS_*`, `BOOKML_PVC_ROOT`; see `resolveAppConfig`).
  *
  * `BOOKML_GIT_SHA` / `BOOKML_VERSION` name the code when there is no git checkout (a container image).
+ *
+ * Importing this module is cheap on purpose (the configuration, the stores and the datasets are imported
+ * when a runtime is opened): a warm step process imports it before its job, and the executor's step
+ * processes open the runtime only when a step first calls a port (`stepCodeVersion`, `lazyRuntime`), so a
+ * step that needs no service never pays for loading them.
  */
 export async function openStepRuntime(options: {
   env: NodeJS.ProcessEnv;
   clock: Clock;
 }): Promise<StepRuntime> {
   const { env, clock } = options;
-  const code = codeVersion();
+  const [{ resolveAppConfig }, { datasetSources }] = await Promise.all([
+    import('./config.js'),
+    import('./dataset-sources.js'),
+  ]);
   const config = resolveAppConfig({ env });
-  const version = lineageCodeVersion(
-    { version: env.BOOKML_VERSION || code.version, gitSha: code.gitSha ?? env.BOOKML_GIT_SHA ?? null },
-    config.image,
-  );
+  const version = stepCodeVersion(env);
   const url = env.BOOKML_API_URL;
   if (url !== undefined && url !== '') {
     const { openRemoteRuntime } = await import('./remote-runtime.js');
@@ -45,6 +47,10 @@ export async function openStepRuntime(options: {
       fetchSource: datasetSources({ pvcRoot: config.pvcRoot, s3: config.s3 }),
     });
   }
+  const [{ localStepServices }, { openStores }] = await Promise.all([
+    import('./local-runtime.js'),
+    import('./stores.js'),
+  ]);
   const stores = openStores({
     workspace: config.workspace,
     databaseUrl: config.databaseUrl,
@@ -59,6 +65,23 @@ export async function openStepRuntime(options: {
     services: localStepServices(stores, { codeVersion: version }),
     close: () => stores.close(),
   };
+}
+
+/** The code version (and image, `BOOKML_IMAGE`) a runtime opened on `env` reports; no store is opened. */
+export function stepCodeVersion(env: NodeJS.ProcessEnv): StepCodeVersion {
+  const code = codeVersion();
+  return lineageCodeVersion(
+    { version: env.BOOKML_VERSION || code.version, gitSha: code.gitSha ?? env.BOOKML_GIT_SHA ?? null },
+    env.BOOKML_IMAGE ? imageRefOf(env.BOOKML_IMAGE) : undefined,
+  );
+}
+
+/**
+ * Ahead of need, in a warm step process (no environment yet): what opening a runtime does that does not
+ * depend on it — asking git for the code's version, once, so the step does not wait for it.
+ */
+export function warmStepRuntime(): void {
+  codeVersion();
 }
 
 /** This module's URL, which the composition root hands to the executor for its step processes. */

@@ -1,83 +1,24 @@
 import { hostname as osHostname } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { type BookmlError, type Clock, isBookmlError, type Timer } from '../../core/index.js';
+import { type BookmlError, isBookmlError, type Timer } from '../../core/index.js';
 import type {
-  ArtifactStore,
   DbHandle,
   EventLog,
   ExecutorStore,
-  MetadataDb,
   MutexStore,
   RunLeaseStore,
   RunRecord,
   RunStore,
-  Workspace,
 } from '../../store/index.js';
-import { toLocalPlan } from '../plan/local-plan.js';
-import type { PipelineCatalog } from '../runner/catalog.js';
 import { CONTROL_TOPIC, type RunControl } from './control.js';
-import type { ExecutorErrorCode } from './errors.js';
-import { EXECUTOR_HEARTBEAT_TIMEOUT_MS } from './executor-daemon.js';
-import { isProcessAlive, killProcessGroup } from './process-tree.js';
-import { ActiveRun } from './run-state.js';
+import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } from './engine-options.js';
+import { isProcessAlive } from './process-tree.js';
+import { RunClaims } from './run-claims.js';
+import type { ActiveRun } from './run-state.js';
 import { RunScheduler } from './scheduler.js';
 import { type StepExit, StepLauncher } from './step-launcher.js';
 import { loadStore } from './store-loader.js';
 
-/** Options of {@link Engine}. */
-export interface EngineOptions {
-  db: MetadataDb;
-  artifacts: ArtifactStore;
-  workspace: Workspace;
-  /** The pipelines this executor runs. */
-  catalog: PipelineCatalog;
-  /** URL of the module the step processes load the same catalogue from. */
-  catalogUrl: string;
-  /**
-   * URL of the module that builds each step's runtime (`openStepRuntime`, see `pipeline/runner`). The
-   * composition root passes bookml's own; without one, steps that call `ctx.registry` & co. fail clearly.
-   */
-  runtimeUrl?: string | undefined;
-  /** Time and timers: polls, heartbeats, retry wake-ups, kill grace, timeouts. @default the database's clock */
-  clock?: Clock;
-  /** The step process entry. @default step-process.js beside this file */
-  stepEntry?: string;
-  /** Most steps running at once, over all runs. @default 4 */
-  parallelism?: number;
-  /** Step processes kept warm. @default 2 */
-  spares?: number;
-  /**
-   * Let a step process that succeeded run another step instead of exiting (see `StepLauncherOptions`).
-   * Faster, but steps then share module state. @default false: one process per step
-   */
-  reuseProcesses?: boolean;
-  /** How often to look for new runs and control requests, in ms. @default 200 */
-  pollMs?: number;
-  /** How often to heartbeat the executor and its attempts, in ms. @default 2000 */
-  heartbeatMs?: number;
-  /** A Running attempt whose heartbeat is older than this is orphaned (other hosts), in ms. @default 30000 */
-  orphanAfterMs?: number;
-  /**
-   * How long a claimed run stays this executor's without a heartbeat renewing it, in ms: after that another
-   * executor on the same store takes the run over (and this one's writes to it are fenced off). @default 15000
-   */
-  leaseMs?: number;
-  /**
-   * Most runs this executor owns at once; the rest are left for other executors on the store (it takes
-   * one more when every run it owns is waiting, e.g. on a mutex). @default parallelism × 2
-   */
-  maxRuns?: number;
-  /** Between SIGTERM and SIGKILL when a step times out or is terminated, in ms. @default 2000 */
-  killGraceMs?: number;
-  /** Stop by itself after this long with nothing to do, in ms. @default never */
-  idleExitMs?: number;
-  /** Environment of the steps (and of their cache keys). @default process.env */
-  env?: NodeJS.ProcessEnv;
-  /** Where diagnostics go. @default nowhere */
-  log?: (line: string) => void;
-}
-
-const DEFAULT_STEP_ENTRY = fileURLToPath(new URL('../runner/step-process.js', import.meta.url));
+export type { EngineOptions } from './engine-options.js';
 
 /**
  * The local executor: runs every active run of the metadata store to a terminal phase, each step in its own
@@ -94,19 +35,16 @@ const DEFAULT_STEP_ENTRY = fileURLToPath(new URL('../runner/step-process.js', im
  * await engine.close();
  */
 export class Engine {
-  readonly #o: Required<Omit<EngineOptions, 'idleExitMs' | 'log' | 'runtimeUrl' | 'maxRuns'>> & {
-    maxRuns: number;
-  } & Pick<EngineOptions, 'idleExitMs' | 'log'>;
+  readonly #o: ResolvedEngineOptions;
   #scheduler!: RunScheduler;
   #runs!: RunStore;
   #executors!: ExecutorStore;
   #leases!: RunLeaseStore;
   #mutexes!: MutexStore;
+  #claims!: RunClaims;
   #events!: EventLog;
   readonly #launcher: StepLauncher;
   readonly #active = new Map<string, ActiveRun>();
-  /** Stop/terminate requests read for runs this executor did not own then, by run id. */
-  readonly #laterControl = new Map<string, RunControl>();
   readonly #waiters = new Map<string, Array<(r: RunRecord) => void>>();
   readonly #exits: Array<{ run: ActiveRun; nodeId: string; exit: StepExit }> = [];
   #generation = 0;
@@ -128,21 +66,7 @@ export class Engine {
   #resolveStopped!: () => void;
 
   constructor(options: EngineOptions) {
-    this.#o = {
-      clock: options.db.clock,
-      stepEntry: DEFAULT_STEP_ENTRY,
-      parallelism: 4,
-      spares: 2,
-      reuseProcesses: false,
-      pollMs: 200,
-      heartbeatMs: 2000,
-      orphanAfterMs: EXECUTOR_HEARTBEAT_TIMEOUT_MS,
-      leaseMs: 15_000,
-      killGraceMs: 2000,
-      env: process.env,
-      ...options,
-      maxRuns: options.maxRuns ?? (options.parallelism ?? 4) * 2,
-    };
+    this.#o = resolveEngineOptions(options);
     this.#launcher = new StepLauncher({
       entry: this.#o.stepEntry,
       catalogUrl: options.catalogUrl,
@@ -199,14 +123,27 @@ export class Engine {
       forget: (id) => this.#active.delete(id),
       notify: (rec) => this.#notify(rec),
     });
+    this.#claims = new RunClaims({
+      runs: this.#runs,
+      leases: this.#leases,
+      executors: this.#executors,
+      catalog: this.#o.catalog,
+      active: this.#active,
+      generation: () => this.#generation,
+      runningCount: () => this.#runningCount(),
+      maxRuns: this.#o.maxRuns,
+      leaseMs: this.#o.leaseMs,
+      notify: (rec) => this.#notify(rec),
+      log: this.#o.log,
+    });
     const host = osHostname();
     const me = await this.#executors.register({ pid: process.pid, hostname: host });
     this.#generation = me.generation;
     // A dead executor of this host releases its runs at once, instead of when its leases run out.
     await this.#executors.reapDead(host, isProcessAlive, me.generation);
     const control = await this.#events.read({ topics: [CONTROL_TOPIC], limit: 100_000 });
-    await this.#loadActiveRuns();
-    for (const e of control) this.#applyControl(e.payload as RunControl);
+    await this.#claims.claim();
+    for (const e of control) this.#claims.applyControl(e.payload as RunControl);
     this.#lastEventId = control.at(-1)?.id ?? (await this.#events.latestId());
     // Runs and control requests were just read, so #pollDue stays false: the first pass does not poll again.
     this.#launcher.warm();
@@ -236,6 +173,11 @@ export class Engine {
     this.#ticking = true;
     // setImmediate is a yield, not time: it lets the caller's synchronous work finish first.
     this.#passes = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#tickLoop());
+  }
+
+  /** Resolves once the warm pool of step processes is up (a benchmark waits for it before timing). */
+  poolReady(): Promise<void> {
+    return this.#launcher.ready();
   }
 
   /** Resolves with the run once it reaches a terminal phase. Picks the run up if it is new. */
@@ -301,13 +243,13 @@ export class Engine {
   async #tick(): Promise<void> {
     if (this.#pollDue) {
       this.#pollDue = false;
-      await this.#loadActiveRuns();
+      await this.#claims.claim();
       const events = await this.#events.read({
         topics: [CONTROL_TOPIC],
         after: this.#lastEventId,
         limit: 1000,
       });
-      for (const e of events) this.#applyControl(e.payload as RunControl);
+      for (const e of events) this.#claims.applyControl(e.payload as RunControl);
       if (events.length > 0) this.#lastEventId = events[events.length - 1].id;
     }
     const exits = this.#exits.splice(0);
@@ -337,7 +279,7 @@ export class Engine {
   /** True (and the run dropped) when `e` says another executor owns the run now. */
   #fenced(run: ActiveRun, e: unknown): boolean {
     if (!isBookmlError(e, 'STORE_FENCED')) return false;
-    this.#drop(run, 'another executor took it over (fenced write refused)');
+    this.#claims.drop(run, 'another executor took it over (fenced write refused)');
     return true;
   }
 
@@ -385,122 +327,11 @@ export class Engine {
       }
       // A dead executor of this host gives its runs up now, not when its leases run out.
       await this.#executors.reapDead(osHostname(), isProcessAlive, this.#generation);
-      const kept = new Set(await this.#leases.renew(this.#generation, this.#o.leaseMs));
-      for (const run of [...this.#active.values()]) {
-        if (!kept.has(run.id)) {
-          this.#drop(run, 'its lease was taken over by another executor');
-          continue;
-        }
+      for (const run of await this.#claims.renew()) {
         for (const r of run.running.values()) await this.#runs.heartbeatAttempt(r.attempt);
       }
     } catch (e) {
       this.#o.log?.(`heartbeat failed: ${(e as Error).message}`);
-    }
-  }
-
-  /**
-   * A run just claimed: the attempts another generation left Running on it are orphans now (that executor
-   * stopped, or lost the lease and is fenced off). Kill what is left of them on this host, then fail them
-   * with STEP_ORPHANED so the retry policy decides.
-   */
-  async #recoverRun(runId: string): Promise<void> {
-    const left = (await this.#runs.listAttempts(runId)).filter(
-      (a) => a.phase === 'Running' && a.executorGeneration !== this.#generation,
-    );
-    if (left.length === 0) return;
-    const host = osHostname();
-    const gens = new Map((await this.#executors.list()).map((e) => [e.generation, e]));
-    for (const a of left) {
-      const launcher = a.executorGeneration === null ? undefined : gens.get(a.executorGeneration);
-      // Its executor may be alive but stalled: its step must not go on beside the retry.
-      if (a.pid !== null && launcher?.hostname === host) killProcessGroup(a.pid, 'SIGKILL');
-      await this.#runs.finishAttempt(a, {
-        phase: 'Error',
-        errorCode: 'STEP_ORPHANED' satisfies ExecutorErrorCode,
-        errorMessage: `the executor that launched this attempt (generation ${a.executorGeneration ?? '?'}) stopped or lost the run`,
-      });
-    }
-  }
-
-  /** Claims what this executor can take on (see {@link EngineOptions.maxRuns}) and loads new runs. */
-  async #loadActiveRuns(): Promise<void> {
-    let room = this.#o.maxRuns - this.#active.size;
-    // Every run held is waiting (a mutex, a backoff): take one more, so waiting runs never starve the store.
-    if (room <= 0 && this.#runningCount() === 0) room = 1;
-    const owned = await this.#leases.claim(this.#generation, {
-      leaseMs: this.#o.leaseMs,
-      limit: Math.max(0, room),
-    });
-    for (const id of owned) {
-      if (this.#active.has(id)) continue;
-      await this.#recoverRun(id);
-      await this.#load(id);
-    }
-  }
-
-  /** Stops advancing a run another executor took over: its steps here are killed, their writes fenced. */
-  #drop(run: ActiveRun, why: string): void {
-    if (!this.#active.delete(run.id)) return;
-    for (const r of run.running.values()) r.step.kill('SIGKILL');
-    this.#o.log?.(`run ${run.id}: ${why}; stopped working on it`);
-  }
-
-  async #load(runId: string): Promise<void> {
-    const detail = await this.#runs.getRun(runId);
-    if (detail === undefined) return;
-    let run: ActiveRun;
-    try {
-      const pipeline = this.#o.catalog.get(detail.pipeline);
-      run = new ActiveRun(detail, pipeline, toLocalPlan(pipeline.spec));
-    } catch (e) {
-      const ended = await this.#runs.transitionRun(runId, 'Error', {
-        message: `cannot run: ${(e as Error).message}`,
-      });
-      if (ended) this.#notify(ended);
-      return;
-    }
-    const tasks = new Map(run.plan.tasks.map((t) => [t.id, t]));
-    for (const n of detail.nodes) {
-      const exit = run.plan.exitHandler?.id === n.task && n.parentNodeId === null;
-      const task = exit ? run.plan.exitHandler : tasks.get(n.task);
-      if (task === undefined) continue;
-      run.nodes.set(n.nodeId, { rec: n, attempts: n.attempts, task, isExitHandler: exit });
-    }
-    for (const n of run.nodes.values()) {
-      if (n.rec.parentNodeId === null) continue;
-      const parent = run.nodes.get(n.rec.parentNodeId);
-      if (parent === undefined) continue;
-      const index = Number(n.rec.nodeId.slice(parent.rec.nodeId.length + 1));
-      const items = (parent.rec.inputs as { items?: unknown[] } | null)?.items ?? [];
-      n.item = items[index];
-      parent.children ??= [];
-      parent.children[index] = n.rec.nodeId;
-    }
-    this.#active.set(runId, run);
-    const control = this.#laterControl.get(runId);
-    if (control !== undefined) {
-      this.#laterControl.delete(runId);
-      this.#applyControl(control);
-    }
-  }
-
-  #applyControl(c: RunControl): void {
-    const run = this.#active.get(c.runId);
-    if (run === undefined) {
-      // A run this executor does not own (yet): another executor may, or it waits to be claimed. Keep the
-      // request, so it holds if this executor claims the run later (the log was read past it by then).
-      const kept = this.#laterControl.get(c.runId);
-      if (kept?.action !== 'terminate') this.#laterControl.set(c.runId, c);
-      if (this.#laterControl.size > 10_000)
-        this.#laterControl.delete(this.#laterControl.keys().next().value as string);
-      return;
-    }
-    if (c.action === 'terminate') {
-      run.shutdown = 'terminate';
-      run.shutdownMessage = c.message ?? 'terminated';
-    } else if (run.shutdown === undefined) {
-      run.shutdown = 'stop';
-      run.shutdownMessage = c.message ?? 'stopped';
     }
   }
 

@@ -11,8 +11,8 @@ import type {
 } from '../../store/index.js';
 import type { FailureKind } from '../definition/retry-policy.js';
 import { explainSkip, fanOutItems, resolveInputs, shouldRun, taskReadiness } from '../plan/local-plan.js';
-import { AttemptRunner, nodeEdges } from './attempt-runner.js';
-import { cacheKeyOf, cacheKeyParts } from './cache-key.js';
+import { AttemptRunner } from './attempt-runner.js';
+import { cacheKeyRecord, NodeCache } from './node-cache.js';
 import { isArtifactValue, type NodeOutputs } from './node-outputs.js';
 import { type ActiveRun, type LiveNode, type RunningAttempt, splitInputs } from './run-state.js';
 import type { StepExit, StepLauncher } from './step-launcher.js';
@@ -62,11 +62,12 @@ export interface SchedulerDeps {
  */
 export class RunScheduler {
   readonly #d: SchedulerDeps;
-
   readonly #attempts: AttemptRunner;
+  readonly #cache: NodeCache;
 
   constructor(deps: SchedulerDeps) {
     this.#d = deps;
+    this.#cache = new NodeCache(deps);
     this.#attempts = new AttemptRunner(deps, (run, node, to, patch) => this.#setPhase(run, node, to, patch));
   }
 
@@ -313,58 +314,9 @@ export class RunScheduler {
     const shas = Object.fromEntries(
       Object.entries(artifacts).map(([k, v]) => [k, (v as { sha256: string }).sha256]),
     );
-    const parts = cacheKeyParts(step, params, shas, this.#d.o.env);
-    const key = cacheKeyOf(parts);
-    const cacheable = task.options.cache && !run.noCache;
-    const partsRecord = {
-      ...parts,
-      key,
-      cacheable,
-      ...(cacheable
-        ? {}
-        : {
-            why: !task.options.cache
-              ? step.spec.pure
-                ? 'caching is off for this task'
-                : 'the step has side effects'
-              : 'the run was submitted with --no-cache',
-          }),
-    };
+    const { key, cacheable, record } = cacheKeyRecord(run, node, params, shas, this.#d.o.env);
     const inputs = { params, artifacts };
-
-    if (run.rec.retryOf !== null && !node.isExitHandler) {
-      const old = await this.#d.runs.getNode({ runId: run.rec.retryOf, nodeId: node.rec.nodeId });
-      if (
-        old !== undefined &&
-        (old.phase === 'Succeeded' || old.phase === 'Cached') &&
-        (old.cacheKeyParts as { key?: string } | null)?.key === key
-      ) {
-        const source = old.cachedFrom ?? { runId: old.runId, nodeId: old.nodeId };
-        await this.#cached(run, node, {
-          inputs,
-          parts: partsRecord,
-          key: cacheable ? key : undefined,
-          source,
-          outputs: old.outputs as unknown as NodeOutputs,
-          message: `reused from run ${run.rec.retryOf} (retry)`,
-        });
-        return;
-      }
-    }
-    if (cacheable) {
-      const hit = await this.#d.runs.findCachedNode(key);
-      if (hit !== undefined && (await this.#artifactsPresent(hit.outputs as NodeOutputs | null))) {
-        await this.#cached(run, node, {
-          inputs,
-          parts: partsRecord,
-          key,
-          source: { runId: hit.runId, nodeId: hit.nodeId },
-          outputs: hit.outputs as unknown as NodeOutputs,
-          message: `cache hit: run ${hit.runId} node ${hit.nodeId}`,
-        });
-        return;
-      }
-    }
+    if (await this.#cache.serve(run, node, { inputs, key, cacheable, record })) return;
     if (task.options.mutex !== undefined) {
       const got = await this.#d.mutexes.acquire(task.options.mutex, run.id);
       if (!got.acquired) return;
@@ -374,47 +326,11 @@ export class RunScheduler {
     }
     const ok = await this.#setPhase(run, node, 'Running', {
       inputs,
-      cacheKeyParts: partsRecord,
+      cacheKeyParts: record,
       ...(cacheable ? { cacheKey: key } : {}),
     });
     if (!ok) return;
     this.#attempts.launch(run, node, { inputs, cacheable });
-  }
-
-  async #artifactsPresent(outputs: NodeOutputs | null): Promise<boolean> {
-    for (const a of Object.values(outputs?.artifacts ?? {}))
-      if (!(await this.#d.o.artifacts.has(a.sha256))) return false;
-    return true;
-  }
-
-  async #cached(
-    run: ActiveRun,
-    node: LiveNode,
-    c: {
-      inputs: { params: Record<string, unknown>; artifacts: Record<string, unknown> };
-      parts: Record<string, unknown>;
-      key: string | undefined;
-      source: { runId: string; nodeId: string };
-      outputs: NodeOutputs;
-      message: string;
-    },
-  ): Promise<void> {
-    await this.#d.o.db.transaction(async (tx) => {
-      const rec = await this.#d
-        .runStore(tx)
-        .transitionNode({ runId: run.id, nodeId: node.rec.nodeId }, 'Cached', {
-          inputs: c.inputs,
-          outputs: c.outputs as unknown as Record<string, unknown>,
-          cacheKeyParts: c.parts,
-          cachedFrom: c.source,
-          message: c.message,
-          ...(c.key === undefined ? {} : { cacheKey: c.key }),
-        });
-      if (rec !== undefined) node.rec = rec;
-      await new this.#d.store.LineageStore(tx).addEdges(
-        nodeEdges(run.id, node.rec.nodeId, c.inputs.artifacts, c.outputs),
-      );
-    });
   }
 
   async #advanceLeaf(run: ActiveRun, node: LiveNode, now: number): Promise<void> {

@@ -1,23 +1,17 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
-import { JOB_END, type StepFailure, type StepJob, type StepMessage } from '../runner/step-protocol.js';
+import { JOB_END, type StepJob } from '../runner/step-protocol.js';
 import { killProcessGroup } from './process-tree.js';
+import { type StepExit, StepPool, setRef } from './step-pool.js';
+
+export type { StepExit } from './step-pool.js';
 
 /**
  * Starts step processes. Each step runs in its own process (a crash or a hang cannot take the engine down),
  * spawned detached so a timeout can kill its whole tree. Node takes a good part of a second to start and
- * load a catalogue, so the launcher keeps `spares` processes warmed up ahead of need; a spare runs exactly
- * one step and exits, and a new spare starts as soon as one is taken.
+ * load a catalogue, so the launcher takes its processes from a {@link StepPool} kept warm ahead of need;
+ * a process runs exactly one step and exits, and its replacement starts as soon as it is taken.
  */
-
-/** How a step process ended. */
-export interface StepExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  /** The step's own report, when it got as far as sending one. */
-  result?: { ok: true } | { ok: false; error: StepFailure };
-}
 
 /** A step process running a job. */
 export interface LaunchedStep {
@@ -36,10 +30,15 @@ export interface StepLauncherOptions {
   catalogUrl: string;
   /** URL of the module that builds the steps' runtime (`openStepRuntime`); without it steps get no services. */
   runtimeUrl?: string | undefined;
-  /** Processes kept warm. @default 2 */
+  /** Processes kept warm (the engine sizes it to its parallelism). @default 2 */
   spares?: number;
-  /** Environment of the step processes. @default process.env */
+  /**
+   * Environment of the steps. Each job carries it (with the job's own variables); the warm processes
+   * start with its boot part only (`bootEnv`). @default process.env
+   */
   env?: NodeJS.ProcessEnv;
+  /** Working directory of the steps, carried by each job. @default process.cwd() */
+  cwd?: string;
   /**
    * Give a step process that succeeded another step instead of letting it exit. Faster (no start-up per
    * step) but steps share module state and environment, so it is off unless asked for. A failed, killed
@@ -48,30 +47,27 @@ export interface StepLauncherOptions {
   reuseProcesses?: boolean;
 }
 
-interface Spare {
-  child: ChildProcess;
-  /** true once `ready`; a StepExit when it died (or failed to load) before getting a job. */
-  ready: Promise<true | StepExit>;
-  early: string[];
-  exited: Promise<StepExit>;
-  dead: boolean;
-  /** Set while a job runs: called with the step's report. */
-  onResult?: (r: NonNullable<StepExit['result']>) => void;
-}
-
-/** Launches step processes from a pool of warm spares. */
+/** Launches step processes from a pool of warm ones. */
 export class StepLauncher {
   readonly #o: Required<Omit<StepLauncherOptions, 'runtimeUrl'>> & Pick<StepLauncherOptions, 'runtimeUrl'>;
-  readonly #spares: Spare[] = [];
+  readonly #pool: StepPool;
   #closed = false;
 
   constructor(options: StepLauncherOptions) {
-    this.#o = { spares: 2, env: process.env, reuseProcesses: false, ...options };
+    this.#o = { spares: 2, env: process.env, cwd: process.cwd(), reuseProcesses: false, ...options };
+    const args = [this.#o.catalogUrl];
+    if (this.#o.runtimeUrl !== undefined) args.push(this.#o.runtimeUrl);
+    this.#pool = new StepPool({ entry: this.#o.entry, args, size: this.#o.spares, env: this.#o.env });
   }
 
-  /** Start warming spares now (otherwise the first launch does). */
+  /** Start warming the pool now (otherwise the first launch does). */
   warm(): void {
-    while (!this.#closed && this.#spares.length < this.#o.spares) this.#spares.push(this.#spawn());
+    this.#pool.fill();
+  }
+
+  /** Resolves once every process now in the pool is ready (or has died). */
+  ready(): Promise<void> {
+    return this.#pool.ready();
   }
 
   /**
@@ -79,10 +75,7 @@ export class StepLauncher {
    * is readable while the step runs).
    */
   async launch(job: Omit<StepJob, 'type' | 'reuse'>, logPath: string, header: string): Promise<LaunchedStep> {
-    let spare = this.#spares.shift();
-    while (spare?.dead) spare = this.#spares.shift();
-    spare ??= this.#spawn();
-    this.warm();
+    const spare = this.#pool.take();
     mkdirSync(dirname(logPath), { recursive: true });
     const log = createWriteStream(logPath, { flags: 'a' });
     log.write(header);
@@ -142,7 +135,7 @@ export class StepLauncher {
       await closeLog(log);
       if (reusable && !this.#closed && !s.dead) {
         setRef(s.child, false);
-        this.#spares.unshift(s);
+        this.#pool.giveBack(s);
       }
       resolveJob(e);
     };
@@ -155,69 +148,23 @@ export class StepLauncher {
       settle();
     };
     void s.exited.then((e) => finish(e, false));
-    s.child.send({ type: 'job', ...job, reuse } satisfies StepJob);
+    const env = stringEnv({ ...this.#o.env, ...job.env });
+    s.child.send({ type: 'job', ...job, env, cwd: job.cwd ?? this.#o.cwd, reuse } satisfies StepJob);
     return { pid, kill, exit };
   }
 
-  /** Kill the warm spares (running steps are the engine's business). */
+  /** Kill the warm processes (running steps are the engine's business). */
   close(): void {
     this.#closed = true;
-    for (const s of this.#spares.splice(0)) {
-      if (s.child.pid !== undefined) killProcessGroup(s.child.pid, 'SIGKILL');
-    }
-  }
-
-  #spawn(): Spare {
-    const args = [this.#o.entry, this.#o.catalogUrl];
-    if (this.#o.runtimeUrl !== undefined) args.push(this.#o.runtimeUrl);
-    const child = spawn(process.execPath, args, {
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: this.#o.env,
-    });
-    const early: string[] = [];
-    const keepEarly = (d: Buffer) => early.push(d.toString());
-    child.stdout?.on('data', keepEarly);
-    child.stderr?.on('data', keepEarly);
-    let result: StepExit['result'];
-    let fatal: StepFailure | undefined;
-    const spare = { child, early, dead: false } as Spare;
-    spare.exited = new Promise<StepExit>((resolve) => {
-      child.on('error', (e) => {
-        early.push(`could not start the step process: ${e.message}\n`);
-      });
-      child.on('close', (code, signal) => {
-        spare.dead = true;
-        const r = result ?? (fatal === undefined ? undefined : { ok: false as const, error: fatal });
-        resolve(r === undefined ? { code, signal } : { code, signal, result: r });
-      });
-    });
-    spare.ready = new Promise<true | StepExit>((resolve) => {
-      child.on('message', (m: StepMessage) => {
-        if (m.type === 'ready') {
-          child.stdout?.off('data', keepEarly);
-          child.stderr?.off('data', keepEarly);
-          resolve(true);
-        } else if (m.type === 'fatal') fatal = m.error;
-        else if (m.type === 'result') {
-          result = m.ok ? { ok: true } : { ok: false, error: m.error };
-          spare.onResult?.(result);
-        }
-      });
-      void spare.exited.then(resolve);
-    });
-    // A spare nobody is waiting on must not keep the executor alive; a launched one is ref'd again.
-    setRef(child, false);
-    return spare;
+    this.#pool.close();
   }
 }
 
-function setRef(child: ChildProcess, on: boolean): void {
-  type Refable = { ref?: () => void; unref?: () => void } | null | undefined;
-  for (const h of [child, child.stdout, child.stderr, child.channel] as Refable[]) {
-    if (on) h?.ref?.();
-    else h?.unref?.();
-  }
+/** The defined variables of `env` (an IPC message carries strings only). */
+function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  return out;
 }
 
 function closeLog(log: WriteStream): Promise<void> {

@@ -1,8 +1,10 @@
 /**
  * Messages between the executor and a step process over the IPC channel. A step process is spawned ahead
- * of need (it loads the pipeline catalogue while the previous step runs), says `ready`, receives exactly
- * one `job`, answers with one `result`, and exits with a {@link STEP_EXIT_CODES} code — unless the job says
- * `reuse` and the step succeeded: then it writes an end marker on stdout and stderr and waits for the next.
+ * of need with a boot environment only (no secrets, see `bootEnv`): it loads the pipeline catalogue and the
+ * step runtime's modules while earlier steps run, says `ready`, receives exactly one `job` — which carries
+ * the step's whole environment and working directory — answers with one `result`, and exits with a
+ * {@link STEP_EXIT_CODES} code — unless the job says `reuse` and the step succeeded: then it writes an end
+ * marker on stdout and stderr and waits for the next.
  */
 
 /** Written by a reused step process after a job, on stdout and stderr, so no log line is cut off. */
@@ -15,8 +17,13 @@ export interface StepJob {
   args: string[];
   /** Attempt number from 0. */
   attempt: number;
-  /** Extra environment for the step (run and node IDs). */
+  /**
+   * The step's whole environment: it replaces the process's boot environment before the step's runtime
+   * is opened (the executor's step environment, the workspace, the run and node IDs).
+   */
   env: Record<string, string>;
+  /** The step's working directory. @default the directory the process was started in */
+  cwd?: string;
   /** After a success, mark the end of the job's output and wait for another job instead of exiting. */
   reuse: boolean;
 }
