@@ -15,12 +15,14 @@ import type { ApiConfig } from './config.js';
 import { API_CLIENT_ERRORS, API_HTTP_SURFACE, apiNotFound, sendApiError } from './http-errors.js';
 import { ControlPlaneMetrics } from './metrics.js';
 import { MLFLOW_PREFIXES, mlflowPlugin } from './mlflow/mlflow-plugin.js';
-import { openApiCollector } from './openapi.js';
+import { controlPlaneDocs } from './openapi.js';
 import { type UiAssets, uiRoutes } from './ui-routes.js';
 import { artifactRoutes } from './v1/artifact-routes.js';
 import { type DriftStatusSource, dashboardRoutes, type ScheduleSource } from './v1/dashboard-routes.js';
 import { type ControlPlaneDatasets, datasetRoutes } from './v1/dataset-routes.js';
 import { eventRoutes } from './v1/event-routes.js';
+import { explorerRoutes } from './v1/explorer-routes.js';
+import { lineageRoutes } from './v1/lineage-routes.js';
 import { liveRoutes } from './v1/live-routes.js';
 import { type GateEvidenceSource, registryRoutes } from './v1/registry-routes.js';
 import { type RunControl, runControlRoutes } from './v1/run-control-routes.js';
@@ -107,7 +109,7 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
   );
   const registry = new Registry(deps.db);
   const tracking = new TrackingStore(deps.db);
-  const docs = openApiCollector({
+  const docs = controlPlaneDocs({
     title: 'bookml control plane',
     version: codeVersion().version,
     description:
@@ -169,6 +171,8 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
         clock: deps.clock ?? deps.db.clock,
         intervalMs: deps.liveIntervalMs,
       });
+      await v1.register(explorerRoutes, { registry, artifacts: deps.artifacts });
+      await v1.register(lineageRoutes, { db: deps.db, registry });
     },
     { prefix: '/api/v1' },
   );
