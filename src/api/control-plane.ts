@@ -9,6 +9,7 @@ import {
 } from '../core/index.js';
 import type { StepEvents } from '../pipeline/index.js';
 import { Registry, TrackingStore } from '../registry/index.js';
+import { serveOpenApiDocument } from '../serve/index.js';
 import { type ArtifactStore, type DbHandle, RunStore } from '../store/index.js';
 import { authorize, checkRequestOrigin, requireDeclaredRole } from './auth.js';
 import type { ApiConfig } from './config.js';
@@ -183,6 +184,15 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
 
   app.get('/api/docs', { config: { public: true } }, async () => docs.document());
   app.get('/api/docs/openapi.json', { config: { public: true } }, async () => docs.document());
+  // The serving API's document (what `bookml serve` answers at /openapi.json), for the dashboard's reference.
+  let serving: Promise<Record<string, unknown>> | undefined;
+  app.get('/api/docs/serving.json', { config: { public: true } }, async () => {
+    serving ??= serveOpenApiDocument();
+    serving.catch(() => {
+      serving = undefined;
+    });
+    return serving;
+  });
 
   const metrics = new ControlPlaneMetrics({
     db: deps.db,

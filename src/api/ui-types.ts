@@ -50,3 +50,14 @@ export type WhoamiPayload = z.infer<typeof Whoami>;
 export type ErrorPayload = z.infer<typeof ErrorBody>;
 export type DatasetListPayload = z.infer<typeof DatasetList>;
 export type GateResultPayload = VersionPayload['gates'][string]['results'][number];
+
+// The Explorer and Lineage pages (explorer-schemas.ts, lineage-graph.ts).
+export type {
+  LineageGraphNodePayload,
+  LineageGraphPayload,
+} from './v1/lineage-graph.js';
+export type BookPagePayload = z.infer<typeof import('./v1/explorer-schemas.js').BookPage>;
+export type BookDetailPayload = z.infer<typeof import('./v1/explorer-schemas.js').BookDetail>;
+export type RecommendationsPayload = z.infer<typeof import('./v1/explorer-schemas.js').Recommendations>;
+export type ExplorerBookPayload = z.infer<typeof import('./v1/explorer-schemas.js').ExplorerBook>;
+export type ExplorerModelRefPayload = z.infer<typeof import('./v1/explorer-schemas.js').ExplorerModelRef>;
