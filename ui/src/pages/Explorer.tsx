@@ -154,7 +154,7 @@ function SearchCard(props: {
     <Card title="Find a book">
       <form
         className="filters"
-        role="search"
+        aria-label="Search books"
         onSubmit={(e) => {
           e.preventDefault();
           props.onSearch(text.trim());

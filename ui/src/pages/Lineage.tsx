@@ -165,11 +165,7 @@ function LineagePicker() {
                 No model is registered yet. A pipeline run registers one, with its lineage:
               </Empty>
             ) : (
-              <>
-                {d.models.map((m) => (
-                  <ModelVersions key={m.name} model={m} />
-                ))}
-              </>
+              d.models.map((m) => <ModelVersions key={m.name} model={m} />)
             )
           }
         </Loaded>
