@@ -59,12 +59,13 @@ export class ExplorerModels {
       hits = Array.from(m.byPopularity);
     } else {
       const exact = m.index.indexOf(q.trim());
+      const phrase = words.join(' ');
       const ranked: Array<[number, number]> = [];
       for (let i = 0; i < m.haystack.length; i++) {
         const h = m.haystack[i];
         if (i === exact || !words.every((w) => h.includes(w))) continue;
-        // Titles that start with the words first, then any match; popularity breaks ties.
-        ranked.push([h.startsWith(words[0]) ? 0 : 1, i]);
+        // Titles that start with the words as typed first, then any match; popularity breaks ties.
+        ranked.push([h.startsWith(phrase) ? 0 : 1, i]);
       }
       const pop = m.bundle.model.popularity;
       ranked.sort((a, b) => a[0] - b[0] || pop[b[1]] - pop[a[1]] || a[1] - b[1]);
