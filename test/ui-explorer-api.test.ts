@@ -28,13 +28,6 @@ describe('explorer routes', () => {
   let bundleDir: string;
 
   const get = (url: string) => app.inject({ method: 'GET', url, headers: viewer });
-  const post = (url: string, payload: unknown) =>
-    app.inject({
-      method: 'POST',
-      url,
-      headers: { ...viewer, 'content-type': 'application/json' },
-      payload: JSON.stringify(payload),
-    });
 
   beforeAll(async () => {
     t = await createTestDatabase('sqlite');
@@ -116,7 +109,7 @@ describe('explorer routes', () => {
   });
 
   it('a basket gets recommendations, each with the basket books that scored it', async () => {
-    const res = await post('/api/v1/explorer/recommend', { bookIds: ['3', '5', 'nope'], k: 5 });
+    const res = await get('/api/v1/explorer/recommend?books=3,5,nope&k=5');
     expect(res.statusCode).toBe(200);
     const a = res.json();
     expect(a.basket.map((b: { id: string }) => b.id)).toEqual(['3', '5']);
@@ -150,21 +143,20 @@ describe('explorer routes', () => {
     const badLimit = await get('/api/v1/explorer/books?limit=0');
     expect(badLimit.statusCode).toBe(400);
     expect(badLimit.json().code).toBe('API_BAD_REQUEST');
-    const emptyBasket = await post('/api/v1/explorer/recommend', { bookIds: [] });
+    const emptyBasket = await get('/api/v1/explorer/recommend?books=');
     expect(emptyBasket.statusCode).toBe(400);
-    expect(emptyBasket.json().field).toContain('bookIds');
+    expect(emptyBasket.json().field).toContain('books');
+    const tooBig = await get(
+      `/api/v1/explorer/recommend?books=${Array.from({ length: 101 }, (_, i) => i + 1).join(',')}`,
+    );
+    expect(tooBig.statusCode).toBe(400);
   });
 
   it('viewers may use it; a caller without a token may not', async () => {
     const anon = await app.inject({ method: 'GET', url: '/api/v1/explorer/books' });
     expect(anon.statusCode).toBe(401);
-    const anonPost = await app.inject({
-      method: 'POST',
-      url: '/api/v1/explorer/recommend',
-      headers: { 'content-type': 'application/json' },
-      payload: JSON.stringify({ bookIds: ['1'] }),
-    });
-    expect(anonPost.statusCode).toBe(401);
+    const anonBasket = await app.inject({ method: 'GET', url: '/api/v1/explorer/recommend?books=1' });
+    expect(anonBasket.statusCode).toBe(401);
   });
 
   it('a version registered by hand: its lineage graph is dataset → bundle → version → alias', async () => {

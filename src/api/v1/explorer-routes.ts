@@ -10,7 +10,7 @@ import {
   BookQuery,
   BookSearchQuery,
   Recommendations,
-  RecommendBody,
+  RecommendQuery,
 } from './explorer-schemas.js';
 import { routeSchema } from './route-schema.js';
 
@@ -58,18 +58,19 @@ export async function explorerRoutes(
     async (req) => models.book(req.query, req.params.id, req.query.limit),
   );
 
-  app.post<{ Body: z.infer<typeof RecommendBody> }>(
+  // A GET: it reads only, so a viewer's call is as safe as any other read (and the answer is cacheable).
+  app.get<{ Querystring: z.infer<typeof RecommendQuery> }>(
     '/explorer/recommend',
     {
       config: { role: 'viewer' },
       schema: routeSchema({
         summary: "A basket's recommendations, each with the basket books that scored it",
         tag,
-        body: RecommendBody,
+        query: RecommendQuery,
         ok: { 200: Recommendations },
         errors: [501],
       }),
     },
-    async (req) => models.recommend(req.body, req.body.bookIds, req.body.k ?? 10),
+    async (req) => models.recommend(req.query, req.query.books.split(','), req.query.k ?? 10),
   );
 }

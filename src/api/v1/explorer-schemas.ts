@@ -35,8 +35,13 @@ export const BookQuery = ModelSelector.extend({
   limit: z.number().int().min(1).max(200).optional().describe('neighbours to list @default all kept'),
 });
 
-export const RecommendBody = ModelSelector.extend({
-  bookIds: z.array(z.string().min(1).max(256)).min(1).max(100).describe('the basket: book ids'),
+export const RecommendQuery = ModelSelector.extend({
+  books: z
+    .string()
+    .min(1)
+    .max(10_000)
+    .regex(/^[^,]+(,[^,]+){0,99}$/)
+    .describe('the basket: up to 100 book ids, comma-separated (1,17,42)'),
   k: z.number().int().min(1).max(100).optional().describe('recommendations @default 10'),
 });
 

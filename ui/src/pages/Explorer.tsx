@@ -1,5 +1,5 @@
-import { useMutation, useQuery } from '@tanstack/react-query';
-import { type FormEvent, useEffect, useId, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { type FormEvent, useId, useState } from 'react';
 import type {
   BookDetailPayload,
   BookPagePayload,
@@ -322,19 +322,14 @@ function BasketCard(props: {
   onOpen: (id: string) => void;
 }) {
   const ids = props.basket.map((b) => b.id);
-  const rec = useMutation({
-    mutationFn: (bookIds: string[]) =>
-      api<RecommendationsPayload>('/explorer/recommend', {
-        method: 'POST',
-        body: { ...selector(props.sel), bookIds },
-      }),
+  const rec = useQuery({
+    queryKey: ['explorer', 'recommend', props.sel, ids],
+    enabled: ids.length > 0,
+    queryFn: () =>
+      api<RecommendationsPayload>(
+        `/explorer/recommend${query({ ...selector(props.sel), books: ids.join(',') })}`,
+      ),
   });
-  const key = JSON.stringify([ids, props.sel]);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the answer depends on the basket and model only.
-  useEffect(() => {
-    if (ids.length > 0) rec.mutate(ids);
-    else rec.reset();
-  }, [key]);
   return (
     <Card title="Basket">
       {props.basket.length === 0 ? (
