@@ -229,18 +229,21 @@ function BookTable(props: {
             <td>{b.author}</td>
             <td>{b.buyers}</td>
             <td>
-              <button
-                type="button"
-                onClick={() => props.onAdd(b)}
-                aria-label={`Add ${b.title || b.id} to the basket`}
-              >
-                Add to basket
-              </button>
+              <AddButton book={b} onAdd={props.onAdd} />
             </td>
           </tr>
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** "Add to basket", naming the book to screen readers after the words everyone sees. */
+function AddButton(props: { book: ExplorerBookPayload; onAdd: (b: ExplorerBookPayload) => void }) {
+  return (
+    <button type="button" onClick={() => props.onAdd(props.book)}>
+      Add to basket<span className="sr-only">: {props.book.title || props.book.id}</span>
+    </button>
   );
 }
 
@@ -295,13 +298,7 @@ function BookCard(props: {
                     <td>{num(n.score)}</td>
                     <td data-testid="co-buys">{n.coBuys ?? '—'}</td>
                     <td>
-                      <button
-                        type="button"
-                        onClick={() => props.onAdd(n.book)}
-                        aria-label={`Add ${n.book.title || n.book.id} to the basket`}
-                      >
-                        Add to basket
-                      </button>
+                      <AddButton book={n.book} onAdd={props.onAdd} />
                     </td>
                   </tr>
                 ))}
@@ -346,7 +343,7 @@ function BasketCard(props: {
                   type="button"
                   className="link"
                   onClick={() => props.onRemove(b.id)}
-                  aria-label={`Remove ${b.title || b.id}`}
+                  aria-label={`remove ${b.title || b.id}`}
                 >
                   remove
                 </button>
