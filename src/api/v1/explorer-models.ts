@@ -101,7 +101,7 @@ export class ExplorerModels {
         coBuys: knn.coCounts ? knn.coCounts[p] : null,
       });
     }
-    return { model: ref, book: bookOf(m.bundle, i), neighbours };
+    return { model: ref, book: bookOf(m.bundle, i), kept: knn.offsets[i + 1] - knn.offsets[i], neighbours };
   }
 
   /** A basket's recommendations, each with the basket books that scored it ("because you bought …"). */

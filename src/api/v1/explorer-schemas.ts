@@ -81,6 +81,7 @@ export const Neighbour = z.object({
 export const BookDetail = z.object({
   model: ExplorerModelRef,
   book: ExplorerBook,
+  kept: z.number().describe('neighbours the model kept for the book (the list may show fewer: limit)'),
   neighbours: z.array(Neighbour),
 });
 

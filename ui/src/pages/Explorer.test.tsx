@@ -25,10 +25,11 @@ const routes = {
   'GET /api/v1/explorer/books?alias=production&q=dune&offset=0&limit=10': {
     body: { model, q: 'dune', total: 1, offset: 0, limit: 10, books: [dune] },
   },
-  'GET /api/v1/explorer/books/1?alias=production': {
+  'GET /api/v1/explorer/books/1?alias=production&limit=15': {
     body: {
       model,
       book: dune,
+      kept: 2,
       neighbours: [
         { book: emma, score: 0.41, coBuys: 12 },
         { book: ivanhoe, score: 0.2, coBuys: 7 },

@@ -11,6 +11,8 @@ import { ApiCallError, api, query, seg } from '../api.js';
 import { Card, Empty, ErrorBox, num } from '../components/ui.js';
 
 const PAGE = 10;
+/** Neighbours shown before "show all". */
+const NEIGHBOURS = 15;
 
 /** Which version answers: an alias (default production) or a version number. */
 interface Selection {
@@ -253,9 +255,12 @@ function BookCard(props: {
   onOpen: (id: string) => void;
   onAdd: (b: ExplorerBookPayload) => void;
 }) {
+  const [all, setAll] = useState(false);
+  const limit = all ? undefined : NEIGHBOURS;
   const detail = useQuery({
-    queryKey: ['explorer', 'book', props.sel, props.id],
-    queryFn: () => api<BookDetailPayload>(`/explorer/books/${seg(props.id)}${query(selector(props.sel))}`),
+    queryKey: ['explorer', 'book', props.sel, props.id, limit],
+    queryFn: () =>
+      api<BookDetailPayload>(`/explorer/books/${seg(props.id)}${query({ ...selector(props.sel), limit })}`),
   });
   const d = detail.data;
   return (
@@ -305,6 +310,11 @@ function BookCard(props: {
               </tbody>
             </table>
           )}
+          {d.kept > d.neighbours.length ? (
+            <button type="button" className="link" onClick={() => setAll(true)}>
+              Show all {d.kept} neighbours
+            </button>
+          ) : null}
         </>
       )}
     </Card>
