@@ -84,8 +84,8 @@ export async function kserveV1Routes(app: FastifyInstance, ctx: ServeContext): P
     {
       bodyLimit: config.limits.kserveBodyBytes,
       schema: {
-        summary: 'Predict (`/v1/models/{name}:predict`): recommendations for each instance, in order',
-        description: 'The verb is part of the last path segment: `recommender:predict`.',
+        summary: 'Predict (POST /v1/models/{name}:predict): recommendations for each instance, in order',
+        description: 'The verb is part of the last path segment: recommender:predict.',
         tags,
         params: {
           type: 'object',
