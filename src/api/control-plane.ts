@@ -9,13 +9,14 @@ import {
 } from '../core/index.js';
 import type { StepEvents } from '../pipeline/index.js';
 import { Registry, TrackingStore } from '../registry/index.js';
+import { serveOpenApiDocument } from '../serve/index.js';
 import { type ArtifactStore, type DbHandle, RunStore } from '../store/index.js';
 import { authorize, checkRequestOrigin, requireDeclaredRole } from './auth.js';
 import type { ApiConfig } from './config.js';
 import { API_CLIENT_ERRORS, API_HTTP_SURFACE, apiNotFound, sendApiError } from './http-errors.js';
 import { ControlPlaneMetrics } from './metrics.js';
 import { MLFLOW_PREFIXES, mlflowPlugin } from './mlflow/mlflow-plugin.js';
-import { openApiCollector } from './openapi.js';
+import { controlPlaneDocs } from './openapi.js';
 import { type ServingMetricsSource, scrapedServingMetrics } from './serving-stats.js';
 import { TelemetrySampler } from './telemetry-sampler.js';
 import { type UiAssets, uiRoutes } from './ui-routes.js';
@@ -24,6 +25,8 @@ import { type DriftStatusSource, dashboardRoutes, type ScheduleSource } from './
 import { type DatasetInsights, datasetInsightRoutes } from './v1/dataset-insight-routes.js';
 import { type ControlPlaneDatasets, datasetRoutes } from './v1/dataset-routes.js';
 import { eventRoutes } from './v1/event-routes.js';
+import { explorerRoutes } from './v1/explorer-routes.js';
+import { lineageRoutes } from './v1/lineage-routes.js';
 import { liveRoutes } from './v1/live-routes.js';
 import { type GateEvidenceSource, registryRoutes } from './v1/registry-routes.js';
 import { type RunControl, runControlRoutes } from './v1/run-control-routes.js';
@@ -122,7 +125,7 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
   );
   const registry = new Registry(deps.db);
   const tracking = new TrackingStore(deps.db);
-  const docs = openApiCollector({
+  const docs = controlPlaneDocs({
     title: 'bookml control plane',
     version: codeVersion().version,
     description:
@@ -204,6 +207,8 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
         clock: deps.clock ?? deps.db.clock,
         intervalMs: deps.liveIntervalMs,
       });
+      await v1.register(explorerRoutes, { registry, artifacts: deps.artifacts });
+      await v1.register(lineageRoutes, { db: deps.db, registry });
     },
     { prefix: '/api/v1' },
   );
@@ -214,6 +219,15 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
 
   app.get('/api/docs', { config: { public: true } }, async () => docs.document());
   app.get('/api/docs/openapi.json', { config: { public: true } }, async () => docs.document());
+  // The serving API's document (what `bookml serve` answers at /openapi.json), for the dashboard's reference.
+  let servingDocs: Promise<Record<string, unknown>> | undefined;
+  app.get('/api/docs/serving.json', { config: { public: true } }, async () => {
+    servingDocs ??= serveOpenApiDocument();
+    servingDocs.catch(() => {
+      servingDocs = undefined;
+    });
+    return servingDocs;
+  });
 
   const metrics = new ControlPlaneMetrics({
     db: deps.db,

@@ -80,3 +80,13 @@ export interface DatasetReportPayload {
   report: DataReport;
   against: { hash: string; why: string } | null;
 }
+// The Explorer and Lineage pages (explorer-schemas.ts, lineage-graph.ts).
+export type {
+  LineageGraphNodePayload,
+  LineageGraphPayload,
+} from './v1/lineage-graph.js';
+export type BookPagePayload = z.infer<typeof import('./v1/explorer-schemas.js').BookPage>;
+export type BookDetailPayload = z.infer<typeof import('./v1/explorer-schemas.js').BookDetail>;
+export type RecommendationsPayload = z.infer<typeof import('./v1/explorer-schemas.js').Recommendations>;
+export type ExplorerBookPayload = z.infer<typeof import('./v1/explorer-schemas.js').ExplorerBook>;
+export type ExplorerModelRefPayload = z.infer<typeof import('./v1/explorer-schemas.js').ExplorerModelRef>;

@@ -34,6 +34,8 @@ export {
   httpTimeoutOptions,
   limitConnectionsPerAddress,
 } from './http-server-limits.js';
+export type { OpenApiRoute, OpenApiSurface } from './openapi.js';
+export { openApiCollector } from './openapi.js';
 export type { AttemptPhase, NodePhase, RunPhase } from './phases.js';
 export {
   ATTEMPT_PHASES,

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { errorHandler } from './http-errors.js';
+import { aliveResponse, readyResponse } from './response-schemas.js';
 import { type ServeContext, sendJson } from './serve-context.js';
 
 /**
@@ -10,11 +11,31 @@ export async function healthRoutes(app: FastifyInstance, ctx: ServeContext): Pro
   const { deployment, metrics } = ctx;
   app.setErrorHandler(errorHandler('bookml'));
 
-  app.get('/healthz', (_req, reply) => sendJson(reply, 200, { status: 'ok' }));
+  const tags = ['health'];
+  app.get(
+    '/healthz',
+    { schema: { summary: 'The process is up (liveness)', tags, response: { 200: aliveResponse } } },
+    (_req, reply) => sendJson(reply, 200, { status: 'ok' }),
+  );
   // The KServe model server's liveness route, for probes written against it.
-  app.get('/', (_req, reply) => sendJson(reply, 200, { status: 'alive' }));
+  app.get(
+    '/',
+    {
+      schema: {
+        summary: "The process is up (the KServe model server's liveness route)",
+        tags,
+        response: { 200: aliveResponse },
+      },
+    },
+    (_req, reply) => sendJson(reply, 200, { status: 'alive' }),
+  );
 
-  app.get('/ready', (_req, reply) => {
+  const readySchema = {
+    summary: "A model answers (readiness): every role's version, source and last load failure",
+    tags,
+    response: { 200: readyResponse, 503: readyResponse },
+  };
+  app.get('/ready', { schema: readySchema }, (_req, reply) => {
     const models = deployment.status();
     const failing = models.some((m) => m.failure !== null);
     // Ready means "answers": a failed reload keeps the old version serving, so it is reported
@@ -29,7 +50,13 @@ export async function healthRoutes(app: FastifyInstance, ctx: ServeContext): Pro
     });
   });
 
-  app.get('/metrics', async (_req, reply) => {
+  const metricsSchema = {
+    summary: 'Prometheus metrics: requests, latency, fallbacks and loads per route and version (every worker under --workers)',
+    tags: ['metrics'],
+    produces: ['text/plain; version=0.0.4'],
+    response: { 200: { type: 'string' } },
+  };
+  app.get('/metrics', { schema: metricsSchema }, async (_req, reply) => {
     const text = await metrics.scrape();
     reply.header('content-type', metrics.contentType).send(text);
   });

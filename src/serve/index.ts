@@ -34,6 +34,7 @@ export type { BundleLoader, ReconcileResult, ServeLogger, SlotFailure } from './
 export { ModelSlot } from './model-slot.js';
 export type { ModelRef, ModelSource, ModelSourceContext } from './model-source.js';
 export { bundleDirSource, modelSourceFrom, workspaceLatestSource } from './model-source.js';
+export { serveOpenApiDocument } from './openapi-document.js';
 export type {
   PredictionBatch,
   PredictionLogOptions,

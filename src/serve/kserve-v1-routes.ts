@@ -2,7 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import { guardedJsonParser } from '../core/index.js';
 import { modelNotFound, ServeError } from './errors.js';
 import { errorHandler, SERVE_HTTP_SURFACE } from './http-errors.js';
-import { v1PredictResponse } from './response-schemas.js';
+import {
+  errorResponses,
+  modelListResponse,
+  v1ModelResponse,
+  v1PredictRequest,
+  v1PredictResponse,
+} from './response-schemas.js';
 import { pickModel, type ServeContext, sendAnswer, sendJson } from './serve-context.js';
 import type { ServedModel } from './served-model.js';
 
@@ -51,9 +57,20 @@ export async function kserveV1Routes(app: FastifyInstance, ctx: ServeContext): P
     if (asked !== name) throw modelNotFound(asked);
   };
 
-  app.get('/v1/models', (_req, reply) => sendJson(reply, 200, { models: [name] }));
+  const tags = ['kserve-v1'];
+  app.get(
+    '/v1/models',
+    { schema: { summary: 'The models this server answers for', tags, response: { 200: modelListResponse } } },
+    (_req, reply) => sendJson(reply, 200, { models: [name] }),
+  );
 
-  app.get<{ Params: { model: string } }>('/v1/models/:model', (request, reply) => {
+  const modelSchema = {
+    summary: "A model's status: ready, and the version answering",
+    tags,
+    params: { type: 'object', properties: { model: { type: 'string' } } },
+    response: { 200: v1ModelResponse, ...errorResponses(404, 503) },
+  };
+  app.get<{ Params: { model: string } }>('/v1/models/:model', { schema: modelSchema }, (request, reply) => {
     requireModel(request.params.model);
     const m = deployment.primary.current;
     if (m === null) {
@@ -66,7 +83,18 @@ export async function kserveV1Routes(app: FastifyInstance, ctx: ServeContext): P
     '/v1/models/:target',
     {
       bodyLimit: config.limits.kserveBodyBytes,
-      schema: { body: { type: 'object' }, response: { 200: v1PredictResponse } },
+      schema: {
+        summary: 'Predict (POST /v1/models/{name}:predict): recommendations for each instance, in order',
+        description: 'The verb is part of the last path segment: recommender:predict.',
+        tags,
+        params: {
+          type: 'object',
+          properties: { target: { type: 'string', description: 'recommender:predict' } },
+        },
+        body: { type: 'object' },
+        docBody: { mediaType: 'application/json', schema: v1PredictRequest },
+        response: { 200: v1PredictResponse, ...errorResponses(400, 404, 413, 501, 503) },
+      },
     },
     (request, reply) => {
       // The verb is part of the last path segment (`recommender:predict`), not a route parameter.

@@ -2,7 +2,16 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { guardedJsonParser } from '../core/index.js';
 import { modelNotFound, ServeError } from './errors.js';
 import { errorHandler, SERVE_HTTP_SURFACE } from './http-errors.js';
-import { v2InferResponse, v2MetadataResponse } from './response-schemas.js';
+import {
+  errorResponses,
+  modelListResponse,
+  v2InferRequest,
+  v2InferResponse,
+  v2LiveResponse,
+  v2MetadataResponse,
+  v2ReadyResponse,
+  v2ServerResponse,
+} from './response-schemas.js';
 import { pickModel, type ServeContext, sendAnswer, sendJson } from './serve-context.js';
 import type { ServedModel } from './served-model.js';
 import { inferOutputsJson, parseInferRequest } from './v2-tensors.js';
@@ -53,15 +62,41 @@ export async function kserveV2Routes(app: FastifyInstance, ctx: ServeContext): P
     return m;
   };
 
-  app.get('/v2/health/live', (_req, reply) => sendJson(reply, 200, { live: true }));
-  app.get('/v2/health/ready', (_req, reply) => {
-    if (deployment.ready) sendJson(reply, 200, { ready: true });
-    else sendJson(reply, 503, { error: 'Server is not ready.', ready: false });
+  const tags = ['kserve-v2'];
+  const doc = (summary: string, response: Record<string, unknown>, params?: readonly string[]) => ({
+    schema: {
+      summary,
+      tags,
+      ...(params
+        ? {
+            params: {
+              type: 'object',
+              properties: Object.fromEntries(params.map((p) => [p, { type: 'string' }])),
+            },
+          }
+        : {}),
+      response,
+    },
   });
-  app.get('/v2', (_req, reply) =>
+  app.get('/v2/health/live', doc('Server live', { 200: v2LiveResponse }), (_req, reply) =>
+    sendJson(reply, 200, { live: true }),
+  );
+  app.get(
+    '/v2/health/ready',
+    doc('Server ready: a model answers', { 200: v2ReadyResponse, 503: v2ReadyResponse }),
+    (_req, reply) => {
+      if (deployment.ready) sendJson(reply, 200, { ready: true });
+      else sendJson(reply, 503, { error: 'Server is not ready.', ready: false });
+    },
+  );
+  app.get('/v2', doc('Server metadata', { 200: v2ServerResponse }), (_req, reply) =>
     sendJson(reply, 200, { name: 'bookml', version: ctx.serverVersion, extensions: [] }),
   );
-  app.get('/v2/models', (_req, reply) => sendJson(reply, 200, { models: [name] }));
+  app.get(
+    '/v2/models',
+    doc('The models this server answers for', { 200: modelListResponse }),
+    (_req, reply) => sendJson(reply, 200, { models: [name] }),
+  );
 
   const metadata = (request: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
     const m = modelOf(request.params);
@@ -87,20 +122,37 @@ export async function kserveV2Routes(app: FastifyInstance, ctx: ServeContext): P
       parameters: { version: m.version, max_k: m.maxK, default_k: m.defaultK, books: m.nItems },
     });
   };
-  const metadataSchema = { schema: { response: { 200: v2MetadataResponse } } };
-  app.get('/v2/models/:name', metadataSchema, metadata);
-  app.get('/v2/models/:name/versions/:version', metadataSchema, metadata);
+  const metadataResponse = { 200: v2MetadataResponse, ...errorResponses(404, 503) };
+  app.get(
+    '/v2/models/:name',
+    doc('Model metadata: inputs, outputs, loaded versions', metadataResponse, ['name']),
+    metadata,
+  );
+  app.get(
+    '/v2/models/:name/versions/:version',
+    doc('Metadata of one loaded version (primary, canary or shadow)', metadataResponse, ['name', 'version']),
+    metadata,
+  );
 
   const ready = (request: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
     modelOf(request.params);
     sendJson(reply, 200, { name, ready: true });
   };
-  app.get('/v2/models/:name/ready', ready);
-  app.get('/v2/models/:name/versions/:version/ready', ready);
+  const readyResponse = { 200: v2ReadyResponse, ...errorResponses(404, 503) };
+  app.get('/v2/models/:name/ready', doc('Model ready', readyResponse, ['name']), ready);
+  app.get(
+    '/v2/models/:name/versions/:version/ready',
+    doc('One loaded version ready', readyResponse, ['name', 'version']),
+    ready,
+  );
 
+  const inferSchema = (summary: string, params: readonly string[]) => ({
+    ...doc(summary, { 200: v2InferResponse, ...errorResponses(400, 404, 413, 503) }, params).schema,
+    body: { type: 'object' },
+    docBody: { mediaType: 'application/json', schema: v2InferRequest },
+  });
   const infer = {
     bodyLimit: config.limits.kserveBodyBytes,
-    schema: { body: { type: 'object' }, response: { 200: v2InferResponse } },
     // Unknown model and not-ready are answered before the body is read, as the KServe server does.
     onRequest: async (request: FastifyRequest) => {
       modelOf(request.params as ModelParams);
@@ -124,6 +176,19 @@ export async function kserveV2Routes(app: FastifyInstance, ctx: ServeContext): P
       },"outputs":${outputs}}`,
     );
   };
-  app.post<{ Params: ModelParams }>('/v2/models/:name/infer', infer, handler);
-  app.post<{ Params: ModelParams }>('/v2/models/:name/versions/:version/infer', infer, handler);
+  app.post<{ Params: ModelParams }>(
+    '/v2/models/:name/infer',
+    {
+      ...infer,
+      schema: inferSchema('Infer: book_id tensor in; book_ids, scores, count, fallback, padded out', [
+        'name',
+      ]),
+    },
+    handler,
+  );
+  app.post<{ Params: ModelParams }>(
+    '/v2/models/:name/versions/:version/infer',
+    { ...infer, schema: inferSchema('Infer with one loaded version', ['name', 'version']) },
+    handler,
+  );
 }

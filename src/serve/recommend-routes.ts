@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { explainedAnswerJson } from './explain-answer.js';
 import { errorHandler } from './http-errors.js';
+import { errorResponses } from './response-schemas.js';
 import { pickModel, type ServeContext, sendAnswer } from './serve-context.js';
 
 /** Largest k any request may name before the model's own limit is checked (keeps schemas honest). */
@@ -17,6 +18,20 @@ const recommendationSchema = {
     },
     title: { type: 'string' },
     author: { type: 'string' },
+    because: {
+      type: 'array',
+      description:
+        'with explain=true: the basket books that scored it, largest share first (empty for padding)',
+      items: {
+        type: 'object',
+        properties: {
+          book_id: { type: ['integer', 'string'] },
+          similarity: { type: 'number' },
+          co_buys: { type: ['integer', 'null'], description: 'rows that bought both; null when not stored' },
+          title: { type: 'string' },
+        },
+      },
+    },
   },
 } as const;
 
@@ -34,8 +49,16 @@ const answerSchema = {
       type: 'boolean',
       description: 'with explain=true: whether the model stored co-buy counts',
     },
+    unknown: {
+      type: 'array',
+      items: { type: ['integer', 'string'] },
+      description: 'basket form: the book ids the model does not know',
+    },
   },
 } as const;
+
+const tags = ['recommend'];
+const errors = errorResponses(400, 404, 413, 415, 503);
 
 /** `?explain=true` on either form: each recommendation carries its evidence (a slower path). */
 const explainQuery = {
@@ -72,6 +95,10 @@ export async function recommendRoutes(app: FastifyInstance, ctx: ServeContext): 
     '/recommend',
     {
       schema: {
+        summary: 'Customers who bought this book also bought… (one book, by query string)',
+        description:
+          'An unknown book gets the popularity list with "fallback": true. explain=true adds the evidence.',
+        tags,
         querystring: {
           type: 'object',
           required: ['book_id'],
@@ -82,7 +109,7 @@ export async function recommendRoutes(app: FastifyInstance, ctx: ServeContext): 
             explain: { type: 'boolean' },
           },
         },
-        response: { 200: answerSchema },
+        response: { 200: answerSchema, ...errors },
       },
     },
     (request: FastifyRequest<{ Querystring: ItemQuery }>, reply: FastifyReply) => {
@@ -112,6 +139,8 @@ export async function recommendRoutes(app: FastifyInstance, ctx: ServeContext): 
     {
       bodyLimit: config.limits.recommendBodyBytes,
       schema: {
+        summary: 'Recommendations for a basket of books (JSON body); unknown ids are listed, not refused',
+        tags,
         querystring: explainQuery,
         body: {
           type: 'object',
@@ -130,7 +159,7 @@ export async function recommendRoutes(app: FastifyInstance, ctx: ServeContext): 
             customer_id: { type: ['string', 'integer'] },
           },
         },
-        response: { 200: answerSchema },
+        response: { 200: answerSchema, ...errors },
       },
     },
     (request, reply) => {

@@ -22,6 +22,7 @@ import {
 } from './http-errors.js';
 import { kserveV1Routes } from './kserve-v1-routes.js';
 import { kserveV2Routes } from './kserve-v2-routes.js';
+import { serveOpenApi } from './openapi.js';
 import { recommendRoutes } from './recommend-routes.js';
 import type { ServeContext } from './serve-context.js';
 
@@ -111,6 +112,8 @@ export function buildServeApp(ctx: ServeContext, opts: ServeAppOptions = {}): Fa
     reply.raw.once('finish', () => unmatched.observe(reply.statusCode, reply.elapsedTime));
     notFoundHandler(request, reply);
   });
+  // The document collects every route registered after this, and is served at /openapi.json.
+  serveOpenApi(app, ctx.serverVersion);
   for (const surface of [healthRoutes, recommendRoutes, kserveV1Routes, kserveV2Routes]) {
     app.register(async (scope) => surface(scope, ctx));
   }

@@ -12,6 +12,8 @@ const RunDetail = lazy(() => import('./pages/RunDetail.js'));
 const Monitoring = lazy(() => import('./pages/Monitoring.js'));
 const ApiReference = lazy(() => import('./pages/ApiReference.js'));
 const Data = lazy(() => import('./pages/Data.js'));
+const Explorer = lazy(() => import('./pages/Explorer.js'));
+const Lineage = lazy(() => import('./pages/Lineage.js'));
 
 const NAV = [
   ['/', 'Overview'],
@@ -19,6 +21,8 @@ const NAV = [
   ['/models', 'Models'],
   ['/monitoring', 'Monitoring'],
   ['/data', 'Data'],
+  ['/explorer', 'Explorer'],
+  ['/lineage', 'Lineage'],
   ['/api', 'API reference'],
 ] as const;
 
@@ -75,6 +79,12 @@ function Shell() {
             <Route path="/monitoring" component={Monitoring} />
             <Route path="/data" component={Data} />
             <Route path="/api" component={ApiReference} />
+            <Route path="/explorer" component={Explorer} />
+            <Route path="/lineage">{() => <Lineage />}</Route>
+            <Route path="/lineage/runs/:id">{(p) => <Lineage run={p.id} />}</Route>
+            <Route path="/lineage/models/:name/versions/:version">
+              {(p) => <Lineage model={p.name} version={p.version} />}
+            </Route>
             <Route>
               <h1>Not found</h1>
               <p>

@@ -28,7 +28,7 @@ export function routeSchema(doc: RouteDoc): FastifySchema {
   for (const [status, s] of Object.entries(doc.ok)) response[status] = jsonSchema(s, 'output');
   for (const status of ['400', '401', '403', '404', '422', ...(doc.errors ?? []).map(String)])
     response[status] = jsonSchema(ErrorBody, 'output');
-  // `rawBody` and `produces` are not keys Fastify compiles: they reach the OpenAPI collector only.
+  // `docBody` and `produces` are not keys Fastify compiles: they reach the OpenAPI collector only.
   return {
     summary: doc.summary,
     tags: [doc.tag],
@@ -36,7 +36,7 @@ export function routeSchema(doc: RouteDoc): FastifySchema {
     ...(doc.query ? { querystring: jsonSchema(doc.query) } : {}),
     ...(doc.body ? { body: jsonSchema(doc.body) } : {}),
     ...(doc.rawBody
-      ? { rawBody: { mediaType: doc.rawBody.mediaType, schema: jsonSchema(doc.rawBody.schema) } }
+      ? { docBody: { mediaType: doc.rawBody.mediaType, schema: jsonSchema(doc.rawBody.schema) } }
       : {}),
     ...(doc.okMediaType ? { produces: [doc.okMediaType] } : {}),
     response,
