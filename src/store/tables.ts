@@ -34,6 +34,9 @@ export interface Database {
   webhook_signatures: WebhookSignaturesTable;
   schedules: SchedulesTable;
   trigger_decisions: TriggerDecisionsTable;
+  /** Migration `0007-online-histories`. */
+  online_histories: OnlineHistoriesTable;
+  online_feature_versions: OnlineFeatureVersionsTable;
 }
 
 /** Epoch milliseconds. */
@@ -390,4 +393,25 @@ export interface TriggerDecisionsTable {
   rate_key: string | null;
   created_at: EpochMs;
   completed_at: EpochMs | null;
+}
+
+/** The online store's histories: one row per feature version, customer and distinct book. */
+export interface OnlineHistoriesTable {
+  view: string;
+  version: string;
+  customer: string;
+  book: string;
+  /** Newest purchase of the book by the customer. */
+  time: EpochMs;
+}
+
+/** A materialised feature version of the online store (written last, so listed only when whole). */
+export interface OnlineFeatureVersionsTable {
+  view: string;
+  version: string;
+  /** The dataset hash the histories were built from. */
+  source: string;
+  customers: number;
+  entries: number;
+  created_at: EpochMs;
 }

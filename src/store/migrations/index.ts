@@ -11,6 +11,7 @@ import { m0002Webhook } from './0002-webhook.js';
 import { m0003Schedules } from './0003-schedules.js';
 import { m0005RegistryIntegrity } from './0005-registry-integrity.js';
 import { m0006RunLeases } from './0006-run-leases.js';
+import { m0007OnlineHistories } from './0007-online-histories.js';
 import type { StoreMigration } from './migration.js';
 
 export type { MigrationContext, StoreMigration } from './migration.js';
@@ -22,4 +23,5 @@ export const MIGRATIONS: Readonly<Record<string, StoreMigration>> = Object.freez
   '0003-schedules': m0003Schedules,
   '0005-registry-integrity': m0005RegistryIntegrity,
   '0006-run-leases': m0006RunLeases,
+  '0007-online-histories': m0007OnlineHistories,
 });
