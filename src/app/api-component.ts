@@ -93,6 +93,7 @@ export function apiComponent(
             })),
         },
         events: services.events,
+        online: () => app.stores.online(),
         gateEvidence: () => localGateEvidence(app.stores),
         extraMetrics: options.extraMetrics,
         ui: builtUi(),

@@ -110,7 +110,8 @@ export function historyEntries(
   itemIds: readonly string[],
 ): { book: string; time: number }[] {
   const out: { book: string; time: number }[] = [];
-  for (let p = h.offsets[c]; p < h.offsets[c + 1]; p++) out.push({ book: itemIds[h.items[p]], time: h.times[p] });
+  for (let p = h.offsets[c]; p < h.offsets[c + 1]; p++)
+    out.push({ book: itemIds[h.items[p]], time: h.times[p] });
   return out;
 }
 
@@ -136,4 +137,23 @@ export function historyBasket(
   let m = 0;
   for (let p = 0; p < n; p++) if (p === 0 || sorted[p] !== sorted[p - 1]) sorted[m++] = sorted[p];
   return { basket: sorted.slice(0, m), unknown };
+}
+
+/**
+ * Purchase lines as the online store appends them: one per (customer, distinct book) with the newest
+ * time, by the same definition as {@link customerHistories}. Lines without a time (0) take `now`.
+ * @example await online.append(historyPurchases(file.interactions, clock.now()));
+ */
+export function historyPurchases(
+  x: Interactions,
+  now: number,
+): { customer: string; book: string; time: number }[] {
+  const h = customerHistories(x);
+  const out: { customer: string; book: string; time: number }[] = [];
+  for (let c = 0; c < x.customerIds.length; c++) {
+    for (let p = h.offsets[c]; p < h.offsets[c + 1]; p++) {
+      out.push({ customer: x.customerIds[c], book: x.itemIds[h.items[p]], time: h.times[p] || now });
+    }
+  }
+  return out;
 }

@@ -35,6 +35,7 @@ export {
   customerHistoryRef,
   historyBasket,
   historyEntries,
+  historyPurchases,
 } from './customer-history.js';
 export { EASE_MAX_ITEMS } from './ease.js';
 export type { ModelErrorCode } from './errors.js';

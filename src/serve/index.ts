@@ -18,6 +18,7 @@ export { loadVerifiedBundle } from './bundle-loader.js';
 export { bucketOf, fnv1a32, TrafficSplit } from './canary-split.js';
 export type { ServeConfig, ServeConfigInput } from './config.js';
 export { parseServeConfig, serveConfigFromEnv, serveConfigSchema } from './config.js';
+export type { HistoryReader } from './customer-answer.js';
 export type { DeploymentOptions, SlotStatus } from './deployment.js';
 export { Deployment } from './deployment.js';
 export type { ServeErrorCode } from './errors.js';
