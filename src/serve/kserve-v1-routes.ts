@@ -122,7 +122,7 @@ export async function kserveV1Routes(app: FastifyInstance, ctx: ServeContext): P
         ks[i] = k;
         raws[i] = raw;
         if (customer !== undefined) {
-          customers ??= new Array(n);
+          customers ??= new Array<string | undefined>(n).fill(undefined);
           customers[i] = customer;
           idx[i] = -1;
         } else idx[i] = model.indexOfValue(raw, `instances[${i}].book_id`);
