@@ -216,7 +216,7 @@ describe('over a socket', () => {
     const { port } = server.app.server.address() as { port: number };
     const res = await fetch(`http://127.0.0.1:${port}/recommend?customer_id=7&k=5`);
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = (await res.json()) as { recommendations: unknown };
     expect(body).toMatchObject({ customer_id: '7', customer_known: true });
     expect(body.recommendations).toEqual((await get('/recommend?customer_id=7&k=5')).body.recommendations);
   });

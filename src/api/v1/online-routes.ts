@@ -57,6 +57,7 @@ export async function onlineRoutes(
   app.get(
     '/online/versions',
     {
+      config: { role: 'viewer' },
       schema: routeSchema({
         summary: 'The materialised feature versions of the online store, newest first',
         tag: 'online',
