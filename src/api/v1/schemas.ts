@@ -216,6 +216,10 @@ export const Lineage = z.looseObject({
   aliases: z.array(z.string()),
   dataset: z.looseObject({ uri: z.string(), hash: z.string() }).nullable(),
   codeVersion: z.record(z.string(), z.unknown()).nullable(),
+  online: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .describe('the online features materialised with the version: view, version, store, counts'),
   params: z.record(z.string(), z.unknown()),
   run: z.looseObject({ id: z.string() }).nullable(),
   gates: z.array(GateEvaluation),

@@ -398,6 +398,12 @@ function renderOutcome(o: PromotionOutcome): string {
   return lines.join('\n');
 }
 
+/** The online features of a version: `customer_history@d1-… in redis (100000 customers)`. */
+function onlineLine(o: Record<string, unknown> | null): string {
+  if (o === null) return 'no online features materialised';
+  return `${o.view}@${o.version} in ${o.store} (${o.customers} customers, ${o.entries} entries)`;
+}
+
 function renderLineage(l: LineageView): string {
   const v = l.dataset?.validation;
   const code = l.codeVersion as { version?: string; gitSha?: string | null } | null;
@@ -415,6 +421,7 @@ function renderLineage(l: LineageView): string {
     `dataset   ${l.dataset ? `${l.dataset.uri}  hash ${l.dataset.hash.slice(0, 16)}…` : 'not recorded'}`,
     `          validation: ${v ? `${v.pass ? 'pass' : 'FAIL'} (${v.checks} checks${v.failed.length ? `; failed: ${v.failed.join(', ')}` : ''})` : 'no report'}`,
     `code      ${code ? `bookml ${code.version ?? '?'}  git ${code.gitSha ?? 'unknown'}` : 'not recorded'}`,
+    `features  ${onlineLine(l.online)}`,
     `params    ${params.join(' ') || '-'}`,
     `metrics   ${metrics.join(' ') || '-'}`,
     `run       ${l.run ? `${l.run.id} (node ${l.run.node ?? '-'}, ${l.run.pipeline ?? '?'}, ${l.run.phase ?? '?'}) submitted by ${l.run.submittedBy ?? '?'} at ${when(l.run.createdAt)}` : l.trackingRun ? `tracking run ${l.trackingRun}` : 'not recorded'}`,
