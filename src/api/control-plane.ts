@@ -163,7 +163,11 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
       });
       await v1.register(datasetRoutes, { datasets: deps.datasets, artifacts: deps.artifacts });
       await v1.register(eventRoutes, { events: deps.events });
-      await v1.register(onlineRoutes, { online: deps.online, clock: deps.clock ?? deps.db.clock });
+      await v1.register(onlineRoutes, {
+        online: deps.online,
+        artifacts: deps.artifacts,
+        clock: deps.clock ?? deps.db.clock,
+      });
       await v1.register(runControlRoutes, { control: deps.runControl });
       await v1.register(dashboardRoutes, { db: deps.db, drift: deps.drift, schedules: deps.schedules });
       await v1.register(liveRoutes, {

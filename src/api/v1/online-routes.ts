@@ -1,15 +1,35 @@
+import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
 import type { Clock } from '../../core/index.js';
-import type { AppendResult, FeatureVersionRecord, OnlinePurchase } from '../../store/online/index.js';
+import type { ArtifactStore } from '../../store/index.js';
+import type {
+  AppendResult,
+  CustomerHistory,
+  FeatureRef,
+  FeatureVersionRecord,
+  OnlinePurchase,
+} from '../../store/online/index.js';
 import { ApiError } from '../errors.js';
 import { routeSchema } from './route-schema.js';
-import { OnlineOrdersBody, OnlineOrdersResult, OnlineVersionList } from './schemas.js';
+import {
+  OnlineMaterialiseBody,
+  OnlineMaterialiseResult,
+  OnlineOrdersBody,
+  OnlineOrdersResult,
+  OnlineVersionList,
+} from './schemas.js';
 
 /** What the online routes need of the online store. */
 export interface OnlineOrdersPort {
+  readonly kind: string;
   append(purchases: readonly OnlinePurchase[]): Promise<AppendResult>;
   versions(): Promise<FeatureVersionRecord[]>;
+  materialise(
+    ref: FeatureRef,
+    source: string,
+    histories: Iterable<CustomerHistory>,
+  ): Promise<FeatureVersionRecord>;
 }
 
 /**
@@ -19,7 +39,11 @@ export interface OnlineOrdersPort {
  */
 export async function onlineRoutes(
   app: FastifyInstance,
-  opts: { online: (() => Promise<OnlineOrdersPort>) | undefined; clock: Clock },
+  opts: {
+    online: (() => Promise<OnlineOrdersPort>) | undefined;
+    artifacts: ArtifactStore | undefined;
+    clock: Clock;
+  },
 ): Promise<void> {
   const store = async () => {
     if (opts.online === undefined) {
@@ -54,6 +78,34 @@ export async function onlineRoutes(
       };
     },
   );
+  // A remote register step's materialisation: it uploads the histories as a blob, then names it here.
+  app.post<{ Body: z.infer<typeof OnlineMaterialiseBody> }>(
+    '/online/materialise',
+    {
+      config: { role: 'operator' },
+      schema: routeSchema({
+        summary: 'Materialise a feature version of customer histories from an uploaded JSONL blob',
+        tag: 'online',
+        body: OnlineMaterialiseBody,
+        ok: { 200: OnlineMaterialiseResult },
+        errors: [404, 501],
+      }),
+    },
+    async (req) => {
+      const online = await store();
+      if (opts.artifacts === undefined) {
+        throw new ApiError('API_NOT_AVAILABLE', 'this control plane has no artifact store wired');
+      }
+      const file = await opts.artifacts.get(req.body.artifact);
+      const { view, version, source } = req.body;
+      const rec = await online.materialise(
+        { view, version },
+        source,
+        jsonLines(await readFile(file, 'utf8')),
+      );
+      return { customers: rec.customers, entries: rec.entries, store: online.kind };
+    },
+  );
   app.get(
     '/online/versions',
     {
@@ -67,4 +119,31 @@ export async function onlineRoutes(
     },
     async () => ({ versions: await (await store()).versions() }),
   );
+}
+
+/** One history per non-empty line; a line that is not one fails the request naming it. */
+function* jsonLines(text: string): Iterable<CustomerHistory> {
+  let n = 0;
+  for (const line of text.split('\n')) {
+    n++;
+    if (line.trim() === '') continue;
+    let h: CustomerHistory;
+    try {
+      h = JSON.parse(line) as CustomerHistory;
+    } catch {
+      throw new ApiError('API_BAD_REQUEST', `line ${n} of the histories blob is not JSON`, {
+        field: 'artifact',
+      });
+    }
+    if (typeof h?.customer !== 'string' || !Array.isArray(h.entries)) {
+      throw new ApiError(
+        'API_BAD_REQUEST',
+        `line ${n} of the histories blob is not {"customer", "entries"}`,
+        {
+          field: 'artifact',
+        },
+      );
+    }
+    yield h;
+  }
 }

@@ -367,3 +367,17 @@ export const OnlineVersionList = z.object({
     }),
   ),
 });
+export const OnlineMaterialiseBody = z.object({
+  view: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/),
+  version: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/),
+  source: z.string().min(1).max(200).describe('the dataset hash the histories were built from'),
+  artifact: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .describe('sha256 of an uploaded JSONL blob: one {"customer", "entries": [{"book", "time"}]} per line'),
+});
+export const OnlineMaterialiseResult = z.object({
+  customers: z.number().int(),
+  entries: z.number().int(),
+  store: z.string().describe('redis or db'),
+});

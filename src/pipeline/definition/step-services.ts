@@ -157,7 +157,7 @@ export interface StepServices {
   readonly registry: StepRegistry;
   readonly events: StepEvents;
   readonly codeVersion: StepCodeVersion;
-  /** The online store; absent where the runtime has none (a remote step pod today). */
+  /** The online store (remotely: through the control plane); absent where a runtime has none. */
   readonly online?: StepOnline;
 }
 

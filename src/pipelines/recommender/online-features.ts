@@ -25,8 +25,8 @@ export interface OnlineLineage {
 /**
  * Materialise the customer histories of the dataset the bundle was trained on into the online store,
  * under the feature version serving derives from the same bundle (`customerHistoryRef` of its dataset
- * hash). Nothing happens where the runtime has no online store (a remote pod): the lineage then
- * records none, and serving a customer falls back to popularity.
+ * hash). Nothing happens where the runtime has no online store: the lineage then records none, and
+ * serving a customer falls back to popularity.
  */
 export async function materialiseHistories(
   ctx: Pick<StepContext, 'online' | 'log'>,
