@@ -127,47 +127,32 @@ export async function kserveV1Routes(app: FastifyInstance, ctx: ServeContext): P
           idx[i] = -1;
         } else idx[i] = model.indexOfValue(raw, `instances[${i}].book_id`);
       }
-      // Customers read their histories (I/O): only such a batch pays for the async path.
-      if (customers !== null) return customerPredictions(customers, model, idx, ks, raws).then(() => reply);
-      let out = '{"predictions":[';
-      for (let i = 0; i < n; i++) {
+      /** Instance i's prediction for a book: its JSON, counted, logged and offered to the shadow. */
+      const bookPrediction = (i: number): string => {
         const fallback = model.isFallback(idx[i]);
         if (fallback) model.stats.fallbacks++;
-        out += `${i === 0 ? '' : ','}{"book_id":${model.echoJson(idx[i], raws[i] as string | number)},"k":${
-          ks[i]
-        },"recommendations":[${model.recommendationsJson(idx[i], ks[i])}],"fallback":${fallback}}`;
         ctx.predictionLog?.recordItem(model, 'v1', idx[i], raws[i], ks[i]);
         ctx.shadow?.offerItem(model, idx[i], ks[i]);
+        return `{"book_id":${model.echoJson(idx[i], raws[i] as string | number)},"k":${
+          ks[i]
+        },"recommendations":[${model.recommendationsJson(idx[i], ks[i])}],"fallback":${fallback}}`;
+      };
+      // Customers read their histories (I/O): only such a batch pays for the async path.
+      if (customers !== null) {
+        const who = customers;
+        return Promise.all(
+          who.map((c, i) => (c === undefined ? null : answerCustomer(ctx, model, c, ks[i], false))),
+        ).then((answers) => {
+          let text = '{"predictions":[';
+          for (let i = 0; i < n; i++)
+            text += `${i === 0 ? '' : ','}${answers[i]?.predictionJson ?? bookPrediction(i)}`;
+          sendAnswer(reply, model, `${text}]}`);
+          return reply;
+        });
       }
+      let out = '{"predictions":[';
+      for (let i = 0; i < n; i++) out += `${i === 0 ? '' : ','}${bookPrediction(i)}`;
       sendAnswer(reply, model, `${out}]}`);
-
-      async function customerPredictions(
-        who: readonly (string | undefined)[],
-        m: ServedModel,
-        books: Int32Array,
-        k: Int32Array,
-        ids: readonly unknown[],
-      ): Promise<void> {
-        const answers = await Promise.all(
-          who.map((c, i) => (c === undefined ? null : answerCustomer(ctx, m, c, k[i], false))),
-        );
-        let text = '{"predictions":[';
-        for (let i = 0; i < answers.length; i++) {
-          const a = answers[i];
-          if (a !== null) {
-            text += `${i === 0 ? '' : ','}${a.predictionJson}`;
-            continue;
-          }
-          const fallback = m.isFallback(books[i]);
-          if (fallback) m.stats.fallbacks++;
-          text += `${i === 0 ? '' : ','}{"book_id":${m.echoJson(books[i], ids[i] as string | number)},"k":${
-            k[i]
-          },"recommendations":[${m.recommendationsJson(books[i], k[i])}],"fallback":${fallback}}`;
-          ctx.predictionLog?.recordItem(m, 'v1', books[i], ids[i], k[i]);
-          ctx.shadow?.offerItem(m, books[i], k[i]);
-        }
-        sendAnswer(reply, m, `${text}]}`);
-      }
     },
   );
 }

@@ -1,6 +1,13 @@
 import { sql } from 'kysely';
 import type { DbHandle } from '../db.js';
-import { checkPurchases, checkRef, groupPurchases, sortEntries } from './online-keys.js';
+import {
+  appendTargets,
+  checkPurchases,
+  checkRef,
+  groupPurchases,
+  inBatches,
+  sortEntries,
+} from './online-keys.js';
 import type {
   AppendResult,
   CustomerHistory,
@@ -54,22 +61,12 @@ export class DbOnlineStore implements OnlineStore {
     histories: Iterable<CustomerHistory>,
   ): Promise<FeatureVersionRecord> {
     checkRef(ref);
-    let customers = 0;
-    let entries = 0;
-    let rows: Row[] = [];
-    for (const h of histories) {
-      if (h.entries.length === 0) continue;
-      customers++;
-      for (const e of h.entries) {
-        rows.push({ ...ref, customer: h.customer, book: e.book, time: e.time });
-        if (rows.length === ROWS_PER_INSERT) {
-          await this.#upsert(rows);
-          rows = [];
-        }
-      }
-      entries += h.entries.length;
-    }
-    if (rows.length > 0) await this.#upsert(rows);
+    const { customers, entries } = await inBatches(
+      histories,
+      ROWS_PER_INSERT,
+      (h) => h.entries.length,
+      (batch) => this.#upsertAll(rowsOf([ref], batch)),
+    );
     const record: FeatureVersionRecord = {
       view: ref.view,
       version: ref.version,
@@ -113,17 +110,9 @@ export class DbOnlineStore implements OnlineStore {
 
   async append(purchases: readonly OnlinePurchase[], refs?: readonly FeatureRef[]): Promise<AppendResult> {
     checkPurchases(purchases);
-    refs?.forEach(checkRef);
-    const targets = refs ?? (await this.versions()).map(({ view, version }) => ({ view, version }));
+    const targets = await appendTargets(refs, () => this.versions());
     const grouped = groupPurchases(purchases);
-    const rows: Row[] = [];
-    for (const ref of targets) {
-      for (const h of grouped) {
-        for (const e of h.entries) rows.push({ ...ref, customer: h.customer, book: e.book, time: e.time });
-      }
-    }
-    for (let i = 0; i < rows.length; i += ROWS_PER_INSERT)
-      await this.#upsert(rows.slice(i, i + ROWS_PER_INSERT));
+    await this.#upsertAll(rowsOf(targets, grouped));
     return { versions: targets, purchases: purchases.length, customers: grouped.length };
   }
 
@@ -145,6 +134,12 @@ export class DbOnlineStore implements OnlineStore {
     await this.#close();
   }
 
+  /** Upserts `rows` in statements of {@link ROWS_PER_INSERT}: one big customer never overflows the bind limit. */
+  async #upsertAll(rows: readonly Row[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += ROWS_PER_INSERT)
+      await this.#upsert(rows.slice(i, i + ROWS_PER_INSERT));
+  }
+
   async #upsert(rows: readonly Row[]): Promise<void> {
     await this.#h.db
       .insertInto('online_histories')
@@ -157,4 +152,15 @@ export class DbOnlineStore implements OnlineStore {
       )
       .execute();
   }
+}
+
+/** One row per (version, customer, book). */
+function rowsOf(refs: readonly FeatureRef[], histories: readonly CustomerHistory[]): Row[] {
+  const rows: Row[] = [];
+  for (const ref of refs) {
+    for (const h of histories) {
+      for (const e of h.entries) rows.push({ ...ref, customer: h.customer, book: e.book, time: e.time });
+    }
+  }
+  return rows;
 }

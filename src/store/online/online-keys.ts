@@ -58,3 +58,46 @@ export function groupPurchases(purchases: readonly OnlinePurchase[]): CustomerHi
 export function sortEntries(entries: HistoryEntry[]): HistoryEntry[] {
   return entries.sort((a, b) => b.time - a.time || (a.book < b.book ? -1 : a.book > b.book ? 1 : 0));
 }
+
+/**
+ * Feed non-empty histories to `flush` in batches of at least `limit` by `weight` (customers or
+ * entries), and count what went: what every backend's materialisation does before recording the
+ * version.
+ */
+export async function inBatches(
+  histories: Iterable<CustomerHistory>,
+  limit: number,
+  weight: (h: CustomerHistory) => number,
+  flush: (batch: CustomerHistory[]) => Promise<void>,
+): Promise<{ customers: number; entries: number }> {
+  let customers = 0;
+  let entries = 0;
+  let batch: CustomerHistory[] = [];
+  let held = 0;
+  for (const h of histories) {
+    if (h.entries.length === 0) continue;
+    customers++;
+    entries += h.entries.length;
+    batch.push(h);
+    held += weight(h);
+    if (held >= limit) {
+      await flush(batch);
+      batch = [];
+      held = 0;
+    }
+  }
+  if (batch.length > 0) await flush(batch);
+  return { customers, entries };
+}
+
+/** The versions an append goes to: those named (checked), else every materialised one. */
+export async function appendTargets(
+  refs: readonly FeatureRef[] | undefined,
+  versions: () => Promise<readonly FeatureRef[]>,
+): Promise<FeatureRef[]> {
+  if (refs !== undefined) {
+    refs.forEach(checkRef);
+    return [...refs];
+  }
+  return (await versions()).map(({ view, version }) => ({ view, version }));
+}

@@ -1,7 +1,14 @@
 import { Redis } from 'ioredis';
 import type { Clock } from '../../core/index.js';
 import { StoreError } from '../errors.js';
-import { checkPurchases, checkRef, groupPurchases, sortEntries } from './online-keys.js';
+import {
+  appendTargets,
+  checkPurchases,
+  checkRef,
+  groupPurchases,
+  inBatches,
+  sortEntries,
+} from './online-keys.js';
 import type {
   AppendResult,
   CustomerHistory,
@@ -99,20 +106,12 @@ export class RedisOnlineStore implements OnlineStore {
     histories: Iterable<CustomerHistory>,
   ): Promise<FeatureVersionRecord> {
     checkRef(ref);
-    let customers = 0;
-    let entries = 0;
-    let batch: CustomerHistory[] = [];
-    for (const h of histories) {
-      if (h.entries.length === 0) continue;
-      batch.push(h);
-      customers++;
-      entries += h.entries.length;
-      if (batch.length === CUSTOMERS_PER_BATCH) {
-        await this.#merge(ref, batch);
-        batch = [];
-      }
-    }
-    if (batch.length > 0) await this.#merge(ref, batch);
+    const { customers, entries } = await inBatches(
+      histories,
+      CUSTOMERS_PER_BATCH,
+      () => 1,
+      (batch) => this.#merge(ref, batch),
+    );
     const record: FeatureVersionRecord = {
       view: ref.view,
       version: ref.version,
@@ -137,8 +136,7 @@ export class RedisOnlineStore implements OnlineStore {
 
   async append(purchases: readonly OnlinePurchase[], refs?: readonly FeatureRef[]): Promise<AppendResult> {
     checkPurchases(purchases);
-    refs?.forEach(checkRef);
-    const targets = refs ?? (await this.versions()).map(({ view, version }) => ({ view, version }));
+    const targets = await appendTargets(refs, () => this.versions());
     const grouped = groupPurchases(purchases);
     for (const ref of targets) {
       for (let i = 0; i < grouped.length; i += CUSTOMERS_PER_BATCH) {
