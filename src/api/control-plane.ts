@@ -28,6 +28,7 @@ import { eventRoutes } from './v1/event-routes.js';
 import { explorerRoutes } from './v1/explorer-routes.js';
 import { lineageRoutes } from './v1/lineage-routes.js';
 import { liveRoutes } from './v1/live-routes.js';
+import { type OnlineOrdersPort, onlineRoutes } from './v1/online-routes.js';
 import { type GateEvidenceSource, registryRoutes } from './v1/registry-routes.js';
 import { type RunControl, runControlRoutes } from './v1/run-control-routes.js';
 import { type CacheExplainSource, type RunLogSource, runsRoutes } from './v1/runs-routes.js';
@@ -50,6 +51,8 @@ export interface ControlPlaneDeps {
   datasets?: ControlPlaneDatasets | undefined;
   /** The event bus `POST /api/v1/events` publishes on (501 without it). */
   events?: StepEvents | undefined;
+  /** The online store `POST /api/v1/online/orders` appends to, opened on first use (501 without it). */
+  online?: (() => Promise<OnlineOrdersPort>) | undefined;
   /**
    * Model I/O the promotion gates need (no-regression re-evaluation, latency), measured here for a
    * promotion made over `/api/v1`; without it those gates use what the version's metrics say.
@@ -196,6 +199,11 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
       });
       await v1.register(datasetRoutes, { datasets: deps.datasets, artifacts: deps.artifacts });
       await v1.register(eventRoutes, { events: deps.events });
+      await v1.register(onlineRoutes, {
+        online: deps.online,
+        artifacts: deps.artifacts,
+        clock: deps.clock ?? deps.db.clock,
+      });
       await v1.register(runControlRoutes, { control: deps.runControl });
       await v1.register(dashboardRoutes, { db: deps.db, drift: deps.drift, schedules: deps.schedules });
       await v1.register(telemetryRoutes, { sampler });

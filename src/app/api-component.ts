@@ -99,6 +99,7 @@ export function apiComponent(
             })),
         },
         events: services.events,
+        online: () => app.stores.online(),
         gateEvidence: () => localGateEvidence(app.stores),
         extraMetrics: options.extraMetrics,
         serving: options.serving,

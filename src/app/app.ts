@@ -35,6 +35,7 @@ export function createApp(config: AppConfig, options: { clock?: Clock } = {}): A
     databaseUrl: config.databaseUrl,
     artifactsUrl: config.artifactsUrl,
     natsUrl: config.natsUrl,
+    redisUrl: config.redisUrl,
     s3: config.s3,
     pvcRoot: config.pvcRoot,
     clock,

@@ -22,6 +22,10 @@ const AppConfigInput = z
       .string()
       .regex(/^nats:\/\//, 'must be nats://host:port')
       .optional(),
+    redisUrl: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be redis://[user:password@]host:port[/db]')
+      .optional(),
     webhookSecret: z.string().min(16, 'must be at least 16 characters').optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     s3Endpoint: z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' }).optional(),
@@ -57,6 +61,11 @@ export interface AppConfig {
   readonly pipelinesUrl: string | undefined;
   /** `nats://…`: the event bus is NATS JetStream; absent: the metadata database's event table. */
   readonly natsUrl: string | undefined;
+  /**
+   * `redis://…` (`BOOKML_REDIS_URL`): the online store of customer histories is Redis; absent: the
+   * metadata database's `online_histories` table.
+   */
+  readonly redisUrl: string | undefined;
   /** The webhook's HMAC secret; absent: one generated into `<workspace>/webhook-secret`. */
   readonly webhookSecret: string | undefined;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -105,6 +114,7 @@ export function resolveAppConfig(sources: AppConfigSources = {}): AppConfig {
     artifactsUrl: empty(env.BOOKML_ARTIFACTS),
     pipelinesUrl: empty(env.BOOKML_PIPELINES),
     natsUrl: empty(env.BOOKML_NATS_URL),
+    redisUrl: empty(env.BOOKML_REDIS_URL),
     webhookSecret: empty(env.BOOKML_WEBHOOK_SECRET),
     logLevel: empty(sources.flags?.logLevel) ?? empty(env.BOOKML_LOG_LEVEL),
     ...s3Sources(env),
@@ -128,6 +138,7 @@ export function resolveAppConfig(sources: AppConfigSources = {}): AppConfig {
     artifactsUrl: c.artifactsUrl,
     pipelinesUrl: c.pipelinesUrl,
     natsUrl: c.natsUrl,
+    redisUrl: c.redisUrl,
     webhookSecret: c.webhookSecret,
     logLevel: c.logLevel,
     s3: Object.freeze(s3Settings(c)),

@@ -73,6 +73,7 @@ export function executorComponent(app: App, options: ExecutorComponentOptions): 
           ...(config.databaseUrl ? { BOOKML_DATABASE_URL: config.databaseUrl } : {}),
           ...(config.artifactsUrl ? { BOOKML_ARTIFACTS: config.artifactsUrl } : {}),
           ...(config.natsUrl ? { BOOKML_NATS_URL: config.natsUrl } : {}),
+          ...(config.redisUrl ? { BOOKML_REDIS_URL: config.redisUrl } : {}),
         },
         log,
       });

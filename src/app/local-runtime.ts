@@ -17,6 +17,7 @@ import type {
   StepDataset,
   StepDatasets,
   StepEvents,
+  StepOnline,
   StepRegistry,
   StepServices,
   StoredArtifact,
@@ -24,6 +25,7 @@ import type {
 import { gateEvidence } from '../pipelines/index.js';
 import type { Actor, GateEvidence, Registry } from '../registry/index.js';
 import type { ArtifactStore, EventLog, RunStore } from '../store/index.js';
+import type { OnlineStore } from '../store/online/index.js';
 import type { EventBus } from '../triggers/index.js';
 import { DEFAULT_PVC_ROOT, datasetSources, type FetchSource } from './dataset-sources.js';
 
@@ -44,6 +46,8 @@ export interface LocalStores {
   events(): Promise<EventLog>;
   /** The event bus steps publish on (JetStream or the event table). */
   bus(): Promise<Pick<EventBus, 'publish'>>;
+  /** The online store the register step materialises histories into. @default none: steps skip it */
+  online?(): Promise<Pick<OnlineStore, 'kind' | 'materialise'>>;
   /** How dataset URIs are read (`pvc://`, `s3://`). @default the default mount root and S3 settings */
   readonly fetchSource?: FetchSource;
 }
@@ -152,6 +156,7 @@ function localRegistry(stores: LocalStores, actor: Actor): StepRegistry {
           ...(input.lineage.codeVersion ? { codeVersion: { ...input.lineage.codeVersion } } : {}),
           ...(input.lineage.evaluation ? { evaluation: { ...input.lineage.evaluation } } : {}),
           ...(input.lineage.tuning ? { tuning: { ...input.lineage.tuning } } : {}),
+          ...(input.lineage.online ? { online: { ...input.lineage.online } } : {}),
         } as never,
         actor: actor.id,
         idempotencyKey: input.idempotencyKey,
@@ -180,6 +185,17 @@ function localEvents(stores: LocalStores): StepEvents {
   };
 }
 
+/** The online store as a port, opened when the register step first writes to it. */
+function localOnline(open: () => Promise<Pick<OnlineStore, 'kind' | 'materialise'>>): StepOnline {
+  return {
+    materialise: async (ref, source, histories) => {
+      const store = await open();
+      const rec = await store.materialise(ref, source, histories);
+      return { customers: rec.customers, entries: rec.entries, store: store.kind };
+    },
+  };
+}
+
 /**
  * Every step port over the local stores.
  * @example const services = localStepServices(stores, { codeVersion: codeVersion() });
@@ -194,5 +210,6 @@ export function localStepServices(
     registry: localRegistry(stores, options.actor ?? PIPELINE_ACTOR),
     events: localEvents(stores),
     codeVersion: { ...options.codeVersion },
+    ...(stores.online ? { online: localOnline(stores.online.bind(stores)) } : {}),
   };
 }

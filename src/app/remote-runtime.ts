@@ -1,5 +1,8 @@
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { finished } from 'node:stream/promises';
 import {
   ControlPlaneClient,
   type DatasetInfo,
@@ -16,6 +19,7 @@ import type {
   StepDataset,
   StepDatasets,
   StepEvents,
+  StepOnline,
   StepRegistry,
   StepRuntime,
   StoredArtifact,
@@ -133,6 +137,27 @@ export async function openRemoteRuntime(options: RemoteRuntimeOptions): Promise<
 
   const events: StepEvents = { publish: (topic, payload) => api.publishEvent(topic, payload) };
 
+  // The pod holds no store credentials: the histories travel as one uploaded JSONL blob, which the
+  // control plane materialises into its online store (Redis or its database).
+  const online: StepOnline = {
+    materialise: async (ref, source, histories) => {
+      const file = join(cache, `online-${ref.version}-${process.pid}.jsonl.partial`);
+      const out = createWriteStream(file);
+      try {
+        for (const h of histories) {
+          if (!out.write(`${JSON.stringify(h)}\n`)) await once(out, 'drain');
+        }
+        out.end();
+        await finished(out);
+        const up = await uploadFile(api, file);
+        return await api.materialiseOnline({ ...ref, source, artifact: up.sha256 });
+      } finally {
+        out.destroy();
+        await rm(file, { force: true });
+      }
+    },
+  };
+
   return {
     kind: 'remote',
     services: {
@@ -140,6 +165,7 @@ export async function openRemoteRuntime(options: RemoteRuntimeOptions): Promise<
       artifacts,
       registry,
       events,
+      online,
       codeVersion: { ...options.codeVersion },
     },
     // Nothing is held open: fetch's connections close on their own when idle.

@@ -133,6 +133,9 @@ export function serveComponent(app: App, options: ServeComponentOptions): ServeC
         predictionSink:
           logDir === null ? undefined : (options.predictionSink ?? (await openPredictionSink(app))),
         clock: app.clock,
+        // Customers' histories: the online store (Redis or the metadata database), opened at the first
+        // customer request and closed with the app's stores.
+        history: { history: async (ref, customer) => (await app.stores.online()).history(ref, customer) },
         ...(options.log ? { log: options.log, app: { loggerInstance: options.log } } : {}),
       });
       await s.start();

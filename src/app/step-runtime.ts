@@ -56,6 +56,7 @@ export async function openStepRuntime(options: {
     databaseUrl: config.databaseUrl,
     artifactsUrl: config.artifactsUrl,
     natsUrl: config.natsUrl,
+    redisUrl: config.redisUrl,
     s3: config.s3,
     pvcRoot: config.pvcRoot,
     clock,

@@ -1,6 +1,7 @@
 import type { Clock, Workspace } from '../core/index.js';
 import type { Registry } from '../registry/index.js';
 import type { ArtifactStore, EventLog, MetadataDb, RunStore } from '../store/index.js';
+import type { OnlineStore } from '../store/online/index.js';
 import type { S3Settings } from '../store/s3/index.js';
 import type { EventBus } from '../triggers/index.js';
 import { DEFAULT_PVC_ROOT, datasetSources } from './dataset-sources.js';
@@ -15,6 +16,8 @@ export interface StoreConfig {
   readonly artifactsUrl?: string | undefined;
   /** `nats://…`: the event bus is JetStream; absent: the event table of the metadata database. */
   readonly natsUrl?: string | undefined;
+  /** `redis://…`: the online store is Redis; absent: the metadata database. */
+  readonly redisUrl?: string | undefined;
   /** How to reach S3 (an `s3://` artifact store, `s3://` dataset URIs). @default the SDK's defaults */
   readonly s3?: S3Settings | undefined;
   /** Where `pvc://<claim>/…` dataset URIs are mounted. @default /mnt/pvc */
@@ -27,6 +30,8 @@ export interface OpenStores extends LocalStores {
   db(): Promise<MetadataDb>;
   /** The event bus (JetStream or the event table), opened on first use. */
   bus(): Promise<EventBus>;
+  /** The online store of customer histories (Redis or the metadata database), opened on first use. */
+  online(): Promise<OnlineStore>;
   /** Whether the metadata database was opened (e.g. to skip work on shutdown). */
   readonly opened: boolean;
   close(): Promise<void>;
@@ -45,6 +50,7 @@ export function openStores(config: StoreConfig): OpenStores {
   let runs: Promise<RunStore> | undefined;
   let events: Promise<EventLog> | undefined;
   let bus: Promise<EventBus> | undefined;
+  let online: Promise<OnlineStore> | undefined;
   const store = () => import('../store/index.js');
   const openDb = () => {
     db ??= store().then((s) =>
@@ -96,11 +102,27 @@ export function openStores(config: StoreConfig): OpenStores {
       );
       return bus;
     },
+    online: () => {
+      online ??= import('../store/online/index.js').then((s) =>
+        s.openOnlineStore({ redisUrl: config.redisUrl, db: openDb, clock: config.clock }),
+      );
+      // A failed open (Redis down) is not kept: the next request tries again.
+      online.catch(() => {
+        online = undefined;
+      });
+      return online;
+    },
     events: () => {
       events ??= Promise.all([store(), openDb()]).then(([s, handle]) => new s.EventLog(handle));
       return events;
     },
     close: async () => {
+      const openOnline = online;
+      online = undefined;
+      await openOnline?.then(
+        (o) => o.close(),
+        () => {},
+      );
       const openBus = bus;
       bus = undefined;
       await openBus?.then(

@@ -28,6 +28,16 @@ export {
   readBundle,
   writeBundle,
 } from './bundle.js';
+export type { CustomerHistories } from './customer-history.js';
+export {
+  CUSTOMER_HISTORY_DEFINITION,
+  CUSTOMER_HISTORY_VIEW,
+  customerHistories,
+  customerHistoryRef,
+  historyBasket,
+  historyEntries,
+  historyPurchases,
+} from './customer-history.js';
 export { EASE_MAX_ITEMS } from './ease.js';
 export type { ModelErrorCode } from './errors.js';
 export { bundleCorrupt, MODEL_ERRORS, ModelError } from './errors.js';

@@ -81,10 +81,12 @@ export { defineStep, MAX_TIMEOUT_SECONDS, stepSource } from './definition/step.j
 export type {
   StepArtifacts,
   StepCodeVersion,
+  StepCustomerHistory,
   StepDataset,
   StepDatasetSource,
   StepDatasets,
   StepEvents,
+  StepOnline,
   StepPromotion,
   StepRegisterVersion,
   StepRegistry,

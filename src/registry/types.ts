@@ -35,6 +35,8 @@ export interface VersionLineage {
   evaluation?: Record<string, unknown> | undefined;
   /** The search that chose the parameters (space, trials on validation, choice), when one ran. */
   tuning?: Record<string, unknown> | undefined;
+  /** The online features materialised with the version: feature view and version, store, counts. */
+  online?: Record<string, unknown> | undefined;
 }
 
 /** A registered model. */

@@ -70,6 +70,8 @@ export interface LineageView {
     validation: { pass: boolean; checks: number; failed: string[] } | null;
   } | null;
   codeVersion: Record<string, unknown> | null;
+  /** The online features materialised with the version (feature view, version, store, counts). */
+  online: Record<string, unknown> | null;
   params: Record<string, unknown>;
   metrics: Record<string, number>;
   run: {
@@ -161,6 +163,7 @@ export async function lineageOf(
                   },
           },
     codeVersion: v.lineage.codeVersion ?? null,
+    online: v.lineage.online ?? null,
     params: v.params,
     metrics: v.metrics,
     run:

@@ -20,6 +20,7 @@ export type { ServeConfig, ServeConfigInput } from './config.js';
 export { parseServeConfig, serveConfigFromEnv, serveConfigSchema } from './config.js';
 export type { DatabaseSinkOptions, PredictionTablePort } from './database-sink.js';
 export { DATABASE_SINK_DEFAULTS, databaseSink } from './database-sink.js';
+export type { HistoryReader } from './customer-answer.js';
 export type { DeploymentOptions, SlotStatus } from './deployment.js';
 export { Deployment } from './deployment.js';
 export type { ServeErrorCode } from './errors.js';

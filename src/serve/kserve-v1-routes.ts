@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { guardedJsonParser } from '../core/index.js';
+import { answerCustomer, customerIdText } from './customer-answer.js';
 import { modelNotFound, ServeError } from './errors.js';
 import { errorHandler, SERVE_HTTP_SURFACE } from './http-errors.js';
 import {
@@ -16,14 +17,32 @@ function invalidInstance(field: string, reason: string): ServeError {
   return new ServeError('SERVE_INVALID_REQUEST', `${field}: ${reason}`, { field });
 }
 
-/** One V1 instance: `{"book_id": 1, "k": 3}` or a bare book id. */
-function instanceParts(inst: unknown, i: number, model: ServedModel): { raw: unknown; k: number } {
+/**
+ * One V1 instance: `{"book_id": 1, "k": 3}`, a bare book id, or `{"customer_id": "7", "k": 3}` (a
+ * personal answer from the customer's history; `customer` is then set).
+ */
+function instanceParts(
+  inst: unknown,
+  i: number,
+  model: ServedModel,
+): { raw: unknown; k: number; customer?: string } {
   if (inst !== null && typeof inst === 'object' && !Array.isArray(inst)) {
     const o = inst as Record<string, unknown>;
     for (const key of Object.keys(o)) {
-      if (key !== 'book_id' && key !== 'k') throw invalidInstance(`instances[${i}].${key}`, 'unknown field');
+      if (key !== 'book_id' && key !== 'k' && key !== 'customer_id')
+        throw invalidInstance(`instances[${i}].${key}`, 'unknown field');
     }
-    if (o.book_id === undefined) throw invalidInstance(`instances[${i}].book_id`, 'required');
+    let customer: string | undefined;
+    if (o.customer_id !== undefined) {
+      if (o.book_id !== undefined)
+        throw invalidInstance(`instances[${i}].customer_id`, 'give book_id or customer_id, not both');
+      customer = customerIdText(o.customer_id);
+      if (customer === undefined)
+        throw invalidInstance(
+          `instances[${i}].customer_id`,
+          'must be a 1–256 character string or an integer',
+        );
+    } else if (o.book_id === undefined) throw invalidInstance(`instances[${i}].book_id`, 'required');
     const k = o.k ?? model.defaultK;
     if (typeof k !== 'number' || !Number.isInteger(k) || k < 1 || k > model.maxK) {
       throw new ServeError(
@@ -32,7 +51,7 @@ function instanceParts(inst: unknown, i: number, model: ServedModel): { raw: unk
         { field: `instances[${i}].k` },
       );
     }
-    return { raw: o.book_id, k };
+    return customer === undefined ? { raw: o.book_id, k } : { raw: undefined, k, customer };
   }
   return { raw: inst, k: model.defaultK };
 }
@@ -40,7 +59,9 @@ function instanceParts(inst: unknown, i: number, model: ServedModel): { raw: unk
 /**
  * KServe V1 (TensorFlow-Serving style): `GET /v1/models`, `GET /v1/models/{name}`,
  * `POST /v1/models/{name}:predict` with `{"instances": [{"book_id": 1, "k": 3}, 98]}` →
- * `{"predictions": [{"book_id": 1, "k": 3, "recommendations": […], "fallback": false}, …]}`.
+ * `{"predictions": [{"book_id": 1, "k": 3, "recommendations": […], "fallback": false}, …]}`. An
+ * instance `{"customer_id": "7"}` is answered from that customer's history (`customerAnswer`), with
+ * `customer_known` and `history` beside `fallback`.
  * `{"inputs": [...]}` (a list) is accepted as a synonym of `instances`. One bad instance fails the
  * request and the error names it (`instances[1].book_id`). Errors carry KServe's `error` field.
  */
@@ -123,22 +144,42 @@ export async function kserveV1Routes(app: FastifyInstance, ctx: ServeContext): P
       const idx = new Int32Array(n);
       const ks = new Int32Array(n);
       const raws: unknown[] = new Array(n);
+      let customers: (string | undefined)[] | null = null;
       for (let i = 0; i < n; i++) {
-        const { raw, k } = instanceParts(instances[i], i, model);
-        idx[i] = model.indexOfValue(raw, `instances[${i}].book_id`);
+        const { raw, k, customer } = instanceParts(instances[i], i, model);
         ks[i] = k;
         raws[i] = raw;
+        if (customer !== undefined) {
+          customers ??= new Array<string | undefined>(n).fill(undefined);
+          customers[i] = customer;
+          idx[i] = -1;
+        } else idx[i] = model.indexOfValue(raw, `instances[${i}].book_id`);
       }
-      let out = '{"predictions":[';
-      for (let i = 0; i < n; i++) {
+      /** Instance i's prediction for a book: its JSON, counted, logged and offered to the shadow. */
+      const bookPrediction = (i: number): string => {
         const fallback = model.isFallback(idx[i]);
         if (fallback) model.stats.fallbacks++;
-        out += `${i === 0 ? '' : ','}{"book_id":${model.echoJson(idx[i], raws[i] as string | number)},"k":${
-          ks[i]
-        },"recommendations":[${model.recommendationsJson(idx[i], ks[i])}],"fallback":${fallback}}`;
         ctx.predictionLog?.recordItem(model, 'v1', idx[i], raws[i], ks[i]);
         ctx.shadow?.offerItem(model, idx[i], ks[i]);
+        return `{"book_id":${model.echoJson(idx[i], raws[i] as string | number)},"k":${
+          ks[i]
+        },"recommendations":[${model.recommendationsJson(idx[i], ks[i])}],"fallback":${fallback}}`;
+      };
+      // Customers read their histories (I/O): only such a batch pays for the async path.
+      if (customers !== null) {
+        const who = customers;
+        return Promise.all(
+          who.map((c, i) => (c === undefined ? null : answerCustomer(ctx, model, c, ks[i], false))),
+        ).then((answers) => {
+          let text = '{"predictions":[';
+          for (let i = 0; i < n; i++)
+            text += `${i === 0 ? '' : ','}${answers[i]?.predictionJson ?? bookPrediction(i)}`;
+          sendAnswer(reply, model, `${text}]}`);
+          return reply;
+        });
       }
+      let out = '{"predictions":[';
+      for (let i = 0; i < n; i++) out += `${i === 0 ? '' : ','}${bookPrediction(i)}`;
       sendAnswer(reply, model, `${out}]}`);
     },
   );

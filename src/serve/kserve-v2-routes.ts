@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { guardedJsonParser } from '../core/index.js';
+import { answerCustomer } from './customer-answer.js';
 import { modelNotFound, ServeError } from './errors.js';
 import { errorHandler, SERVE_HTTP_SURFACE } from './http-errors.js';
 import {
@@ -111,6 +112,8 @@ export async function kserveV2Routes(app: FastifyInstance, ctx: ServeContext): P
       inputs: [
         { name: 'book_id', datatype: idType, shape: [-1] },
         { name: 'k', datatype: 'INT32', shape: [1] },
+        // Instead of book_id: personal answers from each customer's history.
+        { name: 'customer_id', datatype: 'BYTES', shape: [-1] },
       ],
       outputs: [
         { name: 'book_ids', datatype: idType, shape: [-1, -1] },
@@ -162,27 +165,51 @@ export async function kserveV2Routes(app: FastifyInstance, ctx: ServeContext): P
     const p = request.params;
     const model = p.version !== undefined ? modelOf(p) : pickModel(ctx, request, undefined);
     const req = parseInferRequest(request.body, model, config.limits.maxBatch);
+    if (req.customers !== null) {
+      const who = req.customers;
+      return Promise.all(who.map((c) => answerCustomer(ctx, model, c, req.k, false))).then((answers) => {
+        sendInferAnswer(
+          reply,
+          model,
+          req.id,
+          inferOutputsJson(
+            model,
+            req,
+            answers.map((a) => a.answer),
+          ),
+        );
+        return reply;
+      });
+    }
     const outputs = inferOutputsJson(model, req);
     for (let r = 0; r < req.idx.length; r++) {
       if (model.isFallback(req.idx[r])) model.stats.fallbacks++;
       ctx.predictionLog?.recordItem(model, 'v2', req.idx[r], req.raws[r], req.k);
       ctx.shadow?.offerItem(model, req.idx[r], req.k);
     }
+    sendInferAnswer(reply, model, req.id, outputs);
+  };
+  const sendInferAnswer = (
+    reply: FastifyReply,
+    model: ServedModel,
+    id: string | undefined,
+    outputs: string,
+  ) =>
     sendAnswer(
       reply,
       model,
       `{"model_name":${nameJson},"model_version":${model.versionJson}${
-        req.id === undefined ? '' : `,"id":${JSON.stringify(req.id)}`
+        id === undefined ? '' : `,"id":${JSON.stringify(id)}`
       },"outputs":${outputs}}`,
     );
-  };
   app.post<{ Params: ModelParams }>(
     '/v2/models/:name/infer',
     {
       ...infer,
-      schema: inferSchema('Infer: book_id tensor in; book_ids, scores, count, fallback, padded out', [
-        'name',
-      ]),
+      schema: inferSchema(
+        'Infer: book_id or customer_id tensor in; book_ids, scores, count, fallback, padded out',
+        ['name'],
+      ),
     },
     handler,
   );

@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { answerCustomer } from './customer-answer.js';
+import { ServeError } from './errors.js';
 import { explainedAnswerJson } from './explain-answer.js';
 import { errorHandler } from './http-errors.js';
 import { errorResponses } from './response-schemas.js';
@@ -45,6 +47,16 @@ const answerSchema = {
     recommendations: { type: 'array', items: recommendationSchema },
     version: { type: 'string', description: 'the model version that answered' },
     fallback: { type: 'boolean', description: 'true when the popularity list stood in' },
+    customer_id: { type: 'string', description: 'a personal answer: the customer whose history was scored' },
+    customer_known: {
+      type: 'boolean',
+      description: 'a personal answer: false when the online store holds no history for the customer',
+    },
+    history: {
+      type: 'object',
+      description: "a personal answer: the history's distinct books, and how many the model does not know",
+      properties: { books: { type: 'integer' }, unknown: { type: 'integer' } },
+    },
     co_buys_available: {
       type: 'boolean',
       description: 'with explain=true: whether the model stored co-buy counts',
@@ -67,7 +79,8 @@ const explainQuery = {
 } as const;
 
 interface ItemQuery {
-  book_id: string;
+  /** Absent: a personal answer for `customer_id`. */
+  book_id?: string;
   k?: number;
   customer_id?: string;
   explain?: boolean;
@@ -80,7 +93,8 @@ interface BasketBody {
 }
 
 /**
- * `/recommend`: one book by query string (the hot path, a table read and a string slice), or a
+ * `/recommend`: one book by query string (the hot path, a table read and a string slice), one
+ * customer by query string (`?customer_id=…` alone: from their history in the online store), or a
  * basket by JSON body. Book ids are validated against the answering model's id type (integers for
  * the Bookstore, names such as "whole milk" for a groceries dataset); an unknown book gets the
  * popularity list with `"fallback": true`.
@@ -101,11 +115,11 @@ export async function recommendRoutes(app: FastifyInstance, ctx: ServeContext): 
         tags,
         querystring: {
           type: 'object',
-          required: ['book_id'],
           properties: {
             book_id: { type: 'string', minLength: 1, maxLength: 256 },
             k: { type: 'integer', minimum: 1, maximum: K_CEILING },
-            customer_id: { type: 'string', maxLength: 256 },
+            // With book_id: the canary routing key. Alone: recommend from the customer's history.
+            customer_id: { type: 'string', minLength: 1, maxLength: 256 },
             explain: { type: 'boolean' },
           },
         },
@@ -116,6 +130,18 @@ export async function recommendRoutes(app: FastifyInstance, ctx: ServeContext): 
       const q = request.query;
       const model = pickModel(ctx, request, q.customer_id);
       const k = q.k ?? model.defaultK;
+      if (q.book_id === undefined) {
+        if (q.customer_id === undefined) {
+          throw new ServeError('SERVE_INVALID_REQUEST', 'querystring: give book_id or customer_id', {
+            field: 'book_id',
+          });
+        }
+        // The customer's history is read from the online store: the one path here that waits on I/O.
+        return answerCustomer(ctx, model, q.customer_id, k, q.explain === true).then((a) => {
+          sendAnswer(reply, model, a.json);
+          return reply;
+        });
+      }
       model.recommender.checkK(k);
       const idx = model.indexOfText(q.book_id, 'book_id');
       if (model.isFallback(idx)) model.stats.fallbacks++;

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServeConfig } from './config.js';
+import type { HistoryReader } from './customer-answer.js';
 import type { Deployment } from './deployment.js';
 import type { ServeMetrics } from './metrics.js';
 import type { PredictionLog } from './prediction-log.js';
@@ -17,6 +18,8 @@ export interface ServeContext {
   readonly shadow: ShadowRunner | null;
   /** Package version, for `GET /v2`. */
   readonly serverVersion: string;
+  /** Customers' histories (the online store); null when none is configured: customers get popularity. */
+  readonly history: HistoryReader | null;
 }
 
 /** Header naming the model version that answered. */

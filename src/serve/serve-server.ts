@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { type Clock, codeVersion, systemClock } from '../core/index.js';
 import type { ServeConfig } from './config.js';
+import type { HistoryReader } from './customer-answer.js';
 import { Deployment } from './deployment.js';
 import { ServeMetrics } from './metrics.js';
 import type { BundleLoader, ServeLogger } from './model-slot.js';
@@ -28,6 +29,8 @@ export interface ServeServerDeps {
   app?: ServeAppOptions;
   /** @default new ServeMetrics() */
   metrics?: ServeMetrics;
+  /** The online store customers' histories are read from; the caller owns (and closes) it. @default none: customers get popularity */
+  history?: HistoryReader;
 }
 
 /** A built server: the app plus the parts tests and the CLI reach for. */
@@ -95,6 +98,7 @@ export function createServeServer(deps: ServeServerDeps): ServeServer {
     predictionLog,
     shadow,
     serverVersion: codeVersion().version,
+    history: deps.history ?? null,
   };
   const app = buildServeApp(context, deps.app);
   return {

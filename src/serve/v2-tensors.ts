@@ -1,4 +1,4 @@
-import { paddedFrom } from '../model/index.js';
+import { paddedFrom, type Recommendation } from '../model/index.js';
 import { invalidTensor, ServeError } from './errors.js';
 import type { ServedModel } from './served-model.js';
 
@@ -18,7 +18,10 @@ export type V2OutputName = (typeof V2_OUTPUTS)[number];
 /** A checked inference request: book indices in the answering model, the k, which outputs. */
 export interface InferRequest {
   readonly id: string | undefined;
+  /** Book indices (-1 unknown); all -1 when the request names customers instead. */
   readonly idx: Int32Array;
+  /** The `customer_id` tensor's ids, when the request asks for personal answers; else null. */
+  readonly customers: readonly string[] | null;
   readonly raws: readonly unknown[];
   readonly k: number;
   /** Null: every output. */
@@ -135,6 +138,7 @@ export function parseInferRequest(body: unknown, model: ServedModel, maxBatch: n
   if (!Array.isArray(body.inputs) || body.inputs.length === 0)
     throw invalidTensor('inputs', 'must be a non-empty list of tensors');
   let book: { t: Tensor; at: string } | null = null;
+  let customer: { t: Tensor; at: string } | null = null;
   let k: number | null = null;
   const parameters = checkParameters(body.parameters, 'parameters');
   body.inputs.forEach((raw, i) => {
@@ -144,6 +148,9 @@ export function parseInferRequest(body: unknown, model: ServedModel, maxBatch: n
     if (t.name === 'book_id') {
       if (book) throw invalidTensor(`${at}.name`, 'book_id is given twice');
       book = { t, at };
+    } else if (t.name === 'customer_id') {
+      if (customer) throw invalidTensor(`${at}.name`, 'customer_id is given twice');
+      customer = { t, at };
     } else if (t.name === 'k') {
       if (!INTEGER_TYPES.has(t.datatype))
         throw invalidTensor(`${at}.datatype`, `k is INT32 (any integer type), got ${t.datatype}`);
@@ -151,11 +158,28 @@ export function parseInferRequest(body: unknown, model: ServedModel, maxBatch: n
       if (data.length !== 1) throw invalidTensor(`${at}.shape`, 'k is one value: shape [1]');
       k = kFrom(integerElement(data[0], t.datatype, `${at}.data[0]`), model, `${at}.data[0]`);
     } else {
-      throw invalidTensor(`${at}.name`, `unknown input "${t.name}"; inputs are book_id and k`);
+      throw invalidTensor(
+        `${at}.name`,
+        `unknown input "${t.name}"; inputs are book_id (or customer_id) and k`,
+      );
     }
   });
-  if (book === null) throw invalidTensor('inputs', 'a book_id tensor is required');
-  const { t, at } = book as { t: Tensor; at: string };
+  if (book !== null && customer !== null)
+    throw invalidTensor('inputs', 'give a book_id or a customer_id tensor, not both');
+  if (book === null && customer === null) throw invalidTensor('inputs', 'a book_id tensor is required');
+  if (customer !== null) {
+    const c = customer as { t: Tensor; at: string };
+    const ids = customerIds(c.t, c.at, maxBatch);
+    return {
+      id: id as string | undefined,
+      idx: new Int32Array(ids.length).fill(-1),
+      customers: ids,
+      raws: ids,
+      k: requestK(k, parameters, model),
+      outputs: requestedOutputs(body.outputs),
+    };
+  }
+  const { t, at } = book as unknown as { t: Tensor; at: string };
   const wanted = model.numericIds ? 'INT64' : 'BYTES';
   if (model.numericIds ? !INTEGER_TYPES.has(t.datatype) : t.datatype !== 'BYTES') {
     throw invalidTensor(
@@ -176,27 +200,65 @@ export function parseInferRequest(body: unknown, model: ServedModel, maxBatch: n
     else if (typeof v !== 'string') throw invalidTensor(`${at}.data[${r}]`, 'BYTES elements must be strings');
     idx[r] = model.indexOfValue(v, `${at}.data[${r}]`);
   }
-  if (parameters?.k !== undefined) {
-    // Checked even when a k tensor wins, so a bad parameter is never silently ignored.
-    const fromParameters = kParameter(parameters.k, model);
-    k ??= fromParameters;
-  }
-  let outputs: Set<V2OutputName> | null = null;
-  if (body.outputs !== undefined) {
-    if (!Array.isArray(body.outputs)) throw invalidTensor('outputs', 'must be a list of {"name": …}');
-    outputs = new Set();
-    body.outputs.forEach((o, i) => {
-      const n = isObject(o) ? o.name : undefined;
-      if (typeof n !== 'string' || !(V2_OUTPUTS as readonly string[]).includes(n))
-        throw invalidTensor(`outputs[${i}].name`, `must be one of ${V2_OUTPUTS.join(', ')}`);
-      outputs?.add(n as V2OutputName);
-    });
-  }
-  return { id: id as string | undefined, idx, raws: data, k: k ?? model.defaultK, outputs };
+  return {
+    id: id as string | undefined,
+    idx,
+    customers: null,
+    raws: data,
+    k: requestK(k, parameters, model),
+    outputs: requestedOutputs(body.outputs),
+  };
 }
 
-/** The inference response's `outputs`, as JSON text (flat row-major data, rows padded to K). */
-export function inferOutputsJson(model: ServedModel, req: InferRequest): string {
+/** The k tensor, else `parameters.k` (checked even when the tensor wins: never silently ignored), else the default. */
+function requestK(
+  k: number | null,
+  parameters: Record<string, unknown> | undefined,
+  model: ServedModel,
+): number {
+  const fromParameters = parameters?.k === undefined ? null : kParameter(parameters.k, model);
+  return k ?? fromParameters ?? model.defaultK;
+}
+
+function requestedOutputs(raw: unknown): Set<V2OutputName> | null {
+  if (raw === undefined) return null;
+  if (!Array.isArray(raw)) throw invalidTensor('outputs', 'must be a list of {"name": …}');
+  const outputs = new Set<V2OutputName>();
+  raw.forEach((o, i) => {
+    const n = isObject(o) ? o.name : undefined;
+    if (typeof n !== 'string' || !(V2_OUTPUTS as readonly string[]).includes(n))
+      throw invalidTensor(`outputs[${i}].name`, `must be one of ${V2_OUTPUTS.join(', ')}`);
+    outputs.add(n as V2OutputName);
+  });
+  return outputs;
+}
+
+/** The `customer_id` tensor: BYTES `[B]` or `[B, 1]`, each a 1–256 character id. */
+function customerIds(t: Tensor, at: string, maxBatch: number): string[] {
+  if (t.datatype !== 'BYTES')
+    throw invalidTensor(`${at}.datatype`, `customer_id is BYTES, got ${t.datatype}`);
+  if (t.shape.length < 1 || t.shape.length > 2 || (t.shape.length === 2 && t.shape[1] !== 1))
+    throw invalidTensor(`${at}.shape`, `customer_id is a batch: shape [B] or [B, 1], got [${t.shape}]`);
+  const rows = t.shape[0];
+  if (rows < 1 || rows > maxBatch)
+    throw invalidTensor(`${at}.shape`, `batch size must be from 1 to ${maxBatch}, got ${rows}`);
+  const data = flatten(t.data, t.shape, at);
+  return data.map((v, r) => {
+    if (typeof v !== 'string' || v === '' || v.length > 256)
+      throw invalidTensor(`${at}.data[${r}]`, 'customer ids are 1–256 character strings');
+    return v;
+  });
+}
+
+/**
+ * The inference response's `outputs`, as JSON text (flat row-major data, rows padded to K). Rows are
+ * the books' answers, or `answers` when given (personal answers, one per customer).
+ */
+export function inferOutputsJson(
+  model: ServedModel,
+  req: InferRequest,
+  answers?: readonly Recommendation[],
+): string {
   const K = req.k;
   const pad = model.numericIds ? '-1' : '""';
   let ids = '';
@@ -206,7 +268,7 @@ export function inferOutputsJson(model: ServedModel, req: InferRequest): string 
   // padded [B, K]: true where the entry comes from the popularity list (false in the pad slots).
   let padded = '';
   for (let r = 0; r < req.idx.length; r++) {
-    const a = model.recommender.forItem(req.idx[r], K);
+    const a = answers?.[r] ?? model.recommender.forItem(req.idx[r], K);
     const padAt = paddedFrom(a);
     for (let t = 0; t < K; t++) {
       const sep = r === 0 && t === 0 ? '' : ',';

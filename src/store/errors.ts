@@ -16,6 +16,11 @@ export const STORE_ERRORS = defineErrors('STORE', {
     description:
       'Another writer holds a lock (SQLITE_BUSY, PG lock timeout, deadlock, serialization failure).',
   },
+  STORE_ONLINE_UNAVAILABLE: {
+    status: 503,
+    retryable: true,
+    description: 'The online store (Redis) could not be reached, or a command failed.',
+  },
   STORE_CONFLICT: { status: 409, description: 'A row with the same key already exists.' },
   STORE_REFERENCE_VIOLATION: {
     status: 409,

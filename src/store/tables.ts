@@ -36,6 +36,9 @@ export interface Database {
   trigger_decisions: TriggerDecisionsTable;
   /** Migration `0007-predictions`. */
   predictions: PredictionsTable;
+  /** Migration `0008-online-histories`. */
+  online_histories: OnlineHistoriesTable;
+  online_feature_versions: OnlineFeatureVersionsTable;
 }
 
 /** The prediction log when it lives in the database (`BOOKML_PREDICTIONS=database`). */
@@ -402,4 +405,25 @@ export interface TriggerDecisionsTable {
   rate_key: string | null;
   created_at: EpochMs;
   completed_at: EpochMs | null;
+}
+
+/** The online store's histories: one row per feature version, customer and distinct book. */
+export interface OnlineHistoriesTable {
+  view: string;
+  version: string;
+  customer: string;
+  book: string;
+  /** Newest purchase of the book by the customer. */
+  time: EpochMs;
+}
+
+/** A materialised feature version of the online store (written last, so listed only when whole). */
+export interface OnlineFeatureVersionsTable {
+  view: string;
+  version: string;
+  /** The dataset hash the histories were built from. */
+  source: string;
+  customers: number;
+  entries: number;
+  created_at: EpochMs;
 }

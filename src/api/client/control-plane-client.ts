@@ -172,6 +172,19 @@ export class ControlPlaneClient {
     return this.#json('POST', '/api/v1/events', { topic, payload });
   }
 
+  /**
+   * Materialise a feature version of customer histories from a JSONL blob already uploaded to the
+   * artifact store (one `{"customer", "entries": [{"book", "time"}]}` per line).
+   */
+  materialiseOnline(input: {
+    view: string;
+    version: string;
+    source: string;
+    artifact: string;
+  }): Promise<{ customers: number; entries: number; store: string }> {
+    return this.#json('POST', '/api/v1/online/materialise', input);
+  }
+
   /** Register a version of `model` (idempotent by `idempotencyKey`). */
   registerVersion(model: string, input: RegisterVersionRequest): Promise<VersionInfo> {
     return this.#json('POST', `/api/v1/models/${encodeURIComponent(model)}/versions`, input);

@@ -224,6 +224,10 @@ export const Lineage = z.looseObject({
   aliases: z.array(z.string()),
   dataset: z.looseObject({ uri: z.string(), hash: z.string() }).nullable(),
   codeVersion: z.record(z.string(), z.unknown()).nullable(),
+  online: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .describe('the online features materialised with the version: view, version, store, counts'),
   params: z.record(z.string(), z.unknown()),
   run: z.looseObject({ id: z.string() }).nullable(),
   gates: z.array(GateEvaluation),
@@ -338,3 +342,50 @@ export const AddedDataset = Dataset.extend({
   created: z.boolean().describe('false when a dataset with this content existed already'),
 });
 export const PublishedEvent = z.object({ id: z.string().describe("the event's id on the bus") });
+
+const OrderId = z.union([z.string().min(1).max(256), z.number().int().safe()]);
+export const OnlineOrdersBody = z.object({
+  orders: z
+    .array(
+      z.object({
+        customer_id: OrderId,
+        book_id: OrderId,
+        time: z
+          .union([z.iso.datetime({ offset: true }), z.number().int().min(0)])
+          .optional()
+          .describe('when it was bought: ISO 8601 or epoch ms; default now'),
+      }),
+    )
+    .min(1)
+    .max(10_000),
+});
+const FeatureRefOut = z.object({ view: z.string(), version: z.string() });
+export const OnlineOrdersResult = z.object({
+  purchases: z.number().int(),
+  customers: z.number().int(),
+  versions: z.array(FeatureRefOut).describe('the feature versions the orders went into'),
+});
+export const OnlineVersionList = z.object({
+  versions: z.array(
+    FeatureRefOut.extend({
+      source: z.string().describe('the dataset hash the histories were built from'),
+      customers: z.number().int(),
+      entries: z.number().int(),
+      createdAt: z.number().int(),
+    }),
+  ),
+});
+export const OnlineMaterialiseBody = z.object({
+  view: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/),
+  version: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/),
+  source: z.string().min(1).max(200).describe('the dataset hash the histories were built from'),
+  artifact: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .describe('sha256 of an uploaded JSONL blob: one {"customer", "entries": [{"book", "time"}]} per line'),
+});
+export const OnlineMaterialiseResult = z.object({
+  customers: z.number().int(),
+  entries: z.number().int(),
+  store: z.string().describe('redis or db'),
+});

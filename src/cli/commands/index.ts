@@ -6,6 +6,7 @@ import { registerDeployCommands } from './deploy.js';
 import { registerDriftCommands } from './drift.js';
 import { registerEvalCommand } from './eval.js';
 import { registerEventsCommands } from './events.js';
+import { registerHistoryCommands } from './history.js';
 import { registerLineageCommand } from './lineage.js';
 import { registerModelCommands } from './model.js';
 import { registerMonitorCommand } from './monitor.js';
@@ -26,6 +27,7 @@ export const commandModules: Array<(program: Command) => void> = [
   registerEvalCommand,
   registerTuneCommand,
   registerRecommendCommand,
+  registerHistoryCommands,
   registerRunCommands,
   registerStepCommand,
   registerLineageCommand,

@@ -398,6 +398,12 @@ function renderOutcome(o: PromotionOutcome): string {
   return lines.join('\n');
 }
 
+/** The online features of a version: `customer_history@d1-… in redis (100000 customers)`. */
+function onlineLine(o: Record<string, unknown> | null): string {
+  if (o === null) return 'no online features materialised';
+  return `${o.view}@${o.version} in ${o.store} (${o.customers} customers, ${o.entries} entries)`;
+}
+
 function renderLineage(l: LineageView): string {
   const v = l.dataset?.validation;
   const code = l.codeVersion as {
@@ -421,6 +427,7 @@ function renderLineage(l: LineageView): string {
     `          validation: ${v ? `${v.pass ? 'pass' : 'FAIL'} (${v.checks} checks${v.failed.length ? `; failed: ${v.failed.join(', ')}` : ''})` : 'no report'}`,
     `code      ${code ? `bookml ${code.version ?? '?'}  git ${code.gitSha ?? 'unknown'}` : 'not recorded'}`,
     ...(code?.image ? [`image     ${code.image}  digest ${code.imageDigest ?? 'not pinned'}`] : []),
+    `features  ${onlineLine(l.online)}`,
     `params    ${params.join(' ') || '-'}`,
     `metrics   ${metrics.join(' ') || '-'}`,
     `fairness  ${renderFairness(l.fairness)}`,

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import type { ModelBundle } from '../../model/index.js';
-import { intOption, withArtifactStore, workspaceOf } from '../context.js';
+import { appConfigOf, intOption, withArtifactStore, workspaceOf } from '../context.js';
 import { usageError } from '../errors.js';
 import { emit, table } from '../output.js';
 
 interface RecommendFlags {
   book?: string;
   basket?: string;
+  customer?: string;
   k: number;
   model?: string;
   explain?: boolean;
@@ -16,16 +17,19 @@ interface RecommendFlags {
 export function registerRecommendCommand(program: Command): void {
   program
     .command('recommend')
-    .description('books bought together with a book (--book) or a basket (--basket), from the latest model')
+    .description(
+      'books bought together with a book (--book) or a basket (--basket), or for a customer from their history (--customer), from the latest model',
+    )
     .option('--book <id>', 'the book (its id as in the dataset; names for string ids)')
     .option('--basket <ids>', 'comma-separated book ids of a basket')
+    .option('--customer <id>', 'a customer: their purchase history in the online store is the basket')
     .option('-k, --k <n>', 'how many recommendations', intOption('--k'), 5)
     .option('--model <dir>', 'model bundle folder (default: the latest model in the workspace)')
     .option('--explain', 'show which of the asked books led to each recommendation, with co-buy counts')
     .option('--json', 'machine-readable output')
     .action(async (flags: RecommendFlags, cmd: Command) => {
-      if ((flags.book === undefined) === (flags.basket === undefined)) {
-        throw usageError('give exactly one of --book ID or --basket ID,ID,…', 'book');
+      if ([flags.book, flags.basket, flags.customer].filter((f) => f !== undefined).length !== 1) {
+        throw usageError('give exactly one of --book ID, --basket ID,ID,… or --customer ID', 'book');
       }
       const model = await import('../../model/index.js');
       let bundle: ModelBundle;
@@ -42,22 +46,35 @@ export function registerRecommendCommand(program: Command): void {
       }
       const rec = new model.Recommender(bundle.model);
       const index = new model.ItemIndex(bundle.itemIds, bundle.itemIdsNumeric);
+      const customer =
+        flags.customer === undefined
+          ? undefined
+          : await customerBooks(cmd, flags.customer, bundle.manifest.dataset.hash);
       const asked =
-        flags.book !== undefined
-          ? [flags.book]
-          : flags
-              .basket!.split(',')
-              .map((s) => s.trim())
-              .filter(Boolean);
-      const idx = asked.map((id) => index.indexOf(id));
-      const unknown = asked.filter((_, i) => idx[i] < 0);
+        customer !== undefined
+          ? customer.books
+          : flags.book !== undefined
+            ? [flags.book]
+            : flags
+                .basket!.split(',')
+                .map((s) => s.trim())
+                .filter(Boolean);
+      const idx =
+        customer !== undefined
+          ? Array.from(model.historyBasket(asked, (id) => index.indexOf(id)).basket)
+          : asked.map((id) => index.indexOf(id));
+      const unknown = asked.filter((id) => index.indexOf(id) < 0);
       const answer = flags.book !== undefined ? rec.forItem(idx[0], flags.k) : rec.forBasket(idx, flags.k);
       const padAt = model.paddedFrom(answer);
       const why = flags.explain ? model.explainAnswer(bundle.model, idx, answer.items) : null;
       const idOf = (i: number) => (bundle.itemIdsNumeric ? Number(bundle.itemIds[i]) : bundle.itemIds[i]);
       const result = {
         model: bundle.manifest.modelId,
-        ...(flags.book !== undefined ? { book_id: flags.book } : { book_ids: asked }),
+        ...(customer !== undefined
+          ? { customer_id: flags.customer, customer_known: customer.known, history: asked }
+          : flags.book !== undefined
+            ? { book_id: flags.book }
+            : { book_ids: asked }),
         k: flags.k,
         fallback: answer.fallback,
         unknown,
@@ -82,11 +99,19 @@ export function registerRecommendCommand(program: Command): void {
       };
       emit(result, flags.json, (r) => {
         const head =
-          flags.book !== undefined
-            ? `bought with ${describe(bundle, index.indexOf(flags.book), flags.book)}:`
-            : `bought with the basket ${asked.join(', ')}:`;
+          customer !== undefined
+            ? `for customer ${flags.customer} (${asked.length} books in their history):`
+            : flags.book !== undefined
+              ? `bought with ${describe(bundle, index.indexOf(flags.book), flags.book)}:`
+              : `bought with the basket ${asked.join(', ')}:`;
         const note = r.fallback
-          ? `\n(popularity fallback: ${unknown.length > 0 ? `unknown book ${unknown.join(', ')}` : 'no co-bought books'})`
+          ? `\n(popularity fallback: ${
+              customer !== undefined && !customer.known
+                ? `no history for customer ${flags.customer} under ${customer.feature}`
+                : unknown.length > 0
+                  ? `unknown book ${unknown.join(', ')}`
+                  : 'no co-bought books'
+            })`
           : unknown.length > 0
             ? `\n(unknown, ignored: ${unknown.join(', ')})`
             : '';
@@ -102,6 +127,28 @@ export function registerRecommendCommand(program: Command): void {
         return why ? `${text}\n\n${explainText(r.recommendations)}` : text;
       });
     });
+}
+
+/** A customer's books from the online store, under the feature version of the model's dataset. */
+async function customerBooks(
+  cmd: Command,
+  customer: string,
+  datasetHash: string,
+): Promise<{ books: string[]; known: boolean; feature: string }> {
+  const { createApp } = await import('../../app/index.js');
+  const { customerHistoryRef } = await import('../../model/index.js');
+  const ref = customerHistoryRef(datasetHash);
+  const app = createApp(await appConfigOf(cmd));
+  try {
+    const entries = await (await app.stores.online()).history(ref, customer);
+    return {
+      books: entries?.map((e) => e.book) ?? [],
+      known: entries !== undefined,
+      feature: `${ref.view}@${ref.version}`,
+    };
+  } finally {
+    await app.close();
+  }
 }
 
 function describe(b: { title: readonly string[]; author: readonly string[] }, i: number, id: string): string {

@@ -90,6 +90,8 @@ export interface StepRegisterVersion {
     readonly evaluation?: Readonly<Record<string, unknown>>;
     /** The search that chose the parameters (space, trials, choice). */
     readonly tuning?: Readonly<Record<string, unknown>>;
+    /** The online features materialised for the version (feature view, version, store, counts). */
+    readonly online?: Readonly<Record<string, unknown>>;
   };
   /** Registering twice with the same key returns the first version. */
   readonly idempotencyKey: string;
@@ -128,6 +130,25 @@ export interface StepEvents {
   publish(topic: string, payload: Readonly<Record<string, unknown>>): Promise<{ readonly id: string }>;
 }
 
+/** One customer's history as a step hands it to the online store: distinct books with their newest time. */
+export interface StepCustomerHistory {
+  readonly customer: string;
+  readonly entries: readonly { readonly book: string; readonly time: number }[];
+}
+
+/**
+ * The online store as a step sees it (Feast's `materialize`): write a feature version of customer
+ * histories, batched by the store, listed once whole. Serving reads it per request.
+ */
+export interface StepOnline {
+  /** Returns what was written and where (`store`: `redis` or `db`, the metadata database). */
+  materialise(
+    ref: { readonly view: string; readonly version: string },
+    source: string,
+    histories: Iterable<StepCustomerHistory>,
+  ): Promise<{ readonly customers: number; readonly entries: number; readonly store: string }>;
+}
+
 /** Which code is running the step: recorded in lineage. */
 export interface StepCodeVersion {
   readonly version: string;
@@ -145,6 +166,8 @@ export interface StepServices {
   readonly registry: StepRegistry;
   readonly events: StepEvents;
   readonly codeVersion: StepCodeVersion;
+  /** The online store (remotely: through the control plane); absent where a runtime has none. */
+  readonly online?: StepOnline;
 }
 
 /** A runtime's services and how to release them when the step process ends. */

@@ -68,6 +68,7 @@ export const recommenderPipeline = definePipeline({
         evaluation: evaluate.outputs.evaluation,
         dataReport: validate.outputs.report,
         sweep: best.outputs.sweep,
+        dataset: ingest.outputs.dataset,
       })
       .when(eq(evaluate.outputs.gate, 'passed'));
     b.task('promote', promoteStep, { version: register.outputs.version, alias: p.alias }).mutex(

@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { DataReport } from '../../data/index.js';
 import { artifact, defineStep, param } from '../../pipeline/index.js';
 import type { EvaluationRecord } from './evaluate.js';
+import { materialiseHistories } from './online-features.js';
 import { MODEL_NAME } from './params.js';
 import type { SweepRecord } from './sweep.js';
 
@@ -10,11 +11,14 @@ import type { SweepRecord } from './sweep.js';
  * of the `recommender` model with its test metrics, parameters and lineage (dataset URI + hash + the
  * data-quality report, code version, the run). Idempotent per bundle: registering the same bytes again
  * returns the version they already have. Writes `model.json` naming the bundle, metrics and gates.
+ * First it materialises the dataset's customer histories into the online store under the feature
+ * version serving derives from the bundle, and the version's lineage records it (Feast's materialize).
  */
 export const registerStep = defineStep({
   name: 'register',
-  version: '2',
-  description: 'Register the bundle as a new model version with metrics, gates, lineage and the search.',
+  version: '3',
+  description:
+    'Materialise customer histories, register the bundle as a new model version with metrics, gates, lineage and the search.',
   inputs: {
     params: { datasetHash: param.string(), datasetSource: param.string() },
     artifacts: {
@@ -22,6 +26,9 @@ export const registerStep = defineStep({
       evaluation: artifact.file(),
       dataReport: artifact.file(),
       sweep: artifact.file({ description: "pick-best's search record: space, trials, choice" }),
+      dataset: artifact.directory({
+        description: 'the dataset the bundle was refit on: its customer histories',
+      }),
     },
   },
   outputs: {
@@ -34,10 +41,12 @@ export const registerStep = defineStep({
   retrySafe: true,
   timeoutSeconds: 600,
   retry: { limit: 2, backoff: { durationSeconds: 5, factor: 2, maxDurationSeconds: 120 }, retryOn: 'error' },
-  run: async (ctx, { datasetHash, datasetSource, bundle, evaluation, dataReport, sweep }) => {
+  run: async (ctx, { datasetHash, datasetSource, bundle, evaluation, dataReport, sweep, dataset }) => {
     const ev = JSON.parse(await readFile(evaluation, 'utf8')) as EvaluationRecord;
     const search = JSON.parse(await readFile(sweep, 'utf8')) as SweepRecord;
     const data = JSON.parse(await readFile(dataReport, 'utf8')) as DataReport;
+    // Histories before the version: a registered version's features are always there to read.
+    const online = await materialiseHistories(ctx, dataset, bundle);
     const stored = await ctx.artifacts.putDir(bundle);
     const v = await ctx.registry.registerVersion(
       {
@@ -61,6 +70,7 @@ export const registerStep = defineStep({
             trials: search.ranked,
             choice: search.choice,
           },
+          ...(online === undefined ? {} : { online: { ...online } }),
         },
         // Keyed by content: a retried attempt, or a later run whose evaluate was served from the cache,
         // gets the version these exact bytes already have instead of a duplicate.
@@ -77,6 +87,7 @@ export const registerStep = defineStep({
       metrics: ev.metrics,
       gates: ev.gates,
       dataset: { uri: datasetSource, hash: datasetHash },
+      online: online ?? null,
       run: ctx.runId,
     };
     await writeFile(model, `${JSON.stringify(record, null, 2)}\n`);

@@ -12,6 +12,7 @@ import { m0003Schedules } from './0003-schedules.js';
 import { m0005RegistryIntegrity } from './0005-registry-integrity.js';
 import { m0006RunLeases } from './0006-run-leases.js';
 import { m0007Predictions } from './0007-predictions.js';
+import { m0008OnlineHistories } from './0008-online-histories.js';
 import type { StoreMigration } from './migration.js';
 
 export type { MigrationContext, StoreMigration } from './migration.js';
@@ -24,4 +25,5 @@ export const MIGRATIONS: Readonly<Record<string, StoreMigration>> = Object.freez
   '0005-registry-integrity': m0005RegistryIntegrity,
   '0006-run-leases': m0006RunLeases,
   '0007-predictions': m0007Predictions,
+  '0008-online-histories': m0008OnlineHistories,
 });
