@@ -54,9 +54,10 @@ export function renderAs(roles: Role[], ui: ReactNode, path = '/') {
     can: (r: Role) => hasRole(roles, r),
     signOut: () => {},
   };
+  const location = memoryLocation({ path });
   return render(
     <QueryClientProvider client={client}>
-      <Router hook={memoryLocation({ path }).hook}>
+      <Router hook={location.hook} searchHook={location.searchHook}>
         <SessionProvider session={session}>{ui}</SessionProvider>
       </Router>
     </QueryClientProvider>,

@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
+import { useSearch } from 'wouter';
 import type {
   DatasetDistributions,
   DatasetListPayload,
@@ -18,7 +19,10 @@ type Dataset = DatasetListPayload['datasets'][number];
  */
 export default function Data() {
   const datasets = useQuery({ queryKey: ['datasets'], queryFn: () => api<DatasetListPayload>('/datasets') });
-  const [picked, setPicked] = useState<string | undefined>(undefined);
+  // `?dataset=<hash>` (the lineage page's dataset box) opens with that dataset picked.
+  const [picked, setPicked] = useState<string | undefined>(
+    new URLSearchParams(useSearch()).get('dataset') ?? undefined,
+  );
   const list = datasets.data?.datasets ?? [];
   const shown = picked ?? list.find((d) => d.current)?.hash ?? list.at(-1)?.hash;
   return (

@@ -148,6 +148,13 @@ describe('ModelDetail', () => {
       expect(a.getAttribute('href')).toBe('/runs/run-2');
   });
 
+  it('opens with the version a link names (?version=2, from the lineage page) picked', async () => {
+    fakeApi(routes);
+    renderAs(['viewer'], <ModelDetail name="recommender" />, '/models/recommender?version=2');
+    expect(await screen.findByText('no_regression fails')).toBeTruthy();
+    expect(await screen.findByText(/synthetic:seed=7/)).toBeTruthy();
+  });
+
   it('shows the audit timeline: alias moves and registry changes, newest first', async () => {
     fakeApi(routes);
     renderAs(['viewer'], <ModelDetail name="recommender" />);

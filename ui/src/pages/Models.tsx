@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useId, useState } from 'react';
-import { Link } from 'wouter';
+import { Link, useSearch } from 'wouter';
 import type {
   AliasEventPayload,
   ApprovalPayload,
@@ -94,7 +94,11 @@ export function ModelDetail(props: { name: string }) {
     queryKey: ['audit', name],
     queryFn: () => api<{ events: AliasEventPayload[] }>(`/audit${query({ model: name, limit: 50 })}`),
   });
-  const [selected, setSelected] = useState<number | undefined>(undefined);
+  // `?version=N` (the lineage page's version box) opens with that version picked.
+  const linked = Number(new URLSearchParams(useSearch()).get('version'));
+  const [selected, setSelected] = useState<number | undefined>(
+    Number.isInteger(linked) && linked > 0 ? linked : undefined,
+  );
   const pending = approvals.data?.approvals.filter((a) => a.status === 'pending') ?? [];
   return (
     <>
