@@ -100,6 +100,15 @@ describe('control plane /api/v1/artifacts', () => {
     });
     expect(json.statusCode).toBe(400);
     expect(json.json()).toMatchObject({ code: 'API_BAD_REQUEST', field: 'body' });
+    // JSON `null` parses to null, not to a missing body (found by the payload property suite).
+    const nullBody = await p.app.inject({
+      method: 'PUT',
+      url: `/api/v1/artifacts/${sha('x')}`,
+      headers: { ...auth('operator'), 'content-type': 'application/json' },
+      payload: 'null',
+    });
+    expect(nullBody.statusCode).toBe(400);
+    expect(nullBody.json()).toMatchObject({ code: 'API_BAD_REQUEST', field: 'body' });
     expect(await storedBlobs()).toBe(0);
   });
 

@@ -66,8 +66,9 @@ export async function artifactRoutes(app: FastifyInstance, opts: ArtifactRoutesO
       const artifacts = store();
       const declared = Number(req.headers['content-length']);
       if (Number.isFinite(declared) && declared > opts.blobLimit) throw tooLarge(opts.blobLimit);
-      const body = req.body as IncomingMessage | undefined;
-      if (body === undefined || typeof body.pipe !== 'function') {
+      // Any other content type reaches here parsed (JSON `null` included): only a stream is a blob.
+      const body = req.body as IncomingMessage | null | undefined;
+      if (body === undefined || body === null || typeof body.pipe !== 'function') {
         throw new ApiError('API_BAD_REQUEST', 'send the blob as Content-Type: application/octet-stream', {
           field: 'body',
         });
