@@ -38,7 +38,8 @@ for (const b of chosen) {
   const result = await run(args);
   const dir = join(repoRoot, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${b}.json`);
+  // A bench may name its own results (`train --scale` writes train-scale.json beside train.json).
+  const file = join(dir, `${(result as { bench?: string }).bench ?? b}.json`);
   writeFileSync(
     file,
     `${JSON.stringify({ ...result, at: new Date().toISOString(), node: process.version }, null, 2)}\n`,
