@@ -1,14 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeLinesCsv } from './lines-csv.js';
 import { lastJson, printTable, runProcess } from './measure.js';
 import { repoRoot } from './paths.js';
 
 /**
- * `npm run bench -- train --scale [--sizes 2M,20M,100M] [--shards N] [--books B]`: training as the
- * data grows. Each size is generated with `bookml data generate --lines` (streamed, to a temp folder,
- * deleted after), then trained as whole processes — unsharded, and (with `--shards N`, default 2, 0 to
+ * `npm run bench -- train --scale [--sizes 2M,20M,100M] [--shards N] [--shard-sizes 2M,20M] [--books B]
+ * [--source csv|dataset]`: training as the data grows. Each size is generated to a temp folder (deleted
+ * after): `csv` (default) a plain customer_id,book_id file (`lines-csv.ts`, trained with `--input`),
+ * `dataset` the full Bookstore of `bookml data generate --lines` (streamed; far slower to write and to
+ * load). Then trained as whole processes — unsharded, and (with `--shards N`, default 2, 0 to
  * skip) as N separate `train --shard I/N` processes run one after another plus `model merge`, whose
  * bundle is checked byte-identical to the unsharded one. Wall time and peak RSS per process (GNU time).
  * Customers grow with the lines (20 lines each), so each customer's basket history stays the same size.
@@ -60,6 +63,10 @@ export async function benchTrainScale(args: string[]): Promise<object> {
   const sizes = (arg(args, '--sizes') ?? '2M,20M,100M').split(',').map(parseSize);
   const shards = Number(arg(args, '--shards') ?? 2);
   const books = Number(arg(args, '--books') ?? 10_000);
+  const source = arg(args, '--source') ?? 'csv';
+  const shardSizes = new Set(
+    (arg(args, '--shard-sizes') ?? arg(args, '--sizes') ?? '2M,20M,100M').split(',').map(parseSize),
+  );
   const cli = join(repoRoot, 'dist', 'cli', 'main.js');
   const root = mkdtempSync(join(tmpdir(), 'bookml-bench-scale-'));
   const home = join(root, 'home');
@@ -73,32 +80,12 @@ export async function benchTrainScale(args: string[]): Promise<object> {
       console.error(
         `[${new Date().toISOString()}] generating ${lines} lines (${customers} customers, ${books} books)…`,
       );
-      const gen = await bookml([
-        'data',
-        'generate',
-        '--lines',
-        String(lines),
-        '--customers',
-        String(customers),
-        '--books',
-        String(books),
-        '--out',
-        dir,
-        '--json',
-      ]);
+      const gen = await generate(bookml, source, dir, lines, customers, books);
       const disk = Number(execFileSync('du', ['-sm', dir], { encoding: 'utf8' }).split('\t')[0]);
       console.error(`[${new Date().toISOString()}] training ${lines} lines unsharded…`);
       const whole = join(root, `model-${lines}`);
-      const ours = await bookml([
-        'train',
-        '--dataset',
-        dir,
-        '--out',
-        whole,
-        '--created-at',
-        CREATED_AT,
-        '--json',
-      ]);
+      const data = source === 'csv' ? ['--input', join(dir, 'lines.csv')] : ['--dataset', dir];
+      const ours = await bookml(['train', ...data, '--out', whole, '--created-at', CREATED_AT, '--json']);
       const report = lastJson<{
         modelId: string;
         counts: { pairUpdates: number };
@@ -117,7 +104,10 @@ export async function benchTrainScale(args: string[]): Promise<object> {
           pair_updates: report.counts.pairUpdates,
           model_id: report.modelId,
         },
-        sharded: shards > 0 ? await runShards(bookml, dir, root, lines, shards, whole) : null,
+        sharded:
+          shards > 0 && shardSizes.has(lines)
+            ? await runShards(bookml, data, root, lines, shards, whole)
+            : null,
       };
       rows.push(row);
       loads.push(uptime());
@@ -137,9 +127,28 @@ export async function benchTrainScale(args: string[]): Promise<object> {
   };
 }
 
+/** The data of one size: a plain lines CSV (`csv`) or a `bookml data generate` folder (`dataset`). */
+async function generate(
+  bookml: (a: string[]) => ReturnType<typeof runProcess>,
+  source: string,
+  dir: string,
+  lines: number,
+  customers: number,
+  books: number,
+): Promise<{ wallS: number; peakMiB: number | null }> {
+  if (source === 'csv') {
+    mkdirSync(dir, { recursive: true });
+    const t0 = performance.now();
+    writeLinesCsv(join(dir, 'lines.csv'), lines, books, LINES_PER_CUSTOMER);
+    return { wallS: (performance.now() - t0) / 1000, peakMiB: null };
+  }
+  const a = ['--customers', String(customers), '--books', String(books), '--out', dir, '--json'];
+  return bookml(['data', 'generate', '--lines', String(lines), ...a]);
+}
+
 async function runShards(
   bookml: (a: string[]) => ReturnType<typeof runProcess>,
-  dir: string,
+  data: string[],
   root: string,
   lines: number,
   shards: number,
@@ -152,8 +161,7 @@ async function runShards(
     const out = join(root, `part-${lines}-${i}`);
     const r = await bookml([
       'train',
-      '--dataset',
-      dir,
+      ...data,
       '--shard',
       `${i}/${shards}`,
       '--out',
