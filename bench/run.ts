@@ -5,6 +5,7 @@ import { benchEase } from './ease.js';
 import { benchEngine } from './engine.js';
 import { benchLoop } from './loop.js';
 import { repoRoot } from './paths.js';
+import { benchPgSize } from './pg-size.js';
 import { benchServe } from './serve.js';
 import { benchServeBig } from './serve-big.js';
 import { benchServeReplicas } from './serve-replicas.js';
@@ -25,6 +26,7 @@ const benches: Record<string, (args: string[]) => Promise<object>> = {
   drift: benchDrift,
   tune: benchTune,
   ease: benchEase,
+  'pg-size': benchPgSize,
 };
 
 const [name = 'all', ...args] = process.argv.slice(2);
