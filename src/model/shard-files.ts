@@ -1,7 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import type { WriteBundleInput } from './bundle.js';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type WriteBundleInput, writeFolderAtomically } from './bundle.js';
 import { bundleCorrupt, ModelError } from './errors.js';
 import { trainParamsSchema } from './params.js';
 import { joinShards, type ShardPartial, shardMismatch } from './shard.js';
@@ -76,18 +76,10 @@ export function shardFileOf(partial: ShardPartial, input: Omit<WriteBundleInput,
 
 /** Write a partial folder; written whole (a temp sibling renamed into place) or not at all. */
 export function writeShardFile(dir: string, f: ShardFile): void {
-  if (existsSync(dir)) {
-    throw new ModelError('MODEL_BUNDLE_EXISTS', `${dir} already exists; choose another --out`, {
-      field: 'out',
-    });
-  }
-  mkdirSync(dirname(dir), { recursive: true });
-  const tmp = `${dir}.tmp-${randomBytes(4).toString('hex')}`;
-  mkdirSync(tmp);
-  try {
+  writeFolderAtomically(dir, (writeSynced) => {
     const files: ShardManifest['files'] = {};
     const put = (name: string, data: Uint8Array) => {
-      writeFileSync(join(tmp, name), data, { flush: true });
+      writeSynced(name, data);
       files[name] = { sha256: sha256(data), bytes: data.byteLength };
     };
     const p = f.partial;
@@ -105,12 +97,8 @@ export function writeShardFile(dir: string, f: ShardFile): void {
       itemIdsNumeric: f.itemIdsNumeric,
       files,
     };
-    writeFileSync(join(tmp, SHARD_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, { flush: true });
-    renameSync(tmp, dir);
-  } catch (err) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw err;
-  }
+    writeSynced(SHARD_MANIFEST, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
+  });
 }
 
 /** Read and verify a partial folder (every file against its sha256); `MODEL_BUNDLE_CORRUPT` otherwise. */

@@ -51,29 +51,22 @@ export const trainShardStep = defineStep({
   timeoutSeconds: 3600,
   retry: { limit: 1, backoff: { durationSeconds: 10, factor: 2, maxDurationSeconds: 600 }, retryOn: 'error' },
   run: async (ctx, { similarity, k, options, trainOptions, index, count, dataset }) => {
-    const [{ loadDataset }, model, { parseTrainOptions, pointParams }] = await Promise.all([
+    const [{ loadDataset }, model, { bundleAbout, parseTrainOptions, pointParams }] = await Promise.all([
       import('../../data/index.js'),
       import('../../model/index.js'),
       import('./model-fit.js'),
     ]);
     const loaded = await loadDataset(dataset);
-    const x = loaded.interactions;
     const params = pointParams(similarity, k, options, parseTrainOptions(trainOptions));
     // One thread, as evaluate's refit: the shards already run side by side.
-    const [part] = await model.trainShards(x, params, { count, only: index }, { threads: 1 });
-    const dir = join(ctx.scratchDir, 'partial');
-    model.writeShardFile(
-      dir,
-      model.shardFileOf(part, {
-        itemIds: x.itemIds,
-        itemIdsNumeric: x.itemIdsNumeric,
-        title: loaded.catalogue.title,
-        author: loaded.catalogue.author,
-        dataset: { hash: loaded.manifest.hash, uri: loaded.manifest.source.uri },
-        code: { version: ctx.codeVersion.version, gitSha: ctx.codeVersion.gitSha },
-        createdAt: new Date(ctx.clock.now()).toISOString(),
-      }),
+    const [part] = await model.trainShards(
+      loaded.interactions,
+      params,
+      { count, only: index },
+      { threads: 1 },
     );
+    const dir = join(ctx.scratchDir, 'partial');
+    model.writeShardFile(dir, model.shardFileOf(part, bundleAbout(loaded, ctx)));
     const stored = await ctx.artifacts.putDir(dir);
     ctx.log.info(`shard ${index + 1}/${count}: books [${part.lo}, ${part.hi})`, { partial: stored.sha256 });
     return { partial: stored.sha256 };
