@@ -5,6 +5,7 @@ import { benchEase } from './ease.js';
 import { benchEngine } from './engine.js';
 import { benchLoop } from './loop.js';
 import { repoRoot } from './paths.js';
+import { benchPgSize } from './pg-size.js';
 import { benchServe } from './serve.js';
 import { benchServeBig } from './serve-big.js';
 import { benchServeReplicas } from './serve-replicas.js';
@@ -27,6 +28,7 @@ const benches: Record<string, (args: string[]) => Promise<object>> = {
   tune: benchTune,
   ease: benchEase,
   ui: benchUi,
+  'pg-size': benchPgSize,
 };
 
 const [name = 'all', ...args] = process.argv.slice(2);
@@ -40,7 +42,8 @@ for (const b of chosen) {
   const result = await run(args);
   const dir = join(repoRoot, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${b}.json`);
+  // A bench may name its own results (`train --scale` writes train-scale.json beside train.json).
+  const file = join(dir, `${(result as { bench?: string }).bench ?? b}.json`);
   writeFileSync(
     file,
     `${JSON.stringify({ ...result, at: new Date().toISOString(), node: process.version }, null, 2)}\n`,

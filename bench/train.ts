@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lastJson, median, printTable, runProcess } from './measure.js';
 import { peersDir, repoRoot, SYSTEM_PYTHON } from './paths.js';
+import { benchTrainScale } from './train-scale.js';
 
 interface Size {
   name: string;
@@ -41,8 +42,12 @@ async function dataFor(size: Size): Promise<string> {
   return file;
 }
 
-/** `npm run bench -- train [--runs N] [--huge]`: bookml vs the scikit-learn peer, whole processes. */
+/**
+ * `npm run bench -- train [--runs N] [--huge]`: bookml vs the scikit-learn peer, whole processes.
+ * `--scale`: training from 2M to 100M lines, sharded and not (`train-scale.ts`, bench/results/train-scale.json).
+ */
 export async function benchTrain(args: string[]): Promise<object> {
+  if (args.includes('--scale')) return benchTrainScale(args);
   const runs = Number(args[args.indexOf('--runs') + 1]) || 3;
   const sizes = args.includes('--huge') ? [...SIZES, HUGE] : SIZES;
   const out = join(tmpdir(), `bookml-bench-train-${process.pid}`);

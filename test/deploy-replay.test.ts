@@ -295,6 +295,19 @@ class Replay {
   }
 }
 
+/** A pipeline's rendered WorkflowTemplate (Argo `argoVersion`) and its parameters, with k-grid [10,40]. */
+async function rendered(spec: Parameters<typeof renderBundle>[0], argoVersion: '3.5' | '4.1') {
+  const bundle = renderBundle(spec, { argoVersion, image: IMAGE }, '0.1.0');
+  const file = [...(await bundleFiles(bundle)).entries()].find(([name]) =>
+    name.startsWith('workflowtemplate-'),
+  );
+  const wt = parse(file?.[1] ?? '') as { metadata: { name: string }; spec: Obj };
+  const params: Record<string, string> = {};
+  for (const p of (wt.spec.arguments as { parameters: Param[] }).parameters) params[p.name] = p.value ?? '';
+  params['k-grid'] = '[10,40]';
+  return { bundle, wt, params };
+}
+
 describe.skipIf(!hasBuiltBin)(
   'the rendered WorkflowTemplate replayed from its YAML (needs npm run build)',
   () => {
@@ -336,15 +349,7 @@ describe.skipIf(!hasBuiltBin)(
     it.each(['3.5', '4.1'] as const)(
       'Argo %s: registers the same model (bundle hash) as a local run',
       async (argoVersion) => {
-        const bundle = renderBundle(recommender.spec, { argoVersion, image: IMAGE }, '0.1.0');
-        const file = [...(await bundleFiles(bundle)).entries()].find(([name]) =>
-          name.startsWith('workflowtemplate-'),
-        );
-        const wt = parse(file?.[1] ?? '') as { metadata: { name: string }; spec: Obj };
-        const params: Record<string, string> = {};
-        for (const p of (wt.spec.arguments as { parameters: Param[] }).parameters)
-          params[p.name] = p.value ?? '';
-        params['k-grid'] = '[10,40]';
+        const { bundle, wt, params } = await rendered(recommender.spec, argoVersion);
         const replay = new Replay(wt, params, join(home, `replay-${argoVersion}`), {
           secrets: { [SECRETS.stepToken.name]: { [SECRETS.stepToken.key]: STEP_TOKEN } },
           services: { [`http://bookml-api.${bundle.options.namespace}.svc:8470`]: api.info?.url ?? '' },
@@ -383,5 +388,35 @@ describe.skipIf(!hasBuiltBin)(
       // Two pipeline runs of real processes; generous for a loaded machine (not a speed assertion).
       600_000,
     );
+
+    it('Argo 4.1, recommender-sharded: train-shard ×3 → merge registers the bundle hash of the unsharded local run', async () => {
+      const sharded = getPipeline('recommender-sharded');
+      const { bundle, wt, params } = await rendered(sharded.spec, '4.1');
+      params.shards = '3';
+      const replay = new Replay(wt, params, join(home, 'replay-sharded'), {
+        secrets: { [SECRETS.stepToken.name]: { [SECRETS.stepToken.key]: STEP_TOKEN } },
+        services: { [`http://bookml-api.${bundle.options.namespace}.svc:8470`]: api.info?.url ?? '' },
+      });
+      await replay.run();
+      const phases = Object.fromEntries([...replay.nodes].map(([k, v]) => [k, v.phase]));
+      expect(
+        Object.values(phases).every((p) => p === 'Succeeded'),
+        JSON.stringify(phases),
+      ).toBe(true);
+      // Three shard pods, their partials handed to merge as artifact-store hashes.
+      expect(JSON.parse(replay.nodes.get('train-shard')?.params.partial ?? '[]')).toHaveLength(3);
+      const version = Number(replay.nodes.get('register')?.params.version);
+      const registered = await (await app.stores.registry()).getVersion('recommender', version);
+
+      const localRun = await runInProcess(
+        recommender,
+        { kGrid: '[10,40]' },
+        join(home, 'local-nodes-unsharded'),
+        'local-unsharded',
+        localStepServices(stores, { codeVersion: codeVersion() }),
+      );
+      const local = localRun.outputs.get('register') as { version: number; artifactHash: string };
+      expect(registered.artifactHash).toBe(local.artifactHash);
+    }, 600_000);
   },
 );

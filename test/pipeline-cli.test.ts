@@ -125,7 +125,7 @@ describe('bookml pipeline', () => {
   it('errors name the problem: unknown pipeline, bad options, bad --env', async () => {
     expect((await bookml(['pipeline', 'compile', 'recomender'])).error).toMatchObject({
       code: 'PIPELINES_NOT_FOUND',
-      message: 'no pipeline "recomender" (pipelines: recommender)',
+      message: 'no pipeline "recomender" (pipelines: recommender, recommender-sharded)',
     });
     expect(
       (await bookml(['pipeline', 'compile', 'recommender', '--namespace', 'Bad_NS'])).error,

@@ -32,8 +32,8 @@ const argoOptions = {
 } as const;
 
 describe('the catalogue', () => {
-  it('lists the recommender and names the valid pipelines on a typo', () => {
-    expect(pipelineNames()).toEqual(['recommender']);
+  it('lists the recommender (and its sharded form) and names the valid pipelines on a typo', () => {
+    expect(pipelineNames()).toEqual(['recommender', 'recommender-sharded']);
     expect(PIPELINES.recommender).toBe(recommender);
     try {
       getPipeline('recomender');
@@ -43,7 +43,7 @@ describe('the catalogue', () => {
       expect((e as PipelinesError).toJSON()).toEqual({
         code: 'PIPELINES_NOT_FOUND',
         field: 'pipeline',
-        message: 'no pipeline "recomender" (pipelines: recommender)',
+        message: 'no pipeline "recomender" (pipelines: recommender, recommender-sharded)',
       });
     }
   });

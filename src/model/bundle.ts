@@ -130,23 +130,8 @@ export function modelIdOf(input: Pick<WriteBundleInput, 'model' | 'itemIds'>): s
  */
 export function writeBundle(dir: string, input: WriteBundleInput): BundleManifest {
   if (endianness() !== 'LE') throw new ModelError('MODEL_UNSUPPORTED_HOST', 'bundles are little-endian');
-  if (existsSync(dir)) {
-    throw new ModelError('MODEL_BUNDLE_EXISTS', `${dir} already exists; choose another --out`, {
-      field: 'out',
-    });
-  }
-  mkdirSync(dirname(dir), { recursive: true });
-  const tmp = `${dir}.tmp-${randomBytes(4).toString('hex')}`;
-  mkdirSync(tmp);
-  try {
+  return writeFolderAtomically(dir, (writeSynced) => {
     const files: BundleManifest['files'] = {};
-    const writeSynced = (name: string, data: Uint8Array) => {
-      const path = join(tmp, name);
-      writeFileSync(path, data);
-      const fd = openSync(path, 'r');
-      fsyncSync(fd);
-      closeSync(fd);
-    };
     const put = (name: string, data: Uint8Array) => {
       writeSynced(name, data);
       files[name] = { sha256: sha256(data), bytes: data.byteLength };
@@ -191,8 +176,36 @@ export function writeBundle(dir: string, input: WriteBundleInput): BundleManifes
       files,
     };
     writeSynced(BUNDLE_MANIFEST, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
-    renameSync(tmp, dir);
     return manifest;
+  });
+}
+
+/**
+ * Write a folder whole or not at all: `fill` writes (fsynced) into a temp sibling, which is renamed to
+ * `dir` when it returns and removed if it throws. `MODEL_BUNDLE_EXISTS` when `dir` exists.
+ */
+export function writeFolderAtomically<T>(
+  dir: string,
+  fill: (writeSynced: (name: string, data: Uint8Array) => void) => T,
+): T {
+  if (existsSync(dir)) {
+    throw new ModelError('MODEL_BUNDLE_EXISTS', `${dir} already exists; choose another --out`, {
+      field: 'out',
+    });
+  }
+  mkdirSync(dirname(dir), { recursive: true });
+  const tmp = `${dir}.tmp-${randomBytes(4).toString('hex')}`;
+  mkdirSync(tmp);
+  try {
+    const result = fill((name, data) => {
+      const path = join(tmp, name);
+      writeFileSync(path, data);
+      const fd = openSync(path, 'r');
+      fsyncSync(fd);
+      closeSync(fd);
+    });
+    renameSync(tmp, dir);
+    return result;
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
     throw err;

@@ -36,6 +36,16 @@ export const MODEL_ERRORS = defineErrors('MODEL', {
     description:
       'The catalogue has more items than EASE handles in memory; the message names the limit and the memory it would need.',
   },
+  MODEL_SHARD_MISMATCH: {
+    status: 422,
+    description:
+      'The shard partials given to a merge are not every shard of one training (missing, repeated, or from other parameters, data or code).',
+  },
+  MODEL_SHARD_UNSUPPORTED: {
+    status: 422,
+    description:
+      'The model family cannot be trained in shards (EASE needs one dense inverse for every item).',
+  },
   MODEL_UNSUPPORTED_HOST: {
     status: 400,
     description: 'Bundles are little-endian; this machine is not, so it cannot write one.',

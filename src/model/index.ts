@@ -72,5 +72,15 @@ export {
 } from './params.js';
 export type { Recommendation } from './recommender.js';
 export { paddedFrom, Recommender } from './recommender.js';
+export type { ShardPartial, ShardSpec } from './shard.js';
+export { joinShards, MAX_SHARDS } from './shard.js';
+export type { ShardFile } from './shard-files.js';
+export {
+  mergeShardFiles,
+  readShardFile,
+  SHARD_MANIFEST,
+  shardFileOf,
+  writeShardFile,
+} from './shard-files.js';
 export type { TrainOptions } from './train.js';
-export { popularOrder, trainItemKnn } from './train.js';
+export { popularOrder, trainItemKnn, trainShards } from './train.js';

@@ -2,11 +2,14 @@ import type { TrainParams } from './params.js';
 import type { RowMatrix } from './rows.js';
 
 /**
- * Output slots for top-K neighbours: item i owns [i*K, i*K + count[i]), best first.
+ * Output slots for top-K neighbours of the items [first, first + count.length): item i owns
+ * [(i-first)*K, (i-first)*K + count[i-first]), best first. A shard's slots cover its range only.
  * Shared so worker threads write their items in place.
  */
 export interface TopKSlots {
   readonly k: number;
+  /** The first item the slots hold (0 unless a shard scores a range). */
+  readonly first: number;
   readonly neighbours: Int32Array;
   readonly scores: Float64Array;
   /** Rows that bought both the item and the neighbour (explanations' co-buy counts). */
@@ -148,8 +151,8 @@ export function scoreItems(
     }
 
     // Pop worst-first into the slot from the back: the slot ends best-first.
-    const base = i * K;
-    out.count[i] = size;
+    const base = (i - out.first) * K;
+    out.count[i - out.first] = size;
     for (let n = size - 1; n >= 0; n--) {
       const j = heapIdx[0];
       out.neighbours[base + n] = j;

@@ -8,20 +8,22 @@ export interface KnnWorkerData {
   matrix: RowMatrix;
   params: TrainParams;
   out: TopKSlots;
-  /** Shared cursor: the next item to score; workers take CHUNK items at a time. */
+  /** Shared cursor: [next item to score, items finished]; workers take `chunk` items at a time. */
   cursor: Int32Array;
   chunk: number;
+  /** The end of the range scored (exclusive); the cursor starts at its first item. */
+  end: number;
 }
 
 if (parentPort) {
-  const { matrix, params, out, cursor, chunk } = workerData as KnnWorkerData;
+  const { matrix, params, out, cursor, chunk, end } = workerData as KnnWorkerData;
   const scratch = createScratch(matrix, out.k, params);
   let updates = 0;
   for (;;) {
     const from = Atomics.add(cursor, 0, chunk);
-    if (from >= matrix.nItems) break;
-    updates += scoreItems(matrix, params, out, scratch, from, Math.min(matrix.nItems, from + chunk));
-    Atomics.add(cursor, 1, Math.min(chunk, matrix.nItems - from));
+    if (from >= end) break;
+    updates += scoreItems(matrix, params, out, scratch, from, Math.min(end, from + chunk));
+    Atomics.add(cursor, 1, Math.min(chunk, end - from));
   }
   parentPort.postMessage({ updates });
 }

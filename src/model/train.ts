@@ -9,7 +9,10 @@ import { createScratch, scoreItems, type TopKSlots } from './knn-kernel.js';
 import type { KnnWorkerData } from './knn-worker.js';
 import { type TrainParams, type TrainParamsInput, trainParamsSchema } from './params.js';
 import { buildRowMatrix, type RowMatrix } from './rows.js';
+import { checkShardSpec, joinShards, type ShardPartial, type ShardSpec, shardBoundaries } from './shard.js';
 import { workerUrl } from './worker-url.js';
+
+export { popularOrder } from './shard.js';
 
 export interface TrainOptions {
   /** Worker threads scoring items; the model is identical for any count. @default min(available cores, 4) */
@@ -39,27 +42,69 @@ export async function trainItemKnn(
   params: TrainParamsInput = {},
   opts: TrainOptions = {},
 ): Promise<ItemKnn> {
+  // The one-shard case of sharded training: so a merged sharded model is this one, bit for bit.
+  return joinShards(await trainShards(x, params, { count: 1 }, opts));
+}
+
+/**
+ * Sharded training: build the matrix once, then score the item range of each shard of `count` (or of
+ * shard `only` alone, as one worker of a fan-out does) into its own {@link ShardPartial}.
+ * `joinShards` of all `count` partials is `trainItemKnn`'s model, whatever the count. EASE (one dense
+ * inverse for every item) is refused past one shard with `MODEL_SHARD_UNSUPPORTED`.
+ *
+ * @example
+ * const parts = await trainShards(interactions, { k: 20 }, { count: 4 });
+ * const model = joinShards(parts); // identical to trainItemKnn(interactions, { k: 20 })
+ */
+export async function trainShards(
+  x: Interactions,
+  params: TrainParamsInput,
+  shards: { count: number; only?: number },
+  opts: TrainOptions = {},
+): Promise<ShardPartial[]> {
   const parsed = trainParamsSchema.safeParse(params);
   if (!parsed.success) throw invalidParams(parsed.error);
   const p = parsed.data;
+  const indices =
+    shards.only === undefined ? Array.from({ length: shards.count }, (_, i) => i) : [shards.only];
+  for (const index of indices) checkShardSpec({ index, count: shards.count }, p);
   const m = buildRowMatrix(x, p);
-  const K = p.k;
-  const out: TopKSlots = {
-    k: K,
-    neighbours: new Int32Array(new SharedArrayBuffer(Math.max(1, m.nItems * K) * 4), 0, m.nItems * K),
-    scores: new Float64Array(new SharedArrayBuffer(Math.max(1, m.nItems * K) * 8), 0, m.nItems * K),
-    coCounts: new Int32Array(new SharedArrayBuffer(Math.max(1, m.nItems * K) * 4), 0, m.nItems * K),
-    count: new Int32Array(new SharedArrayBuffer(Math.max(1, m.nItems) * 4), 0, m.nItems),
-  };
+  const bounds = shards.count === 1 ? Int32Array.of(0, m.nItems) : shardBoundaries(m, shards.count);
   const threads = Math.max(1, Math.floor(opts.threads ?? Math.min(availableParallelism(), 4)));
   const work = estimateWork(m);
-  const pairUpdates =
-    p.family === 'ease'
-      ? await scoreEase(m, p, out, threads, opts.onProgress)
-      : threads > 1 && work >= MIN_UPDATES_FOR_THREADS && m.nItems > CHUNK
-        ? await scoreInWorkers(m, p, out, threads, opts.onProgress, opts.clock ?? systemClock)
-        : scoreInThread(m, p, out, opts.onProgress);
-  return assemble(m, p, out, pairUpdates);
+  const total = indices.reduce((n, i) => n + bounds[i + 1] - bounds[i], 0);
+  let before = 0;
+  const parts: ShardPartial[] = [];
+  for (const index of indices) {
+    const lo = bounds[index];
+    const hi = bounds[index + 1];
+    const done = before;
+    const onProgress = opts.onProgress && ((d: number) => opts.onProgress?.(done + d, total));
+    const out = slotsFor(p.k, lo, hi);
+    const rangeWork = (work * (hi - lo)) / Math.max(1, m.nItems);
+    const pairUpdates =
+      p.family === 'ease'
+        ? await scoreEase(m, p, out, threads, onProgress)
+        : threads > 1 && rangeWork >= MIN_UPDATES_FOR_THREADS && hi - lo > CHUNK
+          ? await scoreInWorkers(m, p, out, [lo, hi], threads, onProgress, opts.clock ?? systemClock)
+          : scoreInThread(m, p, out, [lo, hi], onProgress);
+    parts.push(assemble(m, p, { index, count: shards.count }, out, [lo, hi], pairUpdates));
+    before += hi - lo;
+  }
+  return parts;
+}
+
+/** Shared top-K slots for the items [lo, hi). */
+function slotsFor(K: number, lo: number, hi: number): TopKSlots {
+  const n = hi - lo;
+  return {
+    k: K,
+    first: lo,
+    neighbours: new Int32Array(new SharedArrayBuffer(Math.max(1, n * K) * 4), 0, n * K),
+    scores: new Float64Array(new SharedArrayBuffer(Math.max(1, n * K) * 8), 0, n * K),
+    coCounts: new Int32Array(new SharedArrayBuffer(Math.max(1, n * K) * 4), 0, n * K),
+    count: new Int32Array(new SharedArrayBuffer(Math.max(1, n) * 4), 0, n),
+  };
 }
 
 /** Σ_r deg_r², the number of accumulator updates the kernel will do. */
@@ -72,19 +117,23 @@ function estimateWork(m: RowMatrix): number {
   return w;
 }
 
+/** Progress within one range: items of it scored. */
+type RangeProgress = ((done: number) => void) | undefined;
+
 function scoreInThread(
   m: RowMatrix,
   p: TrainParams,
   out: TopKSlots,
-  onProgress?: TrainOptions['onProgress'],
+  [lo, hi]: [number, number],
+  onProgress: RangeProgress,
 ) {
   const scratch = createScratch(m, out.k, p);
   let updates = 0;
-  const step = Math.max(CHUNK, Math.ceil(m.nItems / 100));
-  for (let from = 0; from < m.nItems; from += step) {
-    const to = Math.min(m.nItems, from + step);
+  const step = Math.max(CHUNK, Math.ceil((hi - lo) / 100));
+  for (let from = lo; from < hi; from += step) {
+    const to = Math.min(hi, from + step);
     updates += scoreItems(m, p, out, scratch, from, to);
-    onProgress?.(to, m.nItems);
+    onProgress?.(to - lo);
   }
   return updates;
 }
@@ -93,17 +142,17 @@ async function scoreInWorkers(
   m: RowMatrix,
   p: TrainParams,
   out: TopKSlots,
+  [lo, hi]: [number, number],
   threads: number,
-  onProgress: TrainOptions['onProgress'],
+  onProgress: RangeProgress,
   clock: Clock,
 ): Promise<number> {
   // [next item to take, items finished]
   const cursor = new Int32Array(new SharedArrayBuffer(8));
-  const data: KnnWorkerData = { matrix: m, params: p, out, cursor, chunk: CHUNK };
+  cursor[0] = lo;
+  const data: KnnWorkerData = { matrix: m, params: p, out, cursor, chunk: CHUNK, end: hi };
   const url = workerUrl('knn-worker.js');
-  const timer = onProgress
-    ? clock.setInterval(() => onProgress(Atomics.load(cursor, 1), m.nItems), 100)
-    : undefined;
+  const timer = onProgress ? clock.setInterval(() => onProgress(Atomics.load(cursor, 1)), 100) : undefined;
   try {
     const results = await Promise.all(
       Array.from(
@@ -119,47 +168,50 @@ async function scoreInWorkers(
           }),
       ),
     );
-    onProgress?.(m.nItems, m.nItems);
+    onProgress?.(hi - lo);
     return results.reduce((a, b) => a + b, 0);
   } finally {
     timer?.cancel();
   }
 }
 
-function assemble(m: RowMatrix, p: TrainParams, out: TopKSlots, pairUpdates: number): ItemKnn {
+/** A shard's partial from its slots: the range's lists packed in CSR form. */
+function assemble(
+  m: RowMatrix,
+  p: TrainParams,
+  shard: ShardSpec,
+  out: TopKSlots,
+  [lo, hi]: [number, number],
+  pairUpdates: number,
+): ShardPartial {
   const K = out.k;
-  const offsets = new Int32Array(m.nItems + 1);
-  for (let i = 0; i < m.nItems; i++) offsets[i + 1] = offsets[i] + out.count[i];
-  const total = offsets[m.nItems];
+  const n = hi - lo;
+  const offsets = new Int32Array(n + 1);
+  for (let t = 0; t < n; t++) offsets[t + 1] = offsets[t] + out.count[t];
+  const total = offsets[n];
   const neighbours = new Int32Array(total);
   const scores = new Float64Array(total);
   const coCounts = new Int32Array(total);
-  for (let i = 0; i < m.nItems; i++) {
-    const c = out.count[i];
-    neighbours.set(out.neighbours.subarray(i * K, i * K + c), offsets[i]);
-    scores.set(out.scores.subarray(i * K, i * K + c), offsets[i]);
-    coCounts.set(out.coCounts.subarray(i * K, i * K + c), offsets[i]);
+  for (let t = 0; t < n; t++) {
+    const c = out.count[t];
+    neighbours.set(out.neighbours.subarray(t * K, t * K + c), offsets[t]);
+    scores.set(out.scores.subarray(t * K, t * K + c), offsets[t]);
+    coCounts.set(out.coCounts.subarray(t * K, t * K + c), offsets[t]);
   }
-  const popularity = Int32Array.from(m.popularity);
   return {
     params: p,
+    index: shard.index,
+    count: shard.count,
+    lo,
+    hi,
     nItems: m.nItems,
+    nRows: m.nRows,
+    nPairs: m.rowPtr[m.nRows],
+    pairUpdates,
     offsets,
     neighbours,
     scores,
     coCounts,
-    popularity,
-    popularOrder: popularOrder(popularity),
-    nRows: m.nRows,
-    nPairs: m.rowPtr[m.nRows],
-    pairUpdates,
+    popularity: Int32Array.from(m.popularity.subarray(lo, hi)),
   };
-}
-
-/** Items with at least one buyer, most popular first, ties to the smaller index. */
-export function popularOrder(popularity: Int32Array): Int32Array {
-  const idx: number[] = [];
-  for (let i = 0; i < popularity.length; i++) if (popularity[i] > 0) idx.push(i);
-  idx.sort((a, b) => popularity[b] - popularity[a] || a - b);
-  return Int32Array.from(idx);
 }

@@ -1,10 +1,12 @@
 import type { Pipeline } from '../pipeline/index.js';
 import { PipelinesError } from './errors.js';
 import { recommenderPipeline } from './recommender/pipeline.js';
+import { shardedRecommenderPipeline } from './recommender/pipeline-sharded.js';
 
 /** Every pipeline bookml ships, by name (`bookml run submit <name>`, `bookml pipeline compile <name>`). */
 export const PIPELINES: Readonly<Record<string, Pipeline>> = Object.freeze({
   [recommenderPipeline.name]: recommenderPipeline as unknown as Pipeline,
+  [shardedRecommenderPipeline.name]: shardedRecommenderPipeline as unknown as Pipeline,
 });
 
 /** Pipeline names, sorted. */

@@ -15,6 +15,7 @@ import type {
 import { appConfigOf, intOption } from '../context.js';
 import { localActor } from '../local-identity.js';
 import { emit, table } from '../output.js';
+import { registerModelMerge } from './train-shards.js';
 
 /**
  * `bookml model list|get|versions|compare|promote|approve|rollback|lineage|audit|policy`: the model
@@ -28,6 +29,7 @@ export function registerModelCommands(program: Command): void {
   const model = program
     .command('model')
     .description('the model registry: versions, aliases, gates, approvals, lineage, audit');
+  registerModelMerge(model);
 
   model
     .command('list')

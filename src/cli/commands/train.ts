@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
-import { intOption, withArtifactStore, workspaceOf } from '../context.js';
+import { intOption, workspaceOf } from '../context.js';
+import { usageError } from '../errors.js';
 import { emit, table } from '../output.js';
 import { progressBar } from '../progress.js';
+import { parseCreatedAt, parseShardFlag, saveBundle, writePartial } from './train-shards.js';
 import { addTrainerOptions, trainerParams } from './trainer-options.js';
 
 interface TrainFlags {
@@ -10,6 +12,9 @@ interface TrainFlags {
   map?: string;
   encoding?: string;
   threads?: number;
+  shards?: number;
+  shard?: { index: number; count: number };
+  createdAt?: string;
   out?: string;
   csv?: string;
   json?: boolean;
@@ -35,6 +40,21 @@ export function registerTrainCommand(program: Command): void {
   addTrainerOptions(command, '-k, --k <n>')
     .option('--threads <n>', 'worker threads (the model is identical for any count)', intOption('--threads'))
     .option(
+      '--shards <n>',
+      'score the books in N item ranges, one after another, and merge them (the bundle is byte-identical to --shards 1)',
+      intOption('--shards'),
+    )
+    .option(
+      '--shard <i/n>',
+      'train only shard I of N (1-based) and write its partial to --out; `bookml model merge` joins all N',
+      parseShardFlag,
+    )
+    .option(
+      '--created-at <iso>',
+      "the bundle's creation time instead of now (reproducible builds)",
+      parseCreatedAt,
+    )
+    .option(
       '--out <dir>',
       "write the bundle to this folder instead of the workspace's artifact store (latest is not moved)",
     )
@@ -42,6 +62,10 @@ export function registerTrainCommand(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (flags: TrainFlags, cmd: Command) => {
       const started = performance.now();
+      if (flags.shard && !flags.out)
+        throw usageError('--shard writes a partial: give it --out <dir>', '--out');
+      if (flags.shard && flags.shards !== undefined)
+        throw usageError('--shard I/N already says how many shards: leave out --shards', '--shards');
       const ws = workspaceOf(cmd);
       const data = await import('../../data/index.js');
       const model = await import('../../model/index.js');
@@ -65,49 +89,32 @@ export function registerTrainCommand(program: Command): void {
 
       const bar = progressBar('train', { json: flags.json, unit: 'books' });
       const params = trainerParams(flags as unknown as Record<string, unknown>, '-k, --k <n>');
-      const knn = await model.trainItemKnn(loaded.interactions, params, {
-        threads: flags.threads,
-        onProgress: bar.update,
-      });
+      const shards = flags.shard ?? { count: flags.shards ?? 1 };
+      const parts = await model.trainShards(
+        loaded.interactions,
+        params,
+        { count: shards.count, only: flags.shard?.index },
+        { threads: flags.threads, onProgress: bar.update },
+      );
       bar.stop();
       const trainedAt = performance.now();
-
-      const input = {
-        model: knn,
+      const about = {
         itemIds: loaded.interactions.itemIds,
         itemIdsNumeric: loaded.interactions.itemIdsNumeric,
         title: loaded.catalogue.title,
         author: loaded.catalogue.author,
         dataset,
         code: codeVersion(),
-        createdAt: new Date().toISOString(),
+        createdAt: flags.createdAt ?? new Date().toISOString(),
       };
-      // --out: a plain folder, as asked. Otherwise the artifact store keeps the bundle and
-      // models/latest.json points at it; the store is plain files, so no database is opened.
-      let saved: {
-        manifest: ReturnType<typeof model.writeBundle>;
-        artifact: { sha256: string; uri: string } | null;
-      };
-      const { diskFullError } = await import('../../store/artifacts/index.js');
-      try {
-        if (flags.out) {
-          saved = { manifest: model.writeBundle(flags.out, input), artifact: null };
-        } else {
-          const { manifest, pointer } = await withArtifactStore(cmd, (artifacts) =>
-            model.saveLatestModel(ws, artifacts, input),
-          );
-          saved = { manifest, artifact: { sha256: pointer.sha256, uri: pointer.uri } };
-        }
-        if (flags.csv) {
-          // The bundle's content is still in memory: no need to read it back.
-          const bundle = { ...input, manifest: saved.manifest };
-          await model.writeNeighboursCsv(bundle, flags.csv);
-        }
-      } catch (e) {
-        // A full disk is the user's to fix (STORE_DISK_FULL, exit 2), not an internal error; the
-        // bundle writers leave nothing half-written behind.
-        throw diskFullError(e, `writing the model to ${flags.out ?? ws.root}`) ?? e;
+      if (flags.shard) {
+        const timings = { load: (loadedAt - started) / 1000, train: (trainedAt - loadedAt) / 1000 };
+        await writePartial(parts[0], about, flags, timings, loaded.interactions.length);
+        return;
       }
+      const knn = model.joinShards(parts);
+      const input = { model: knn, ...about };
+      const saved = await saveBundle(cmd, input, flags);
       const done = performance.now();
 
       const trainS = (trainedAt - loadedAt) / 1000;
@@ -119,6 +126,7 @@ export function registerTrainCommand(program: Command): void {
         dataset,
         params: knn.params,
         counts: saved.manifest.counts,
+        shards: shards.count,
         lines: loaded.interactions.length,
         timings_s: {
           load: round((loadedAt - started) / 1000),

@@ -10,6 +10,7 @@ import {
   type Similarity,
   type TrainParamsInput,
   trainParamsSchema,
+  type WriteBundleInput,
   writeBundle,
 } from '../../model/index.js';
 import { fitModel } from '../../tune/index.js';
@@ -95,16 +96,13 @@ export function asEvalRecommender(knn: ItemKnn): EvalRecommender {
   };
 }
 
-/** Write a model bundle for `knn`, trained on (part of) `loaded`, to `dir`; the step's clock and code version stamp it. */
-export function writeModelBundle(
-  dir: string,
-  knn: ItemKnn,
+/** Everything a bundle records besides the model: the items of `loaded`, its dataset, the step's code version and clock. */
+export function bundleAbout(
   loaded: LoadedDataset,
   ctx: { clock: Clock; codeVersion: { version: string; gitSha: string | null } },
-): BundleManifest {
+): Omit<WriteBundleInput, 'model'> {
   const x = loaded.interactions;
-  return writeBundle(dir, {
-    model: knn,
+  return {
     itemIds: x.itemIds,
     itemIdsNumeric: x.itemIdsNumeric,
     title: loaded.catalogue.title,
@@ -112,5 +110,15 @@ export function writeModelBundle(
     dataset: { hash: loaded.manifest.hash, uri: loaded.manifest.source.uri },
     code: { version: ctx.codeVersion.version, gitSha: ctx.codeVersion.gitSha },
     createdAt: new Date(ctx.clock.now()).toISOString(),
-  });
+  };
+}
+
+/** Write a model bundle for `knn`, trained on (part of) `loaded`, to `dir`; the step's clock and code version stamp it. */
+export function writeModelBundle(
+  dir: string,
+  knn: ItemKnn,
+  loaded: LoadedDataset,
+  ctx: { clock: Clock; codeVersion: { version: string; gitSha: string | null } },
+): BundleManifest {
+  return writeBundle(dir, { model: knn, ...bundleAbout(loaded, ctx) });
 }

@@ -1,29 +1,38 @@
-import { definePipeline, eq } from '../../pipeline/index.js';
+import {
+  type ArtifactOutputRef,
+  definePipeline,
+  eq,
+  type ParamRefs,
+  type PipelineBuilder,
+  type Ref,
+} from '../../pipeline/index.js';
 import { evaluateStep } from './evaluate.js';
 import { ingestStep } from './ingest.js';
-import { RECOMMENDER_PARAMS } from './params.js';
+import { RECOMMENDER_PARAMS, type SIMILARITIES } from './params.js';
 import { promoteStep, registerStep } from './register.js';
 import { pickBestStep, sweepGridStep, trainStep } from './sweep.js';
 import { validateDataStep } from './validate-data.js';
 
-/**
- * The recommender pipeline (DESIGN.md's loop):
- *
- * ```
- * ingest → validate → sweep-grid → train ×(similarity × K + tuner trials) → pick-best → evaluate → register → promote
- * ```
- *
- * `register` runs only when the evaluation gates passed (else it is Skipped and `promote` Omitted: the run
- * still succeeds, with the reason in `evaluate`'s outputs). `promote` holds the `recommender-promote` lock,
- * so two runs never move an alias at the same time while their training still runs in parallel.
- */
-export const recommenderPipeline = definePipeline({
-  name: 'recommender',
-  description:
-    'Train item-kNN over a similarity × K sweep plus tuner trials, evaluate against baselines, register and promote.',
-  params: RECOMMENDER_PARAMS,
-  timeoutSeconds: 4 * 3600,
-  build: (p, b) => {
+/** What another refit (`recommender-sharded`'s) is given: the chosen point and the dataset. */
+export interface RefitInputs {
+  readonly similarity: Ref<(typeof SIMILARITIES)[number]>;
+  readonly k: Ref<number>;
+  readonly options: Ref<string>;
+  readonly trainOptions: Ref<string>;
+  readonly dataset: ArtifactOutputRef<'directory'>;
+}
+
+/** The recommender graph, shared by the pipelines that run it. */
+export const recommenderGraph = {
+  /**
+   * Add the tasks. `refit`, when given, adds tasks producing the bundle `register` stores in place of
+   * `evaluate`'s; it must be the same bytes (`pipeline-sharded.ts`).
+   */
+  build(
+    p: ParamRefs<typeof RECOMMENDER_PARAMS>,
+    b: PipelineBuilder,
+    refit?: (inputs: RefitInputs) => ArtifactOutputRef<'directory'>,
+  ): void {
     const ingest = b.task('ingest', ingestStep, {
       datasetUri: p.datasetUri,
       datasetMapping: p.datasetMapping,
@@ -64,7 +73,14 @@ export const recommenderPipeline = definePipeline({
       .task('register', registerStep, {
         datasetHash: ingest.outputs.datasetHash,
         datasetSource: ingest.outputs.datasetSource,
-        bundle: evaluate.outputs.bundle,
+        bundle:
+          refit?.({
+            similarity: best.outputs.similarity,
+            k: best.outputs.k,
+            options: best.outputs.options,
+            trainOptions: p.trainOptions,
+            dataset: ingest.outputs.dataset,
+          }) ?? evaluate.outputs.bundle,
         evaluation: evaluate.outputs.evaluation,
         dataReport: validate.outputs.report,
         sweep: best.outputs.sweep,
@@ -75,4 +91,24 @@ export const recommenderPipeline = definePipeline({
       'recommender-promote',
     );
   },
+};
+
+/**
+ * The recommender pipeline (DESIGN.md's loop):
+ *
+ * ```
+ * ingest → validate → sweep-grid → train ×(similarity × K + tuner trials) → pick-best → evaluate → register → promote
+ * ```
+ *
+ * `register` runs only when the evaluation gates passed (else it is Skipped and `promote` Omitted: the run
+ * still succeeds, with the reason in `evaluate`'s outputs). `promote` holds the `recommender-promote` lock,
+ * so two runs never move an alias at the same time while their training still runs in parallel.
+ */
+export const recommenderPipeline = definePipeline({
+  name: 'recommender',
+  description:
+    'Train item-kNN over a similarity × K sweep plus tuner trials, evaluate against baselines, register and promote.',
+  params: RECOMMENDER_PARAMS,
+  timeoutSeconds: 4 * 3600,
+  build: (p, b) => recommenderGraph.build(p, b),
 });
