@@ -51,7 +51,8 @@ export async function healthRoutes(app: FastifyInstance, ctx: ServeContext): Pro
   });
 
   const metricsSchema = {
-    summary: 'Prometheus metrics: requests, latency, fallbacks and loads per route and version (every worker under --workers)',
+    summary:
+      'Prometheus metrics: requests, latency, fallbacks and loads per route and version (every worker under --workers)',
     tags: ['metrics'],
     produces: ['text/plain; version=0.0.4'],
     response: { 200: { type: 'string' } },

@@ -58,7 +58,7 @@ export async function saveBundle(
       saved = { manifest, artifact: { sha256: pointer.sha256, uri: pointer.uri } };
     }
     // The bundle's content is still in memory: no need to read it back.
-    if (to.csv) await model.writeNeighboursCsv({ ...input, manifest: saved.manifest }, to.csv);
+    if (to.csv) await model.writeNeighboursCsv(input, to.csv);
     return saved;
   } catch (e) {
     throw diskFullError(e, `writing the model to ${to.out ?? ws.root}`) ?? e;
