@@ -120,7 +120,12 @@ export function apiComponent(
         },
         // Reads only: this scheduler is never started (the one `bookml up` hosts ticks).
         schedules: new Scheduler({ db, launcher: localRunLauncher(app), clock: app.clock }),
-        logger: { level: options.logLevel ?? app.config.logLevel, redact: ['req.headers.authorization'] },
+        // Logs go to stderr, as `bookml serve`'s do: stdout carries what the command prints (`--json`).
+        logger: {
+          level: options.logLevel ?? app.config.logLevel,
+          redact: ['req.headers.authorization'],
+          stream: process.stderr,
+        },
       });
       try {
         await f.listen({ host: config.host, port: config.port });
