@@ -8,27 +8,27 @@
  * `.test-results/ui/`. Skips, saying why, without chromium or a build.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bookmlBin, hasBuiltBin, repoRoot } from './fixtures/cli.js';
+import { bookmlBin, repoRoot } from './fixtures/cli.js';
+import {
+  browserSkipReason,
+  chromiumPath,
+  seriousViolations,
+  shoot as shootPage,
+  shotsDir,
+  signIn,
+  startUp,
+  stopChild,
+} from './fixtures/ui-browser.js';
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = existsSync(chromiumPath);
-const hasBuiltUi = existsSync(join(repoRoot, 'dist', 'ui', 'index.html'));
-const skip = !hasChromium
-  ? `no chromium at ${chromiumPath} (apt-get install chromium)`
-  : !hasBuiltBin || !hasBuiltUi
-    ? 'no build (npm run build)'
-    : null;
+const skip = browserSkipReason();
 if (skip !== null) console.warn(`dashboard browser tests skipped: ${skip}`);
 
 const TOKENS = { approver: 'alice-approver-secret-0123456789', viewer: 'vic-viewer-secret-0123456789' };
-const shots = join(repoRoot, '.test-results', 'ui');
 const home = mkdtempSync(join(tmpdir(), 'bookml-ui-e2e-'));
 const env = {
   ...process.env,
@@ -39,40 +39,16 @@ const env = {
 const children: ChildProcess[] = [];
 let browser: Browser | undefined;
 
-function stopChild(c: ChildProcess): Promise<void> {
-  if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
-  return new Promise((done) => {
-    const force = setTimeout(() => c.kill('SIGKILL'), 10_000);
-    c.once('exit', () => {
-      clearTimeout(force);
-      done();
-    });
-    c.kill('SIGTERM');
-  });
-}
-
-/** Starts `bookml up` and resolves with the dashboard's URL once it serves. */
-function up(): Promise<{ dashboard: string; serve: string }> {
-  // Small drift windows, as the README's loop uses, so `demo drift` is quick.
-  const args = ['up', '--port', '0', '--api-port', '0', '--webhook-port', '0', '--monitor-window', '300'];
-  args.push('--monitor-interval-ms', '500', '--monitor-cooldown-ms', '1000');
-  const child = spawn(process.execPath, [bookmlBin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let stderr = '';
-  child.stderr?.on('data', (d) => {
-    stderr += String(d);
-  });
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  let dashboard = '';
-  return new Promise((res, rej) => {
-    lines.on('line', (l) => {
-      const m = /^dashboard: (\S+)/.exec(l);
-      if (m) dashboard = m[1];
-      const ready = /^ready: curl -s '(http:\/\/[^/]+)/.exec(l);
-      if (ready) res({ dashboard, serve: ready[1] });
-    });
-    child.once('exit', (code) => rej(new Error(`bookml up exited ${code}: ${stderr}`)));
-  });
+/** Starts `bookml up` with small drift windows, as the README's loop uses, so `demo drift` is quick. */
+function up(): Promise<{ base: string; serve: string }> {
+  return startUp(env, children, [
+    '--monitor-window',
+    '300',
+    '--monitor-interval-ms',
+    '500',
+    '--monitor-cooldown-ms',
+    '1000',
+  ]);
 }
 
 /** Runs a CLI command to its end without blocking the event loop (the browser keeps talking). */
@@ -92,34 +68,6 @@ function cli(args: string[]): Promise<string> {
   });
 }
 
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** axe-core's serious and critical violations on the page as it is. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  // Evaluated through the devtools protocol: the page's CSP (script-src 'self') stays in force for the app.
-  await page.evaluate(axeSource);
-  const found = await page.evaluate(async () => {
-    const axe = (
-      globalThis as unknown as { axe: { run(): Promise<{ violations: Array<Record<string, unknown>> }> } }
-    ).axe;
-    return (await axe.run()).violations.map((v) => ({
-      id: String(v.id),
-      impact: String(v.impact),
-      nodes: (v.nodes as Array<{ target: unknown }>).map((n) => JSON.stringify(n.target)).slice(0, 3),
-    }));
-  });
-  return found
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}) at ${v.nodes.join(', ')}`);
-}
-
-async function signIn(page: Page, url: string, token: string): Promise<void> {
-  await page.goto(url);
-  await page.getByLabel('API token').fill(token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('navigation', { name: 'Pages' }).waitFor();
-}
-
 /** README images refreshed from this run when asked (`BOOKML_UPDATE_DOCS_IMAGES=1`). */
 const DOCS_IMAGES: Record<string, string> = {
   overview: 'ui-overview.png',
@@ -127,11 +75,10 @@ const DOCS_IMAGES: Record<string, string> = {
 };
 
 async function shoot(page: Page, name: string): Promise<void> {
-  const path = join(shots, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
+  await shootPage(page, name);
   const doc = DOCS_IMAGES[name];
   if (doc !== undefined && process.env.BOOKML_UPDATE_DOCS_IMAGES === '1') {
-    copyFileSync(path, join(repoRoot, 'docs', 'images', doc));
+    copyFileSync(join(shotsDir, `${name}.png`), join(repoRoot, 'docs', 'images', doc));
   }
 }
 
@@ -141,9 +88,8 @@ describe.skipIf(skip !== null)('dashboard in a browser', () => {
   let approver: Page;
 
   beforeAll(async () => {
-    mkdirSync(shots, { recursive: true });
     const started = await up();
-    base = started.dashboard.replace(/\/ui\/$/, '');
+    base = started.base;
     serve = started.serve;
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });

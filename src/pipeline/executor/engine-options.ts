@@ -57,7 +57,9 @@ export interface EngineOptions {
   log?: (line: string) => void;
 }
 
-const DEFAULT_STEP_ENTRY = fileURLToPath(new URL('../runner/step-process.js', import.meta.url));
+// Resolved when an engine is built, not at import: a browser-like test environment (happy-dom) that
+// imports the API's door through this module has no file: URLs.
+const defaultStepEntry = () => fileURLToPath(new URL('../runner/step-process.js', import.meta.url));
 
 /** Options with their defaults filled in. */
 export type ResolvedEngineOptions = Required<
@@ -69,7 +71,7 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOpti
   const parallelism = options.parallelism ?? 4;
   return {
     clock: options.db.clock,
-    stepEntry: DEFAULT_STEP_ENTRY,
+    stepEntry: defaultStepEntry(),
     parallelism,
     spares: parallelism,
     reuseProcesses: false,
