@@ -5,32 +5,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { openStores, resolveAppConfig } from '../src/app/index.js';
 import { ManualClock } from '../src/core/index.js';
+import { probeRedis, TEST_REDIS_URL } from '../src/store/test-databases.js';
 
-const REDIS = process.env.BOOKML_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-async function redisDown(): Promise<string | undefined> {
-  const r = new Redis(REDIS, {
-    lazyConnect: true,
-    connectTimeout: 2000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  r.on('error', () => {});
-  try {
-    await r.connect();
-    await r.ping();
-    return undefined;
-  } catch (e) {
-    return `Redis unreachable at ${REDIS} (${(e as Error).message})`;
-  } finally {
-    r.disconnect();
-  }
-}
-const down = await redisDown();
+const REDIS = TEST_REDIS_URL;
+const down = await probeRedis();
 
 describe('online store configuration', () => {
   it('reads BOOKML_REDIS_URL and refuses one that is not redis://', () => {

@@ -114,3 +114,34 @@ export async function createTestDatabase(dialect: 'sqlite' | 'postgres'): Promis
 function maskPassword(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 }
+
+/**
+ * The Redis that online-store tests use: `BOOKML_TEST_REDIS_URL`, else the local server.
+ * @internal
+ */
+export const TEST_REDIS_URL: string = process.env.BOOKML_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * Checks that Redis answers PING. Returns `undefined` when it does, else a one-line reason for a skip.
+ * ioredis is imported here, on call, so PostgreSQL-only tests never load it.
+ * @internal
+ */
+export async function probeRedis(url: string = TEST_REDIS_URL): Promise<string | undefined> {
+  const { Redis } = await import('ioredis');
+  const r = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 2000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  r.on('error', () => {});
+  try {
+    await r.connect();
+    await r.ping();
+    return undefined;
+  } catch (e) {
+    return `Redis unreachable at ${url} (${(e as Error).message}); set BOOKML_TEST_REDIS_URL`;
+  } finally {
+    r.disconnect();
+  }
+}

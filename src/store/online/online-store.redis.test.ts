@@ -1,30 +1,11 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/index.js';
+import { probeRedis, TEST_REDIS_URL } from '../test-databases.js';
 import { onlineStoreContract } from './online-store.contract.js';
 import { RedisOnlineStore } from './redis-online-store.js';
 
-const URL = process.env.BOOKML_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-/** `undefined` when Redis answers PING, else a one-line reason for the skip. */
-async function probeRedis(): Promise<string | undefined> {
-  const r = new Redis(URL, {
-    lazyConnect: true,
-    connectTimeout: 2000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  r.on('error', () => {});
-  try {
-    await r.connect();
-    await r.ping();
-    return undefined;
-  } catch (e) {
-    return `Redis unreachable at ${URL} (${(e as Error).message}); set BOOKML_TEST_REDIS_URL`;
-  } finally {
-    r.disconnect();
-  }
-}
+const URL = TEST_REDIS_URL;
 
 const unreachable = await probeRedis();
 // Every test writes under its own key prefix, deleted afterwards: parallel runs never meet.
