@@ -346,20 +346,31 @@ describe.skipIf(!hasBuiltBin)(
       rmSync(home, { recursive: true, force: true });
     });
 
+    /** Renders `spec`, replays its WorkflowTemplate against the API, and expects every node Succeeded. */
+    async function replayed(
+      spec: Parameters<typeof renderBundle>[0],
+      argoVersion: '3.5' | '4.1',
+      dir: string,
+      extra: Record<string, string> = {},
+    ): Promise<Replay> {
+      const { bundle, wt, params } = await rendered(spec, argoVersion);
+      const replay = new Replay(wt, { ...params, ...extra }, join(home, dir), {
+        secrets: { [SECRETS.stepToken.name]: { [SECRETS.stepToken.key]: STEP_TOKEN } },
+        services: { [`http://bookml-api.${bundle.options.namespace}.svc:8470`]: api.info?.url ?? '' },
+      });
+      await replay.run();
+      const phases = Object.fromEntries([...replay.nodes].map(([k, v]) => [k, v.phase]));
+      expect(
+        Object.values(phases).every((p) => p === 'Succeeded'),
+        JSON.stringify(phases),
+      ).toBe(true);
+      return replay;
+    }
+
     it.each(['3.5', '4.1'] as const)(
       'Argo %s: registers the same model (bundle hash) as a local run',
       async (argoVersion) => {
-        const { bundle, wt, params } = await rendered(recommender.spec, argoVersion);
-        const replay = new Replay(wt, params, join(home, `replay-${argoVersion}`), {
-          secrets: { [SECRETS.stepToken.name]: { [SECRETS.stepToken.key]: STEP_TOKEN } },
-          services: { [`http://bookml-api.${bundle.options.namespace}.svc:8470`]: api.info?.url ?? '' },
-        });
-        await replay.run();
-        const phases = Object.fromEntries([...replay.nodes].map(([k, v]) => [k, v.phase]));
-        expect(
-          Object.values(phases).every((p) => p === 'Succeeded'),
-          JSON.stringify(phases),
-        ).toBe(true);
+        const replay = await replayed(recommender.spec, argoVersion, `replay-${argoVersion}`);
         // The sweep fanned out over 2 similarities × 2 k, and Argo's aggregation handed pick-best all four.
         expect(JSON.parse(replay.nodes.get('train')?.params['model-id'] ?? '[]')).toHaveLength(4);
         // The remote runtime: the API and a token, never database credentials or a workspace; and the
@@ -391,18 +402,7 @@ describe.skipIf(!hasBuiltBin)(
 
     it('Argo 4.1, recommender-sharded: train-shard ×3 → merge registers the bundle hash of the unsharded local run', async () => {
       const sharded = getPipeline('recommender-sharded');
-      const { bundle, wt, params } = await rendered(sharded.spec, '4.1');
-      params.shards = '3';
-      const replay = new Replay(wt, params, join(home, 'replay-sharded'), {
-        secrets: { [SECRETS.stepToken.name]: { [SECRETS.stepToken.key]: STEP_TOKEN } },
-        services: { [`http://bookml-api.${bundle.options.namespace}.svc:8470`]: api.info?.url ?? '' },
-      });
-      await replay.run();
-      const phases = Object.fromEntries([...replay.nodes].map(([k, v]) => [k, v.phase]));
-      expect(
-        Object.values(phases).every((p) => p === 'Succeeded'),
-        JSON.stringify(phases),
-      ).toBe(true);
+      const replay = await replayed(sharded.spec, '4.1', 'replay-sharded', { shards: '3' });
       // Three shard pods, their partials handed to merge as artifact-store hashes.
       expect(JSON.parse(replay.nodes.get('train-shard')?.params.partial ?? '[]')).toHaveLength(3);
       const version = Number(replay.nodes.get('register')?.params.version);
