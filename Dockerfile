@@ -17,6 +17,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The step processes' bundle (dist/step-bundle) is made by scripts/bundle-steps.mjs.
+COPY scripts ./scripts
 # The dashboard the control plane serves at /ui/ (built by `npm run build` into dist/ui).
 COPY ui ./ui
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { type StepProcessFiles, stepProcessFiles } from '../src/app/step-bundle.js';
 import { Engine, getRunDetail, submitRun } from '../src/pipeline/executor/index.js';
 import { loadCatalog } from '../src/pipeline/runner/index.js';
 import {
@@ -27,6 +28,23 @@ const STEP_ENTRY = join(repoRoot, 'dist', 'pipeline', 'runner', 'step-process.js
 const STEP_RUNTIME = pathToFileURL(join(repoRoot, 'dist', 'app', 'step-runtime.js')).href;
 const BENCH_PIPELINES = pathToFileURL(join(repoRoot, 'dist-bench', 'bench', 'engine-pipelines.js')).href;
 const RECOMMENDER = pathToFileURL(join(repoRoot, 'dist', 'pipelines', 'index.js')).href;
+const STEP_BUNDLE = pathToFileURL(join(repoRoot, 'dist', 'step-bundle', '/'));
+
+/**
+ * The files step processes start from. Bundled, as the composition root starts the built-in
+ * catalogue's (`stepProcessFiles`); the bench's no-op catalogue runs on the same bundled runner and
+ * runtime, so the chain measures what a built-in step pays. Unbundled: the module files, as before.
+ */
+function stepFiles(catalogUrl: string, bundled: boolean): StepProcessFiles {
+  if (!bundled) return { stepEntry: STEP_ENTRY, catalogUrl, runtimeUrl: STEP_RUNTIME };
+  const files = stepProcessFiles(RECOMMENDER, {
+    bundle: STEP_BUNDLE,
+    builtInCatalogUrl: RECOMMENDER,
+    runtimeUrl: STEP_RUNTIME,
+  });
+  if (files.stepEntry === undefined) throw new Error('dist/step-bundle is missing: run npm run build');
+  return catalogUrl === RECOMMENDER ? files : { ...files, catalogUrl };
+}
 
 interface Row {
   scenario: string;
@@ -46,7 +64,7 @@ interface Row {
 async function runOnce(
   catalogUrl: string,
   pipeline: string,
-  o: { home?: string; noCache?: boolean; reuse?: boolean } = {},
+  o: { home?: string; noCache?: boolean; reuse?: boolean; bundled?: boolean } = {},
 ): Promise<{
   wallS: number;
   cpuMs: number;
@@ -60,14 +78,15 @@ async function runOnce(
   const ws = resolveWorkspace(join(home, '.bookml'));
   const db = await openMetadataDb({ workspace: ws });
   const catalog = await loadCatalog(catalogUrl);
+  const files = stepFiles(catalogUrl, o.bundled ?? true);
   const engine = new Engine({
     db,
     artifacts: await openArtifactStore({ workspace: ws }),
     workspace: ws,
     catalog,
-    catalogUrl,
-    stepEntry: STEP_ENTRY,
-    runtimeUrl: STEP_RUNTIME,
+    catalogUrl: files.catalogUrl,
+    stepEntry: files.stepEntry ?? STEP_ENTRY,
+    runtimeUrl: files.runtimeUrl,
     reuseProcesses: o.reuse ?? false,
   });
   await engine.start();
@@ -144,11 +163,19 @@ export async function benchEngine(args: string[]): Promise<object> {
     });
   };
 
-  for (const reuse of chainOnly ? [false] : [false, true]) {
-    const mode = reuse ? 'reused processes' : 'a process per step';
+  // Bundled step processes (what the executor starts), then — with `--unbundled` — the module files, for
+  // the before/after in one run.
+  const modes = [
+    ...(chainOnly
+      ? [{ reuse: false, bundled: true }]
+      : [false, true].map((reuse) => ({ reuse, bundled: true }))),
+    ...(args.includes('--unbundled') ? [{ reuse: false, bundled: false }] : []),
+  ];
+  for (const { reuse, bundled } of modes) {
+    const mode = `${reuse ? 'reused processes' : 'a process per step'}${bundled ? '' : ', unbundled'}`;
+    const o = { reuse, bundled };
     const chainRuns = [];
-    for (let i = 0; i < repeats; i++)
-      chainRuns.push(await runOnce(BENCH_PIPELINES, 'bench-chain', { reuse }));
+    for (let i = 0; i < repeats; i++) chainRuns.push(await runOnce(BENCH_PIPELINES, 'bench-chain', o));
     const mid = [...chainRuns].sort((a, b) => a.wallS - b.wallS)[chainRuns.length >> 1];
     for (const r of chainRuns) if (r !== mid) homes.push(r.home);
     row(
@@ -157,21 +184,20 @@ export async function benchEngine(args: string[]): Promise<object> {
       median(chainRuns.flatMap((r) => gaps(r.attempts))),
     );
     if (!chainOnly)
-      row(
-        `fan-out of 100 no-op steps, ${mode}`,
-        await runOnce(BENCH_PIPELINES, 'bench-fan-out', { reuse }),
-        null,
-      );
-    const cold = await runOnce(RECOMMENDER, 'recommender', { reuse });
+      row(`fan-out of 100 no-op steps, ${mode}`, await runOnce(BENCH_PIPELINES, 'bench-fan-out', o), null);
+    const cold = await runOnce(RECOMMENDER, 'recommender', o);
     row(`recommender, empty workspace (generates the data), ${mode}`, cold, null);
+    const present = [];
+    for (let i = 0; i < repeats; i++)
+      present.push(await runOnce(RECOMMENDER, 'recommender', { ...o, home: cold.home, noCache: true }));
     row(
-      `recommender, data present, --no-cache, ${mode}`,
-      await runOnce(RECOMMENDER, 'recommender', { home: cold.home, noCache: true, reuse }),
+      `recommender, data present, --no-cache, ${mode} (median of ${repeats})`,
+      [...present].sort((a, b) => a.wallS - b.wallS)[present.length >> 1],
       null,
     );
     row(
       `recommender, identical resubmit (cached), ${mode}`,
-      await runOnce(RECOMMENDER, 'recommender', { home: cold.home, reuse }),
+      await runOnce(RECOMMENDER, 'recommender', { ...o, home: cold.home }),
       null,
     );
   }

@@ -12,19 +12,31 @@ import { median } from './measure.js';
  * same way for a before/after figure: `node dist-bench/bench/step-start.js OLD/dist`.
  */
 
-/** The step-process entry of a build: `pipeline/runner/` now, `pipeline/executor/` before the door split. */
-function entryOf(dist: string): { entry: string; runtime: string | null } {
+/**
+ * The step-process entry of a build and the catalogue it loads: the step bundle when the build has one
+ * (what the executor starts for the built-in catalogue), else `pipeline/runner/`, else (before the door
+ * split) `pipeline/executor/`.
+ */
+function entryOf(dist: string): { entry: string; catalog: string; runtime: string | null } {
+  const bundle = join(dist, 'step-bundle');
+  if (existsSync(join(bundle, 'step-process.js'))) {
+    return {
+      entry: join(bundle, 'step-process.js'),
+      catalog: pathToFileURL(join(bundle, 'pipelines.js')).href,
+      runtime: pathToFileURL(join(bundle, 'step-runtime.js')).href,
+    };
+  }
+  const catalog = pathToFileURL(join(dist, 'pipelines', 'index.js')).href;
   const runner = join(dist, 'pipeline', 'runner', 'step-process.js');
   if (existsSync(runner)) {
     const runtime = join(dist, 'app', 'step-runtime.js');
-    return { entry: runner, runtime: existsSync(runtime) ? pathToFileURL(runtime).href : null };
+    return { entry: runner, catalog, runtime: existsSync(runtime) ? pathToFileURL(runtime).href : null };
   }
-  return { entry: join(dist, 'pipeline', 'executor', 'step-process.js'), runtime: null };
+  return { entry: join(dist, 'pipeline', 'executor', 'step-process.js'), catalog, runtime: null };
 }
 
 function once(dist: string, outputs: string): Promise<{ readyMs: number; resultMs: number }> {
-  const { entry, runtime } = entryOf(dist);
-  const catalog = pathToFileURL(join(dist, 'pipelines', 'index.js')).href;
+  const { entry, catalog, runtime } = entryOf(dist);
   const args = runtime === null ? [entry, catalog] : [entry, catalog, runtime];
   const t0 = performance.now();
   const env: Record<string, string> = {};

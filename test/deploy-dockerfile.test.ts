@@ -86,7 +86,7 @@ describe('Dockerfile', () => {
     expect([...commands]).toEqual(['bookml']);
   });
 
-  it('.dockerignore sends only the package files, tsconfigs, src and ui (no node_modules, dist, .git, workspace)', () => {
+  it('.dockerignore sends only the package files, tsconfigs, src, ui and scripts (no node_modules, dist, .git, workspace)', () => {
     const lines = readFileSync(path.join(repo, '.dockerignore'), 'utf8')
       .split('\n')
       .map((l) => l.trim())
@@ -96,6 +96,7 @@ describe('Dockerfile', () => {
     expect(included.sort()).toEqual([
       'package-lock.json',
       'package.json',
+      'scripts',
       'src',
       'tsconfig.build.json',
       'tsconfig.json',

@@ -1,9 +1,10 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codeVersion } from '../src/core/index.js';
 import { CLI, REPO, requireBuild, stopExecutorsAndRemove } from './fixtures/pipelines/harness.js';
 
 const BUILT_PIPELINES = join(REPO, 'dist', 'pipelines', 'index.js');
@@ -54,6 +55,20 @@ describe.skipIf(!existsSync(BUILT_PIPELINES))('bookml run submit recommender', (
       expect.arrayContaining(['ingest', 'validate', 'train', 'pick-best', 'evaluate', 'register', 'promote']),
     );
     expect(first.body.nodes.find((n) => n.id === 'train')?.children.length).toBeGreaterThan(1);
+    // The steps ran from the build's step bundle: its modules still find the checkout beside them.
+    expect(existsSync(join(REPO, 'dist', 'step-bundle', 'step-process.js'))).toBe(true);
+    const lineage = JSON.parse(
+      execFileSync(process.execPath, [
+        CLI,
+        '--home',
+        home,
+        'model',
+        'lineage',
+        'recommender/1',
+        '--json',
+      ]).toString(),
+    ) as { codeVersion: { version: string; gitSha: string | null } };
+    expect(lineage.codeVersion).toEqual(codeVersion());
 
     const second = await submit();
     expect(second.code).toBe(0);

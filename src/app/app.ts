@@ -3,6 +3,7 @@ import type { PipelineCatalog } from '../pipeline/executor/index.js';
 import type { StepServices } from '../pipeline/index.js';
 import { type AppConfig, lineageCodeVersion } from './config.js';
 import { localStepServices } from './local-runtime.js';
+import { BUILT_IN_CATALOG_URL } from './step-bundle.js';
 import { type OpenStores, openStores } from './stores.js';
 
 /**
@@ -50,7 +51,7 @@ export function createApp(config: AppConfig, options: { clock?: Clock } = {}): A
     catalog: () => {
       catalog ??= (async () => {
         const { catalogUrl, loadCatalog } = await import('../pipeline/runner/index.js');
-        const url = catalogUrl(config.pipelinesUrl ?? new URL('../pipelines/index.js', import.meta.url).href);
+        const url = catalogUrl(config.pipelinesUrl ?? BUILT_IN_CATALOG_URL);
         return { catalog: await loadCatalog(url), url };
       })();
       return catalog;

@@ -1,7 +1,7 @@
 import type { Engine } from '../pipeline/executor/index.js';
 import type { App } from './app.js';
 import type { Component } from './host.js';
-import { STEP_RUNTIME_URL } from './step-runtime.js';
+import { stepProcessFiles } from './step-bundle.js';
 
 /** Options of {@link executorComponent}. */
 export interface ExecutorComponentOptions {
@@ -53,13 +53,15 @@ export function executorComponent(app: App, options: ExecutorComponentOptions): 
         app.stores.artifacts(),
       ]);
       const { config } = app;
+      const files = stepProcessFiles(url);
       const e = new Engine({
         db,
         artifacts,
         workspace: app.workspace,
         catalog,
-        catalogUrl: url,
-        runtimeUrl: STEP_RUNTIME_URL,
+        catalogUrl: files.catalogUrl,
+        runtimeUrl: files.runtimeUrl,
+        ...(files.stepEntry === undefined ? {} : { stepEntry: files.stepEntry }),
         parallelism: options.parallelism ?? 4,
         reuseProcesses: options.reuseProcesses === true,
         ...(options.idleExitMs === undefined ? {} : { idleExitMs: options.idleExitMs }),

@@ -93,7 +93,7 @@ export function openStores(config: StoreConfig): OpenStores {
       return runs;
     },
     bus: () => {
-      bus ??= Promise.all([import('../triggers/index.js'), openDb()]).then(([t, handle]) =>
+      bus ??= Promise.all([import('../triggers/bus/index.js'), openDb()]).then(([t, handle]) =>
         t.openEventBus({
           db: handle,
           clock: config.clock,

@@ -30,7 +30,6 @@ export type {
 } from './bus/index.js';
 export {
   isValidSource,
-  NatsBus,
   openEventBus,
   requireTopic,
   SOURCE_TOPIC_PREFIX,
@@ -38,6 +37,8 @@ export {
   TableBus,
   TOPICS,
 } from './bus/index.js';
+// Not through the bus door, so that importing the door does not load the NATS client.
+export { NatsBus } from './bus/nats-bus.js';
 
 export type {
   DecisionCount,

@@ -1,7 +1,7 @@
 /**
  * The event bus: durable topics with at-least-once, in-order delivery to named consumers. The
  * metadata database's event table by default (`TableBus`), NATS JetStream when configured
- * (`NatsBus`); `openEventBus` picks one. Both keep one contract (`bus.contract.ts`).
+ * (`NatsBus`, loaded only when configured); `openEventBus` picks one. Both keep one contract (`bus.contract.ts`).
  *
  * @example
  * const bus = await openEventBus({ db: mdb, natsUrl: config.natsUrl });
@@ -21,7 +21,6 @@ export type {
   Subscription,
 } from './event-bus.js';
 export type { NatsBusOptions } from './nats-bus.js';
-export { NatsBus } from './nats-bus.js';
 export type { OpenEventBusOptions } from './open-event-bus.js';
 export { openEventBus } from './open-event-bus.js';
 export type { TableBusOptions } from './table-bus.js';

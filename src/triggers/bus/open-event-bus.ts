@@ -1,7 +1,7 @@
 import type { Clock } from '../../core/index.js';
 import type { DbHandle } from '../../store/index.js';
 import type { EventBus } from './event-bus.js';
-import { NatsBus, type NatsBusOptions } from './nats-bus.js';
+import type { NatsBusOptions } from './nats-bus.js';
 import { TableBus, type TableBusOptions } from './table-bus.js';
 
 /** Options of {@link openEventBus}. */
@@ -26,6 +26,8 @@ export interface OpenEventBusOptions {
 export async function openEventBus(options: OpenEventBusOptions): Promise<EventBus> {
   const clock = options.clock ?? options.db.clock;
   if (options.natsUrl !== undefined && options.natsUrl !== '') {
+    // Loaded only when used: the NATS client is ~100 modules a table-bus process (every step) never needs.
+    const { NatsBus } = await import('./nats-bus.js');
     return NatsBus.connect({ ...options.nats, servers: options.natsUrl, clock });
   }
   return new TableBus({ ...options.table, db: options.db, clock });
