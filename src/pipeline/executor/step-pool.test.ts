@@ -51,13 +51,15 @@ describe('StepPool', () => {
     expect(await p.ready).toBe(true);
   }
 
-  it('hands each process out once, and starts its replacement at once', async () => {
+  it('hands each process out once, and starts its replacement right after', async () => {
     const pool = open(2);
     pool.fill();
     const first = pool.pids();
     expect(first).toHaveLength(2);
     const a = pool.take();
-    // Taken out, and the pool is back at its size with a process that is not the taken one.
+    // Taken out; the replacement starts once this turn (where the caller sends the job) ends.
+    expect(pool.size).toBe(1);
+    await new Promise((r) => setImmediate(r));
     expect(pool.size).toBe(2);
     expect(pool.pids()).not.toContain(a.child.pid);
     await ready(a);

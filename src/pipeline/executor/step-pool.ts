@@ -103,15 +103,17 @@ export class StepPool {
   }
 
   /**
-   * A process for one job, out of the pool (its replacement starts at once), or a new one when the pool
-   * is empty. The caller owns it from now on.
+   * A process for one job, out of the pool (its replacement starts as soon as this turn of the event loop
+   * ends), or a new one when the pool is empty. The caller owns it from now on.
    */
   take(): PooledProcess {
     let p = this.#idle.shift();
     while (p?.dead) p = this.#idle.shift();
     p ??= this.#spawn();
     this.#idleCrashes = 0;
-    this.fill();
+    // The replacement after the job: a spawn holds the event loop for 10–30 ms (fork of this process),
+    // and the caller hands its job over within this turn.
+    setImmediate(() => this.fill());
     return p;
   }
 
