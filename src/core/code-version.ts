@@ -21,8 +21,11 @@ export function codeVersion(): CodeVersion {
   } catch {
     // A bundled or relocated build has no package.json beside it; the version stays unknown.
   }
-  const root = fileURLToPath(new URL('../..', import.meta.url));
-  const gitSha = headFromFiles(root) ?? headFromGit(root) ?? process.env.BOOKML_GIT_SHA ?? null;
+  // Not a file (a browser-like test environment serves modules over http): no checkout to read.
+  const here = new URL('../..', import.meta.url);
+  const root = here.protocol === 'file:' ? fileURLToPath(here) : null;
+  const gitSha =
+    (root === null ? null : (headFromFiles(root) ?? headFromGit(root))) ?? process.env.BOOKML_GIT_SHA ?? null;
   cached = { version, gitSha };
   return cached;
 }
