@@ -193,11 +193,12 @@ async function meanAnswerBytes(port: number): Promise<number> {
 }
 
 /**
- * `npm run bench -- serve [--seconds N] [--swap-seconds N] [--sample-rate R]`: wrk against
+ * `npm run bench -- serve [--seconds N] [--swap-seconds N] [--sample-rate R] [--header-variant]`: wrk against
  * `/recommend` (k=10, a different book per request) on a 10,000-book model, bookml beside the seed
  * stack's FastAPI predictor serving the same neighbours with 1 and 2 workers; then a load run with a
  * hot swap every 2 s. bookml runs with its production defaults (every answer in the prediction log,
- * metrics on); `--sample-rate` is for a diagnostic run only.
+ * metrics on); `--sample-rate` is for a diagnostic run only, as is `--header-variant` (a bare
+ * server that also sends bookml's two version headers).
  */
 export async function benchServe(args: string[]): Promise<object> {
   const arg = (name: string, d: number) => {
@@ -256,6 +257,9 @@ export async function benchServe(args: string[]): Promise<object> {
     { server: 'bookml', workers: 2, port: port + 3, child: null },
     { server: 'bare node:http', workers: 1, port: port + 1, child: null },
     { server: 'bare Fastify', workers: 1, port: port + 2, child: null },
+    ...(args.includes('--header-variant')
+      ? [{ server: 'bare node:http + 2 headers', workers: 1, port: port + 4, child: null }]
+      : []),
   ];
   let bodyBytes = 0;
   try {
@@ -268,7 +272,8 @@ export async function benchServe(args: string[]): Promise<object> {
     bodyBytes = await meanAnswerBytes(port);
     for (const c of contenders) {
       if (!c.server.startsWith('bare')) continue;
-      const kind = c.server === 'bare node:http' ? 'node' : 'fastify';
+      const kind =
+        c.server === 'bare node:http' ? 'node' : c.server === 'bare Fastify' ? 'fastify' : 'node-headers';
       c.child = startServer(process.execPath, [bare, kind, String(c.port), String(bodyBytes)], env);
       await waitReady(c.port);
     }
@@ -383,6 +388,11 @@ export async function benchServe(args: string[]): Promise<object> {
           : ''),
     );
   }
+  const bareHeaders = rows.find((r) => r.server === 'bare node:http + 2 headers')?.result;
+  if (bareHeaders && bareNode)
+    console.log(
+      `bare node:http + bookml's 2 headers / bare node:http = ${(bareHeaders.requestsPerS / bareNode.requestsPerS).toFixed(2)} by requests/s, ${((bareNode.cpuUsPerRequest ?? Number.NaN) / (bareHeaders.cpuUsPerRequest ?? Number.NaN)).toFixed(2)} by CPU per request`,
+    );
   return {
     bench: 'serve',
     setup: {
