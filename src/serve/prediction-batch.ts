@@ -34,7 +34,7 @@ export class ModelLines {
   itemTail(idx: number, k: number): Buffer {
     let row = this.#tails[k];
     if (row === undefined) {
-      row = [];
+      row = this.#row();
       this.#tails[k] = row;
     }
     let tail = row[idx];
@@ -47,13 +47,21 @@ export class ModelLines {
       if (this.#bytes + tail.byteLength > TAIL_CACHE_BYTES) {
         this.#tails = [];
         this.#bytes = 0;
-        row = [];
+        row = this.#row();
         this.#tails[k] = row;
       }
       row[idx] = tail;
       this.#bytes += tail.byteLength;
     }
     return tail;
+  }
+
+  /**
+   * A row of tails, one cell per book, allocated whole: filled at random indices, an array grown
+   * from `[]` turns into a dictionary, and every read becomes a hash lookup.
+   */
+  #row(): (Buffer | undefined)[] {
+    return new Array(this.model.nItems);
   }
 
   /** `"returned":[…],"scores":[…],"fallback":…` of an answer. */
@@ -159,9 +167,14 @@ export class RingBatch implements PredictionBatch {
     const out = this.#out;
     out.reset(this.length * 512);
     let lastMs = Number.NaN;
+    let lastModel: ServedModel | null = null;
+    let lines: ModelLines | null = null;
     for (let i = 0; i < this.length; i++) {
       const m = this.model[i];
-      const lines = this.#linesOf(m);
+      if (m !== lastModel || lines === null) {
+        lastModel = m;
+        lines = this.#linesOf(m);
+      }
       const t = this.time[i];
       if (t !== lastMs) {
         lastMs = t;
