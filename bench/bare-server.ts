@@ -6,7 +6,7 @@ import Fastify from 'fastify';
  * answer every request with one fixed JSON body of the given size (the mean size of bookml's
  * answers in the same run), with the same content type.
  *
- * node dist-bench/bench/bare-server.js node|fastify PORT BYTES
+ * node dist-bench/bench/bare-server.js node|node-headers|fastify PORT BYTES
  */
 const [kind, portText, bytesText] = process.argv.slice(2);
 const port = Number(portText);
@@ -16,8 +16,16 @@ body.write('{"recommendations":[');
 body.write('"x"}', size - 4);
 const TYPE = 'application/json; charset=utf-8';
 
-if (kind === 'node') {
-  const headers = { 'content-type': TYPE, 'content-length': String(size) };
+if (kind === 'node' || kind === 'node-headers') {
+  // node-headers (a diagnostic, `--header-variant`): plus bookml's two answer headers, with values
+  // of the same length, to measure what they cost on their own.
+  const headers = {
+    'content-type': TYPE,
+    'content-length': String(size),
+    ...(kind === 'node-headers'
+      ? { 'x-bookml-model-version': '0123456789abcdef', 'x-bookml-model-role': 'primary' }
+      : {}),
+  };
   createServer((_req, res) => {
     res.writeHead(200, headers);
     res.end(body);
@@ -29,6 +37,6 @@ if (kind === 'node') {
   });
   await app.listen({ port, host: '127.0.0.1' });
 } else {
-  console.error('usage: bare-server.js node|fastify PORT BYTES');
+  console.error('usage: bare-server.js node|node-headers|fastify PORT BYTES');
   process.exit(2);
 }

@@ -193,10 +193,12 @@ async function meanAnswerBytes(port: number): Promise<number> {
 }
 
 /**
- * `npm run bench -- serve [--seconds N] [--swap-seconds N]`: wrk against `/recommend` (k=10, a
- * different book per request) on a 10,000-book model, bookml beside the seed stack's FastAPI
- * predictor serving the same neighbours with 1 and 2 workers; then a load run with a hot swap
- * every 2 s.
+ * `npm run bench -- serve [--seconds N] [--swap-seconds N] [--sample-rate R] [--header-variant]`: wrk against
+ * `/recommend` (k=10, a different book per request) on a 10,000-book model, bookml beside the seed
+ * stack's FastAPI predictor serving the same neighbours with 1 and 2 workers; then a load run with a
+ * hot swap every 2 s. bookml runs with its production defaults (every answer in the prediction log,
+ * metrics on); `--sample-rate` is for a diagnostic run only, as is `--header-variant` (a bare
+ * server that also sends bookml's two version headers).
  */
 export async function benchServe(args: string[]): Promise<object> {
   const arg = (name: string, d: number) => {
@@ -208,6 +210,9 @@ export async function benchServe(args: string[]): Promise<object> {
   const withPeer = !args.includes('--no-peer') && peerAvailable();
   const rounds = Math.min(9, Math.max(1, arg('--rounds', 3)));
   const withSwap = !args.includes('--no-swap');
+  // bookml runs with its production defaults (the prediction log samples every answer) unless told.
+  const sampleRate = args.includes('--sample-rate') ? arg('--sample-rate', 1) : null;
+  const sampling = sampleRate === null ? [] : ['--sample-rate', String(sampleRate)];
   if (!existsSync(WRK)) throw new Error('wrk is not installed: apt-get install -y wrk');
   const ws = join(tmpdir(), `bookml-bench-serve-${process.pid}`);
   rmSync(ws, { recursive: true, force: true });
@@ -241,7 +246,7 @@ export async function benchServe(args: string[]): Promise<object> {
     }
   };
 
-  const ours = ['serve', '--model', first.dir, '--sample-rate', '0.1'];
+  const ours = ['serve', '--model', first.dir, ...sampling];
   // Head to head: bookml and the two ceilings run side by side and are measured in interleaved
   // rounds, so a neighbour's load on the shared cores hits them alike; the median round counts.
   // CPU µs per request (the server's process group, from /proc) is the steadier figure on a
@@ -252,6 +257,9 @@ export async function benchServe(args: string[]): Promise<object> {
     { server: 'bookml', workers: 2, port: port + 3, child: null },
     { server: 'bare node:http', workers: 1, port: port + 1, child: null },
     { server: 'bare Fastify', workers: 1, port: port + 2, child: null },
+    ...(args.includes('--header-variant')
+      ? [{ server: 'bare node:http + 2 headers', workers: 1, port: port + 4, child: null }]
+      : []),
   ];
   let bodyBytes = 0;
   try {
@@ -264,7 +272,8 @@ export async function benchServe(args: string[]): Promise<object> {
     bodyBytes = await meanAnswerBytes(port);
     for (const c of contenders) {
       if (!c.server.startsWith('bare')) continue;
-      const kind = c.server === 'bare node:http' ? 'node' : 'fastify';
+      const kind =
+        c.server === 'bare node:http' ? 'node' : c.server === 'bare Fastify' ? 'fastify' : 'node-headers';
       c.child = startServer(process.execPath, [bare, kind, String(c.port), String(bodyBytes)], env);
       await waitReady(c.port);
     }
@@ -307,7 +316,7 @@ export async function benchServe(args: string[]): Promise<object> {
     console.error(`bookml hot swap every 2 s: wrk ${swapSeconds}s…`);
     const child = startServer(
       process.execPath,
-      [cli, 'serve', '--port', String(port), '--poll-ms', '200', '--sample-rate', '0.1'],
+      [cli, 'serve', '--port', String(port), '--poll-ms', '200', ...sampling],
       env,
     );
     try {
@@ -335,7 +344,7 @@ export async function benchServe(args: string[]): Promise<object> {
     ...rows.filter((r) => r.server.startsWith('peer')).map((r) => r.result.requestsPerS),
   );
   console.log(
-    `\nserve: wrk -t2 -c32 -d${seconds}s, GET /recommend k=${K}, random book of ${BOOKS} (peers/wrk_recommend.lua); 2 shared cores`,
+    `\nserve: wrk -t2 -c32 -d${seconds}s, GET /recommend k=${K}, random book of ${BOOKS} (peers/wrk_recommend.lua); 2 shared cores; prediction log sample rate ${sampleRate ?? '1 (default)'}`,
   );
   printTable(
     [
@@ -379,9 +388,19 @@ export async function benchServe(args: string[]): Promise<object> {
           : ''),
     );
   }
+  const bareHeaders = rows.find((r) => r.server === 'bare node:http + 2 headers')?.result;
+  if (bareHeaders && bareNode)
+    console.log(
+      `bare node:http + bookml's 2 headers / bare node:http = ${(bareHeaders.requestsPerS / bareNode.requestsPerS).toFixed(2)} by requests/s, ${((bareNode.cpuUsPerRequest ?? Number.NaN) / (bareHeaders.cpuUsPerRequest ?? Number.NaN)).toFixed(2)} by CPU per request`,
+    );
   return {
     bench: 'serve',
-    setup: { books: BOOKS, k: K, wrk: `-t2 -c32 -d${seconds}s`, predictionLogSampleRate: 0.1 },
+    setup: {
+      books: BOOKS,
+      k: K,
+      wrk: `-t2 -c32 -d${seconds}s`,
+      predictionLogSampleRate: sampleRate ?? 'default (1)',
+    },
     results: rows.map((r) => ({ server: r.server, workers: r.workers, ...r.result })),
     hotSwap: swap ? { ...swap.result, seconds: swapSeconds, moves: swaps, reloads: loads } : null,
     bareBodyBytes: bodyBytes,

@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+// The global `performance` is a lazy getter: reading it costs a property lookup per request.
+import { performance } from 'node:perf_hooks';
 import { AnswerBytes } from './answer-bytes.js';
 import { ROUTING_KEY_HEADER, type ServeContext } from './serve-context.js';
 import type { ServedModel } from './served-model.js';

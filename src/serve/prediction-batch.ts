@@ -34,7 +34,7 @@ export class ModelLines {
   itemTail(idx: number, k: number): Buffer {
     let row = this.#tails[k];
     if (row === undefined) {
-      row = [];
+      row = this.#row();
       this.#tails[k] = row;
     }
     let tail = row[idx];
@@ -47,13 +47,21 @@ export class ModelLines {
       if (this.#bytes + tail.byteLength > TAIL_CACHE_BYTES) {
         this.#tails = [];
         this.#bytes = 0;
-        row = [];
+        row = this.#row();
         this.#tails[k] = row;
       }
       row[idx] = tail;
       this.#bytes += tail.byteLength;
     }
     return tail;
+  }
+
+  /**
+   * A row of tails, one cell per book, allocated whole: filled at random indices, an array grown
+   * from `[]` turns into a dictionary, and every read becomes a hash lookup.
+   */
+  #row(): (Buffer | undefined)[] {
+    return new Array(this.model.nItems);
   }
 
   /** `"returned":[…],"scores":[…],"fallback":…` of an answer. */
@@ -87,10 +95,16 @@ export class RingBatch implements PredictionBatch {
   readonly raw: unknown[];
   readonly basket: (Int32Array | null)[];
   readonly #linesOf: (m: ServedModel) => ModelLines;
+  readonly #out: ByteWriter;
 
-  constructor(n: number, linesOf: (m: ServedModel) => ModelLines) {
+  /**
+   * `out` is where `jsonBytes()` writes: the log passes one writer to every batch, because it hands
+   * a sink one batch at a time, so the bytes of a batch are dead once its write resolves.
+   */
+  constructor(n: number, linesOf: (m: ServedModel) => ModelLines, out: ByteWriter = new ByteWriter()) {
     this.length = n;
     this.#linesOf = linesOf;
+    this.#out = out;
     this.model = new Array(n);
     this.route = new Uint8Array(n);
     this.idx = new Int32Array(n);
@@ -145,20 +159,28 @@ export class RingBatch implements PredictionBatch {
    * The lines written straight into one buffer: cached UTF-8 pieces copied in place, no string
    * concatenation. Joining thousands of short strings and encoding the result cost more than the
    * rest of the log (a rope flattened, then encoded), about 4–9 µs per record.
+   *
+   * The bytes are a view of the writer's buffer, valid until the next batch's `jsonBytes()`: a fresh
+   * 2 MB buffer per batch cost more than filling it (first touches of new pages, ~1 µs per record).
    */
   jsonBytes(): Buffer {
-    const out = new ByteWriter(this.length * 512);
+    const out = this.#out;
+    out.reset(this.length * 512);
     let lastMs = Number.NaN;
-    let time = EMPTY;
+    let lastModel: ServedModel | null = null;
+    let lines: ModelLines | null = null;
     for (let i = 0; i < this.length; i++) {
       const m = this.model[i];
-      const lines = this.#linesOf(m);
+      if (m !== lastModel || lines === null) {
+        lastModel = m;
+        lines = this.#linesOf(m);
+      }
       const t = this.time[i];
       if (t !== lastMs) {
         lastMs = t;
-        time = Buffer.from(`{"time":"${new Date(t).toISOString()}`, 'latin1');
+        out.timeAt(t);
       }
-      out.put(time);
+      out.putTime();
       out.put(lines.heads[this.route[i]]);
       const ix = this.idx[i];
       const basket = this.basket[i];
@@ -192,29 +214,53 @@ export class RingBatch implements PredictionBatch {
   }
 }
 
-const EMPTY = Buffer.alloc(0);
+/** `{"time":"` + an ISO time: 9 + 24 bytes. */
+const TIME_BYTES = 33;
 
-/** Appends byte chunks into one growing buffer. */
-class ByteWriter {
-  #buf: Buffer;
+/**
+ * Appends byte chunks into one growing buffer, kept from batch to batch (`reset` starts over), so
+ * the log's steady state allocates nothing per batch.
+ */
+export class ByteWriter {
+  #buf: Buffer = Buffer.allocUnsafe(1024);
   #at = 0;
+  /** The current record time's `{"time":"…` bytes, rewritten only when the millisecond changes. */
+  #time = Buffer.allocUnsafe(TIME_BYTES);
 
-  constructor(size: number) {
-    this.#buf = Buffer.allocUnsafe(Math.max(1024, size));
+  /** Start over, with room for about `size` bytes. */
+  reset(size: number): void {
+    this.#at = 0;
+    if (size > this.#buf.byteLength) this.#buf = Buffer.allocUnsafe(size);
   }
 
   put(b: Uint8Array): void {
-    if (this.#at + b.byteLength > this.#buf.byteLength) {
-      const bigger = Buffer.allocUnsafe(Math.max(this.#buf.byteLength * 2, this.#at + b.byteLength));
-      bigger.set(this.#buf.subarray(0, this.#at));
-      this.#buf = bigger;
-    }
+    this.#room(b.byteLength);
     this.#buf.set(b, this.#at);
     this.#at += b.byteLength;
   }
 
+  /** Set the time that {@link putTime} writes (epoch ms). */
+  timeAt(ms: number): void {
+    const text = `{"time":"${new Date(ms).toISOString()}`;
+    // Past year 9999 the ISO form is longer (`+010000-…`).
+    if (text.length === TIME_BYTES) this.#time.write(text, 0, 'latin1');
+    else this.#time = Buffer.from(text, 'latin1');
+  }
+
+  /** Append `{"time":"` and the time set by {@link timeAt}. */
+  putTime(): void {
+    this.put(this.#time);
+  }
+
   bytes(): Buffer {
     return this.#buf.subarray(0, this.#at);
+  }
+
+  #room(n: number): void {
+    if (this.#at + n <= this.#buf.byteLength) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.#buf.byteLength * 2, this.#at + n));
+    bigger.set(this.#buf.subarray(0, this.#at));
+    this.#buf = bigger;
   }
 }
 

@@ -114,4 +114,33 @@ describe('prediction log', () => {
     expect(sink.lines[3]).toBe(sink.lines[2]);
     expect(sink.lines.map((l) => JSON.parse(l))).toEqual(sink.records);
   });
+
+  it('writes every batch whole although batches share one buffer', async () => {
+    const m = await model();
+    const bytes: Buffer[] = [];
+    const lines: string[] = [];
+    // Keeps a copy of each batch's bytes, taken during its write (the buffer is reused after).
+    const sink: PredictionSink = {
+      write: async (b) => {
+        bytes.push(Buffer.from(b.jsonBytes?.() ?? Buffer.alloc(0)));
+        lines.push(b.jsonLines());
+      },
+      close: async () => {},
+    };
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const counters = { recorded: 0, dropped: 0, written: 0, writeFailures: 0 };
+    const log = new PredictionLog({ sink, clock, counters, batchSize: 3, flushIntervalMs: 0 });
+    // Batches of 3 records, then of 1: a later, shorter batch must not carry bytes of an earlier one.
+    for (let i = 0; i < 7; i++) {
+      clock.set(Date.UTC(2026, 0, 1) + i);
+      log.recordItem(m, 'recommend', i % 5, null, 1 + (i % 3));
+    }
+    await log.close();
+    expect(bytes.map((b) => b.toString('utf8'))).toEqual(lines);
+    const records = lines.flatMap((t) => t.trimEnd().split('\n')).map((l) => JSON.parse(l));
+    expect(records.map((r) => [r.time.slice(20), r.book_ids.length, r.k])).toEqual(
+      Array.from({ length: 7 }, (_, i) => [`00${i}Z`, 1, 1 + (i % 3)]),
+    );
+    expect(lines.map((t) => t.split('\n').length - 1)).toEqual([3, 3, 1]);
+  });
 });

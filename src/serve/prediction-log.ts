@@ -2,7 +2,7 @@ import type { Clock, Timer } from '../core/index.js';
 import type { PredictionRecord, PredictionRoute } from '../store/predictions/index.js';
 import type { PredictionLogCounters } from './metrics.js';
 import type { ServeLogger } from './model-slot.js';
-import { ModelLines, RingBatch } from './prediction-batch.js';
+import { ByteWriter, ModelLines, RingBatch } from './prediction-batch.js';
 import type { ServedModel } from './served-model.js';
 
 // The record is defined in store/ (the drift monitor reads it and may not import serve/).
@@ -22,7 +22,8 @@ export interface PredictionBatch {
   jsonLines(): string;
   /**
    * The same lines as UTF-8 bytes, when the batch can write them directly (cheaper than
-   * `jsonLines()` and encoding it). Optional: sinks fall back to `jsonLines()`.
+   * `jsonLines()` and encoding it). Optional: sinks fall back to `jsonLines()`. The bytes may be
+   * reused for the next batch: a sink must be done with them when its `write` resolves.
    */
   jsonBytes?(): Buffer;
 }
@@ -88,6 +89,8 @@ export class PredictionLog {
   #scheduled = false;
   /** Each model's rank table and line cache, built at its first write (off the request path). */
   readonly #lines = new WeakMap<ServedModel, ModelLines>();
+  /** Where every batch's lines are written; one batch is with the sink at a time. */
+  readonly #out = new ByteWriter();
   #closed = false;
 
   constructor(opts: PredictionLogOptions) {
@@ -192,7 +195,7 @@ export class PredictionLog {
   }
 
   #take(n: number): RingBatch {
-    const b = new RingBatch(n, this.#linesOf);
+    const b = new RingBatch(n, this.#linesOf, this.#out);
     for (let t = 0; t < n; t++) {
       const s = (this.#head + t) % this.capacity;
       b.model[t] = this.#model[s] as ServedModel;
