@@ -122,7 +122,8 @@ export async function startServer(
   const server = createServeServer({
     clock: new ManualClock(Date.parse('2026-03-01T12:00:00Z')),
     ...opts,
-    config: parseServeConfig({ pollIntervalMs: 0, ...opts.config }),
+    // The manual clock stands still, so every request falls in one second: the log keeps them all.
+    config: parseServeConfig({ pollIntervalMs: 0, predictionLog: { maxPerSecond: 0 }, ...opts.config }),
     primary,
   });
   await server.start();

@@ -59,6 +59,12 @@ export const serveConfigSchema = z
         batchSize: z.number().int().min(1).max(1_000_000).default(4096),
         /** Longest a record waits before it is written, in ms. @default 1000 */
         flushIntervalMs: z.number().int().min(10).max(600_000).default(1000),
+        /**
+         * Most records per second per serving process; past it a spread-out share of answers is
+         * recorded (the drift monitor's windows are thousands of answers, so a busy server loses no
+         * signal, and the log's CPU and disk stay bounded). 0: no limit. @default 500
+         */
+        maxPerSecond: z.number().int().min(0).max(10_000_000).default(500),
       })
       .strict()
       .prefault({}),
@@ -143,6 +149,7 @@ const ENV_KEYS: ReadonlyArray<[env: string, key: string, kind: 'string' | 'numbe
   ['BOOKML_SERVE_DEFAULT_K', 'defaultK', 'number'],
   ['BOOKML_SERVE_CANARY_PERCENT', 'canaryPercent', 'number'],
   ['BOOKML_SERVE_SAMPLE_RATE', 'sampleRate', 'number'],
+  ['BOOKML_SERVE_LOG_MAX_PER_SECOND', 'predictionLog.maxPerSecond', 'number'],
   ['BOOKML_SERVE_POLL_MS', 'pollIntervalMs', 'number'],
   ['BOOKML_SERVE_LOG_LEVEL', 'logLevel', 'string'],
   ['BOOKML_SERVE_ANSWER_CACHE_BYTES', 'answerCacheBytes', 'number'],

@@ -86,6 +86,43 @@ describe('prediction log', () => {
     expect(counters.written).toBe(0);
   });
 
+  it('keeps at most maxPerSecond records a second, spread over the second when traffic is steady', async () => {
+    const m = await model();
+    const counters = { recorded: 0, dropped: 0, written: 0, writeFailures: 0 };
+    const clock = new ManualClock(0);
+    const log = new PredictionLog({
+      sink: memorySink(),
+      clock,
+      counters,
+      maxPerSecond: 100,
+      capacity: 100_000,
+      flushIntervalMs: 0,
+    });
+    const perSecond: number[] = [];
+    const firstHalf: number[] = [];
+    for (let s = 0; s < 4; s++) {
+      const before = counters.recorded;
+      // 1,000 answers a second, 1 ms apart.
+      for (let i = 0; i < 1000; i++) {
+        if (i === 500) firstHalf.push(counters.recorded - before);
+        log.recordItem(m, 'recommend', i % 10, String((i % 10) + 1), 3);
+        clock.advance(1);
+      }
+      perSecond.push(counters.recorded - before);
+    }
+    // The first second records its first 100 answers; every later one a tenth of them, across the second.
+    // (The share is a running credit of 0.1 per answer, so a second may keep 99.)
+    expect(perSecond[0]).toBe(100);
+    for (const n of perSecond.slice(1)) expect(n === 99 || n === 100).toBe(true);
+    expect(firstHalf[0]).toBe(100);
+    for (const n of firstHalf.slice(1)) expect(Math.abs(n - 50)).toBeLessThanOrEqual(1);
+    // Quiet traffic is recorded whole again.
+    clock.advance(5000);
+    const before = counters.recorded;
+    for (let i = 0; i < 10; i++) log.recordItem(m, 'recommend', 1, '2', 3);
+    expect(counters.recorded - before).toBe(10);
+  });
+
   it('writes the same record as JSON lines and as objects', async () => {
     const m = await model();
     const sink = memorySink();

@@ -43,6 +43,12 @@ export interface PredictionLogOptions {
   counters: PredictionLogCounters;
   /** Share of answers recorded, 0–1 (deterministic: every 1/rate-th answer). @default 1 */
   sampleRate?: number;
+  /**
+   * Most records per second; above it the share recorded falls so that about this many are (the
+   * rate of each second follows the previous second's traffic, and no second records more). 0: no
+   * limit. @default 0
+   */
+  maxPerSecond?: number;
   /** Ring capacity; when full, new records are dropped and counted. @default 65536 */
   capacity?: number;
   /** Most records per sink write. @default 4096 */
@@ -74,6 +80,12 @@ export class PredictionLog {
   readonly #batchSize: number;
   readonly #log: ServeLogger | undefined;
   #credit = 0;
+  readonly #maxPerSecond: number;
+  /** The share recorded this second: `sampleRate`, lowered when the last second's traffic exceeded the cap. */
+  #secondRate: number;
+  #second = -1;
+  #answersThisSecond = 0;
+  #recordedThisSecond = 0;
   // The ring, as parallel arrays.
   readonly #model: (ServedModel | null)[];
   readonly #route: Uint8Array;
@@ -98,6 +110,8 @@ export class PredictionLog {
     this.#clock = opts.clock;
     this.#c = opts.counters;
     this.#rate = opts.sampleRate ?? 1;
+    this.#secondRate = this.#rate;
+    this.#maxPerSecond = opts.maxPerSecond ?? 0;
     this.#batchSize = opts.batchSize ?? 4096;
     this.#log = opts.log;
     const n = (this.capacity = opts.capacity ?? 65_536);
@@ -145,11 +159,14 @@ export class PredictionLog {
 
   /** The sampling decision plus a free slot; -1 when not sampled or full (counted as dropped). */
   #claim(): number {
-    if (this.#rate < 1) {
-      this.#credit += this.#rate;
+    const now = this.#clock.now();
+    if (this.#maxPerSecond > 0 && !this.#withinCap(now)) return -1;
+    if (this.#secondRate < 1) {
+      this.#credit += this.#secondRate;
       if (this.#credit < 1) return -1;
       this.#credit -= 1;
     }
+    this.#recordedThisSecond++;
     if (this.#closed) return -1;
     if (this.#size === this.capacity) {
       this.#c.dropped++;
@@ -158,7 +175,7 @@ export class PredictionLog {
     const slot = (this.#head + this.#size) % this.capacity;
     this.#size++;
     this.#c.recorded++;
-    this.#time[slot] = this.#clock.now();
+    this.#time[slot] = now;
     if (this.#size >= this.#batchSize && !this.#scheduled && this.#writing === null) {
       this.#scheduled = true;
       setImmediate(() => {
@@ -167,6 +184,26 @@ export class PredictionLog {
       });
     }
     return slot;
+  }
+
+  /**
+   * Count an answer against the per-second cap: at each new second the share recorded becomes
+   * `min(sampleRate, maxPerSecond / answers of the last second)`, so a busy server records a
+   * spread-out sample rather than the first answers of each second; a burst past the cap within a
+   * second is cut.
+   */
+  #withinCap(now: number): boolean {
+    const second = Math.floor(now / 1000);
+    if (second !== this.#second) {
+      const busy = second === this.#second + 1 ? this.#answersThisSecond : 0;
+      this.#secondRate =
+        busy > this.#maxPerSecond ? Math.min(this.#rate, this.#maxPerSecond / busy) : this.#rate;
+      this.#second = second;
+      this.#answersThisSecond = 0;
+      this.#recordedThisSecond = 0;
+    }
+    this.#answersThisSecond++;
+    return this.#recordedThisSecond < this.#maxPerSecond;
   }
 
   /**

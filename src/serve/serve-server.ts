@@ -76,6 +76,7 @@ export function createServeServer(deps: ServeServerDeps): ServeServer {
           clock,
           counters: metrics.predictionLog,
           sampleRate: config.sampleRate,
+          maxPerSecond: config.predictionLog.maxPerSecond,
           capacity: config.predictionLog.capacity,
           batchSize: config.predictionLog.batchSize,
           flushIntervalMs: config.predictionLog.flushIntervalMs,

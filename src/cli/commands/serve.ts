@@ -11,6 +11,7 @@ interface ServeFlags {
   shadow?: string;
   defaultK?: number;
   sampleRate?: number;
+  logMaxPerSecond?: number;
   pollMs?: number;
   predictionLog: boolean;
   logLevel?: string;
@@ -51,6 +52,11 @@ export function registerServeCommand(program: Command): void {
       numberOption('--sample-rate'),
     )
     .option(
+      '--log-max-per-second <n>',
+      'most prediction-log records per second per process; past it a spread-out share is kept (default 500; 0 = no limit)',
+      intOption('--log-max-per-second'),
+    )
+    .option(
       '--poll-ms <ms>',
       'how often model sources are re-checked (default 2000; 0 = never)',
       intOption('--poll-ms'),
@@ -80,6 +86,11 @@ export function registerServeCommand(program: Command): void {
       const input = { ...serve.serveConfigFromEnv(process.env) } as Record<string, unknown>;
       for (const [key, v] of Object.entries(fromFlags)) if (v !== undefined) input[key] = v;
       if (flags.canary && input.canaryPercent === undefined) input.canaryPercent = 10;
+      if (flags.logMaxPerSecond !== undefined)
+        input.predictionLog = {
+          ...(input.predictionLog as Record<string, unknown> | undefined),
+          maxPerSecond: flags.logMaxPerSecond,
+        };
       const config = serve.parseServeConfig(input);
       const app = createApp(await appConfigOf(cmd));
       const log = pino({ level: config.logLevel, base: { svc: 'bookml-serve' } }, pino.destination(2));
