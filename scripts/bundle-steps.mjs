@@ -1,3 +1,4 @@
+import { statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
@@ -19,7 +20,7 @@ const INLINE = new Set(['zod', 'kysely', 'csv-parse']);
 const packageOf = (id) => (id.startsWith('@') ? id.split('/').slice(0, 2).join('/') : id.split('/')[0]);
 const isPackage = (id) => !/^(node:|\.|\/|\0)/.test(id) && !id.startsWith('file:');
 
-await build({
+const result = await build({
   input: {
     'step-process': join(dist, 'pipeline', 'runner', 'step-process.js'),
     pipelines: join(dist, 'pipelines', 'index.js'),
@@ -48,3 +49,14 @@ await build({
   },
   logLevel: 'warn',
 });
+
+// What the bundle was made from, with each file's modification time: the executor uses the bundle only
+// while these are unchanged, so a `tsc` run without this step (a watch build) cannot leave steps
+// running older code than the executor.
+const inputs = {};
+for (const chunk of result.output) {
+  for (const id of chunk.type === 'chunk' ? chunk.moduleIds : []) {
+    if (id.startsWith(dist)) inputs[relative(dist, id).split('\\').join('/')] = statSync(id).mtimeMs;
+  }
+}
+writeFileSync(join(out, 'inputs.json'), `${JSON.stringify(inputs)}\n`);

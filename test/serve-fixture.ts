@@ -123,7 +123,11 @@ export async function startServer(
     clock: new ManualClock(Date.parse('2026-03-01T12:00:00Z')),
     ...opts,
     // The manual clock stands still, so every request falls in one second: the log keeps them all.
-    config: parseServeConfig({ pollIntervalMs: 0, predictionLog: { maxPerSecond: 0 }, ...opts.config }),
+    config: parseServeConfig({
+      pollIntervalMs: 0,
+      ...opts.config,
+      predictionLog: { maxPerSecond: 0, ...opts.config?.predictionLog },
+    }),
     primary,
   });
   await server.start();

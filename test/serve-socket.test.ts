@@ -11,7 +11,7 @@ describe('over a real socket', () => {
     const predictions = join(ws.root, 'predictions');
     const server = await startServer(workspaceLatestSource(ws.modelsDir, ws.artifacts), {
       predictionSink: jsonlFileSink(predictions),
-      config: { predictionLog: { flushIntervalMs: 50, maxPerSecond: 0 } },
+      config: { predictionLog: { flushIntervalMs: 50 } },
     });
     await server.app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = server.app.server.address() as { port: number };

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { STEP_RUNTIME_URL } from './step-runtime.js';
 
@@ -25,7 +25,9 @@ export const BUILT_IN_CATALOG_URL = new URL('../pipelines/index.js', import.meta
  *
  * A catalogue of the user's own (`BOOKML_PIPELINES`) imports bookml's modules itself, so its steps
  * run unbundled: a bundled runner beside it would be a second copy of bookml in the process. Without
- * a bundle (running from the TypeScript sources, or a build made before bundling) nothing changes.
+ * a bundle (running from the TypeScript sources, or a build made before bundling) nothing changes, and
+ * neither with a stale one: a module file rebuilt since bundling (`tsc --watch`) puts every step back
+ * on the module files, so a step never runs older code than the executor.
  */
 export function stepProcessFiles(
   catalogUrl: string,
@@ -34,7 +36,7 @@ export function stepProcessFiles(
   const bundle = o.bundle ?? BUNDLE;
   const runtimeUrl = o.runtimeUrl ?? STEP_RUNTIME_URL;
   const entry = fileURLToPath(new URL('step-process.js', bundle));
-  if (catalogUrl !== (o.builtInCatalogUrl ?? BUILT_IN_CATALOG_URL) || !existsSync(entry)) {
+  if (catalogUrl !== (o.builtInCatalogUrl ?? BUILT_IN_CATALOG_URL) || !isCurrent(bundle)) {
     return { stepEntry: undefined, catalogUrl, runtimeUrl };
   }
   return {
@@ -42,4 +44,22 @@ export function stepProcessFiles(
     catalogUrl: new URL('pipelines.js', bundle).href,
     runtimeUrl: new URL('step-runtime.js', bundle).href,
   };
+}
+
+/**
+ * The bundle exists and every build file it was made from is unchanged (`inputs.json`: path → mtime,
+ * written by the bundler). About 200 `stat` calls, once per executor start.
+ */
+function isCurrent(bundle: URL): boolean {
+  try {
+    const inputs = JSON.parse(readFileSync(new URL('inputs.json', bundle), 'utf8')) as Record<string, number>;
+    const dist = new URL('../', bundle);
+    for (const [file, mtimeMs] of Object.entries(inputs)) {
+      if (statSync(new URL(file, dist)).mtimeMs !== mtimeMs) return false;
+    }
+    statSync(new URL('step-process.js', bundle));
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -32,23 +32,25 @@ export class ModelLines {
 
   /** The tail of the line for known book `idx` at `k`, as UTF-8. */
   itemTail(idx: number, k: number): Buffer {
+    // A catalogue whose row alone would take half the budget (past 2M books) is not cached.
+    if (this.#rowBytes() * 2 > TAIL_CACHE_BYTES) return this.#tailOf(idx, k);
     let row = this.#tails[k];
     if (row === undefined) {
+      // A row's slots count against the budget too (8 bytes a book): clients asking for many k
+      // would otherwise hold a full row per k uncounted.
+      if (this.#bytes + this.#rowBytes() > TAIL_CACHE_BYTES) this.#clear();
       row = this.#row();
       this.#tails[k] = row;
+      this.#bytes += this.#rowBytes();
     }
     let tail = row[idx];
     if (tail === undefined) {
-      const m = this.model;
-      const a = m.recommender.forItem(idx, k);
-      tail = Buffer.from(
-        `,"book_ids":[${m.idJson(idx)}],"k":${k},${this.answerPart(a)},"book_ranks":[${this.ranks[idx]}]${this.returnedRanks(a)}}\n`,
-      );
+      tail = this.#tailOf(idx, k);
       if (this.#bytes + tail.byteLength > TAIL_CACHE_BYTES) {
-        this.#tails = [];
-        this.#bytes = 0;
+        this.#clear();
         row = this.#row();
         this.#tails[k] = row;
+        this.#bytes += this.#rowBytes();
       }
       row[idx] = tail;
       this.#bytes += tail.byteLength;
@@ -62,6 +64,23 @@ export class ModelLines {
    */
   #row(): (Buffer | undefined)[] {
     return new Array(this.model.nItems);
+  }
+
+  #tailOf(idx: number, k: number): Buffer {
+    const m = this.model;
+    const a = m.recommender.forItem(idx, k);
+    return Buffer.from(
+      `,"book_ids":[${m.idJson(idx)}],"k":${k},${this.answerPart(a)},"book_ranks":[${this.ranks[idx]}]${this.returnedRanks(a)}}\n`,
+    );
+  }
+
+  #rowBytes(): number {
+    return this.model.nItems * 8;
+  }
+
+  #clear(): void {
+    this.#tails = [];
+    this.#bytes = 0;
   }
 
   /** `"returned":[…],"scores":[…],"fallback":…` of an answer. */
@@ -243,7 +262,7 @@ export class ByteWriter {
   timeAt(ms: number): void {
     const text = `{"time":"${new Date(ms).toISOString()}`;
     // Past year 9999 the ISO form is longer (`+010000-…`).
-    if (text.length === TIME_BYTES) this.#time.write(text, 0, 'latin1');
+    if (text.length === this.#time.length) this.#time.write(text, 0, 'latin1');
     else this.#time = Buffer.from(text, 'latin1');
   }
 
