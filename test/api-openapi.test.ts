@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import { buildControlPlane, loadApiConfig } from '../src/api/index.js';
 import { createTestDatabase } from '../src/store/test-databases.js';
 import { golden } from './golden/golden.js';
-import { compileOpenApiSchemas } from './golden/openapi-schemas.js';
+import { compileOpenApiSchemas, type OpenApiDoc } from './golden/openapi-schemas.js';
 
 describe('control-plane OpenAPI document', () => {
   it('matches its golden file and every schema compiles', async () => {
@@ -16,19 +16,7 @@ describe('control-plane OpenAPI document', () => {
     const mdb = await t.open();
     const app = await buildControlPlane({ db: mdb, config: loadApiConfig({ env: {} }), logger: false });
     try {
-      const doc = (await app.inject({ method: 'GET', url: '/api/docs' })).json() as {
-        paths: Record<
-          string,
-          Record<
-            string,
-            {
-              parameters?: { schema: object }[];
-              requestBody?: { content: Record<string, { schema: object }> };
-              responses: Record<string, { content?: Record<string, { schema: object }> }>;
-            }
-          >
-        >;
-      };
+      const doc = (await app.inject({ method: 'GET', url: '/api/docs' })).json() as OpenApiDoc;
       const { expected, actual } = golden(
         'control-plane.openapi.yaml',
         stringify(doc, { aliasDuplicateObjects: false }),

@@ -8,8 +8,7 @@
  * `.test-results/ui/`. Skips, saying why, without chromium or a build.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,19 +22,15 @@ import {
   signIn,
   startUp,
   stopChild,
+  UI_TOKENS,
+  uiWorkspace,
 } from './fixtures/ui-browser.js';
 
 const skip = browserSkipReason();
 if (skip !== null) console.warn(`dashboard browser tests skipped: ${skip}`);
 
-const TOKENS = { approver: 'alice-approver-secret-0123456789', viewer: 'vic-viewer-secret-0123456789' };
-const home = mkdtempSync(join(tmpdir(), 'bookml-ui-e2e-'));
-const env = {
-  ...process.env,
-  BOOKML_HOME: home,
-  BOOKML_USER: 'demo-approver',
-  BOOKML_API_TOKENS: `alice:approver:${TOKENS.approver},vic:viewer:${TOKENS.viewer}`,
-};
+const TOKENS = UI_TOKENS;
+const { home, env } = uiWorkspace('bookml-ui-e2e-');
 const children: ChildProcess[] = [];
 let browser: Browser | undefined;
 

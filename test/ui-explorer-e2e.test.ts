@@ -8,9 +8,7 @@
  * or a build.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -21,19 +19,15 @@ import {
   signIn,
   startUp,
   stopChild,
+  UI_TOKENS,
+  uiWorkspace,
 } from './fixtures/ui-browser.js';
 
 const skip = browserSkipReason();
 if (skip !== null) console.warn(`explorer browser tests skipped: ${skip}`);
 
-const TOKENS = { viewer: 'vic-viewer-secret-0123456789', approver: 'alice-approver-secret-0123456789' };
-const home = mkdtempSync(join(tmpdir(), 'bookml-ui-explorer-e2e-'));
-const env = {
-  ...process.env,
-  BOOKML_HOME: home,
-  BOOKML_USER: 'demo-approver',
-  BOOKML_API_TOKENS: `alice:approver:${TOKENS.approver},vic:viewer:${TOKENS.viewer}`,
-};
+const TOKENS = UI_TOKENS;
+const { home, env } = uiWorkspace('bookml-ui-explorer-e2e-');
 const children: ChildProcess[] = [];
 let browser: Browser | undefined;
 

@@ -4,7 +4,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bookmlBin, hasBuiltBin } from './fixtures/cli.js';
+import { bookmlBin, hasBuiltBin, stopChild } from './fixtures/cli.js';
 
 /**
  * `npm start`'s command on an empty workspace: the recommender pipeline runs on the synthetic
@@ -14,19 +14,6 @@ import { bookmlBin, hasBuiltBin } from './fixtures/cli.js';
 const bin = bookmlBin;
 const home = mkdtempSync(join(tmpdir(), 'bookml-up-'));
 const children: ChildProcess[] = [];
-
-/** Stop a child and wait for it (SIGKILL after 10 s), so nothing writes into `home` after it is removed. */
-function stopChild(c: ChildProcess): Promise<void> {
-  if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
-  return new Promise((done) => {
-    const force = setTimeout(() => c.kill('SIGKILL'), 10_000);
-    c.once('exit', () => {
-      clearTimeout(force);
-      done();
-    });
-    c.kill('SIGTERM');
-  });
-}
 
 afterAll(async () => {
   await Promise.all(children.map(stopChild));

@@ -4,7 +4,7 @@
  */
 import { Ajv } from 'ajv';
 
-interface OpenApiDoc {
+export interface OpenApiDoc {
   paths: Record<
     string,
     Record<
