@@ -79,6 +79,7 @@ export function localDatasets(
 ): StepDatasets {
   return {
     fetchSource,
+    parsedCacheDir: async () => workspace.datasetCacheDir,
     current: async () => {
       try {
         return stepDataset(resolveDataset(workspace, undefined, clock));

@@ -94,6 +94,8 @@ export async function openRemoteRuntime(options: RemoteRuntimeOptions): Promise<
   const datasets: StepDatasets = {
     // A dataset URI is read where the step runs: the pod's mounts, the pod's S3 credentials.
     fetchSource: options.fetchSource ?? datasetSources({ pvcRoot: DEFAULT_PVC_ROOT, s3: {} }),
+    // A pod runs one step: a parse kept on its disk would never be read again.
+    parsedCacheDir: async () => undefined,
     current: async () => {
       const d = await api.currentDataset();
       return d === undefined ? undefined : local(d);

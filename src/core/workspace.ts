@@ -17,6 +17,8 @@ export interface Workspace {
   readonly artifactsDir: string;
   /** Scratch space: datasets and bundles on their way into their stores. */
   readonly tmpDir: string;
+  /** Parsed datasets, kept so the next load skips the CSV parse (`loadDataset`'s cache). Safe to delete. */
+  readonly datasetCacheDir: string;
 }
 
 /**
@@ -31,5 +33,6 @@ export function resolveWorkspace(explicit?: string, env: NodeJS.ProcessEnv = pro
     modelsDir: join(root, 'models'),
     artifactsDir: join(root, 'artifacts'),
     tmpDir: join(root, 'tmp'),
+    datasetCacheDir: join(root, 'dataset-cache'),
   };
 }

@@ -11,6 +11,7 @@ import {
   readCsvFile,
   readCsvHeader,
 } from './csv-reader.js';
+import { readCachedDataset, writeCachedDataset } from './dataset-cache.js';
 import { datasetHash } from './dataset-inspect.js';
 import { parseIsoBytes } from './date-format.js';
 import { DataBadFileError, DataBadRowError } from './errors.js';
@@ -55,6 +56,13 @@ export interface LoadOptions {
   strict?: boolean;
   /** Hash the files while reading and fail with `DATA_BAD_FILE` when they differ from the manifest. @default true */
   verify?: boolean;
+  /**
+   * A folder where the parsed dataset is kept for the next load of the same folder (the workspace's
+   * `cache/`): the next load, strict or lenient, reads typed arrays instead of parsing CSV. Only a
+   * folder with a `dataset.json` is cached, after a load that verified it; see `dataset-cache.ts`
+   * for when an entry is trusted.
+   */
+  cacheDir?: string;
 }
 
 /**
@@ -77,6 +85,14 @@ export async function loadDataset(dir: string, opts: LoadOptions = {}): Promise<
     if (!existsSync(join(dir, f))) throw new DataBadFileError(f, `missing from ${dir}`);
   }
   const total = DATASET_FILES.reduce((s, f) => s + statSync(join(dir, f)).size, 0);
+  const cacheDir = stored && opts.verify !== false ? opts.cacheDir : undefined;
+  if (cacheDir !== undefined && stored) {
+    const cached = readCachedDataset(cacheDir, dir, stored, strict);
+    if (cached !== undefined) {
+      opts.onProgress?.(total, total);
+      return cached;
+    }
+  }
   let before = 0;
   // Without a manifest the hashes name the folder; with one they prove it was not modified.
   const hashing = !stored || opts.verify !== false;
@@ -279,7 +295,9 @@ export async function loadDataset(dir: string, opts: LoadOptions = {}): Promise<
 
   const customerIds = compactCustomers(cols, customers);
   const { interactions, catalogue } = finishInteractions(cols, books, customerIds, nBaskets, names);
-  return { interactions, catalogue, manifest, issues };
+  const loaded = { interactions, catalogue, manifest, issues };
+  if (cacheDir !== undefined) writeCachedDataset(cacheDir, dir, loaded);
+  return loaded;
 }
 
 /** Whether a file's header is exactly the standard one, so the fast path knows the columns. */

@@ -162,9 +162,14 @@ export async function validateDataset(
     againstDir?: string;
     thresholds?: Partial<ValidateThresholds>;
     onProgress?: (doneBytes: number, totalBytes: number) => void;
+    /** `loadDataset`'s parse cache: a pipeline validates first, and its other steps then read the parse. */
+    cacheDir?: string;
   } = {},
 ): Promise<DataReport> {
-  const now = await loadDataset(dir, { strict: false, onProgress: opts.onProgress });
-  const previous = opts.againstDir ? await loadDataset(opts.againstDir, { strict: false }) : undefined;
+  const { cacheDir } = opts;
+  const now = await loadDataset(dir, { strict: false, onProgress: opts.onProgress, cacheDir });
+  const previous = opts.againstDir
+    ? await loadDataset(opts.againstDir, { strict: false, cacheDir })
+    : undefined;
   return reportFor(now, previous, opts.thresholds);
 }

@@ -512,6 +512,8 @@ async function validate(ref: string | undefined, flags: ValidateFlags, ws: Works
       againstDir: prev?.dir,
       thresholds,
       onProgress: bar.update,
+      // The parse is kept: a `train` or `eval` after this reads it instead of the CSVs.
+      cacheDir: ws.datasetCacheDir,
     });
   } finally {
     bar.stop();

@@ -86,9 +86,13 @@ export function registerEvalCommand(program: Command): void {
     const data = await import('../../data/index.js');
     const model = await import('../../model/index.js');
 
-    const ref = data.resolveDataset(workspaceOf(cmd), flags.dataset);
+    const ws = workspaceOf(cmd);
+    const ref = data.resolveDataset(ws, flags.dataset);
     const loadBar = progressBar('load ', { json: flags.json, unit: 'bytes' });
-    const loaded = await data.loadDataset(ref.dir, { onProgress: loadBar.update });
+    const loaded = await data.loadDataset(ref.dir, {
+      onProgress: loadBar.update,
+      cacheDir: ws.datasetCacheDir,
+    });
     loadBar.stop();
     const x = loaded.interactions;
     const split = ev.splitInteractions(x, rule);

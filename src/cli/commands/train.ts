@@ -81,7 +81,10 @@ export function registerTrainCommand(program: Command): void {
         dataset = { hash: loaded.manifest.hash, uri: loaded.manifest.source.uri };
       } else {
         const ref = data.resolveDataset(ws, flags.dataset);
-        loaded = await data.loadDataset(ref.dir, { onProgress: loadBar.update });
+        loaded = await data.loadDataset(ref.dir, {
+          onProgress: loadBar.update,
+          cacheDir: ws.datasetCacheDir,
+        });
         dataset = { hash: loaded.manifest.hash, uri: loaded.manifest.source.uri };
       }
       loadBar.stop();

@@ -78,9 +78,13 @@ export function registerTuneCommand(program: Command): void {
       const fixed = trainerParams(flags as unknown as Record<string, unknown>, '--neighbours <n>');
 
       const data = await import('../../data/index.js');
-      const ref = data.resolveDataset(workspaceOf(cmd), flags.dataset);
+      const ws = workspaceOf(cmd);
+      const ref = data.resolveDataset(ws, flags.dataset);
       const loadBar = progressBar('load  ', { json: flags.json, unit: 'bytes' });
-      const loaded = await data.loadDataset(ref.dir, { onProgress: loadBar.update });
+      const loaded = await data.loadDataset(ref.dir, {
+        onProgress: loadBar.update,
+        cacheDir: ws.datasetCacheDir,
+      });
       loadBar.stop();
 
       const searchBar = progressBar('trials', { json: flags.json, unit: 'trials' });

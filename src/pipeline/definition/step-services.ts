@@ -54,6 +54,11 @@ export interface StepDatasets {
    * the URI names nothing.
    */
   fetchSource(uri: string, into: string): Promise<string>;
+  /**
+   * A local folder where parsed datasets are kept between steps (`loadDataset`'s `cacheDir`): the
+   * workspace's `cache/` locally; undefined where steps share no disk (a pod per step).
+   */
+  parsedCacheDir(): Promise<string | undefined>;
 }
 
 /** A blob or directory in the content-addressed artifact store (the store's own record of it). */

@@ -88,7 +88,13 @@ export function lazyRuntime(
     return out as unknown as Ports[P];
   };
   const services: StepServices = {
-    datasets: port('datasets', { current: true, get: true, add: true, fetchSource: true }),
+    datasets: port('datasets', {
+      current: true,
+      get: true,
+      add: true,
+      fetchSource: true,
+      parsedCacheDir: true,
+    }),
     artifacts: port('artifacts', { put: true, putDir: true, get: true, getDir: true }),
     registry: port('registry', { registerVersion: true, promote: true }),
     events: port('events', { publish: true }),
@@ -132,6 +138,7 @@ export function noRuntime(): StepRuntime {
       get: missing('datasets'),
       add: missing('datasets'),
       fetchSource: missing('datasets'),
+      parsedCacheDir: missing('datasets'),
     },
     artifacts: {
       put: missing('artifacts'),

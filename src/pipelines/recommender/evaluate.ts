@@ -139,7 +139,7 @@ export const evaluateStep = defineStep({
       import('./model-fit.js'),
     ]);
     const { asEvalRecommender, fitKnn, loadSplit, parseTrainOptions, pointParams, writeModelBundle } = fit;
-    const { loaded, outer } = await loadSplit(dataset);
+    const { loaded, outer } = await loadSplit(dataset, await ctx.datasets.parsedCacheDir());
     const params = pointParams(similarity, k, options, parseTrainOptions(trainOptions));
     const knn = await fitKnn(outer.train, params);
     const report = evaluate({

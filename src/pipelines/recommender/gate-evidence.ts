@@ -14,7 +14,7 @@ import { EVAL_K } from './params.js';
  * step's promotion) and the local runtime measure the same way.
  */
 export function gateEvidence(ports: {
-  datasets: Pick<StepDatasets, 'get'>;
+  datasets: Pick<StepDatasets, 'get' | 'parsedCacheDir'>;
   artifacts: Pick<StepArtifacts, 'getDir'>;
 }): GateEvidence {
   const { datasets, artifacts } = ports;
@@ -40,7 +40,7 @@ export function gateEvidence(ports: {
       const hash = candidate.lineage.dataset?.hash;
       const recorded = await recordedParams(production);
       if (hash === undefined || recorded === undefined) return Number.NaN;
-      const { outer } = await loadSplit((await datasets.get(hash)).dir);
+      const { outer } = await loadSplit((await datasets.get(hash)).dir, await datasets.parsedCacheDir());
       const knn = await fitKnn(outer.train, recorded);
       const scored = scoreRecommender(outer.test, asEvalRecommender(knn), {
         k: EVAL_K,
@@ -66,7 +66,10 @@ export function gateEvidence(ports: {
           { field: 'version' },
         );
       }
-      const { loaded, outer } = await loadSplit((await datasets.get(hash)).dir);
+      const { loaded, outer } = await loadSplit(
+        (await datasets.get(hash)).dir,
+        await datasets.parsedCacheDir(),
+      );
       const knn = await fitKnn(outer.train, recorded);
       const popularity = ev.itemPopularity(outer.train);
       const scored = ev.scoreRecommender(outer.test, asEvalRecommender(knn), {

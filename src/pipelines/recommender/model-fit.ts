@@ -27,9 +27,12 @@ export interface SplitDataset {
   readonly outer: Split;
 }
 
-/** Load the dataset artifact at `dir` and split off each customer's last basket. */
-export async function loadSplit(dir: string): Promise<SplitDataset> {
-  const loaded = await loadDataset(dir);
+/**
+ * Load the dataset artifact at `dir` and split off each customer's last basket. `cacheDir` keeps the
+ * parsed dataset for the run's other steps (see `StepDatasets.parsedCacheDir`).
+ */
+export async function loadSplit(dir: string, cacheDir?: string): Promise<SplitDataset> {
+  const loaded = await loadDataset(dir, { cacheDir });
   return { loaded, outer: splitInteractions(loaded.interactions) };
 }
 

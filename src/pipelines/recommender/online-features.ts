@@ -29,7 +29,7 @@ export interface OnlineLineage {
  * serving a customer falls back to popularity.
  */
 export async function materialiseHistories(
-  ctx: Pick<StepContext, 'online' | 'log'>,
+  ctx: Pick<StepContext, 'online' | 'log' | 'datasets'>,
   datasetDir: string,
   bundleDir: string,
 ): Promise<OnlineLineage | undefined> {
@@ -39,7 +39,7 @@ export async function materialiseHistories(
   }
   const manifest = parseBundleManifest(await readFile(join(bundleDir, BUNDLE_MANIFEST)), bundleDir);
   const ref = customerHistoryRef(manifest.dataset.hash);
-  const x = (await loadDataset(datasetDir)).interactions;
+  const x = (await loadDataset(datasetDir, { cacheDir: await ctx.datasets.parsedCacheDir() })).interactions;
   const h = customerHistories(x);
   function* rows(): Iterable<StepCustomerHistory> {
     for (let c = 0; c < x.customerIds.length; c++) {

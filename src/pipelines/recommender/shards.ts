@@ -56,7 +56,7 @@ export const trainShardStep = defineStep({
       import('../../model/index.js'),
       import('./model-fit.js'),
     ]);
-    const loaded = await loadDataset(dataset);
+    const loaded = await loadDataset(dataset, { cacheDir: await ctx.datasets.parsedCacheDir() });
     const params = pointParams(similarity, k, options, parseTrainOptions(trainOptions));
     // One thread, as evaluate's refit: the shards already run side by side.
     const [part] = await model.trainShards(

@@ -97,7 +97,7 @@ export const trainStep = defineStep({
       import('./model-fit.js'),
     ]);
     const { asEvalRecommender, fitKnn, loadSplit, parseTrainOptions, pointParams, writeModelBundle } = fit;
-    const { loaded, outer } = await loadSplit(dataset);
+    const { loaded, outer } = await loadSplit(dataset, await ctx.datasets.parsedCacheDir());
     const inner = validationSplit(outer);
     const params = pointParams(similarity, k, options, parseTrainOptions(trainOptions));
     const fitted = await fitKnn(inner.train, params).catch((e: unknown) => failedPoint(e));

@@ -21,7 +21,8 @@ export const validateDataStep = defineStep({
   timeoutSeconds: 600,
   run: async (ctx, { dataset }) => {
     const { validateDataset } = await import('../../data/index.js');
-    const report = await validateDataset(dataset);
+    // The parse is kept: the sweep and the evaluation after this step read it instead of the CSVs.
+    const report = await validateDataset(dataset, { cacheDir: await ctx.datasets.parsedCacheDir() });
     const path = ctx.outputPath('report');
     await writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
     const failed = report.checks.filter((c) => !c.pass);

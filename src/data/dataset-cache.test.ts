@@ -1,0 +1,143 @@
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../core/index.js';
+import { resolveWorkspace, type Workspace } from '../core/workspace.js';
+import { addDatasetDir, writeDataset } from './dataset-store.js';
+import { type LoadedDataset, loadDataset } from './load-interactions.js';
+import { generateSynthetic } from './synthetic.js';
+
+let root: string;
+let ws: Workspace;
+let dir: string;
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'bookml-dataset-cache-'));
+  ws = resolveWorkspace(join(root, 'ws'));
+  const stored = await writeDataset(
+    ws,
+    { kind: 'synthetic', uri: 'synthetic:test' },
+    (d) => generateSynthetic(d, { orders: 300, seed: 7 }),
+    new ManualClock(0),
+  );
+  dir = stored.dir;
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const entries = (cacheDir: string) => readdirSync(cacheDir).filter((f) => f.endsWith('.bin'));
+
+/** Everything a load returns, with the typed arrays as plain arrays, to compare whole. */
+function plain(d: LoadedDataset) {
+  const x = d.interactions;
+  return {
+    ...d,
+    interactions: {
+      ...x,
+      customer: [...x.customer],
+      item: [...x.item],
+      basket: [...x.basket],
+      time: [...x.time],
+      qty: [...x.qty],
+    },
+  };
+}
+
+describe('the parsed-dataset cache', () => {
+  it('gives the next load exactly what parsing the files gives', async () => {
+    const cacheDir = join(root, 'cache-same');
+    const parsed = await loadDataset(dir);
+    const first = await loadDataset(dir, { cacheDir });
+    expect(entries(cacheDir)).toHaveLength(1);
+    const progress: [number, number][] = [];
+    const cached = await loadDataset(dir, { cacheDir, onProgress: (d, t) => progress.push([d, t]) });
+    expect(plain(first)).toEqual(plain(parsed));
+    expect(plain(cached)).toEqual(plain(parsed));
+    // The bar a CLI shows completes on a hit too.
+    expect(progress.at(-1)?.[0]).toBe(progress.at(-1)?.[1]);
+    expect(cached.interactions.length).toBeGreaterThan(0);
+  });
+
+  it("serves a strict load from a lenient load's entry when nothing a strict load refuses was found", async () => {
+    const cacheDir = join(root, 'cache-modes');
+    const lenient = await loadDataset(dir, { cacheDir, strict: false });
+    const [entry] = entries(cacheDir);
+    const before = statSync(join(cacheDir, entry)).mtimeMs;
+    const strict = await loadDataset(dir, { cacheDir });
+    expect(plain(strict)).toEqual(plain(lenient));
+    expect(entries(cacheDir)).toEqual([entry]);
+    // Read, not rewritten: the hit only marks the entry as recently used.
+    expect(statSync(join(cacheDir, entry)).size).toBeGreaterThan(0);
+    expect(statSync(join(cacheDir, entry)).mtimeMs).toBeGreaterThanOrEqual(before);
+  });
+
+  it('still refuses, strictly, what a lenient load cached with its issues counted', async () => {
+    const cacheDir = join(root, 'cache-issues');
+    // One line names an order that is not in orders.csv: a lenient load counts it, a strict one refuses.
+    const src = join(root, 'bad-src');
+    mkdirSync(src);
+    writeFileSync(join(src, 'books.csv'), 'id,title,author,genre,price\n1,A,X,g,1\n2,B,Y,g,1\n');
+    writeFileSync(join(src, 'customers.csv'), 'id\n10\n11\n');
+    writeFileSync(
+      join(src, 'orders.csv'),
+      'id,customer_id,created_at\n100,10,2026-01-01T00:00:00Z\n101,11,2026-01-02T00:00:00Z\n',
+    );
+    writeFileSync(
+      join(src, 'order_lines.csv'),
+      'order_id,book_id,qty,price\n100,1,1,1\n101,2,1,1\n999,1,1,1\n',
+    );
+    const bad = addDatasetDir(resolveWorkspace(join(root, 'ws-bad')), src, { kind: 'files', uri: src });
+    const lenient = await loadDataset(bad.dir, { cacheDir, strict: false });
+    expect(lenient.issues.unknownOrderLines).toBe(1);
+    expect(entries(cacheDir)).toHaveLength(1);
+    await expect(loadDataset(bad.dir, { cacheDir })).rejects.toMatchObject({ code: 'DATA_BAD_ROW' });
+    expect((await loadDataset(bad.dir, { cacheDir, strict: false })).issues.unknownOrderLines).toBe(1);
+  });
+
+  it('is not used once a file of the folder changed: the load parses, and verification still refuses', async () => {
+    const cacheDir = join(root, 'cache-changed');
+    const copy = await writeDataset(
+      resolveWorkspace(join(root, 'ws-changed')),
+      { kind: 'synthetic', uri: 'synthetic:test' },
+      (d) => generateSynthetic(d, { orders: 300, seed: 7 }),
+      new ManualClock(0),
+    );
+    await loadDataset(copy.dir, { cacheDir });
+    appendFileSync(join(copy.dir, 'order_lines.csv'), '1,1,1\n');
+    await expect(loadDataset(copy.dir, { cacheDir })).rejects.toMatchObject({ code: 'DATA_BAD_FILE' });
+  });
+
+  it('is not used when a file was touched, even with the same bytes', async () => {
+    const cacheDir = join(root, 'cache-touched');
+    await loadDataset(dir, { cacheDir });
+    const [entry] = entries(cacheDir);
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(join(dir, 'orders.csv'), later, later);
+    // A miss parses and verifies again, then replaces the entry for the folder as it is now.
+    const again = await loadDataset(dir, { cacheDir });
+    expect(again.interactions.length).toBeGreaterThan(0);
+    expect(entries(cacheDir)).toEqual([entry]);
+  });
+
+  it('treats a damaged entry as a miss', async () => {
+    const cacheDir = join(root, 'cache-damaged');
+    const parsed = await loadDataset(dir, { cacheDir });
+    const [entry] = entries(cacheDir);
+    writeFileSync(join(cacheDir, entry), 'BKMLDC01\u0005\u0000\u0000\u0000{"ke');
+    expect(plain(await loadDataset(dir, { cacheDir }))).toEqual(plain(parsed));
+  });
+
+  it('writes nothing for a load that did not verify the files', async () => {
+    const cacheDir = join(root, 'cache-unverified');
+    await loadDataset(dir, { cacheDir, verify: false });
+    expect(() => entries(cacheDir)).toThrow();
+  });
+});
