@@ -40,6 +40,11 @@ interface ScaleRow {
     /** The slowest shard plus the merge: the wall time with one core per shard. */
     wall_s_parallel: number;
     peak_mib_per_shard: number | null;
+    /**
+     * The shards' load times (the slowest): with `--source dataset` the shards read the parse the
+     * unsharded training left in the workspace's dataset cache; a plain CSV (`--input`) is parsed each time.
+     */
+    load_s_per_shard: number | null;
     merge: ProcessFigures;
     identical: boolean;
   };
@@ -186,6 +191,7 @@ async function runShards(
     wall_s_total: runs.reduce((a, r) => a + r.wall_s, 0) + merge.wallS,
     wall_s_parallel: Math.max(...runs.map((r) => r.wall_s)) + merge.wallS,
     peak_mib_per_shard: peaks.some((p) => p > 0) ? Math.max(...peaks) : null,
+    load_s_per_shard: Math.max(...runs.map((r) => r.load_s ?? 0)),
     merge: { wall_s: merge.wallS, peak_mib: merge.peakMiB },
     identical,
   };
@@ -226,6 +232,7 @@ function printScale(rows: ScaleRow[], loads: string[]): void {
       'peak MiB',
       'shards',
       'shard MiB',
+      'shard load s',
       'Σ shards+merge s',
       '∥ s',
       'identical',
@@ -240,6 +247,7 @@ function printScale(rows: ScaleRow[], loads: string[]): void {
       f(r.unsharded.peak_mib, 0),
       r.sharded ? String(r.sharded.shards) : '-',
       f(r.sharded?.peak_mib_per_shard, 0),
+      f(r.sharded?.load_s_per_shard),
       f(r.sharded?.wall_s_total),
       f(r.sharded?.wall_s_parallel),
       r.sharded ? String(r.sharded.identical) : '-',

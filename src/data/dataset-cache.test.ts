@@ -135,6 +135,44 @@ describe('the parsed-dataset cache', () => {
     expect(plain(await loadDataset(dir, { cacheDir }))).toEqual(plain(parsed));
   });
 
+  it('keeps a folder without a dataset.json too, by its path, until one of its files changes', async () => {
+    const cacheDir = join(root, 'cache-plain');
+    const plainDir = join(root, 'plain');
+    await generateSynthetic(plainDir, { orders: 200, seed: 9 });
+    const parsed = await loadDataset(plainDir);
+    await loadDataset(plainDir, { cacheDir });
+    expect(entries(cacheDir)).toHaveLength(1);
+    expect(plain(await loadDataset(plainDir, { cacheDir }))).toEqual(plain(parsed));
+    // One more line of a known order and book: a miss, parsed again, and the new line is there.
+    const last = parsed.interactions;
+    appendFileSync(join(plainDir, 'order_lines.csv'), '1,1,1,1\n');
+    const after = await loadDataset(plainDir, { cacheDir });
+    expect(after.interactions.length).toBe(last.length + 1);
+    expect(after.manifest.hash).not.toBe(parsed.manifest.hash);
+  });
+
+  it('keeps the four most recently used entries', async () => {
+    const cacheDir = join(root, 'cache-prune');
+    const dirs = [];
+    for (let i = 0; i < 5; i++) {
+      const d = join(root, `prune-${i}`);
+      await generateSynthetic(d, { orders: 30, seed: 20 + i });
+      dirs.push(d);
+    }
+    for (const d of dirs.slice(0, 4)) await loadDataset(d, { cacheDir });
+    // A hit makes the first one recently used again, so the second is the one to go.
+    await loadDataset(dirs[0], { cacheDir });
+    const before = entries(cacheDir);
+    await loadDataset(dirs[4], { cacheDir });
+    const after = entries(cacheDir);
+    expect(after).toHaveLength(4);
+    const gone = before.filter((e) => !after.includes(e));
+    expect(gone).toHaveLength(1);
+    // The first folder's entry survived: loading it again leaves the entries as they are.
+    await loadDataset(dirs[0], { cacheDir });
+    expect(entries(cacheDir).sort()).toEqual([...after].sort());
+  });
+
   it('writes nothing for a load that did not verify the files', async () => {
     const cacheDir = join(root, 'cache-unverified');
     await loadDataset(dir, { cacheDir, verify: false });

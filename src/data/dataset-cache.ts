@@ -33,8 +33,8 @@ import { DATASET_FILES, type DatasetManifest } from './schema.js';
  */
 
 const MAGIC = 'BKMLDC01';
-/** Entries kept in a cache folder; the least recently used go first. */
-const KEEP = 8;
+/** Entries kept in a cache folder (each about the size of its CSVs); the least recently used go first. */
+const KEEP = 4;
 /** Largest single read or write (Node refuses one past 2 GiB). */
 const CHUNK = 1 << 30;
 
@@ -57,13 +57,18 @@ interface Header {
 const SOURCE_FILES = [...DATASET_FILES, 'dataset.json'] as const;
 
 /** Where the entry for this folder, content and strictness lives. */
-function entryPath(cacheDir: string, dir: string, manifest: DatasetManifest): string {
+function entryPath(cacheDir: string, dir: string, manifest: DatasetManifest | undefined): string {
   return join(cacheDir, `${entryKey(dir, manifest)}.bin`);
 }
 
-function entryKey(dir: string, manifest: DatasetManifest): string {
+/**
+ * The folder and, when it has a `dataset.json`, its content hash. A folder without one (`data generate
+ * --out`, a user's own) is named by its path alone: its files were hashed by the load that wrote the
+ * entry, and the sizes and times say whether they are still those.
+ */
+function entryKey(dir: string, manifest: DatasetManifest | undefined): string {
   return createHash('sha256')
-    .update(`${MAGIC}\0${realpathSync(dir)}\0${manifest.hash}`)
+    .update(`${MAGIC}\0${realpathSync(dir)}\0${manifest?.hash ?? 'no dataset.json'}`)
     .digest('hex')
     .slice(0, 32);
 }
@@ -71,8 +76,9 @@ function entryKey(dir: string, manifest: DatasetManifest): string {
 function sourcesOf(dir: string): Header['sources'] {
   const out: Record<string, { size: number; mtimeMs: number }> = {};
   for (const f of SOURCE_FILES) {
-    const s = statSync(join(dir, f));
-    out[f] = { size: s.size, mtimeMs: s.mtimeMs };
+    const s = statSync(join(dir, f), { throwIfNoEntry: false });
+    // No dataset.json is a state too: one written later changes the folder.
+    out[f] = s === undefined ? { size: -1, mtimeMs: -1 } : { size: s.size, mtimeMs: s.mtimeMs };
   }
   return out;
 }
@@ -85,7 +91,7 @@ function sameSources(a: Header['sources'], b: Header['sources']): boolean {
 export function readCachedDataset(
   cacheDir: string,
   dir: string,
-  manifest: DatasetManifest,
+  manifest: DatasetManifest | undefined,
   strict: boolean,
 ): LoadedDataset | undefined {
   let fd: number | undefined;
@@ -136,15 +142,20 @@ export function readCachedDataset(
 }
 
 /** Keep the parse of `dir` for the next load (best effort: any failure leaves no entry behind). */
-export function writeCachedDataset(cacheDir: string, dir: string, loaded: LoadedDataset): void {
+export function writeCachedDataset(
+  cacheDir: string,
+  dir: string,
+  stored: DatasetManifest | undefined,
+  loaded: LoadedDataset,
+): void {
   let tmp: string | undefined;
   let fd: number | undefined;
   try {
     mkdirSync(cacheDir, { recursive: true });
-    const path = entryPath(cacheDir, dir, loaded.manifest);
+    const path = entryPath(cacheDir, dir, stored);
     const x = loaded.interactions;
     const header: Header = {
-      key: entryKey(dir, loaded.manifest),
+      key: entryKey(dir, stored),
       sources: sourcesOf(dir),
       length: x.length,
       nBaskets: x.nBaskets,

@@ -58,9 +58,9 @@ export interface LoadOptions {
   verify?: boolean;
   /**
    * A folder where the parsed dataset is kept for the next load of the same folder (the workspace's
-   * `cache/`): the next load, strict or lenient, reads typed arrays instead of parsing CSV. Only a
-   * folder with a `dataset.json` is cached, after a load that verified it; see `dataset-cache.ts`
-   * for when an entry is trusted.
+   * `dataset-cache/`): the next load, strict or lenient, reads typed arrays instead of parsing CSV.
+   * Entries are written after a load that hashed the files; see `dataset-cache.ts` for when one is
+   * trusted.
    */
   cacheDir?: string;
 }
@@ -85,8 +85,9 @@ export async function loadDataset(dir: string, opts: LoadOptions = {}): Promise<
     if (!existsSync(join(dir, f))) throw new DataBadFileError(f, `missing from ${dir}`);
   }
   const total = DATASET_FILES.reduce((s, f) => s + statSync(join(dir, f)).size, 0);
-  const cacheDir = stored && opts.verify !== false ? opts.cacheDir : undefined;
-  if (cacheDir !== undefined && stored) {
+  // A load that skips verification writes no entry: entries are the parse of verified files.
+  const cacheDir = opts.verify !== false ? opts.cacheDir : undefined;
+  if (cacheDir !== undefined) {
     const cached = readCachedDataset(cacheDir, dir, stored, strict);
     if (cached !== undefined) {
       opts.onProgress?.(total, total);
@@ -296,7 +297,7 @@ export async function loadDataset(dir: string, opts: LoadOptions = {}): Promise<
   const customerIds = compactCustomers(cols, customers);
   const { interactions, catalogue } = finishInteractions(cols, books, customerIds, nBaskets, names);
   const loaded = { interactions, catalogue, manifest, issues };
-  if (cacheDir !== undefined) writeCachedDataset(cacheDir, dir, loaded);
+  if (cacheDir !== undefined) writeCachedDataset(cacheDir, dir, stored, loaded);
   return loaded;
 }
 
