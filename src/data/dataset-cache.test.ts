@@ -3,8 +3,10 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
@@ -13,6 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/index.js';
 import { resolveWorkspace, type Workspace } from '../core/workspace.js';
+import { folderState, writeCachedDataset } from './dataset-cache.js';
 import { addDatasetDir, writeDataset } from './dataset-store.js';
 import { type LoadedDataset, loadDataset } from './load-interactions.js';
 import { generateSynthetic } from './synthetic.js';
@@ -171,6 +174,69 @@ describe('the parsed-dataset cache', () => {
     // The first folder's entry survived: loading it again leaves the entries as they are.
     await loadDataset(dirs[0], { cacheDir });
     expect(entries(cacheDir).sort()).toEqual([...after].sort());
+  });
+
+  it('is not fooled by an edit of the same size whose modification time was set back (cp -p, rsync -t)', async () => {
+    const cacheDir = join(root, 'cache-same-size');
+    const copy = await writeDataset(
+      resolveWorkspace(join(root, 'ws-same-size')),
+      { kind: 'synthetic', uri: 'synthetic:test' },
+      (d) => generateSynthetic(d, { orders: 300, seed: 7 }),
+      new ManualClock(0),
+    );
+    await loadDataset(copy.dir, { cacheDir });
+    const file = join(copy.dir, 'order_lines.csv');
+    const { atime, mtime } = statSync(file);
+    const text = readFileSync(file, 'utf8');
+    // Same length, other bytes: the first line's price loses a cent (17.99 → 17.98).
+    const edited = text.replace(/9(\r?\n)/, '8$1');
+    expect(edited).not.toBe(text);
+    writeFileSync(file, edited);
+    utimesSync(file, atime, mtime);
+    await expect(loadDataset(copy.dir, { cacheDir })).rejects.toMatchObject({ code: 'DATA_BAD_FILE' });
+  });
+
+  it('writes no entry when a file changed while the load read it', async () => {
+    const cacheDir = join(root, 'cache-racing');
+    const plainDir = join(root, 'racing');
+    await generateSynthetic(plainDir, { orders: 40, seed: 11 });
+    const before = folderState(plainDir);
+    const loaded = await loadDataset(plainDir);
+    appendFileSync(join(plainDir, 'order_lines.csv'), '1,1,1,1\n');
+    writeCachedDataset(cacheDir, plainDir, undefined, before, loaded);
+    expect(() => entries(cacheDir)).toThrow();
+  });
+
+  it('names a folder without a dataset.json by the path it was loaded from', async () => {
+    const cacheDir = join(root, 'cache-link');
+    const plainDir = join(root, 'linked');
+    await generateSynthetic(plainDir, { orders: 40, seed: 12 });
+    const link = join(root, 'link-to-linked');
+    symlinkSync(plainDir, link);
+    await loadDataset(plainDir, { cacheDir });
+    const viaLink = await loadDataset(link, { cacheDir });
+    expect(entries(cacheDir)).toHaveLength(1);
+    expect(viaLink.manifest.source).toEqual({ kind: 'files', uri: link });
+  });
+
+  it('leaves an entry another process is writing to it, and clears what a dead writer left', async () => {
+    const cacheDir = join(root, 'cache-writers');
+    const d1 = join(root, 'writers-1');
+    const d2 = join(root, 'writers-2');
+    await generateSynthetic(d1, { orders: 30, seed: 13 });
+    await generateSynthetic(d2, { orders: 30, seed: 14 });
+    await loadDataset(d1, { cacheDir });
+    const [entry] = entries(cacheDir);
+    rmSync(join(cacheDir, entry));
+    // A writer is busy with d1's entry: this load neither waits nor writes.
+    writeFileSync(join(cacheDir, `${entry}.tmp`), 'partial');
+    await loadDataset(d1, { cacheDir });
+    expect(entries(cacheDir)).toEqual([]);
+    // An hour later that writer is taken for dead: the next write anywhere in the folder clears it.
+    const old = new Date(Date.now() - 2 * 3600_000);
+    utimesSync(join(cacheDir, `${entry}.tmp`), old, old);
+    await loadDataset(d2, { cacheDir });
+    expect(readdirSync(cacheDir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('writes nothing for a load that did not verify the files', async () => {

@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import {
   closeSync,
+  fstatSync,
   mkdirSync,
   openSync,
   readdirSync,
   readSync,
   realpathSync,
   renameSync,
+  statfsSync,
   statSync,
   unlinkSync,
   utimesSync,
@@ -26,24 +28,41 @@ import { DATASET_FILES, type DatasetManifest } from './schema.js';
  * same result unless the lenient one counted something a strict load refuses, so one entry serves
  * both: a strict load that finds such counts in the entry parses the files, to fail as it always did.
  *
- * Trust: an entry is written only after a load that hashed the files against `dataset.json`, and is
- * used only while every file of the folder has the size and modification time it had then; anything
- * else (a missing, unreadable, truncated or foreign file) is a miss, and the load parses the CSVs as
- * before. Writing is best effort: a read-only or full disk costs the next load its parse, nothing more.
+ * Trust: an entry is written only after a load that hashed the files (against `dataset.json` when the
+ * folder has one), from the files' state taken before that load read them, and only if the files were
+ * not changed while it did; it is used only while every file of the folder is the same file (inode)
+ * with the size, modification and change times it had then (the change time cannot be set back: a
+ * copy that keeps times, `cp -p` or `rsync -t`, is still a miss). Anything else (a missing, unreadable,
+ * truncated or foreign entry) is a miss, and the load parses the CSVs as before. Writing is best
+ * effort: a read-only or full disk costs the next load its parse, nothing more.
  */
 
-const MAGIC = 'BKMLDC01';
+/** The entry format and the parse it holds: bump when `loadDataset`'s result changes for the same files. */
+const MAGIC = 'BKMLDC02';
 /** Entries kept in a cache folder (each about the size of its CSVs); the least recently used go first. */
 const KEEP = 4;
+/** An unfinished write older than this is a writer that died: its file is removed. */
+const STALE_WRITE_MS = 60 * 60 * 1000;
 /** Largest single read or write (Node refuses one past 2 GiB). */
 const CHUNK = 1 << 30;
 
 const COLUMNS = ['customer', 'item', 'basket', 'qty', 'time'] as const;
 type Column = (typeof COLUMNS)[number];
 
+/** What says a file is unchanged: the same inode, size, modification and change times. */
+interface FileState {
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+}
+
+/** The state of the folder's files, as {@link folderState} takes it. */
+export type FolderState = Readonly<Record<string, FileState>>;
+
 interface Header {
   readonly key: string;
-  readonly sources: Record<string, { size: number; mtimeMs: number }>;
+  readonly sources: FolderState;
   readonly length: number;
   readonly nBaskets: number;
   readonly itemIdsNumeric: boolean;
@@ -73,18 +92,36 @@ function entryKey(dir: string, manifest: DatasetManifest | undefined): string {
     .slice(0, 32);
 }
 
-function sourcesOf(dir: string): Header['sources'] {
-  const out: Record<string, { size: number; mtimeMs: number }> = {};
+/**
+ * The state of the folder's files. A load takes it before it reads them: an entry then records what
+ * was read, even when a file changes while the load runs (the write compares again and gives up).
+ */
+export function folderState(dir: string): FolderState {
+  const out: Record<string, FileState> = {};
   for (const f of SOURCE_FILES) {
     const s = statSync(join(dir, f), { throwIfNoEntry: false });
     // No dataset.json is a state too: one written later changes the folder.
-    out[f] = s === undefined ? { size: -1, mtimeMs: -1 } : { size: s.size, mtimeMs: s.mtimeMs };
+    out[f] =
+      s === undefined
+        ? { ino: -1, size: -1, mtimeMs: -1, ctimeMs: -1 }
+        : { ino: s.ino, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs };
   }
   return out;
 }
 
-function sameSources(a: Header['sources'], b: Header['sources']): boolean {
-  return SOURCE_FILES.every((f) => a[f]?.size === b[f]?.size && a[f]?.mtimeMs === b[f]?.mtimeMs);
+function sameState(a: FolderState, b: FolderState): boolean {
+  return SOURCE_FILES.every((f) => {
+    const x = a[f];
+    const y = b[f];
+    return (
+      x !== undefined &&
+      y !== undefined &&
+      x.ino === y.ino &&
+      x.size === y.size &&
+      x.mtimeMs === y.mtimeMs &&
+      x.ctimeMs === y.ctimeMs
+    );
+  });
 }
 
 /** The cached parse of `dir`, or undefined (a miss) when there is none that can be trusted. */
@@ -98,7 +135,7 @@ export function readCachedDataset(
   try {
     const path = entryPath(cacheDir, dir, manifest);
     fd = openSync(path, 'r');
-    const size = statSync(path).size;
+    const size = fstatSync(fd).size;
     const fixed = Buffer.alloc(MAGIC.length + 4);
     readFully(fd, fixed, 0);
     if (fixed.toString('latin1', 0, MAGIC.length) !== MAGIC) return undefined;
@@ -106,7 +143,7 @@ export function readCachedDataset(
     const headerBuf = Buffer.alloc(headerBytes);
     readFully(fd, headerBuf, fixed.length);
     const h = JSON.parse(headerBuf.toString('utf8')) as Header;
-    if (h.key !== entryKey(dir, manifest) || !sameSources(h.sources, sourcesOf(dir))) return undefined;
+    if (h.key !== entryKey(dir, manifest) || !sameState(h.sources, folderState(dir))) return undefined;
     if (strict && strictRefuses(h.issues)) return undefined;
     let pos = align8(fixed.length + headerBytes);
     const cols = {} as Record<Column, Int32Array | Float64Array>;
@@ -118,9 +155,7 @@ export function readCachedDataset(
       pos = align8(pos + bytes.byteLength);
       cols[c] = arr;
     }
-    // Recently used: pruning keeps the entries that are read.
-    const now = new Date();
-    utimesSync(path, now, now);
+    markUsed(path);
     const interactions: Interactions = {
       length: h.length,
       customer: cols.customer as Int32Array,
@@ -133,7 +168,9 @@ export function readCachedDataset(
       customerIds: h.customerIds,
       nBaskets: h.nBaskets,
     };
-    return { interactions, catalogue: h.catalogue, manifest: h.manifest, issues: h.issues };
+    // A folder without a dataset.json is named by where it was loaded from, as a parse names it.
+    const about = manifest ?? { ...h.manifest, source: { kind: 'files' as const, uri: dir } };
+    return { interactions, catalogue: h.catalogue, manifest: about, issues: h.issues };
   } catch {
     return undefined;
   } finally {
@@ -141,22 +178,32 @@ export function readCachedDataset(
   }
 }
 
-/** Keep the parse of `dir` for the next load (best effort: any failure leaves no entry behind). */
+/**
+ * Keep the parse of `dir` for the next load (best effort: any failure leaves no entry behind).
+ * `before` is the folder's state taken before the load read it; nothing is written if it changed since.
+ * One writer per entry: processes that parsed the same folder at once (a sweep's points) leave the
+ * write to the first, and nothing is written when the disk could not hold the entry twice over.
+ */
 export function writeCachedDataset(
   cacheDir: string,
   dir: string,
   stored: DatasetManifest | undefined,
+  before: FolderState,
   loaded: LoadedDataset,
 ): void {
   let tmp: string | undefined;
   let fd: number | undefined;
   try {
+    if (!sameState(before, folderState(dir))) return;
     mkdirSync(cacheDir, { recursive: true });
     const path = entryPath(cacheDir, dir, stored);
     const x = loaded.interactions;
+    const columnBytes = x.length * 24;
+    const fs = statfsSync(cacheDir);
+    if (fs.bavail * fs.bsize < 2 * columnBytes) return;
     const header: Header = {
       key: entryKey(dir, stored),
-      sources: sourcesOf(dir),
+      sources: before,
       length: x.length,
       nBaskets: x.nBaskets,
       itemIdsNumeric: x.itemIdsNumeric,
@@ -170,8 +217,9 @@ export function writeCachedDataset(
     const fixed = Buffer.alloc(MAGIC.length + 4);
     fixed.write(MAGIC, 0, 'latin1');
     fixed.writeUInt32LE(headerBuf.byteLength, MAGIC.length);
-    tmp = `${path}.${process.pid}.tmp`;
-    fd = openSync(tmp, 'w');
+    // Exclusive: another writer of this entry holds the name until it renames or dies.
+    fd = openSync(`${path}.tmp`, 'wx');
+    tmp = `${path}.tmp`;
     let pos = writeFully(fd, fixed, 0);
     pos = writeFully(fd, headerBuf, pos);
     for (const c of COLUMNS) {
@@ -197,13 +245,29 @@ function strictRefuses(issues: LoadIssues): boolean {
   return issues.unknownOrderLines > 0 || issues.badQtyLines > 0 || issues.badDateOrders > 0;
 }
 
-/** Keep the {@link KEEP} most recently used entries. */
+/** Keep the {@link KEEP} most recently used entries, and remove what dead writers left. */
 function prune(cacheDir: string): void {
-  const entries = readdirSync(cacheDir)
-    .filter((f) => f.endsWith('.bin'))
-    .map((f) => ({ f, t: statSync(join(cacheDir, f)).mtimeMs }))
-    .sort((a, b) => b.t - a.t);
+  const now = Date.now();
+  const entries: { f: string; t: number }[] = [];
+  for (const f of readdirSync(cacheDir)) {
+    // Another process may prune at the same time: a file gone since the listing is skipped.
+    const s = statSync(join(cacheDir, f), { throwIfNoEntry: false });
+    if (s === undefined) continue;
+    if (f.endsWith('.bin')) entries.push({ f, t: s.mtimeMs });
+    else if (f.endsWith('.tmp') && now - s.mtimeMs > STALE_WRITE_MS) rmQuiet(join(cacheDir, f));
+  }
+  entries.sort((a, b) => b.t - a.t);
   for (const { f } of entries.slice(KEEP)) rmQuiet(join(cacheDir, f));
+}
+
+/** Recently used: pruning keeps the entries that are read. Another user's entry cannot be touched; it is read all the same. */
+function markUsed(path: string): void {
+  try {
+    const now = new Date();
+    utimesSync(path, now, now);
+  } catch {
+    // Not ours (a shared workspace) or a read-only disk.
+  }
 }
 
 function rmQuiet(path: string): void {

@@ -11,7 +11,7 @@ import {
   readCsvFile,
   readCsvHeader,
 } from './csv-reader.js';
-import { readCachedDataset, writeCachedDataset } from './dataset-cache.js';
+import { folderState, readCachedDataset, writeCachedDataset } from './dataset-cache.js';
 import { datasetHash } from './dataset-inspect.js';
 import { parseIsoBytes } from './date-format.js';
 import { DataBadFileError, DataBadRowError } from './errors.js';
@@ -87,6 +87,8 @@ export async function loadDataset(dir: string, opts: LoadOptions = {}): Promise<
   const total = DATASET_FILES.reduce((s, f) => s + statSync(join(dir, f)).size, 0);
   // A load that skips verification writes no entry: entries are the parse of verified files.
   const cacheDir = opts.verify !== false ? opts.cacheDir : undefined;
+  // Taken before the files are read, so an entry never records a state newer than what was parsed.
+  const filesBefore = cacheDir === undefined ? undefined : folderState(dir);
   if (cacheDir !== undefined) {
     const cached = readCachedDataset(cacheDir, dir, stored, strict);
     if (cached !== undefined) {
@@ -297,7 +299,8 @@ export async function loadDataset(dir: string, opts: LoadOptions = {}): Promise<
   const customerIds = compactCustomers(cols, customers);
   const { interactions, catalogue } = finishInteractions(cols, books, customerIds, nBaskets, names);
   const loaded = { interactions, catalogue, manifest, issues };
-  if (cacheDir !== undefined) writeCachedDataset(cacheDir, dir, stored, loaded);
+  if (cacheDir !== undefined && filesBefore !== undefined)
+    writeCachedDataset(cacheDir, dir, stored, filesBefore, loaded);
   return loaded;
 }
 

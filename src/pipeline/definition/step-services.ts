@@ -56,7 +56,7 @@ export interface StepDatasets {
   fetchSource(uri: string, into: string): Promise<string>;
   /**
    * A local folder where parsed datasets are kept between steps (`loadDataset`'s `cacheDir`): the
-   * workspace's `cache/` locally; undefined where steps share no disk (a pod per step).
+   * workspace's `dataset-cache/` locally; undefined where steps share no disk (a pod per step).
    */
   parsedCacheDir(): Promise<string | undefined>;
 }
