@@ -47,6 +47,8 @@ const STALE_WRITE_MS = 60 * 60 * 1000;
 const CHUNK = 1 << 30;
 
 const COLUMNS = ['customer', 'item', 'basket', 'qty', 'time'] as const;
+/** Bytes of one line in the columns: four Int32 and the Float64 time. */
+const BYTES_PER_LINE = 4 * 4 + 8;
 type Column = (typeof COLUMNS)[number];
 
 /** What says a file is unchanged: the same inode, size, modification and change times. */
@@ -74,11 +76,6 @@ interface Header {
 }
 
 const SOURCE_FILES = [...DATASET_FILES, 'dataset.json'] as const;
-
-/** Where the entry for this folder, content and strictness lives. */
-function entryPath(cacheDir: string, dir: string, manifest: DatasetManifest | undefined): string {
-  return join(cacheDir, `${entryKey(dir, manifest)}.bin`);
-}
 
 /**
  * The folder and, when it has a `dataset.json`, its content hash. A folder without one (`data generate
@@ -124,16 +121,21 @@ function sameState(a: FolderState, b: FolderState): boolean {
   });
 }
 
-/** The cached parse of `dir`, or undefined (a miss) when there is none that can be trusted. */
+/**
+ * The cached parse of `dir`, or undefined (a miss) when there is none that can be trusted. `now` is
+ * the folder's state as the caller just took it ({@link folderState}).
+ */
 export function readCachedDataset(
   cacheDir: string,
   dir: string,
   manifest: DatasetManifest | undefined,
   strict: boolean,
+  now: FolderState,
 ): LoadedDataset | undefined {
   let fd: number | undefined;
   try {
-    const path = entryPath(cacheDir, dir, manifest);
+    const key = entryKey(dir, manifest);
+    const path = join(cacheDir, `${key}.bin`);
     fd = openSync(path, 'r');
     const size = fstatSync(fd).size;
     const fixed = Buffer.alloc(MAGIC.length + 4);
@@ -143,7 +145,7 @@ export function readCachedDataset(
     const headerBuf = Buffer.alloc(headerBytes);
     readFully(fd, headerBuf, fixed.length);
     const h = JSON.parse(headerBuf.toString('utf8')) as Header;
-    if (h.key !== entryKey(dir, manifest) || !sameState(h.sources, folderState(dir))) return undefined;
+    if (h.key !== key || !sameState(h.sources, now)) return undefined;
     if (strict && strictRefuses(h.issues)) return undefined;
     let pos = align8(fixed.length + headerBytes);
     const cols = {} as Record<Column, Int32Array | Float64Array>;
@@ -196,13 +198,13 @@ export function writeCachedDataset(
   try {
     if (!sameState(before, folderState(dir))) return;
     mkdirSync(cacheDir, { recursive: true });
-    const path = entryPath(cacheDir, dir, stored);
+    const key = entryKey(dir, stored);
+    const path = join(cacheDir, `${key}.bin`);
     const x = loaded.interactions;
-    const columnBytes = x.length * 24;
     const fs = statfsSync(cacheDir);
-    if (fs.bavail * fs.bsize < 2 * columnBytes) return;
+    if (fs.bavail * fs.bsize < 2 * x.length * BYTES_PER_LINE) return;
     const header: Header = {
-      key: entryKey(dir, stored),
+      key,
       sources: before,
       length: x.length,
       nBaskets: x.nBaskets,

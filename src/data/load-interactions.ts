@@ -87,10 +87,11 @@ export async function loadDataset(dir: string, opts: LoadOptions = {}): Promise<
   const total = DATASET_FILES.reduce((s, f) => s + statSync(join(dir, f)).size, 0);
   // A load that skips verification writes no entry: entries are the parse of verified files.
   const cacheDir = opts.verify !== false ? opts.cacheDir : undefined;
-  // Taken before the files are read, so an entry never records a state newer than what was parsed.
+  // Taken once, before the files are read: a hit is checked against it, and an entry written after
+  // the parse records it, never a state newer than what was parsed.
   const filesBefore = cacheDir === undefined ? undefined : folderState(dir);
-  if (cacheDir !== undefined) {
-    const cached = readCachedDataset(cacheDir, dir, stored, strict);
+  if (cacheDir !== undefined && filesBefore !== undefined) {
+    const cached = readCachedDataset(cacheDir, dir, stored, strict, filesBefore);
     if (cached !== undefined) {
       opts.onProgress?.(total, total);
       return cached;
