@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -150,5 +151,35 @@ describe.skipIf(!existsSync(bin))('bookml serve --workers (built binary)', () =>
       compared = await withShadow();
     }
     expect(compared.size).toBe(2);
+  });
+
+  it("reports a worker's refusal once, as the worker raised it, and exits", async () => {
+    const ws = await testWorkspace();
+    await saveLatest(ws, { seed: 1 });
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const c = spawn(process.execPath, [bin, 'serve', '--port', String(port), '--json', '--workers', '2'], {
+        env: { ...process.env, BOOKML_HOME: ws.root },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child = c;
+      let out = '';
+      let err = '';
+      c.stdout?.on('data', (d) => (out += d));
+      c.stderr?.on('data', (d) => (err += d));
+      const code = await new Promise((r) => c.once('exit', r));
+      // Before: the workers printed the error and stayed up on their IPC channel, the primary waited.
+      expect(code).toBe(2);
+      const reports = `${out}${err}`
+        .trim()
+        .split('\n')
+        .filter((l) => l.includes('SERVE_CANNOT_LISTEN'));
+      expect(reports).toHaveLength(1);
+      expect(JSON.parse(reports[0])).toMatchObject({ error: { code: 'SERVE_CANNOT_LISTEN', field: 'port' } });
+    } finally {
+      taken.close();
+    }
   });
 });

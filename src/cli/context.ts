@@ -74,10 +74,12 @@ export async function hostInForeground(
 ): Promise<void> {
   const { Host } = await import('../app/index.js');
   const host = new Host(components, { log: options.log ?? ((line) => process.stderr.write(`${line}\n`)) });
-  host.handleSignals();
+  const releaseSignals = host.handleSignals();
   try {
     await host.start();
   } catch (e) {
+    // Nothing is left to stop: a later signal must end the process, not wait on this host.
+    releaseSignals();
     await app.close();
     throw e;
   }

@@ -59,4 +59,4 @@ export { ShadowRunner } from './shadow-runner.js';
 export type { MetricsMessage, WorkerMetricsText, WorkerPort } from './worker-metrics.js';
 export { mergeWorkerMetrics, workerMetricsBridge } from './worker-metrics.js';
 export type { SuperviseOptions, Supervisor, WorkerHandle, WorkerMessage } from './workers.js';
-export { ipcPredictionSink, superviseWorkers, textBatch } from './workers.js';
+export { ipcPredictionSink, superviseWorkers, textBatch, workerFailure } from './workers.js';

@@ -1,4 +1,4 @@
-import { type Clock, systemClock } from '../core/index.js';
+import { BookmlError, type Clock, systemClock } from '../core/index.js';
 import type { PredictionBatch, PredictionRecord, PredictionSink } from './prediction-log.js';
 import { type MetricsMessage, mergeWorkerMetrics, type WorkerMetricsText } from './worker-metrics.js';
 
@@ -18,8 +18,34 @@ const METRICS_WAIT_MS = 2000;
 /** What a worker tells the primary. */
 export type WorkerMessage =
   | { type: 'bookml:ready'; text: string }
+  | WorkerFailedMessage
   | { type: 'bookml:predictions'; text: string; length: number }
   | MetricsMessage;
+
+/** A worker that could not start: its error, for the primary to report as its own. */
+export interface WorkerFailedMessage {
+  type: 'bookml:failed';
+  /** Absent when the error was not a bookml one (a bug, not a refusal). */
+  code?: string;
+  message: string;
+  field?: string;
+  status?: number;
+  exitCode?: number;
+}
+
+/** What a worker sends when it cannot start (a taken port, no model, a bad config). */
+export function workerFailure(err: unknown): WorkerFailedMessage {
+  const message = err instanceof Error ? err.message : String(err);
+  if (!(err instanceof BookmlError)) return { type: 'bookml:failed', message };
+  return {
+    type: 'bookml:failed',
+    code: err.code,
+    message,
+    ...(err.field === undefined ? {} : { field: err.field }),
+    status: err.status,
+    exitCode: err.exitCode,
+  };
+}
 
 /** A prediction sink for a worker: each batch goes to the primary as its JSON lines. */
 export function ipcPredictionSink(send: (message: WorkerMessage) => void): PredictionSink {
@@ -65,7 +91,10 @@ export interface SuperviseOptions {
 
 /** The running workers, as the primary sees them. */
 export interface Supervisor {
-  /** Resolves with the first worker's ready text once every worker is ready; rejects when one exits before. */
+  /**
+   * Resolves with the first worker's ready text once every worker is ready; rejects when one
+   * exits before, with the worker's own error when it sent one.
+   */
   readonly ready: Promise<string>;
   /** Worker process ids, in start order (a restarted worker takes its predecessor's place). */
   pids(): number[];
@@ -90,6 +119,7 @@ export function superviseWorkers(opts: SuperviseOptions): Supervisor {
     failReady = reject;
   });
   const exited: Promise<void>[] = [];
+  let failure: Error | undefined;
   const clock = opts.clock ?? systemClock;
   let scrapes = 0;
   const collecting = new Map<number, (slot: number, text: string) => void>();
@@ -124,6 +154,11 @@ export function superviseWorkers(opts: SuperviseOptions): Supervisor {
         readyTexts[slot] = m.text;
         if (readyTexts.filter((t) => t !== undefined).length === opts.workers)
           resolveReady(readyTexts[0] ?? '');
+      } else if (m?.type === 'bookml:failed') {
+        failure ??=
+          m.code === undefined
+            ? new Error(`a serve worker failed to start: ${m.message}`)
+            : new BookmlError(m.code, m.message, { field: m.field, status: m.status, exitCode: m.exitCode });
       } else if (m?.type === 'bookml:metrics-request') {
         void collectMetrics().then((text) => w.send({ type: 'bookml:metrics-merged', id: m.id, text }));
       } else if (m?.type === 'bookml:metrics-text') {
@@ -140,7 +175,7 @@ export function superviseWorkers(opts: SuperviseOptions): Supervisor {
         if (stopping) return;
         if (readyTexts[slot] === undefined) {
           // A worker that cannot start (a taken port, no model) would fail again: give up.
-          failReady(new Error(`a serve worker exited before it was ready (${signal ?? code})`));
+          failReady(failure ?? new Error(`a serve worker exited before it was ready (${signal ?? code})`));
           return;
         }
         log(`serve worker ${w.process.pid} exited (${signal ?? code}); starting another`);

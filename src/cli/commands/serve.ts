@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { BookmlError } from '../../core/index.js';
 import { appConfigOf, hostInForeground, intOption, numberOption } from '../context.js';
 import { CliError } from '../errors.js';
 
@@ -119,6 +120,8 @@ export function registerServeCommand(program: Command): void {
           text = await supervisor.ready;
         } catch (e) {
           await supervisor.stop();
+          // A worker's own refusal (a taken port, no model) is reported as the worker raised it.
+          if (e instanceof BookmlError) throw e;
           throw new CliError('CLI_REFUSED', (e as Error).message, { field: 'workers' });
         }
         const pids = supervisor.pids();
@@ -145,7 +148,17 @@ export function registerServeCommand(program: Command): void {
       });
       // One graceful shutdown however many signals arrive: drain, flush the prediction log, close the
       // registry; then the process ends.
-      await hostInForeground(app, [component], { log: (line) => log.info(line), exitOnStop: true });
+      try {
+        await hostInForeground(app, [component], { log: (line) => log.info(line), exitOnStop: true });
+      } catch (e) {
+        if (!worker) throw e;
+        // The primary reports it, once. The IPC channel would keep the worker alive with nothing
+        // to serve: let go of it once the message is out, so the worker exits.
+        const failed = serve.workerFailure(e);
+        process.exitCode = failed.exitCode ?? 1;
+        process.send?.(failed, () => process.disconnect?.());
+        return;
+      }
       const info = component.info;
       const server = component.server;
       if (info === null || server === null) return;
