@@ -19,6 +19,7 @@ import {
   addDatasetDir,
   listDatasets,
   resolveDataset,
+  resolveDatasetDir,
   setCurrentDataset,
   writeDataset,
 } from './dataset-store.js';
@@ -199,5 +200,27 @@ describe('dataset store', () => {
       expect.objectContaining({ code: 'DATA_AMBIGUOUS_REF', field: 'dataset' }),
     );
     expect(resolveDataset(ws, a.hash.slice(0, 7)).hash).toBe(a.hash);
+  });
+
+  it('names the folder to load without reading it; refuses what resolveDataset refuses', async () => {
+    const ws = workspace();
+    expect(() => resolveDatasetDir(ws)).toThrow(expect.objectContaining({ code: 'DATA_NO_DATASET' }));
+    const a = await importText(ws, 'customer,item\n1,10\n');
+    setCurrentDataset(ws, a.hash);
+    expect(resolveDatasetDir(ws)).toBe(resolveDataset(ws).dir);
+    expect(resolveDatasetDir(ws, a.hash.slice(0, 6))).toBe(a.dir);
+    expect(() => resolveDatasetDir(ws, 'ffffffff')).toThrow(
+      expect.objectContaining({ code: 'DATA_NOT_FOUND' }),
+    );
+    // A folder without a manifest: resolveDataset reads and hashes every file to compute one (and
+    // refuses a bad header); the folder is all a loader needs, and its load checks the files.
+    const plain = join(root, `plain-${++seq}`);
+    await generateSynthetic(plain, { orders: 20, seed: 3 });
+    writeFileSync(join(plain, 'books.csv'), 'isbn,name\n1,x\n');
+    expect(() => resolveDataset(ws, plain)).toThrow(expect.objectContaining({ code: 'DATA_BAD_FILE' }));
+    expect(resolveDatasetDir(ws, plain)).toBe(plain);
+    expect(() => resolveDatasetDir(ws, join(root, 'nowhere'))).toThrow(
+      expect.objectContaining({ code: 'DATA_NOT_FOUND' }),
+    );
   });
 });

@@ -21,6 +21,7 @@ export {
   listDatasets,
   newTempDir,
   resolveDataset,
+  resolveDatasetDir,
   setCurrentDataset,
   writeDataset,
 } from './dataset-store.js';

@@ -503,13 +503,14 @@ function parseThresholds(spec: string | undefined, defaults: Record<string, numb
 async function validate(ref: string | undefined, flags: ValidateFlags, ws: Workspace): Promise<void> {
   const data = await import('../../data/index.js');
   const thresholds = parseThresholds(flags.threshold, { ...data.DEFAULT_THRESHOLDS });
-  const ds = data.resolveDataset(ws, ref);
-  const prev = flags.against ? data.resolveDataset(ws, flags.against) : undefined;
+  // The folders only: validation hashes the files as it reads them.
+  const dir = data.resolveDatasetDir(ws, ref);
+  const againstDir = flags.against ? data.resolveDatasetDir(ws, flags.against) : undefined;
   const bar = progressBar('validate', { json: flags.json, unit: 'bytes' });
   let report: DataReport;
   try {
-    report = await data.validateDataset(ds.dir, {
-      againstDir: prev?.dir,
+    report = await data.validateDataset(dir, {
+      againstDir,
       thresholds,
       onProgress: bar.update,
       // The parse is kept: a `train` or `eval` after this reads it instead of the CSVs.

@@ -87,9 +87,9 @@ export function registerEvalCommand(program: Command): void {
     const model = await import('../../model/index.js');
 
     const ws = workspaceOf(cmd);
-    const ref = data.resolveDataset(ws, flags.dataset);
+    const dir = data.resolveDatasetDir(ws, flags.dataset);
     const loadBar = progressBar('load ', { json: flags.json, unit: 'bytes' });
-    const loaded = await data.loadDataset(ref.dir, {
+    const loaded = await data.loadDataset(dir, {
       onProgress: loadBar.update,
       cacheDir: ws.datasetCacheDir,
     });

@@ -80,8 +80,7 @@ export function registerTrainCommand(program: Command): void {
         });
         dataset = { hash: loaded.manifest.hash, uri: loaded.manifest.source.uri };
       } else {
-        const ref = data.resolveDataset(ws, flags.dataset);
-        loaded = await data.loadDataset(ref.dir, {
+        loaded = await data.loadDataset(data.resolveDatasetDir(ws, flags.dataset), {
           onProgress: loadBar.update,
           cacheDir: ws.datasetCacheDir,
         });

@@ -79,9 +79,9 @@ export function registerTuneCommand(program: Command): void {
 
       const data = await import('../../data/index.js');
       const ws = workspaceOf(cmd);
-      const ref = data.resolveDataset(ws, flags.dataset);
+      const dir = data.resolveDatasetDir(ws, flags.dataset);
       const loadBar = progressBar('load  ', { json: flags.json, unit: 'bytes' });
-      const loaded = await data.loadDataset(ref.dir, {
+      const loaded = await data.loadDataset(dir, {
         onProgress: loadBar.update,
         cacheDir: ws.datasetCacheDir,
       });
