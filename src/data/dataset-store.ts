@@ -74,15 +74,7 @@ export function commitDataset(
     rmSync(written.dir, { recursive: true, force: true });
     return readStored(dir);
   }
-  const manifest: DatasetManifest = {
-    format: 'bookml-dataset/1',
-    hash,
-    files: written.files,
-    counts: written.counts,
-    itemIdKind: written.itemIdKind,
-    source,
-    createdAt: new Date(clock.now()).toISOString(),
-  };
+  const manifest = manifestOf(written, hash, source, clock);
   writeFileSync(join(written.dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
   for (const f of [...DATASET_FILES, MANIFEST]) {
     const p = join(written.dir, f);
@@ -190,16 +182,24 @@ export function resolveDataset(ws: Workspace, ref?: string, clock: Clock = syste
   const dir = found.dir;
   const written = inspectDatasetDir(dir);
   const hash = datasetHash(written.files);
-  const manifest: DatasetManifest = {
+  return { hash, dir, manifest: manifestOf(written, hash, { kind: 'files', uri: dir }, clock) };
+}
+
+function manifestOf(
+  written: WrittenFiles,
+  hash: string,
+  source: DatasetSource,
+  clock: Clock,
+): DatasetManifest {
+  return {
     format: 'bookml-dataset/1',
     hash,
     files: written.files,
     counts: written.counts,
     itemIdKind: written.itemIdKind,
-    source: { kind: 'files', uri: dir },
+    source,
     createdAt: new Date(clock.now()).toISOString(),
   };
-  return { hash, dir, manifest };
 }
 
 /**
