@@ -18,6 +18,7 @@ import { DataBadFileError, DataBadRowError } from './errors.js';
 import { IdIndex } from './id-index.js';
 import type { Interactions, ItemCatalogue } from './interactions.js';
 import { type CatalogueColumns, finishInteractions, LineColumns } from './line-columns.js';
+import { estimateLines } from './line-estimate.js';
 import { DATASET_FILES, DATASET_HEADERS, type DatasetFile, type DatasetManifest } from './schema.js';
 
 /** What a lenient load found wrong; `validate` reports these, a strict load throws on the first. */
@@ -161,7 +162,10 @@ export async function loadDataset(dir: string, opts: LoadOptions = {}): Promise<
   const nCatalogue = books.size;
   issues.catalogueBooks = nCatalogue;
 
-  const customers = new IdIndex(stored?.counts.customers);
+  // Capacities: the manifest's counts, else estimates (growing a column copies all of it).
+  const expected = (f: DatasetFile, counted: number | undefined): number | undefined =>
+    counted ?? estimateLines(join(dir, f));
+  const customers = new IdIndex(expected('customers.csv', stored?.counts.customers));
   let cc: number[] = [];
   read('customers.csv', (r) => {
     if (cc.length === 0) return void (cc = headerColumns(r, ['id'], 'customers.csv'));
@@ -170,8 +174,9 @@ export async function loadDataset(dir: string, opts: LoadOptions = {}): Promise<
 
   // orders.csv: order index → (customer index, time). Generated ids are dense integers, so the
   // fast path reads them from bytes and the IdIndex table makes each a typed-array write.
-  const orders = new IdIndex(stored?.counts.orders);
-  let orderCust = new Int32Array(Math.max(16, stored?.counts.orders ?? 1024));
+  const nOrders = expected('orders.csv', stored?.counts.orders);
+  const orders = new IdIndex(nOrders);
+  let orderCust = new Int32Array(Math.max(16, nOrders ?? 1024));
   let orderTime = new Float64Array(orderCust.length);
   const addOrder = (o: number, known: number, customer: number, t: number, line: number): void => {
     if (o < known) {
@@ -220,7 +225,7 @@ export async function loadDataset(dir: string, opts: LoadOptions = {}): Promise<
   issues.orders = orders.size;
 
   // order_lines.csv: the big one; the fast path parses order_id, book_id, qty straight from bytes.
-  const cols = new LineColumns(stored?.counts.orderLines ?? 1 << 16);
+  const cols = new LineColumns(expected('order_lines.csv', stored?.counts.orderLines) ?? 1 << 16);
   const basketOf = new Int32Array(orders.size).fill(-1);
   let nBaskets = 0;
   // A line of an unknown order is dropped before its book is interned: a book named only by

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { readCatalogueFile } from './catalogue-file.js';
 import {
@@ -19,6 +18,7 @@ import { IdIndex } from './id-index.js';
 import { jsonlValue, ownValue } from './jsonl-fields.js';
 import { readJsonlFile } from './jsonl-reader.js';
 import { type CatalogueColumns, finishInteractions, LineColumns } from './line-columns.js';
+import { estimateLines } from './line-estimate.js';
 import type { LoadedDataset } from './load-interactions.js';
 import { DATASET_FILES, type DatasetManifest } from './schema.js';
 import { idFault, MAX_ID_BYTES, shown, shownColumns } from './text-check.js';
@@ -210,8 +210,8 @@ async function readUtf8InteractionsFile(
       );
     };
     if (fastInts > 0) {
-      // Size the columns from the first chunk's line length, so 2M lines take no regrowth copies.
-      cols = new LineColumns(estimateLines(path));
+      // Sized from the file's mean line length, so 2M lines take no regrowth copies.
+      cols = new LineColumns(estimateLines(path) ?? 1 << 16);
     }
     readCsvFile(
       path,
@@ -358,20 +358,4 @@ function tooLong(r: CsvRecord, i: number): boolean {
 
 function idTooLong(r: CsvRecord, i: number): string {
   return `is ${r.end[i] - r.start[i]} bytes long; an id is at most ${MAX_ID_BYTES} bytes`;
-}
-
-/** Lines in a CSV file, estimated from the mean length of its first 64 KiB (+2% headroom). */
-function estimateLines(path: string): number {
-  const fd = openSync(path, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    const buf = Buffer.allocUnsafe(Math.min(size, 1 << 16));
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    let lines = 0;
-    for (let i = buf.indexOf(10); i >= 0 && i < n; i = buf.indexOf(10, i + 1)) lines++;
-    if (lines === 0) return 1 << 16;
-    return Math.ceil((size / (n / lines)) * 1.02) + 16;
-  } finally {
-    closeSync(fd);
-  }
 }
