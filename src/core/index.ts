@@ -45,5 +45,6 @@ export {
   RUN_PHASES,
 } from './phases.js';
 export { Rng } from './rng.js';
+export { workerScript } from './worker-script.js';
 export type { Workspace } from './workspace.js';
 export { resolveWorkspace } from './workspace.js';

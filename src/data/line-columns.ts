@@ -23,6 +23,21 @@ export class LineColumns {
     this.qty = new Int32Array(c);
   }
 
+  /**
+   * Columns written over lines already parsed into arrays: items over their book ids, baskets over
+   * their order ids, quantities over their own, so the load holds no second copy of those. Safe for
+   * a caller that reads line l before it pushes, and pushes at most once per line (so n <= l).
+   */
+  static over(item: Int32Array, basket: Int32Array, qty: Int32Array): LineColumns {
+    const c = new LineColumns(0);
+    c.item = item;
+    c.basket = basket;
+    c.qty = qty;
+    c.customer = new Int32Array(item.length);
+    c.time = new Float64Array(item.length);
+    return c;
+  }
+
   push(customer: number, item: number, basket: number, time: number, qty: number): void {
     const i = this.n;
     if (i === this.customer.length) this.#grow();

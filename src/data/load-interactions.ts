@@ -19,6 +19,7 @@ import { IdIndex } from './id-index.js';
 import type { Interactions, ItemCatalogue } from './interactions.js';
 import { type CatalogueColumns, finishInteractions, LineColumns } from './line-columns.js';
 import { estimateLines } from './line-estimate.js';
+import { type LinesReader, PARALLEL_LINES_FROM, readLinesInWorker } from './parallel-lines.js';
 import { DATASET_FILES, DATASET_HEADERS, type DatasetFile, type DatasetManifest } from './schema.js';
 
 /** What a lenient load found wrong; `validate` reports these, a strict load throws on the first. */
@@ -64,6 +65,11 @@ export interface LoadOptions {
    * trusted.
    */
   cacheDir?: string;
+  /**
+   * From this size of `order_lines.csv` on, a worker thread reads it while this one reads the other
+   * files (the result is the same). @default 32 MiB
+   */
+  parallelLinesFrom?: number;
 }
 
 /**
@@ -101,6 +107,20 @@ export async function loadDataset(dir: string, opts: LoadOptions = {}): Promise<
   let before = 0;
   // Without a manifest the hashes name the folder; with one they prove it was not modified.
   const hashing = !stored || opts.verify !== false;
+  // Capacities: the manifest's counts, else estimates (growing a column copies all of it).
+  const expected = (f: DatasetFile, counted: number | undefined): number | undefined =>
+    counted ?? estimateLines(join(dir, f));
+  const linesPath = join(dir, 'order_lines.csv');
+  const parallel: LinesReader | undefined =
+    statSync(linesPath).size >= (opts.parallelLinesFrom ?? PARALLEL_LINES_FROM) &&
+    standardHeader(dir, 'order_lines.csv')
+      ? readLinesInWorker(
+          linesPath,
+          expected('order_lines.csv', stored?.counts.orderLines) ?? 1 << 16,
+          hashing,
+        )
+      : undefined;
+
   const files = {} as DatasetManifest['files'];
   const rows = {} as Record<DatasetFile, number>;
   const read = (
@@ -110,7 +130,8 @@ export async function loadDataset(dir: string, opts: LoadOptions = {}): Promise<
   ): void => {
     const hash = hashing ? createHash('sha256') : undefined;
     let n = -1;
-    const bytes = readCsvFile(
+    const bytes = readCsvFileOrStop(
+      parallel,
       join(dir, f),
       (r) => {
         n++;
@@ -118,7 +139,8 @@ export async function loadDataset(dir: string, opts: LoadOptions = {}): Promise<
       },
       {
         onBytes: hash && ((c) => hash.update(c)),
-        onProgress: opts.onProgress && ((d) => opts.onProgress!(before + d, total)),
+        onProgress:
+          opts.onProgress && ((d) => opts.onProgress!(before + d + (parallel?.doneBytes() ?? 0), total)),
         // Lines the fast path takes are records too: count them (the manifest counts come from here).
         fast: fast
           ? {
@@ -162,9 +184,6 @@ export async function loadDataset(dir: string, opts: LoadOptions = {}): Promise<
   const nCatalogue = books.size;
   issues.catalogueBooks = nCatalogue;
 
-  // Capacities: the manifest's counts, else estimates (growing a column copies all of it).
-  const expected = (f: DatasetFile, counted: number | undefined): number | undefined =>
-    counted ?? estimateLines(join(dir, f));
   const customers = new IdIndex(expected('customers.csv', stored?.counts.customers));
   let cc: number[] = [];
   read('customers.csv', (r) => {
@@ -225,7 +244,10 @@ export async function loadDataset(dir: string, opts: LoadOptions = {}): Promise<
   issues.orders = orders.size;
 
   // order_lines.csv: the big one; the fast path parses order_id, book_id, qty straight from bytes.
-  const cols = new LineColumns(expected('order_lines.csv', stored?.counts.orderLines) ?? 1 << 16);
+  const fromWorker = parallel && (await parallel.result);
+  const cols = fromWorker?.ok
+    ? LineColumns.over(fromWorker.bookId, fromWorker.orderId, fromWorker.qty)
+    : new LineColumns(expected('order_lines.csv', stored?.counts.orderLines) ?? 1 << 16);
   const basketOf = new Int32Array(orders.size).fill(-1);
   let nBaskets = 0;
   // A line of an unknown order is dropped before its book is interned: a book named only by
@@ -246,34 +268,50 @@ export async function loadDataset(dir: string, opts: LoadOptions = {}): Promise<
     if (b < 0) b = basketOf[o] = nBaskets++;
     cols.push(orderCust[o], item, b, orderTime[o], q);
   };
+  if (fromWorker?.ok) {
+    // As the fast path below, from the thread's columns: line i of them is line i + 2 of the file
+    // (the thread takes no line that would skew that), and it is read before its push, which
+    // writes at or before it (LineColumns.over).
+    const { n, orderId, bookId, qty } = fromWorker;
+    for (let i = 0; i < n; i++) {
+      const o = orders.findInt(orderId[i]);
+      if (o < 0) unknownOrder(i + 2, String(orderId[i]));
+      else addLine(o, books.internInt(bookId[i]), qty[i], i + 2);
+    }
+    before += fromWorker.bytes;
+    rows['order_lines.csv'] = n;
+    files['order_lines.csv'] = { sha256: fromWorker.sha256, bytes: fromWorker.bytes };
+    opts.onProgress?.(before, total);
+  }
   let lc: number[] = [];
-  read(
-    'order_lines.csv',
-    (r) => {
-      if (lc.length === 0) {
-        lc = headerColumns(r, ['order_id', 'book_id', 'qty'], 'order_lines.csv');
-        return;
-      }
-      if (fieldEmpty(r, lc[1])) {
-        if (strict) throw new DataBadRowError('order_lines.csv', r.line, 'book_id', 'is empty');
-        issues.unknownOrderLines++;
-        return;
-      }
-      const o = orders.findField(r, lc[0]);
-      if (o < 0) return unknownOrder(r.line, fieldText(r, lc[0]));
-      const q = fieldEmpty(r, lc[2]) ? 1 : fieldInt(r, lc[2]);
-      addLine(o, books.internField(r, lc[1]), q, r.line);
-    },
-    standardHeader(dir, 'order_lines.csv') && {
-      ints: 3,
-      onInts: (l) => {
-        const v = l.v;
-        const o = orders.findInt(v[0]);
-        if (o < 0) return unknownOrder(l.line, String(v[0]));
-        addLine(o, books.internInt(v[1]), v[2], l.line);
+  if (!fromWorker?.ok)
+    read(
+      'order_lines.csv',
+      (r) => {
+        if (lc.length === 0) {
+          lc = headerColumns(r, ['order_id', 'book_id', 'qty'], 'order_lines.csv');
+          return;
+        }
+        if (fieldEmpty(r, lc[1])) {
+          if (strict) throw new DataBadRowError('order_lines.csv', r.line, 'book_id', 'is empty');
+          issues.unknownOrderLines++;
+          return;
+        }
+        const o = orders.findField(r, lc[0]);
+        if (o < 0) return unknownOrder(r.line, fieldText(r, lc[0]));
+        const q = fieldEmpty(r, lc[2]) ? 1 : fieldInt(r, lc[2]);
+        addLine(o, books.internField(r, lc[1]), q, r.line);
       },
-    },
-  );
+      standardHeader(dir, 'order_lines.csv') && {
+        ints: 3,
+        onInts: (l) => {
+          const v = l.v;
+          const o = orders.findInt(v[0]);
+          if (o < 0) return unknownOrder(l.line, String(v[0]));
+          addLine(o, books.internInt(v[1]), v[2], l.line);
+        },
+      },
+    );
   issues.unknownBooks = books.size - nCatalogue;
   issues.ordersWithoutLines = orders.size - nBaskets;
 
@@ -308,6 +346,19 @@ export async function loadDataset(dir: string, opts: LoadOptions = {}): Promise<
   if (cacheDir !== undefined && filesBefore !== undefined)
     writeCachedDataset(cacheDir, dir, stored, filesBefore, loaded);
   return loaded;
+}
+
+/** {@link readCsvFile}, stopping the lines thread when it throws: the load has failed, its work is not needed. */
+function readCsvFileOrStop(
+  parallel: LinesReader | undefined,
+  ...args: Parameters<typeof readCsvFile>
+): number {
+  try {
+    return readCsvFile(...args);
+  } catch (e) {
+    parallel?.cancel();
+    throw e;
+  }
 }
 
 /** Whether a file's header is exactly the standard one, so the fast path knows the columns. */

@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { workerScript } from '../core/index.js';
 import type { TrialParams } from './space.js';
 import { scoreTrial, type TrialData, type TrialScore } from './trial.js';
 import type { TrialReply, TrialRequest } from './trial-worker.js';
@@ -24,7 +23,7 @@ export class TrialPool {
   constructor(data: TrialData, threads: number) {
     this.#data = data;
     if (threads <= 1) return;
-    const url = workerUrl();
+    const url = workerScript('trial-worker.js', import.meta.url);
     for (let t = 0; t < threads; t++) {
       const w = new Worker(url, { workerData: data });
       w.on('message', (msg: TrialReply) => this.#reply(w, msg));
@@ -96,15 +95,4 @@ function trialFailure(e: unknown): TrialFailure {
     code: typeof err.code === 'string' && /^[A-Z]+_[A-Z_]+$/.test(err.code) ? err.code : 'TUNE_TRIAL_FAILED',
     message: err.message ?? String(e),
   };
-}
-
-/**
- * The compiled worker script. Under a TypeScript test runner this module is the .ts source, so fall
- * back to the build output (`npm run build`), as `model/`'s kNN workers do.
- */
-function workerUrl(): URL {
-  const here = new URL('./trial-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(here))) return here;
-  const built = new URL(import.meta.url.replace('/src/tune/', '/dist/tune/').replace(/\.ts$/, '.js'));
-  return new URL('./trial-worker.js', built);
 }
