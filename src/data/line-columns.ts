@@ -28,13 +28,13 @@ export class LineColumns {
    * their order ids, quantities over their own, so the load holds no second copy of those. Safe for
    * a caller that reads line l before it pushes, and pushes at most once per line (so n <= l).
    */
-  static over(item: Int32Array, basket: Int32Array, qty: Int32Array): LineColumns {
+  static over(item: Int32Array, basket: Int32Array, qty: Int32Array, lines: number): LineColumns {
     const c = new LineColumns(0);
-    c.item = item;
-    c.basket = basket;
-    c.qty = qty;
-    c.customer = new Int32Array(item.length);
-    c.time = new Float64Array(item.length);
+    c.item = item.subarray(0, lines);
+    c.basket = basket.subarray(0, lines);
+    c.qty = qty.subarray(0, lines);
+    c.customer = new Int32Array(lines);
+    c.time = new Float64Array(lines);
     return c;
   }
 

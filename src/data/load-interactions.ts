@@ -111,7 +111,7 @@ export async function loadDataset(dir: string, opts: LoadOptions = {}): Promise<
   const expected = (f: DatasetFile, counted: number | undefined): number | undefined =>
     counted ?? estimateLines(join(dir, f));
   const linesPath = join(dir, 'order_lines.csv');
-  const parallel: LinesReader | undefined =
+  let parallel: LinesReader | undefined =
     statSync(linesPath).size >= (opts.parallelLinesFrom ?? PARALLEL_LINES_FROM) &&
     standardHeader(dir, 'order_lines.csv')
       ? readLinesInWorker(
@@ -245,8 +245,10 @@ export async function loadDataset(dir: string, opts: LoadOptions = {}): Promise<
 
   // order_lines.csv: the big one; the fast path parses order_id, book_id, qty straight from bytes.
   const fromWorker = parallel && (await parallel.result);
+  // Its bytes are counted by whoever reads the file from here on (the join below, or a re-read).
+  parallel = undefined;
   const cols = fromWorker?.ok
-    ? LineColumns.over(fromWorker.bookId, fromWorker.orderId, fromWorker.qty)
+    ? LineColumns.over(fromWorker.bookId, fromWorker.orderId, fromWorker.qty, fromWorker.n)
     : new LineColumns(expected('order_lines.csv', stored?.counts.orderLines) ?? 1 << 16);
   const basketOf = new Int32Array(orders.size).fill(-1);
   let nBaskets = 0;
