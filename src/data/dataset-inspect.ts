@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CsvRecord, fieldInt, fieldText, readCsvFile } from './csv-reader.js';
+import { type CsvRecord, fieldInt, fieldText, readCsvFile, readCsvHeader } from './csv-reader.js';
 import type { WrittenFiles } from './dataset-writer.js';
 import { DataBadFileError } from './errors.js';
 import { DATASET_FILES, DATASET_HEADERS, type DatasetFile, type DatasetManifest } from './schema.js';
@@ -22,6 +22,21 @@ export function datasetHash(files: DatasetManifest['files']): string {
 /** True when `dir` holds all four dataset files. */
 export function hasDatasetFiles(dir: string): boolean {
   return DATASET_FILES.every((f) => existsSync(join(dir, f)));
+}
+
+/**
+ * Refuse a folder whose files do not start with exactly the standard headers, as
+ * {@link inspectDatasetDir} does, reading only the first line of each.
+ */
+export function checkDatasetHeaders(dir: string): void {
+  for (const f of DATASET_FILES) checkHeader(f, readCsvHeader(join(dir, f)));
+}
+
+function checkHeader(f: DatasetFile, fields: string[]): void {
+  const header = fields.join(',');
+  if (header !== DATASET_HEADERS[f]) {
+    throw new DataBadFileError(f, `header is "${header}", expected "${DATASET_HEADERS[f]}"`, 'header');
+  }
 }
 
 /**
@@ -52,14 +67,10 @@ export function inspectDatasetDir(
       path,
       (r: CsvRecord) => {
         if (n++ < 0) {
-          const header = Array.from({ length: r.count }, (_, i) => fieldText(r, i)).join(',');
-          if (header !== DATASET_HEADERS[f]) {
-            throw new DataBadFileError(
-              f,
-              `header is "${header}", expected "${DATASET_HEADERS[f]}"`,
-              'header',
-            );
-          }
+          checkHeader(
+            f,
+            Array.from({ length: r.count }, (_, i) => fieldText(r, i)),
+          );
           return;
         }
         if (

@@ -212,13 +212,21 @@ describe('dataset store', () => {
     expect(() => resolveDatasetDir(ws, 'ffffffff')).toThrow(
       expect.objectContaining({ code: 'DATA_NOT_FOUND' }),
     );
-    // A folder without a manifest: resolveDataset reads and hashes every file to compute one (and
-    // refuses a bad header); the folder is all a loader needs, and its load checks the files.
+    // A folder without a manifest: resolveDataset reads and hashes every file to compute one; the
+    // folder is all a loader needs (its load hashes the files), with the same check of the headers.
     const plain = join(root, `plain-${++seq}`);
     await generateSynthetic(plain, { orders: 20, seed: 3 });
-    writeFileSync(join(plain, 'books.csv'), 'isbn,name\n1,x\n');
-    expect(() => resolveDataset(ws, plain)).toThrow(expect.objectContaining({ code: 'DATA_BAD_FILE' }));
     expect(resolveDatasetDir(ws, plain)).toBe(plain);
+    writeFileSync(join(plain, 'books.csv'), 'title,book_id,author\n');
+    for (const named of [() => resolveDataset(ws, plain), () => resolveDatasetDir(ws, plain)]) {
+      expect(named).toThrow(
+        expect.objectContaining({
+          code: 'DATA_BAD_FILE',
+          field: 'header',
+          message: expect.stringContaining('books.csv'),
+        }),
+      );
+    }
     expect(() => resolveDatasetDir(ws, join(root, 'nowhere'))).toThrow(
       expect.objectContaining({ code: 'DATA_NOT_FOUND' }),
     );

@@ -17,7 +17,7 @@ import {
 import { join, resolve } from 'node:path';
 import type { Workspace } from '../core/index.js';
 import { type Clock, systemClock } from '../core/index.js';
-import { datasetHash, hasDatasetFiles, inspectDatasetDir } from './dataset-inspect.js';
+import { checkDatasetHeaders, datasetHash, hasDatasetFiles, inspectDatasetDir } from './dataset-inspect.js';
 import type { WrittenFiles } from './dataset-writer.js';
 import { DataAmbiguousRefError, DataNoDatasetError, DataNotFoundError } from './errors.js';
 import { DATASET_FILES, type DatasetManifest } from './schema.js';
@@ -205,11 +205,14 @@ function manifestOf(
 /**
  * The folder {@link resolveDataset} would name, without computing the manifest of a folder that
  * has none: for a caller about to load the dataset, whose load hashes the files anyway (computing
- * it first read and hashed every file a second time: 3.5 s at 20M order lines).
+ * it first read and hashed every file a second time: 3.5 s at 20M order lines). Such a folder's
+ * headers are checked as resolveDataset checks them (the load alone would take any column order).
  * @example const { interactions } = await loadDataset(resolveDatasetDir(ws, flags.dataset));
  */
 export function resolveDatasetDir(ws: Workspace, ref?: string): string {
-  return locateDataset(ws, ref).dir;
+  const found = locateDataset(ws, ref);
+  if (!found.stored) checkDatasetHeaders(found.dir);
+  return found.dir;
 }
 
 /** Where a reference points: a folder, and whether it is a stored dataset (it has a manifest). */

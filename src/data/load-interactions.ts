@@ -363,9 +363,16 @@ function readCsvFileOrStop(
   }
 }
 
-/** Whether a file's header is exactly the standard one, so the fast path knows the columns. */
+/**
+ * Whether a file's header is exactly the standard one, so the fast path knows the columns. A file
+ * that cannot be read is not: the one-thread read reports it, after any earlier file's error.
+ */
 function standardHeader(dir: string, f: DatasetFile): boolean {
-  return readCsvHeader(join(dir, f)).join(',') === DATASET_HEADERS[f];
+  try {
+    return readCsvHeader(join(dir, f)).join(',') === DATASET_HEADERS[f];
+  } catch {
+    return false;
+  }
 }
 
 /** Keep only customers with lines, in their index order; rewrites `cols.customer`. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -114,6 +114,16 @@ describe('loadDataset with order_lines.csv on a worker thread', () => {
     writeFileSync(join(dir, 'orders.csv'), 'id,customer_id,created_at\n1,1,yesterday\n');
     const err = await parallel(dir).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'DATA_BAD_ROW' });
+    expect(await oneThread(dir).catch((e: unknown) => e)).toEqual(err);
+  });
+
+  it('reports the first bad file first, as one thread does, when order_lines.csv cannot be read', async () => {
+    const dir = await variant(baseLines);
+    writeFileSync(join(dir, 'books.csv'), 'book,title\n1,x\n');
+    rmSync(join(dir, 'order_lines.csv'));
+    mkdirSync(join(dir, 'order_lines.csv'));
+    const err = await parallel(dir).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'DATA_BAD_FILE', message: expect.stringContaining('books.csv') });
     expect(await oneThread(dir).catch((e: unknown) => e)).toEqual(err);
   });
 });

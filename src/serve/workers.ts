@@ -1,9 +1,12 @@
-import { BookmlError, type Clock, systemClock } from '../core/index.js';
+import { BookmlError, type Clock, systemClock, type Timer } from '../core/index.js';
 import type { PredictionBatch, PredictionRecord, PredictionSink } from './prediction-log.js';
 import { type MetricsMessage, mergeWorkerMetrics, type WorkerMetricsText } from './worker-metrics.js';
 
 /** Longest the primary waits for a worker's metrics before answering a scrape without them. */
 const METRICS_WAIT_MS = 2000;
+/** The wait before replacing a worker whose predecessor also exited before it was ready; doubles up to the cap. */
+const RESTART_FIRST_MS = 1000;
+const RESTART_MAX_MS = 30_000;
 
 /**
  * `bookml serve --workers N`: Node's cluster module runs N copies of the server on one port (the
@@ -119,7 +122,11 @@ export function superviseWorkers(opts: SuperviseOptions): Supervisor {
     failReady = reject;
   });
   const exited: Promise<void>[] = [];
-  let failure: Error | undefined;
+  /** Whether every worker has been ready once (from then on, exits are replaced, not fatal). */
+  let started = false;
+  /** Replacements in a row per slot that exited before they were ready. */
+  const restarts: number[] = Array.from({ length: opts.workers }, () => 0);
+  const pending: (Timer | undefined)[] = [];
   const clock = opts.clock ?? systemClock;
   let scrapes = 0;
   const collecting = new Map<number, (slot: number, text: string) => void>();
@@ -148,17 +155,25 @@ export function superviseWorkers(opts: SuperviseOptions): Supervisor {
   const start = (slot: number) => {
     const w = opts.fork();
     handles[slot] = w;
+    // Until it says it is ready, a replacement is not asked for metrics nor counted as serving.
+    readyTexts[slot] = undefined;
     w.on('message', (raw) => {
       const m = raw as WorkerMessage;
       if (m?.type === 'bookml:ready') {
         readyTexts[slot] = m.text;
-        if (readyTexts.filter((t) => t !== undefined).length === opts.workers)
+        restarts[slot] = 0;
+        if (!started && readyTexts.filter((t) => t !== undefined).length === opts.workers) {
+          started = true;
           resolveReady(readyTexts[0] ?? '');
+        }
       } else if (m?.type === 'bookml:failed') {
-        failure ??=
+        const err =
           m.code === undefined
             ? new Error(`a serve worker failed to start: ${m.message}`)
             : new BookmlError(m.code, m.message, { field: m.field, status: m.status, exitCode: m.exitCode });
+        // At start-up the first refusal is the answer: the others would refuse alike.
+        if (!started) failReady(err);
+        else log(`serve worker ${w.process.pid} could not start: ${m.message}`);
       } else if (m?.type === 'bookml:metrics-request') {
         void collectMetrics().then((text) => w.send({ type: 'bookml:metrics-merged', id: m.id, text }));
       } else if (m?.type === 'bookml:metrics-text') {
@@ -172,14 +187,26 @@ export function superviseWorkers(opts: SuperviseOptions): Supervisor {
     exited[slot] = new Promise((done) => {
       w.on('exit', (code, signal) => {
         done();
+        readyTexts[slot] = undefined;
         if (stopping) return;
-        if (readyTexts[slot] === undefined) {
+        if (!started) {
           // A worker that cannot start (a taken port, no model) would fail again: give up.
-          failReady(failure ?? new Error(`a serve worker exited before it was ready (${signal ?? code})`));
+          failReady(new Error(`a serve worker exited before it was ready (${signal ?? code})`));
           return;
         }
-        log(`serve worker ${w.process.pid} exited (${signal ?? code}); starting another`);
-        start(slot);
+        // A replacement that keeps failing (its model deleted, say) is retried ever more slowly,
+        // never in a tight loop; one that becomes ready resets its slot's count.
+        const inARow = restarts[slot]++;
+        const delay = inARow === 0 ? 0 : Math.min(RESTART_MAX_MS, RESTART_FIRST_MS * 2 ** (inARow - 1));
+        log(`serve worker ${w.process.pid} exited (${signal ?? code}); starting another in ${delay} ms`);
+        if (delay === 0) {
+          start(slot);
+          return;
+        }
+        pending[slot] = clock.setTimeout(() => {
+          pending[slot] = undefined;
+          if (!stopping) start(slot);
+        }, delay);
       });
     });
   };
@@ -190,6 +217,7 @@ export function superviseWorkers(opts: SuperviseOptions): Supervisor {
     pids: () => handles.map((h) => h.process.pid ?? 0),
     async stop() {
       stopping = true;
+      for (const t of pending) t?.cancel();
       for (const h of handles) h.kill('SIGTERM');
       await Promise.all(exited);
       await writes;
