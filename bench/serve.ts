@@ -247,60 +247,72 @@ export async function benchServe(args: string[]): Promise<object> {
   };
 
   const ours = ['serve', '--model', first.dir, ...sampling];
-  // Head to head: bookml and the two ceilings run side by side and are measured in interleaved
-  // rounds, so a neighbour's load on the shared cores hits them alike; the median round counts.
+  // Head to head: bookml and the two ceilings are measured in interleaved rounds, so a neighbour's
+  // load on the shared cores hits them alike; the median round counts. Each contender runs alone
+  // for its slot (started, warmed, measured, stopped): an idle server beside it is not part of what
+  // is compared, and its timers and memory cost the measured one (more for the larger process).
   // CPU µs per request (the server's process group, from /proc) is the steadier figure on a
   // loaded machine: at the limit, requests/s ∝ 1 / CPU per request.
   const bare = join(repoRoot, 'dist-bench', 'bench', 'bare-server.js');
-  const contenders: { server: string; workers: number; port: number; child: ChildProcess | null }[] = [
-    { server: 'bookml', workers: 1, port, child: null },
-    { server: 'bookml', workers: 2, port: port + 3, child: null },
-    { server: 'bare node:http', workers: 1, port: port + 1, child: null },
-    { server: 'bare Fastify', workers: 1, port: port + 2, child: null },
-    ...(args.includes('--header-variant')
-      ? [{ server: 'bare node:http + 2 headers', workers: 1, port: port + 4, child: null }]
-      : []),
+  const contenders: { server: string; workers: number }[] = [
+    { server: 'bookml', workers: 1 },
+    { server: 'bookml', workers: 2 },
+    { server: 'bare node:http', workers: 1 },
+    { server: 'bare Fastify', workers: 1 },
+    ...(args.includes('--header-variant') ? [{ server: 'bare node:http + 2 headers', workers: 1 }] : []),
   ];
   let bodyBytes = 0;
-  try {
-    for (const c of contenders) {
-      if (c.server.startsWith('bare')) continue;
+  const launch = (c: (typeof contenders)[number]): ChildProcess => {
+    if (c.server === 'bookml') {
       const extra = c.workers > 1 ? ['--workers', String(c.workers)] : [];
-      c.child = startServer(process.execPath, [cli, ...ours, '--port', String(c.port), ...extra], env);
-      await waitReady(c.port);
+      return startServer(process.execPath, [cli, ...ours, '--port', String(port), ...extra], env);
     }
+    const kind =
+      c.server === 'bare node:http' ? 'node' : c.server === 'bare Fastify' ? 'fastify' : 'node-headers';
+    return startServer(process.execPath, [bare, kind, String(port), String(bodyBytes)], env);
+  };
+  const sizing = launch(contenders[0]);
+  try {
+    await waitReady(port);
     bodyBytes = await meanAnswerBytes(port);
+  } finally {
+    await stopServer(sizing);
+  }
+  const runs = new Map<(typeof contenders)[number], WrkResult[]>();
+  for (let round = 1; round <= rounds; round++) {
     for (const c of contenders) {
-      if (!c.server.startsWith('bare')) continue;
-      const kind =
-        c.server === 'bare node:http' ? 'node' : c.server === 'bare Fastify' ? 'fastify' : 'node-headers';
-      c.child = startServer(process.execPath, [bare, kind, String(c.port), String(bodyBytes)], env);
-      await waitReady(c.port);
-    }
-    const runs = new Map<(typeof contenders)[number], WrkResult[]>();
-    for (const c of contenders) await wrk(c.port, 2); // warm-up: JIT, answer bytes, connection pools
-    for (let round = 1; round <= rounds; round++) {
-      for (const c of contenders) {
-        console.error(`round ${round}/${rounds}: ${c.server} (${c.workers}w) wrk ${seconds}s…`);
-        const pgid = c.child?.pid ?? 0;
+      console.error(`round ${round}/${rounds}: ${c.server} (${c.workers}w) wrk ${seconds}s…`);
+      const child = launch(c);
+      try {
+        await waitReady(port);
+        await wrk(port, 2); // warm-up: JIT, answer bytes, connection pools
+        const pgid = child.pid ?? 0;
         const before = groupCpuTicks(pgid);
-        const r = await wrk(c.port, seconds);
+        const r = await wrk(port, seconds);
         r.cpuUsPerRequest = ((groupCpuTicks(pgid) - before) * 10_000) / Math.max(1, r.requests);
         runs.set(c, [...(runs.get(c) ?? []), r]);
+      } finally {
+        await stopServer(child);
       }
     }
-    for (const c of contenders) {
-      const rs = [...(runs.get(c) ?? [])].sort((a, b) => a.requestsPerS - b.requestsPerS);
-      const mid = rs[rs.length >> 1];
-      rows.push({
-        server: c.server,
-        workers: c.workers,
-        result: { ...mid, cpuUsPerRequest: median(rs.map((r) => r.cpuUsPerRequest ?? Number.NaN)) },
-      });
-    }
-  } finally {
-    for (const c of contenders) if (c.child) await stopServer(c.child);
   }
+  for (const c of contenders) {
+    const rs = [...(runs.get(c) ?? [])].sort((a, b) => a.requestsPerS - b.requestsPerS);
+    const mid = rs[rs.length >> 1];
+    rows.push({
+      server: c.server,
+      workers: c.workers,
+      result: { ...mid, cpuUsPerRequest: median(rs.map((r) => r.cpuUsPerRequest ?? Number.NaN)) },
+    });
+  }
+  // The ratio per round too: on a noisy machine its spread says how far one figure can be trusted.
+  const perRound = (name: string) =>
+    (runs.get(contenders.find((c) => c.server === name && c.workers === 1)!) ?? []).map(
+      (r) => r.requestsPerS,
+    );
+  const bookmlRounds = perRound('bookml');
+  const bareRounds = perRound('bare node:http');
+  const roundRatios = bookmlRounds.map((b, i) => b / bareRounds[i]).sort((a, b) => a - b);
   for (const workers of withPeer ? [1, 2] : []) {
     await measure('peer FastAPI', workers, SYSTEM_PYTHON, [
       join(peersDir, 'peer_serve.py'),
@@ -387,6 +399,9 @@ export async function benchServe(args: string[]): Promise<object> {
           ? `; bookml / bare Fastify = ${(bookml.requestsPerS / bareFastify.requestsPerS).toFixed(2)}`
           : ''),
     );
+    console.log(
+      `bookml / bare node:http round by round: ${roundRatios.map((r) => r.toFixed(2)).join(', ')} (sorted; each server alone on the cores for its slot)`,
+    );
   }
   const bareHeaders = rows.find((r) => r.server === 'bare node:http + 2 headers')?.result;
   if (bareHeaders && bareNode)
@@ -415,6 +430,7 @@ export async function benchServe(args: string[]): Promise<object> {
               : null,
           twoWorkersVsOne: bookml2 ? bookml2.requestsPerS / bookml.requestsPerS : null,
           vsBareFastify: bareFastify ? bookml.requestsPerS / bareFastify.requestsPerS : null,
+          vsBareNodeByRound: roundRatios,
         }
       : null,
   };
