@@ -198,7 +198,9 @@ export function superviseWorkers(opts: SuperviseOptions): Supervisor {
         // never in a tight loop; one that becomes ready resets its slot's count.
         const inARow = restarts[slot]++;
         const delay = inARow === 0 ? 0 : Math.min(RESTART_MAX_MS, RESTART_FIRST_MS * 2 ** (inARow - 1));
-        log(`serve worker ${w.process.pid} exited (${signal ?? code}); starting another in ${delay} ms`);
+        log(
+          `serve worker ${w.process.pid} exited (${signal ?? code}); starting another${delay ? ` in ${delay} ms` : ''}`,
+        );
         if (delay === 0) {
           start(slot);
           return;
