@@ -382,6 +382,8 @@ function compactCustomers(cols: LineColumns, customers: IdIndex): string[] {
   for (let l = 0; l < cols.n; l++) map[c[l]] = 0;
   const ids: string[] = [];
   for (let i = 0; i < map.length; i++) if (map[i] === 0) map[i] = ids.push(customers.id(i)) - 1;
+  // Every customer has lines (the common case): the map is the identity, the column already right.
+  if (ids.length === map.length) return ids;
   for (let l = 0; l < cols.n; l++) c[l] = map[c[l]];
   return ids;
 }
