@@ -110,7 +110,10 @@ async function stopServer(child: ChildProcess): Promise<void> {
   const exited = new Promise((r) => child.once('exit', r));
   process.kill(-child.pid, 'SIGTERM');
   await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-  if (!gone()) process.kill(-child.pid, 'SIGKILL');
+  if (gone()) return;
+  process.kill(-child.pid, 'SIGKILL');
+  // The next contender listens on the same port: wait until this one has let it go.
+  await exited;
 }
 
 async function waitReady(port: number, timeoutMs = 60_000): Promise<void> {

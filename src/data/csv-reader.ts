@@ -418,22 +418,32 @@ function grow(rec: CsvRecord): void {
   rec.escaped = q;
 }
 
-/** The header of a CSV file (its first record), trimmed; [] for an empty file. */
-export function readCsvHeader(path: string): string[] {
+/**
+ * The header of a CSV file (its first record), trimmed unless `trim` is false; [] for an empty file.
+ * @throws DataBadFileError when the file cannot be opened or read
+ */
+export function readCsvHeader(path: string, trim = true): string[] {
   const name = basename(path);
+  const cannot = (what: string, e: unknown) =>
+    new DataBadFileError(name, `cannot ${what} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   let fd: number;
   try {
     fd = openSync(path, 'r');
   } catch (e) {
-    throw new DataBadFileError(name, `cannot open (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw cannot('open', e);
   }
   try {
     const buf = Buffer.allocUnsafe(1 << 16);
-    const n = readSync(fd, buf, 0, buf.length, 0);
+    let n: number;
+    try {
+      n = readSync(fd, buf, 0, buf.length, 0);
+    } catch (e) {
+      throw cannot('read', e);
+    }
     const from = bomLength(buf, n);
     const rec = newRecord(buf.subarray(0, n));
     if (n === 0 || scanRecord(rec.buf, from, true, rec, name) < 0) return [];
-    return headerNames(rec);
+    return trim ? headerNames(rec) : Array.from({ length: rec.count }, (_, i) => fieldText(rec, i));
   } finally {
     closeSync(fd);
   }

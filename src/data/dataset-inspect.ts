@@ -29,7 +29,7 @@ export function hasDatasetFiles(dir: string): boolean {
  * {@link inspectDatasetDir} does, reading only the first line of each.
  */
 export function checkDatasetHeaders(dir: string): void {
-  for (const f of DATASET_FILES) checkHeader(f, readCsvHeader(join(dir, f)));
+  for (const f of DATASET_FILES) checkHeader(f, readCsvHeader(join(dir, f), false));
 }
 
 function checkHeader(f: DatasetFile, fields: string[]): void {

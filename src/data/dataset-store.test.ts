@@ -217,7 +217,7 @@ describe('dataset store', () => {
     const plain = join(root, `plain-${++seq}`);
     await generateSynthetic(plain, { orders: 20, seed: 3 });
     expect(resolveDatasetDir(ws, plain)).toBe(plain);
-    writeFileSync(join(plain, 'books.csv'), 'title,book_id,author\n');
+    writeFileSync(join(plain, 'books.csv'), 'id, title,author,genre,price\n');
     for (const named of [() => resolveDataset(ws, plain), () => resolveDatasetDir(ws, plain)]) {
       expect(named).toThrow(
         expect.objectContaining({

@@ -9,19 +9,32 @@ class FakeWorker extends EventEmitter implements WorkerHandle {
   readonly process = { pid: FakeWorker.nextPid++ };
   readonly sent: unknown[] = [];
   killed = false;
+  connected = true;
+  isConnected(): boolean {
+    return this.connected;
+  }
   send(message: unknown): boolean {
+    if (!this.connected) throw new Error('send to a closed channel');
     this.sent.push(message);
     return true;
   }
   kill(): void {
     this.killed = true;
-    queueMicrotask(() => this.emit('exit', 0, 'SIGTERM'));
+    queueMicrotask(() => this.crash(0, 'SIGTERM'));
   }
   ready(): void {
     this.emit('message', { type: 'bookml:ready', text: `ready ${this.process.pid}` });
   }
-  crash(): void {
-    this.emit('exit', 1, null);
+  crash(code = 1, signal: string | null = null): void {
+    if (!this.connected) return;
+    this.connected = false;
+    this.emit('exit', code, signal);
+  }
+  /** The metrics collections the supervisor asked this worker for. */
+  asked(): number[] {
+    return this.sent
+      .filter((m) => (m as { type: string }).type === 'bookml:metrics-collect')
+      .map((m) => (m as { id: number }).id);
   }
 }
 
@@ -65,37 +78,69 @@ describe('superviseWorkers', () => {
     expect(forked).toHaveLength(2);
   });
 
+  it('replaces a worker that was ready and died while the others were still starting', async () => {
+    const { forked, supervisor } = cluster(2);
+    forked[0].ready();
+    forked[0].crash(137);
+    expect(forked).toHaveLength(3);
+    forked[1].ready();
+    forked[2].ready();
+    await expect(supervisor.ready).resolves.toBe(`ready ${forked[2].process.pid}`);
+    expect(supervisor.pids()).toEqual([forked[2].process.pid, forked[1].process.pid]);
+    await supervisor.stop();
+  });
+
   it('replaces a worker that exits after start-up, and asks only ready workers for metrics', async () => {
     const { forked, supervisor } = cluster(2);
     for (const w of forked) w.ready();
     await expect(supervisor.ready).resolves.toBe(`ready ${forked[0].process.pid}`);
     forked[1].crash();
     expect(forked).toHaveLength(3);
+    // A late message from the dead worker does not make its slot ready.
+    forked[1].ready();
     // The replacement is not ready yet: a scrape asks worker 0 only, and is answered.
     forked[0].emit('message', { type: 'bookml:metrics-request', id: 1 });
-    expect(forked[2].sent).toEqual([]);
-    const ask = forked[0].sent.find((m) => (m as { type: string }).type === 'bookml:metrics-collect') as {
-      id: number;
-    };
-    forked[0].emit('message', { type: 'bookml:metrics-text', id: ask.id, text: '' });
-    await Promise.resolve();
+    expect(forked[2].asked()).toEqual([]);
+    forked[0].emit('message', { type: 'bookml:metrics-text', id: forked[0].asked()[0], text: '' });
+    await new Promise((r) => setImmediate(r));
     expect(forked[0].sent.some((m) => (m as { type: string }).type === 'bookml:metrics-merged')).toBe(true);
     forked[2].ready();
     forked[0].emit('message', { type: 'bookml:metrics-request', id: 2 });
-    expect(forked[2].sent).toHaveLength(1);
+    expect(forked[2].asked()).toHaveLength(1);
     expect(supervisor.pids()).toEqual([forked[0].process.pid, forked[2].process.pid]);
     await supervisor.stop();
   });
 
-  it('retries a replacement that keeps failing ever more slowly, never in a tight loop', async () => {
+  it('stops waiting for a worker that exits during a scrape, and answers no dead worker', async () => {
+    const { forked, supervisor } = cluster(2);
+    for (const w of forked) w.ready();
+    await supervisor.ready;
+    forked[0].emit('message', { type: 'bookml:metrics-request', id: 7 });
+    forked[1].emit('message', { type: 'bookml:metrics-text', id: forked[1].asked()[0], text: '' });
+    // Worker 0 asked, then died before its own text came: the scrape ends now, and its answer is
+    // not sent to the closed channel (which would raise an error in the primary).
+    forked[0].crash();
+    await new Promise((r) => setImmediate(r));
+    expect(forked[0].sent.some((m) => (m as { type: string }).type === 'bookml:metrics-merged')).toBe(false);
+    forked[1].emit('message', { type: 'bookml:metrics-request', id: 8 });
+    expect(forked[2].asked()).toEqual([]);
+    forked[1].emit('message', { type: 'bookml:metrics-text', id: forked[1].asked()[1], text: '' });
+    await new Promise((r) => setImmediate(r));
+    expect(forked[1].sent.some((m) => (m as { type: string }).type === 'bookml:metrics-merged')).toBe(true);
+    await supervisor.stop();
+  });
+
+  it('retries a worker that keeps dying ever more slowly, never in a tight loop', async () => {
     const { forked, logs, clock, supervisor } = cluster(1);
     forked[0].ready();
     await supervisor.ready;
-    forked[0].crash(); // replaced at once
+    clock.advance(10_000);
+    forked[0].crash(); // up 10 s: replaced at once
     expect(forked).toHaveLength(2);
     forked[1].emit('message', { type: 'bookml:failed', message: 'no model' });
     forked[1].crash(); // replaced after 1 s
     expect(forked).toHaveLength(2);
+    expect(supervisor.pids()).toEqual([0]);
     clock.advance(999);
     expect(forked).toHaveLength(2);
     clock.advance(1);
@@ -105,16 +150,25 @@ describe('superviseWorkers', () => {
     expect(forked).toHaveLength(3);
     clock.advance(1);
     expect(forked).toHaveLength(4);
-    // Ready again: the next exit is replaced at once.
+    // Ready, but dead within 10 s (a crash on the first request): still slower, 4 s.
     forked[3].ready();
+    clock.advance(500);
     forked[3].crash();
+    clock.advance(3999);
+    expect(forked).toHaveLength(4);
+    clock.advance(1);
     expect(forked).toHaveLength(5);
+    // Up 10 s: the next exit is replaced at once.
+    forked[4].ready();
+    clock.advance(10_000);
+    forked[4].crash();
+    expect(forked).toHaveLength(6);
     expect(logs.some((l) => l.includes('could not start: no model'))).toBe(true);
     expect(logs.some((l) => l.includes('in 2000 ms'))).toBe(true);
     // A stop cancels a pending replacement.
-    forked[4].crash();
+    forked[5].crash();
     await supervisor.stop();
     clock.advance(60_000);
-    expect(forked).toHaveLength(5);
+    expect(forked).toHaveLength(6);
   });
 });

@@ -4,9 +4,14 @@ import { type MetricsMessage, mergeWorkerMetrics, type WorkerMetricsText } from 
 
 /** Longest the primary waits for a worker's metrics before answering a scrape without them. */
 const METRICS_WAIT_MS = 2000;
-/** The wait before replacing a worker whose predecessor also exited before it was ready; doubles up to the cap. */
+/**
+ * The wait before replacing a worker whose predecessor did not stay ready for STABLE_MS either;
+ * it doubles with each such exit in a row, up to the cap.
+ */
 const RESTART_FIRST_MS = 1000;
 const RESTART_MAX_MS = 30_000;
+/** Ready this long, a worker that exits is replaced at once (its slot's count starts again). */
+const STABLE_MS = 10_000;
 
 /**
  * `bookml serve --workers N`: Node's cluster module runs N copies of the server on one port (the
@@ -75,6 +80,9 @@ export interface WorkerHandle {
   readonly process: { readonly pid?: number | undefined };
   on(event: 'message', listener: (message: unknown) => void): unknown;
   on(event: 'exit', listener: (code: number | null, signal: string | null) => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  /** False once its IPC channel has closed (a send would then fail). */
+  isConnected(): boolean;
   kill(signal?: string): void;
   send(message: MetricsMessage): unknown;
 }
@@ -99,7 +107,10 @@ export interface Supervisor {
    * exits before, with the worker's own error when it sent one.
    */
   readonly ready: Promise<string>;
-  /** Worker process ids, in start order (a restarted worker takes its predecessor's place). */
+  /**
+   * Worker process ids, in start order (a restarted worker takes its predecessor's place; 0 for a
+   * slot waiting for its replacement).
+   */
   pids(): number[];
   /** SIGTERM every worker, wait for them, flush the sink. */
   stop(): Promise<void>;
@@ -111,9 +122,20 @@ export interface Supervisor {
  */
 export function superviseWorkers(opts: SuperviseOptions): Supervisor {
   const log = opts.log ?? (() => undefined);
+  const clock = opts.clock ?? systemClock;
   const handles: WorkerHandle[] = [];
   const readyTexts: (string | undefined)[] = [];
+  /** When each slot's worker said it was ready (clock ms); undefined until then. */
+  const readyAt: (number | undefined)[] = [];
+  /** Slots whose worker has exited and whose replacement is not started yet. */
+  const gone: boolean[] = [];
+  /** Replacements in a row per slot that did not stay ready for {@link STABLE_MS}. */
+  const restarts: number[] = Array.from({ length: opts.workers }, () => 0);
+  const pending: (Timer | undefined)[] = [];
+  const exited: Promise<void>[] = [];
   let stopping = false;
+  /** Whether every worker has been ready once (from then on, every exit is replaced). */
+  let started = false;
   let writes: Promise<void> = Promise.resolve();
   let resolveReady: (text: string) => void = () => undefined;
   let failReady: (err: Error) => void = () => undefined;
@@ -121,21 +143,15 @@ export function superviseWorkers(opts: SuperviseOptions): Supervisor {
     resolveReady = resolve;
     failReady = reject;
   });
-  const exited: Promise<void>[] = [];
-  /** Whether every worker has been ready once (from then on, exits are replaced, not fatal). */
-  let started = false;
-  /** Replacements in a row per slot that exited before they were ready. */
-  const restarts: number[] = Array.from({ length: opts.workers }, () => 0);
-  const pending: (Timer | undefined)[] = [];
-  const clock = opts.clock ?? systemClock;
   let scrapes = 0;
-  const collecting = new Map<number, (slot: number, text: string) => void>();
+  /** Metrics collections in progress: a worker's text arrives, or its exit stops the wait for it. */
+  const collecting = new Map<number, { got(slot: number, text: string): void; drop(slot: number): void }>();
 
   /** Every worker's own metrics, merged; a worker that does not answer in time is left out. */
   const collectMetrics = (): Promise<string> =>
     new Promise((resolve) => {
       const id = ++scrapes;
-      const live = handles.map((_, slot) => slot).filter((slot) => readyTexts[slot] !== undefined);
+      const waiting = new Set<number>();
       const got: WorkerMetricsText[] = [];
       const finish = () => {
         timer.cancel();
@@ -144,24 +160,48 @@ export function superviseWorkers(opts: SuperviseOptions): Supervisor {
         resolve(mergeWorkerMetrics(got));
       };
       const timer = clock.setTimeout(finish, METRICS_WAIT_MS, { unref: true });
-      collecting.set(id, (slot, text) => {
-        got.push({ worker: slot, text });
-        if (got.length === live.length) finish();
+      const settle = (slot: number) => {
+        if (waiting.delete(slot) && waiting.size === 0) finish();
+      };
+      collecting.set(id, {
+        got: (slot, text) => {
+          if (waiting.has(slot)) got.push({ worker: slot, text });
+          settle(slot);
+        },
+        drop: settle,
       });
-      for (const slot of live) handles[slot].send({ type: 'bookml:metrics-collect', id });
-      if (live.length === 0) finish();
+      for (let slot = 0; slot < handles.length; slot++) {
+        if (readyTexts[slot] !== undefined && handles[slot].isConnected()) waiting.add(slot);
+      }
+      for (const slot of waiting) handles[slot].send({ type: 'bookml:metrics-collect', id });
+      if (waiting.size === 0) finish();
     });
 
   const start = (slot: number) => {
     const w = opts.fork();
     handles[slot] = w;
+    gone[slot] = false;
     // Until it says it is ready, a replacement is not asked for metrics nor counted as serving.
     readyTexts[slot] = undefined;
+    readyAt[slot] = undefined;
+    // IPC may deliver a message after the exit: a dead worker speaks no more for its slot.
+    const current = () => handles[slot] === w && !gone[slot];
+    // A send to a worker whose channel has closed raises 'error' on it, which would end the primary.
+    w.on('error', (e) => log(`serve worker ${w.process.pid}: ${e.message}`));
     w.on('message', (raw) => {
       const m = raw as WorkerMessage;
-      if (m?.type === 'bookml:ready') {
+      if (m?.type === 'bookml:predictions') {
+        if (!opts.sink) return;
+        const sink = opts.sink;
+        // One write at a time, in arrival order, as the sink expects; a dead worker's lines count.
+        writes = writes.then(() => sink.write(textBatch(m.text, m.length))).catch(() => undefined);
+      } else if (m?.type === 'bookml:metrics-text') {
+        collecting.get(m.id)?.got(slot, m.text);
+      } else if (!current()) {
+        return;
+      } else if (m?.type === 'bookml:ready') {
         readyTexts[slot] = m.text;
-        restarts[slot] = 0;
+        readyAt[slot] = clock.now();
         if (!started && readyTexts.filter((t) => t !== undefined).length === opts.workers) {
           started = true;
           resolveReady(readyTexts[0] ?? '');
@@ -175,27 +215,28 @@ export function superviseWorkers(opts: SuperviseOptions): Supervisor {
         if (!started) failReady(err);
         else log(`serve worker ${w.process.pid} could not start: ${m.message}`);
       } else if (m?.type === 'bookml:metrics-request') {
-        void collectMetrics().then((text) => w.send({ type: 'bookml:metrics-merged', id: m.id, text }));
-      } else if (m?.type === 'bookml:metrics-text') {
-        collecting.get(m.id)?.(slot, m.text);
-      } else if (m?.type === 'bookml:predictions' && opts.sink) {
-        const sink = opts.sink;
-        // One write at a time, in arrival order, as the sink expects.
-        writes = writes.then(() => sink.write(textBatch(m.text, m.length))).catch(() => undefined);
+        void collectMetrics().then((text) => {
+          if (current() && w.isConnected()) w.send({ type: 'bookml:metrics-merged', id: m.id, text });
+        });
       }
     });
     exited[slot] = new Promise((done) => {
       w.on('exit', (code, signal) => {
         done();
+        const readySince = readyAt[slot];
         readyTexts[slot] = undefined;
+        readyAt[slot] = undefined;
+        gone[slot] = true;
+        for (const c of collecting.values()) c.drop(slot);
         if (stopping) return;
-        if (!started) {
+        if (!started && readySince === undefined) {
           // A worker that cannot start (a taken port, no model) would fail again: give up.
           failReady(new Error(`a serve worker exited before it was ready (${signal ?? code})`));
           return;
         }
-        // A replacement that keeps failing (its model deleted, say) is retried ever more slowly,
-        // never in a tight loop; one that becomes ready resets its slot's count.
+        // A worker that keeps dying (its model deleted, a crash on the first request) is replaced
+        // ever more slowly, never in a tight loop; one that stayed up a while is replaced at once.
+        if (readySince !== undefined && clock.now() - readySince >= STABLE_MS) restarts[slot] = 0;
         const inARow = restarts[slot]++;
         const delay = inARow === 0 ? 0 : Math.min(RESTART_MAX_MS, RESTART_FIRST_MS * 2 ** (inARow - 1));
         log(
@@ -216,7 +257,7 @@ export function superviseWorkers(opts: SuperviseOptions): Supervisor {
 
   return {
     ready,
-    pids: () => handles.map((h) => h.process.pid ?? 0),
+    pids: () => handles.map((h, slot) => (gone[slot] ? 0 : (h.process.pid ?? 0))),
     async stop() {
       stopping = true;
       for (const t of pending) t?.cancel();
