@@ -252,6 +252,8 @@ export async function loadDataset(dir: string, opts: LoadOptions = {}): Promise<
     : new LineColumns(expected('order_lines.csv', stored?.counts.orderLines) ?? 1 << 16);
   const basketOf = new Int32Array(orders.size).fill(-1);
   let nBaskets = 0;
+  // Marked at each order's first line (not per line): which customers keep a place in the data.
+  const hasLines = new Uint8Array(customers.size);
   // A line of an unknown order is dropped before its book is interned: a book named only by
   // dropped lines must not become an item (nor count as an unknown book).
   const unknownOrder = (line: number, orderId: string): void => {
@@ -267,7 +269,10 @@ export async function loadDataset(dir: string, opts: LoadOptions = {}): Promise<
       q = 1;
     }
     let b = basketOf[o];
-    if (b < 0) b = basketOf[o] = nBaskets++;
+    if (b < 0) {
+      b = basketOf[o] = nBaskets++;
+      hasLines[orderCust[o]] = 1;
+    }
     cols.push(orderCust[o], item, b, orderTime[o], q);
   };
   if (fromWorker?.ok) {
@@ -342,7 +347,7 @@ export async function loadDataset(dir: string, opts: LoadOptions = {}): Promise<
     createdAt: '',
   };
 
-  const customerIds = compactCustomers(cols, customers);
+  const customerIds = compactCustomers(cols, customers, hasLines);
   const { interactions, catalogue } = finishInteractions(cols, books, customerIds, nBaskets, names);
   const loaded = { interactions, catalogue, manifest, issues };
   if (cacheDir !== undefined && filesBefore !== undefined)
@@ -376,14 +381,13 @@ function standardHeader(dir: string, f: DatasetFile): boolean {
 }
 
 /** Keep only customers with lines, in their index order; rewrites `cols.customer`. */
-function compactCustomers(cols: LineColumns, customers: IdIndex): string[] {
-  const map = new Int32Array(customers.size).fill(-1);
-  const c = cols.customer;
-  for (let l = 0; l < cols.n; l++) map[c[l]] = 0;
+function compactCustomers(cols: LineColumns, customers: IdIndex, hasLines: Uint8Array): string[] {
+  const map = new Int32Array(customers.size);
   const ids: string[] = [];
-  for (let i = 0; i < map.length; i++) if (map[i] === 0) map[i] = ids.push(customers.id(i)) - 1;
+  for (let i = 0; i < map.length; i++) map[i] = hasLines[i] ? ids.push(customers.id(i)) - 1 : -1;
   // Every customer has lines (the common case): the map is the identity, the column already right.
   if (ids.length === map.length) return ids;
+  const c = cols.customer;
   for (let l = 0; l < cols.n; l++) c[l] = map[c[l]];
   return ids;
 }
