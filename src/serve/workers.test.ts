@@ -6,7 +6,7 @@ import { superviseWorkers, type WorkerHandle } from './workers.js';
 /** A cluster worker as the supervisor sees it: messages and exits are driven by the test. */
 class FakeWorker extends EventEmitter implements WorkerHandle {
   static nextPid = 100;
-  readonly process = { pid: FakeWorker.nextPid++ };
+  readonly process: { pid: number | undefined } = { pid: FakeWorker.nextPid++ };
   readonly sent: unknown[] = [];
   killed = false;
   connected = true;
@@ -38,14 +38,16 @@ class FakeWorker extends EventEmitter implements WorkerHandle {
   }
 }
 
-function cluster(workers: number) {
+function cluster(workers: number, refuse?: (nth: number) => boolean) {
   const forked: FakeWorker[] = [];
   const logs: string[] = [];
   const clock = new ManualClock();
+  let forks = 0;
   const supervisor = superviseWorkers({
     workers,
     clock,
     fork: () => {
+      if (refuse?.(forks++)) throw new Error('EAGAIN');
       const w = new FakeWorker();
       forked.push(w);
       return w;
@@ -74,7 +76,7 @@ describe('superviseWorkers', () => {
     const { forked, supervisor } = cluster(2);
     forked[1].ready();
     forked[0].crash();
-    await expect(supervisor.ready).rejects.toThrow(/exited before it was ready/);
+    await expect(supervisor.ready).rejects.toThrow(/exited \(1\) before it was ready/);
     expect(forked).toHaveLength(2);
   });
 
@@ -127,6 +129,34 @@ describe('superviseWorkers', () => {
     forked[1].emit('message', { type: 'bookml:metrics-text', id: forked[1].asked()[1], text: '' });
     await new Promise((r) => setImmediate(r));
     expect(forked[1].sent.some((m) => (m as { type: string }).type === 'bookml:metrics-merged')).toBe(true);
+    await supervisor.stop();
+  });
+
+  it('survives an error on a worker, and replaces one the system would not start', async () => {
+    const { forked, logs, clock, supervisor } = cluster(2, (nth) => nth === 3);
+    for (const w of forked) w.ready();
+    await supervisor.ready;
+    // A send to a closed channel: logged, the primary goes on, the worker keeps its slot.
+    forked[0].emit('error', new Error('channel closed'));
+    expect(logs.some((l) => l.includes('channel closed'))).toBe(true);
+    expect(forked).toHaveLength(2);
+    // A process that never started: 'error' without a pid, and no 'exit'. Its slot is replaced.
+    forked[1].crash();
+    expect(forked).toHaveLength(3);
+    forked[2].process.pid = undefined;
+    forked[2].emit('error', new Error('spawn ENOENT'));
+    // The next fork throws (the 4th): retried later, not in a loop, and stop() still returns.
+    clock.advance(1000);
+    expect(supervisor.pids()).toEqual([forked[0].process.pid, 0]);
+    clock.advance(2000);
+    expect(forked).toHaveLength(4);
+    expect(logs.some((l) => l.includes('could not be started (EAGAIN)'))).toBe(true);
+    await supervisor.stop();
+  });
+
+  it('fails start-up when a worker cannot be started at all, and stops', async () => {
+    const { supervisor } = cluster(2, (nth) => nth === 1);
+    await expect(supervisor.ready).rejects.toThrow(/could not be started \(EAGAIN\) before it was ready/);
     await supervisor.stop();
   });
 

@@ -177,8 +177,42 @@ export function superviseWorkers(opts: SuperviseOptions): Supervisor {
       if (waiting.size === 0) finish();
     });
 
+  /**
+   * After a slot's worker has ended (`what` it did, for the log): at start-up give up, else start a
+   * replacement, at once or after a backoff.
+   */
+  const replace = (slot: number, readySince: number | undefined, what: string) => {
+    if (stopping) return;
+    if (!started && readySince === undefined) {
+      // A worker that cannot start (a taken port, no model) would fail again: give up.
+      failReady(new Error(`a serve worker ${what} before it was ready`));
+      return;
+    }
+    // A worker that keeps dying (its model deleted, a crash on the first request) is replaced
+    // ever more slowly, never in a tight loop; one that stayed up a while is replaced at once.
+    if (readySince !== undefined && clock.now() - readySince >= STABLE_MS) restarts[slot] = 0;
+    const inARow = restarts[slot]++;
+    const delay = inARow === 0 ? 0 : Math.min(RESTART_MAX_MS, RESTART_FIRST_MS * 2 ** (inARow - 1));
+    log(`serve worker ${what}; starting another${delay ? ` in ${delay} ms` : ''}`);
+    if (delay === 0) {
+      start(slot);
+      return;
+    }
+    pending[slot] = clock.setTimeout(() => {
+      pending[slot] = undefined;
+      if (!stopping) start(slot);
+    }, delay);
+  };
+
   const start = (slot: number) => {
-    const w = opts.fork();
+    let w: WorkerHandle;
+    try {
+      w = opts.fork();
+    } catch (e) {
+      gone[slot] = true;
+      replace(slot, undefined, `could not be started (${(e as Error).message})`);
+      return;
+    }
     handles[slot] = w;
     gone[slot] = false;
     // Until it says it is ready, a replacement is not asked for metrics nor counted as serving.
@@ -186,8 +220,6 @@ export function superviseWorkers(opts: SuperviseOptions): Supervisor {
     readyAt[slot] = undefined;
     // IPC may deliver a message after the exit: a dead worker speaks no more for its slot.
     const current = () => handles[slot] === w && !gone[slot];
-    // A send to a worker whose channel has closed raises 'error' on it, which would end the primary.
-    w.on('error', (e) => log(`serve worker ${w.process.pid}: ${e.message}`));
     w.on('message', (raw) => {
       const m = raw as WorkerMessage;
       if (m?.type === 'bookml:predictions') {
@@ -220,48 +252,40 @@ export function superviseWorkers(opts: SuperviseOptions): Supervisor {
         });
       }
     });
-    exited[slot] = new Promise((done) => {
-      w.on('exit', (code, signal) => {
-        done();
-        const readySince = readyAt[slot];
-        readyTexts[slot] = undefined;
-        readyAt[slot] = undefined;
-        gone[slot] = true;
-        for (const c of collecting.values()) c.drop(slot);
-        if (stopping) return;
-        if (!started && readySince === undefined) {
-          // A worker that cannot start (a taken port, no model) would fail again: give up.
-          failReady(new Error(`a serve worker exited before it was ready (${signal ?? code})`));
-          return;
-        }
-        // A worker that keeps dying (its model deleted, a crash on the first request) is replaced
-        // ever more slowly, never in a tight loop; one that stayed up a while is replaced at once.
-        if (readySince !== undefined && clock.now() - readySince >= STABLE_MS) restarts[slot] = 0;
-        const inARow = restarts[slot]++;
-        const delay = inARow === 0 ? 0 : Math.min(RESTART_MAX_MS, RESTART_FIRST_MS * 2 ** (inARow - 1));
-        log(
-          `serve worker ${w.process.pid} exited (${signal ?? code}); starting another${delay ? ` in ${delay} ms` : ''}`,
-        );
-        if (delay === 0) {
-          start(slot);
-          return;
-        }
-        pending[slot] = clock.setTimeout(() => {
-          pending[slot] = undefined;
-          if (!stopping) start(slot);
-        }, delay);
-      });
+    let done: () => void = () => undefined;
+    exited[slot] = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    let ended = false;
+    const onGone = (what: string) => {
+      if (ended) return;
+      ended = true;
+      done();
+      const readySince = readyAt[slot];
+      readyTexts[slot] = undefined;
+      readyAt[slot] = undefined;
+      gone[slot] = true;
+      for (const c of collecting.values()) c.drop(slot);
+      replace(slot, readySince, what);
+    };
+    w.on('exit', (code, signal) => onGone(`${w.process.pid} exited (${signal ?? code})`));
+    // A send to a closed channel raises 'error' on the worker (unheard, it would end the primary);
+    // a process the system would not start raises only 'error', never 'exit'.
+    w.on('error', (e) => {
+      log(`serve worker ${w.process.pid ?? '(not started)'}: ${e.message}`);
+      if (w.process.pid === undefined) onGone(`could not be started (${e.message})`);
     });
   };
   for (let i = 0; i < opts.workers; i++) start(i);
 
   return {
     ready,
-    pids: () => handles.map((h, slot) => (gone[slot] ? 0 : (h.process.pid ?? 0))),
+    pids: () =>
+      Array.from({ length: opts.workers }, (_, slot) => (gone[slot] ? 0 : (handles[slot]?.process.pid ?? 0))),
     async stop() {
       stopping = true;
       for (const t of pending) t?.cancel();
-      for (const h of handles) h.kill('SIGTERM');
+      for (const h of handles) h?.kill('SIGTERM');
       await Promise.all(exited);
       await writes;
       await opts.sink?.close();
