@@ -153,10 +153,11 @@ export function registerServeCommand(program: Command): void {
       } catch (e) {
         if (!worker) throw e;
         // The primary reports it, once. The IPC channel would keep the worker alive with nothing
-        // to serve: let go of it once the message is out, so the worker exits.
+        // to serve, and a disconnect ends a cluster worker with 0: exit, with the error's code,
+        // once the message is out.
         const failed = serve.workerFailure(e);
         process.exitCode = failed.exitCode ?? 1;
-        process.send?.(failed, () => process.disconnect?.());
+        process.send?.(failed, () => process.exit());
         return;
       }
       const info = component.info;
