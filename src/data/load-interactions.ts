@@ -111,14 +111,12 @@ export async function loadDataset(dir: string, opts: LoadOptions = {}): Promise<
   const expected = (f: DatasetFile, counted: number | undefined): number | undefined =>
     counted ?? estimateLines(join(dir, f));
   const linesPath = join(dir, 'order_lines.csv');
+  const linesCapacity = expected('order_lines.csv', stored?.counts.orderLines) ?? 1 << 16;
+  // Both readers of order_lines.csv take their fast path only under exactly the standard header.
+  const linesStandard = standardHeader(dir, 'order_lines.csv');
   let parallel: LinesReader | undefined =
-    statSync(linesPath).size >= (opts.parallelLinesFrom ?? PARALLEL_LINES_FROM) &&
-    standardHeader(dir, 'order_lines.csv')
-      ? readLinesInWorker(
-          linesPath,
-          expected('order_lines.csv', stored?.counts.orderLines) ?? 1 << 16,
-          hashing,
-        )
+    linesStandard && statSync(linesPath).size >= (opts.parallelLinesFrom ?? PARALLEL_LINES_FROM)
+      ? readLinesInWorker(linesPath, linesCapacity, hashing)
       : undefined;
 
   const files = {} as DatasetManifest['files'];
@@ -249,7 +247,7 @@ export async function loadDataset(dir: string, opts: LoadOptions = {}): Promise<
   parallel = undefined;
   const cols = fromWorker?.ok
     ? LineColumns.over(fromWorker.bookId, fromWorker.orderId, fromWorker.qty, fromWorker.n)
-    : new LineColumns(expected('order_lines.csv', stored?.counts.orderLines) ?? 1 << 16);
+    : new LineColumns(linesCapacity);
   const basketOf = new Int32Array(orders.size).fill(-1);
   let nBaskets = 0;
   // Marked at each order's first line (not per line): which customers keep a place in the data.
@@ -309,7 +307,7 @@ export async function loadDataset(dir: string, opts: LoadOptions = {}): Promise<
         const q = fieldEmpty(r, lc[2]) ? 1 : fieldInt(r, lc[2]);
         addLine(o, books.internField(r, lc[1]), q, r.line);
       },
-      standardHeader(dir, 'order_lines.csv') && {
+      linesStandard && {
         ints: 3,
         onInts: (l) => {
           const v = l.v;

@@ -168,26 +168,25 @@ describe('superviseWorkers', () => {
     forked[0].crash(); // up 10 s: replaced at once
     expect(forked).toHaveLength(2);
     forked[1].emit('message', { type: 'bookml:failed', message: 'no model' });
+    /** The next worker is forked `ms` after now, not a moment sooner. */
+    const replacedAfter = (ms: number) => {
+      const n = forked.length;
+      clock.advance(ms - 1);
+      expect(forked).toHaveLength(n);
+      clock.advance(1);
+      expect(forked).toHaveLength(n + 1);
+    };
     forked[1].crash(); // replaced after 1 s
     expect(forked).toHaveLength(2);
     expect(supervisor.pids()).toEqual([0]);
-    clock.advance(999);
-    expect(forked).toHaveLength(2);
-    clock.advance(1);
-    expect(forked).toHaveLength(3);
-    forked[2].crash(); // after 2 s
-    clock.advance(1999);
-    expect(forked).toHaveLength(3);
-    clock.advance(1);
-    expect(forked).toHaveLength(4);
+    replacedAfter(1000);
+    forked[2].crash();
+    replacedAfter(2000);
     // Ready, but dead within 10 s (a crash on the first request): still slower, 4 s.
     forked[3].ready();
     clock.advance(500);
     forked[3].crash();
-    clock.advance(3999);
-    expect(forked).toHaveLength(4);
-    clock.advance(1);
-    expect(forked).toHaveLength(5);
+    replacedAfter(4000);
     // Up 10 s: the next exit is replaced at once.
     forked[4].ready();
     clock.advance(10_000);
