@@ -8,6 +8,7 @@ import { repoRoot } from './paths.js';
 import { benchPgSize } from './pg-size.js';
 import { benchServe } from './serve.js';
 import { benchServeBig } from './serve-big.js';
+import { benchServePath } from './serve-path.js';
 import { benchServeReplicas } from './serve-replicas.js';
 import { benchTrain } from './train.js';
 import { benchTune } from './tune.js';
@@ -23,6 +24,7 @@ const benches: Record<string, (args: string[]) => Promise<object>> = {
   loop: benchLoop,
   serve: benchServe,
   'serve-big': benchServeBig,
+  'serve-path': benchServePath,
   'serve-replicas': benchServeReplicas,
   drift: benchDrift,
   tune: benchTune,

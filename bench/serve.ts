@@ -17,8 +17,8 @@ import { median, printTable, runProcess } from './measure.js';
 import { peersDir, repoRoot, SYSTEM_PYTHON } from './paths.js';
 
 const WRK = '/usr/bin/wrk';
-const BOOKS = 10_000;
-const K = 10;
+export const BOOKS = 10_000;
+export const K = 10;
 
 /** What wrk reports for one run. */
 interface WrkResult {
@@ -131,7 +131,7 @@ async function waitReady(port: number, timeoutMs = 60_000): Promise<void> {
 }
 
 /** 10,000 books from the seed stack's generator (with its catalogue), cached between runs. */
-async function data(): Promise<{ lines: string; books: string }> {
+export async function benchData(): Promise<{ lines: string; books: string }> {
   const dir = join(tmpdir(), 'bookml-bench-data');
   mkdirSync(dir, { recursive: true });
   const lines = join(dir, `serve-interactions-30000-${BOOKS}-500000.csv`);
@@ -148,7 +148,7 @@ async function data(): Promise<{ lines: string; books: string }> {
 }
 
 /** Train two versions into a workspace's artifact store (the second for hot swaps); returns their pointers and folders. */
-async function models(ws: string, files: { lines: string; books: string }) {
+export async function trainBenchModels(ws: string, files: { lines: string; books: string }) {
   const loaded = await readInteractionsFile(files.lines, parseMapping('customer=customer_id,item=book_id'), {
     books: files.books,
   });
@@ -196,13 +196,17 @@ async function meanAnswerBytes(port: number): Promise<number> {
 }
 
 /**
- * `npm run bench -- serve [--seconds N] [--swap-seconds N] [--sample-rate R] [--header-variant]`: wrk against
+ * `npm run bench -- serve [--seconds N] [--swap-seconds N] [--rounds N] [--no-peer] [--no-swap] [--no-control]
+ * [--sample-rate R] [--header-variant]`: wrk against
  * `/recommend` (k=10, a different book per request) on a 10,000-book model, bookml beside the seed
  * stack's FastAPI predictor serving the same neighbours with 1 and 2 workers; then a load run with a
  * hot swap every 2 s. bookml runs with its production defaults (every answer in the prediction log,
  * metrics on); `--sample-rate` is for a diagnostic run only, as is `--header-variant` (a bare
- * server that also sends bookml's two version headers).
+ * server that also sends bookml's two version headers). The head-to-head includes an A/A control
+ * (the bare server measured twice; `--no-control` leaves it out) whose spread is the noise floor.
  */
+const CONTROL = 'bare node:http (A/A)';
+
 export async function benchServe(args: string[]): Promise<object> {
   const arg = (name: string, d: number) => {
     const i = args.indexOf(name);
@@ -213,15 +217,16 @@ export async function benchServe(args: string[]): Promise<object> {
   const withPeer = !args.includes('--no-peer') && peerAvailable();
   const rounds = Math.min(9, Math.max(1, arg('--rounds', 3)));
   const withSwap = !args.includes('--no-swap');
+  const withControl = !args.includes('--no-control');
   // bookml runs with its production defaults (the prediction log samples every answer) unless told.
   const sampleRate = args.includes('--sample-rate') ? arg('--sample-rate', 1) : null;
   const sampling = sampleRate === null ? [] : ['--sample-rate', String(sampleRate)];
   if (!existsSync(WRK)) throw new Error('wrk is not installed: apt-get install -y wrk');
   const ws = join(tmpdir(), `bookml-bench-serve-${process.pid}`);
   rmSync(ws, { recursive: true, force: true });
-  const files = await data();
+  const files = await benchData();
   console.error('training two 10,000-book models…');
-  const [first, second] = await models(ws, files);
+  const [first, second] = await trainBenchModels(ws, files);
   await moveLatest(ws, first.pointer);
   const csv = join(ws, 'neighbours.csv');
   await writeNeighboursCsv(readBundle(first.dir, { verify: false }), csv);
@@ -263,6 +268,9 @@ export async function benchServe(args: string[]): Promise<object> {
     { server: 'bare node:http', workers: 1 },
     { server: 'bare Fastify', workers: 1 },
     ...(args.includes('--header-variant') ? [{ server: 'bare node:http + 2 headers', workers: 1 }] : []),
+    // An A/A control: the same bare server again. Its ratio to the first is pure noise, so its
+    // spread says how large a difference this machine can show at all.
+    ...(withControl ? [{ server: CONTROL, workers: 1 }] : []),
   ];
   let bodyBytes = 0;
   const launch = (c: (typeof contenders)[number]): ChildProcess => {
@@ -271,7 +279,11 @@ export async function benchServe(args: string[]): Promise<object> {
       return startServer(process.execPath, [cli, ...ours, '--port', String(port), ...extra], env);
     }
     const kind =
-      c.server === 'bare node:http' ? 'node' : c.server === 'bare Fastify' ? 'fastify' : 'node-headers';
+      c.server === 'bare node:http' || c.server === CONTROL
+        ? 'node'
+        : c.server === 'bare Fastify'
+          ? 'fastify'
+          : 'node-headers';
     return startServer(process.execPath, [bare, kind, String(port), String(bodyBytes)], env);
   };
   const sizing = launch(contenders[0]);
@@ -316,6 +328,8 @@ export async function benchServe(args: string[]): Promise<object> {
   const bookmlRounds = perRound('bookml');
   const bareRounds = perRound('bare node:http');
   const roundRatios = bookmlRounds.map((b, i) => b / bareRounds[i]).sort((a, b) => a - b);
+  const controlRounds = perRound(CONTROL);
+  const controlRatios = controlRounds.map((b, i) => b / bareRounds[i]).sort((a, b) => a - b);
   for (const workers of withPeer ? [1, 2] : []) {
     await measure('peer FastAPI', workers, SYSTEM_PYTHON, [
       join(peersDir, 'peer_serve.py'),
@@ -406,6 +420,10 @@ export async function benchServe(args: string[]): Promise<object> {
       `bookml / bare node:http round by round: ${roundRatios.map((r) => r.toFixed(2)).join(', ')} (sorted; each server alone on the cores for its slot)`,
     );
   }
+  if (controlRatios.length > 0)
+    console.log(
+      `A/A control, the same bare server twice, round by round: ${controlRatios.map((r) => r.toFixed(2)).join(', ')} (sorted; ideally all 1.00: a ratio above inside this spread is noise)`,
+    );
   const bareHeaders = rows.find((r) => r.server === 'bare node:http + 2 headers')?.result;
   if (bareHeaders && bareNode)
     console.log(
@@ -434,6 +452,7 @@ export async function benchServe(args: string[]): Promise<object> {
           twoWorkersVsOne: bookml2 ? bookml2.requestsPerS / bookml.requestsPerS : null,
           vsBareFastify: bareFastify ? bookml.requestsPerS / bareFastify.requestsPerS : null,
           vsBareNodeByRound: roundRatios,
+          controlByRound: controlRatios,
         }
       : null,
   };
