@@ -195,6 +195,9 @@ async function meanAnswerBytes(port: number): Promise<number> {
   return Math.round(total / n);
 }
 
+/** The A/A control's name: the bare `node:http` server measured a second time in each round. */
+const CONTROL = 'bare node:http (A/A)';
+
 /**
  * `npm run bench -- serve [--seconds N] [--swap-seconds N] [--rounds N] [--no-peer] [--no-swap] [--no-control]
  * [--sample-rate R] [--header-variant]`: wrk against
@@ -205,8 +208,6 @@ async function meanAnswerBytes(port: number): Promise<number> {
  * server that also sends bookml's two version headers). The head-to-head includes an A/A control
  * (the bare server measured twice; `--no-control` leaves it out) whose spread is the noise floor.
  */
-const CONTROL = 'bare node:http (A/A)';
-
 export async function benchServe(args: string[]): Promise<object> {
   const arg = (name: string, d: number) => {
     const i = args.indexOf(name);
@@ -422,7 +423,7 @@ export async function benchServe(args: string[]): Promise<object> {
   }
   if (controlRatios.length > 0)
     console.log(
-      `A/A control, the same bare server twice, round by round: ${controlRatios.map((r) => r.toFixed(2)).join(', ')} (sorted; ideally all 1.00: a ratio above inside this spread is noise)`,
+      `A/A control, the same bare server twice, round by round: ${controlRatios.map((r) => r.toFixed(2)).join(', ')} (sorted; ideally all 1.00: a bookml / bare ratio inside this spread cannot be told from noise)`,
     );
   const bareHeaders = rows.find((r) => r.server === 'bare node:http + 2 headers')?.result;
   if (bareHeaders && bareNode)
