@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { NodeRecord } from '../../store/index.js';
 import { appConfigOf, intOption, numberOption } from '../context.js';
 import { CliError } from '../errors.js';
 import { emit } from '../output.js';
@@ -19,7 +20,7 @@ interface DemoOutcome {
   normalRequests: number;
   shiftedRequests: number;
   drift: { detected_at: string; reason: string } | null;
-  retrain: { runId: string; phase: string; trigger: string | null } | null;
+  retrain: { runId: string; phase: string; trigger: string | null; result: string | null } | null;
   decisions: Array<{ trigger: string; outcome: string; reason: string }>;
 }
 
@@ -153,6 +154,7 @@ export function registerDemoCommands(program: Command): void {
                 runId: run.id,
                 phase: run.phase,
                 trigger: run.labels['bookml.io/trigger-reason'] ?? null,
+                result: retrainResult(await runs.listNodes(run.id)),
               };
               decided = true;
               break;
@@ -176,7 +178,7 @@ export function registerDemoCommands(program: Command): void {
           [
             `sent ${o.normalRequests} ordinary and ${o.shiftedRequests} shifted requests (${sent} in all)`,
             `drift:   ${o.drift?.reason ?? 'none'}`,
-            `retrain: ${o.retrain ? `${o.retrain.runId} ${o.retrain.phase}` : decided ? 'none (see the sensor decision below)' : 'no decision before the timeout (see bookml events list)'}`,
+            `retrain: ${o.retrain ? `${o.retrain.runId} ${o.retrain.phase}${o.retrain.result ? ` — ${o.retrain.result}` : ''}` : decided ? 'none (see the sensor decision below)' : 'no decision before the timeout (see bookml events list)'}`,
             ...o.decisions.map((d) => `  ${d.trigger}: ${d.outcome} — ${d.reason}`),
           ].join('\n'),
         );
@@ -185,4 +187,39 @@ export function registerDemoCommands(program: Command): void {
         await app.close();
       }
     });
+}
+
+/**
+ * What a finished retrain did to the registry, in words: a run can succeed and still register nothing
+ * (the evaluation gate held it back), which its phase alone does not say.
+ */
+export function retrainResult(nodes: readonly NodeRecord[]): string | null {
+  const register = nodes.find((n) => n.nodeId === 'register');
+  if (register === undefined) return null;
+  if (register.phase === 'Skipped')
+    return `nothing registered: register skipped, ${register.message ?? 'by its condition'}`;
+  const version = paramOf(register.outputs, 'version');
+  if (typeof version !== 'number') return null;
+  const promote = nodes.find((n) => n.nodeId === 'promote');
+  const alias = paramOf(promote?.inputs ?? null, 'alias');
+  const status = paramOf(promote?.outputs ?? null, 'status');
+  const where =
+    typeof alias !== 'string'
+      ? ''
+      : status === 'moved'
+        ? `, now ${alias}`
+        : status === 'pending-approval'
+          ? `, awaiting approval for ${alias}`
+          : status === 'unchanged' || status === 'already-done'
+            ? ` (${alias} already pointed at it)`
+            : '';
+  return `registered recommender v${version}${where}`;
+}
+
+/** A node's input or output parameter: both are stored as `{ params, artifacts }`. */
+function paramOf(io: Record<string, unknown> | null, name: string): unknown {
+  const params = io?.params;
+  return typeof params === 'object' && params !== null
+    ? (params as Record<string, unknown>)[name]
+    : undefined;
 }
