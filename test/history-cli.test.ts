@@ -50,7 +50,7 @@ describe('bookml history and recommend --customer', () => {
     expect(before).toMatchObject({
       customer_id: 'c1',
       customer_known: true,
-      history: ['2'],
+      history: [2],
       fallback: false,
     });
     const file = join(root, 'orders.csv');
@@ -68,10 +68,10 @@ describe('bookml history and recommend --customer', () => {
       versions: ['customer_history@d1-h7'],
     });
     const after = JSON.parse((await recommend('--customer', 'c1', '-k', '3', '--json')).stdout);
-    expect(after.history).toEqual(['3', '2']);
+    expect(after.history).toEqual([3, 2]);
     expect(after.recommendations).not.toEqual(before.recommendations);
     const fresh = JSON.parse((await recommend('--customer', 'c9', '--json')).stdout);
-    expect(fresh).toMatchObject({ customer_known: true, history: ['4'] });
+    expect(fresh).toMatchObject({ customer_known: true, history: [4] });
   });
 
   it('an unknown customer gets popularity, said so in the table', async () => {

@@ -68,16 +68,19 @@ export function registerRecommendCommand(program: Command): void {
       const padAt = model.paddedFrom(answer);
       const why = flags.explain ? model.explainAnswer(bundle.model, idx, answer.items) : null;
       const idOf = (i: number) => (bundle.itemIdsNumeric ? Number(bundle.itemIds[i]) : bundle.itemIds[i]);
+      // What was asked is echoed typed as the model's ids are (as `serve` does): 17, not "17".
+      const echo = (id: string) =>
+        bundle.itemIdsNumeric && /^(0|[1-9]\d{0,14})$/.test(id) ? Number(id) : id;
       const result = {
         model: bundle.manifest.modelId,
         ...(customer !== undefined
-          ? { customer_id: flags.customer, customer_known: customer.known, history: asked }
+          ? { customer_id: flags.customer, customer_known: customer.known, history: asked.map(echo) }
           : flags.book !== undefined
-            ? { book_id: flags.book }
-            : { book_ids: asked }),
+            ? { book_id: echo(flags.book) }
+            : { book_ids: asked.map(echo) }),
         k: flags.k,
         fallback: answer.fallback,
-        unknown,
+        unknown: unknown.map(echo),
         recommendations: Array.from(answer.items, (i, r) => ({
           book_id: idOf(i),
           score: answer.scores[r],

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { type Clock, systemClock } from '../../core/index.js';
+import { type Clock, isTerminalRunPhase, systemClock } from '../../core/index.js';
 import type { PipelineCatalog, RunView } from '../../pipeline/executor/index.js';
 import type { MetadataDb, RunRecord, Workspace } from '../../store/index.js';
 import { appConfigOf, intOption, workspaceOf } from '../context.js';
@@ -179,15 +179,17 @@ async function watchRun(
     ...(flags.executorTimeoutMs === undefined ? {} : { executorTimeoutMs: flags.executorTimeoutMs }),
     onUpdate: (detail) => {
       if (flags.json) return;
-      if (detail.phase !== lastRunPhase) {
-        process.stdout.write(`${stamp()}  ${detail.id}  ${detail.phase}\n`);
-        lastRunPhase = detail.phase;
-      }
-      const timeline = [...detail.nodes].sort(
-        (a, b) => (a.startedAt ?? Infinity) - (b.startedAt ?? Infinity),
-      );
-      for (const n of timeline) {
-        if (seen.get(n.nodeId) === n.phase) continue;
+      // Lines come in the order things happened: a change at the time it happened (a node's end, or
+      // its start), so a group ends after its last child, and the run ends after its last node.
+      const changes = detail.nodes
+        .filter((n) => seen.get(n.nodeId) !== n.phase)
+        .map((n) => ({ n, at: (n.phase === 'Running' ? null : n.finishedAt) ?? n.startedAt ?? Infinity }))
+        .sort((a, b) => a.at - b.at);
+      const runLine = detail.phase === lastRunPhase ? null : `${stamp()}  ${detail.id}  ${detail.phase}\n`;
+      lastRunPhase = detail.phase;
+      const ended = isTerminalRunPhase(detail.phase);
+      if (runLine !== null && !ended) process.stdout.write(runLine);
+      for (const { n } of changes) {
         seen.set(n.nodeId, n.phase);
         if (n.phase === 'Pending') continue;
         const dur =
@@ -202,6 +204,7 @@ async function watchRun(
               : '';
         process.stdout.write(`${stamp()}    ${n.nodeId.padEnd(20)} ${n.phase}${dur}${extra}\n`);
       }
+      if (runLine !== null && ended) process.stdout.write(runLine);
     },
   });
   const view = p.runView(final, clock.now());
