@@ -147,15 +147,15 @@ export async function benchData(): Promise<{ lines: string; books: string }> {
   return { lines, books };
 }
 
-/** Train two versions into a workspace's artifact store (the second for hot swaps); returns their pointers and folders. */
-export async function trainBenchModels(ws: string, files: { lines: string; books: string }) {
+/** Train `count` (≤ 2) versions into a workspace's artifact store (the second for hot swaps); returns their pointers and folders. */
+export async function trainBenchModels(ws: string, files: { lines: string; books: string }, count = 2) {
   const loaded = await readInteractionsFile(files.lines, parseMapping('customer=customer_id,item=book_id'), {
     books: files.books,
   });
   const paths = resolveWorkspace(ws);
   const artifacts = await FsArtifactStore.open(paths.artifactsDir);
   const saved: { pointer: ModelPointer; dir: string }[] = [];
-  for (const similarity of ['cosine', 'jaccard'] as const) {
+  for (const similarity of (['cosine', 'jaccard'] as const).slice(0, count)) {
     const knn = await trainItemKnn(loaded.interactions, { similarity, k: 20 });
     const { pointer } = await saveLatestModel(paths, artifacts, {
       model: knn,

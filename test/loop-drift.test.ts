@@ -85,7 +85,9 @@ describe.skipIf(!hasBuiltBin)('drift → one retrain, then rate-limited', () => 
     expect(outcome.drift?.reason).toMatch(/drift in/);
     expect(outcome.retrain?.phase, JSON.stringify(outcome.decisions)).toBe('Succeeded');
     // A succeeded run may still have registered nothing (a gate held it back): the demo says which.
-    expect(outcome.retrain?.result).toMatch(/^(registered recommender v\d+|nothing registered: )/);
+    expect(outcome.retrain?.result).toMatch(
+      /^(registered recommender v\d+|no new version: |nothing registered: )/,
+    );
 
     const list = () => {
       const r = runBuilt(['events', 'list', '--trigger', 'drift-retrain', '--json'], { home: ws });

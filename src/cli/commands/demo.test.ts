@@ -45,7 +45,15 @@ describe('retrainResult', () => {
       outputs: { params: { status: 'unchanged', fromVersion: 1 } },
     });
     expect(retrainResult([node('register', { outputs: { params: { version: 1 } } }), same])).toBe(
-      'registered recommender v1 (staging already pointed at it)',
+      'no new version: the refit is recommender v1 again, already staging',
+    );
+    const refused = node('promote', {
+      phase: 'Failed',
+      message: 'REGISTRY_GATE_FAILED: coverage 0.1 < 0.2',
+      inputs: { params: { version: 3, alias: 'staging' } },
+    });
+    expect(retrainResult([node('register', { outputs: { params: { version: 3 } } }), refused])).toBe(
+      'registered recommender v3; promote Failed: REGISTRY_GATE_FAILED: coverage 0.1 < 0.2',
     );
   });
 

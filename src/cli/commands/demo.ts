@@ -154,7 +154,7 @@ export function registerDemoCommands(program: Command): void {
                 runId: run.id,
                 phase: run.phase,
                 trigger: run.labels['bookml.io/trigger-reason'] ?? null,
-                result: retrainResult(await runs.listNodes(run.id)),
+                result: retrainResult(run.nodes),
               };
               decided = true;
               break;
@@ -203,16 +203,19 @@ export function retrainResult(nodes: readonly NodeRecord[]): string | null {
   const promote = nodes.find((n) => n.nodeId === 'promote');
   const alias = paramOf(promote?.inputs ?? null, 'alias');
   const status = paramOf(promote?.outputs ?? null, 'status');
+  const on = typeof alias === 'string' ? alias : 'its alias';
+  // Registering is idempotent per bundle: a refit with the same bytes gets its old version back,
+  // and promote then finds the alias already on it.
+  if (status === 'unchanged')
+    return `no new version: the refit is recommender v${version} again, already ${on}`;
   const where =
-    typeof alias !== 'string'
-      ? ''
-      : status === 'moved'
-        ? `, now ${alias}`
-        : status === 'pending-approval'
-          ? `, awaiting approval for ${alias}`
-          : status === 'unchanged' || status === 'already-done'
-            ? ` (${alias} already pointed at it)`
-            : '';
+    status === 'moved' || status === 'already-done'
+      ? `, now ${on}`
+      : status === 'pending-approval'
+        ? `, awaiting approval for ${on}`
+        : promote !== undefined && promote.phase !== 'Succeeded'
+          ? `; promote ${promote.phase}${promote.message ? `: ${promote.message}` : ''}`
+          : '';
   return `registered recommender v${version}${where}`;
 }
 

@@ -31,6 +31,8 @@ export function registerRecommendCommand(program: Command): void {
       if ([flags.book, flags.basket, flags.customer].filter((f) => f !== undefined).length !== 1) {
         throw usageError('give exactly one of --book ID, --basket ID,ID,… or --customer ID', 'book');
       }
+      // An empty id would read as book 0 on a model of integer ids.
+      if (flags.book?.trim() === '') throw usageError('--book needs a book id', 'book');
       const model = await import('../../model/index.js');
       let bundle: ModelBundle;
       if (flags.model !== undefined) {
@@ -68,9 +70,13 @@ export function registerRecommendCommand(program: Command): void {
       const padAt = model.paddedFrom(answer);
       const why = flags.explain ? model.explainAnswer(bundle.model, idx, answer.items) : null;
       const idOf = (i: number) => (bundle.itemIdsNumeric ? Number(bundle.itemIds[i]) : bundle.itemIds[i]);
-      // What was asked is echoed typed as the model's ids are (as `serve` does): 17, not "17".
-      const echo = (id: string) =>
-        bundle.itemIdsNumeric && /^(0|[1-9]\d{0,14})$/.test(id) ? Number(id) : id;
+      // What was asked is echoed as `serve` does: a known book as the model spells it (17 for "017"),
+      // an unknown integer as a number on a model of integer ids, anything else as given.
+      const echo = (id: string) => {
+        const i = index.indexOf(id);
+        if (i >= 0) return idOf(i);
+        return bundle.itemIdsNumeric && /^-?\d{1,15}$/.test(id) ? Number(id) : id;
+      };
       const result = {
         model: bundle.manifest.modelId,
         ...(customer !== undefined

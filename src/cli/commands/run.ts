@@ -184,7 +184,12 @@ async function watchRun(
       const changes = detail.nodes
         .filter((n) => seen.get(n.nodeId) !== n.phase)
         .map((n) => ({ n, at: (n.phase === 'Running' ? null : n.finishedAt) ?? n.startedAt ?? Infinity }))
-        .sort((a, b) => a.at - b.at);
+        // Times are whole milliseconds and one executor pass often ends a child, its group and the
+        // next step's start in the same one: then a child's end, a step's or group's end, a step's or
+        // group's start, a child's start; then the earlier-started first.
+        .sort(
+          (a, b) => a.at - b.at || tieRank(a.n) - tieRank(b.n) || (a.n.startedAt ?? 0) - (b.n.startedAt ?? 0),
+        );
       const runLine = detail.phase === lastRunPhase ? null : `${stamp()}  ${detail.id}  ${detail.phase}\n`;
       lastRunPhase = detail.phase;
       const ended = isTerminalRunPhase(detail.phase);
@@ -211,6 +216,13 @@ async function watchRun(
   if (!flags.json) process.stdout.write(`\n${p.renderRunView(view)}\n`);
   if (final.phase !== 'Succeeded') process.exitCode = 1;
   return view;
+}
+
+/** Order of same-millisecond changes in `--watch` (see there). */
+function tieRank(n: { phase: string; parentNodeId: string | null }): number {
+  const child = n.parentNodeId !== null;
+  if (n.phase === 'Running') return child ? 3 : 2;
+  return child ? 0 : 1;
 }
 
 function stamp(): string {
