@@ -491,48 +491,53 @@ export function registerRunCommands(program: Command): void {
       .description(
         'run the local executor in the foreground (submit starts one in the background when none is live)',
       ),
-    [OPTIONS.idleExit, OPTIONS.parallelism, OPTIONS.reuse, OPTIONS.heartbeat, OPTIONS.maxRuns, OPTIONS.lease],
-  )
-    .option('--json', 'log lines as JSON objects, one per line (for a log collector)')
-    .action(
-      async (
-        flags: {
-          idleExitMs?: number;
-          parallelism: number;
-          reuseProcesses?: boolean;
-          heartbeatMs?: number;
-          maxRuns?: number;
-          leaseMs?: number;
-          json?: boolean;
-        },
-        cmd: Command,
-      ) => {
-        const { createApp, executorComponent, Host } = await import('../../app/index.js');
-        const app = createApp(await appConfigOf(cmd), { clock });
-        const executor = executorComponent(app, {
-          env: process.env,
-          parallelism: flags.parallelism,
-          reuseProcesses: flags.reuseProcesses === true,
-          ...(flags.idleExitMs === undefined ? {} : { idleExitMs: flags.idleExitMs }),
-          ...(flags.heartbeatMs === undefined ? {} : { heartbeatMs: flags.heartbeatMs }),
-          ...(flags.maxRuns === undefined ? {} : { maxRuns: flags.maxRuns }),
-          ...(flags.leaseMs === undefined ? {} : { leaseMs: flags.leaseMs }),
-          log: (line) => {
-            const time = new Date(clock.now()).toISOString();
-            process.stderr.write(
-              flags.json ? `${JSON.stringify({ time, msg: line })}\n` : `${time} ${line}\n`,
-            );
-          },
-        });
-        const host = new Host([executor]);
-        host.handleSignals();
-        try {
-          await host.start();
-          if (executor.engine !== null) await host.stopped;
-        } finally {
-          await host.stop();
-          await app.close();
-        }
+    [
+      OPTIONS.idleExit,
+      OPTIONS.parallelism,
+      OPTIONS.reuse,
+      OPTIONS.heartbeat,
+      OPTIONS.maxRuns,
+      OPTIONS.lease,
+      OPTIONS.json,
+    ],
+  ).action(
+    async (
+      flags: {
+        idleExitMs?: number;
+        parallelism: number;
+        reuseProcesses?: boolean;
+        heartbeatMs?: number;
+        maxRuns?: number;
+        leaseMs?: number;
+        json?: boolean;
       },
-    );
+      cmd: Command,
+    ) => {
+      const { createApp, executorComponent, Host } = await import('../../app/index.js');
+      const app = createApp(await appConfigOf(cmd), { clock });
+      const executor = executorComponent(app, {
+        env: process.env,
+        parallelism: flags.parallelism,
+        reuseProcesses: flags.reuseProcesses === true,
+        ...(flags.idleExitMs === undefined ? {} : { idleExitMs: flags.idleExitMs }),
+        ...(flags.heartbeatMs === undefined ? {} : { heartbeatMs: flags.heartbeatMs }),
+        ...(flags.maxRuns === undefined ? {} : { maxRuns: flags.maxRuns }),
+        ...(flags.leaseMs === undefined ? {} : { leaseMs: flags.leaseMs }),
+        // --json: the log lines as JSON objects, one per line, for a log collector.
+        log: (line) => {
+          const time = new Date(clock.now()).toISOString();
+          process.stderr.write(flags.json ? `${JSON.stringify({ time, msg: line })}\n` : `${time} ${line}\n`);
+        },
+      });
+      const host = new Host([executor]);
+      host.handleSignals();
+      try {
+        await host.start();
+        if (executor.engine !== null) await host.stopped;
+      } finally {
+        await host.stop();
+        await app.close();
+      }
+    },
+  );
 }
