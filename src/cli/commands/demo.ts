@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { NodeRecord } from '../../store/index.js';
+import type { RunView } from '../../pipeline/executor/index.js';
 import { appConfigOf, intOption, numberOption } from '../context.js';
 import { CliError } from '../errors.js';
 import { emit } from '../output.js';
@@ -54,6 +54,7 @@ export function registerDemoCommands(program: Command): void {
       const { readBundle } = await import('../../model/index.js');
       const { readDriftStatus, shiftedTraffic } = await import('../../monitor/index.js');
       const { DecisionLog } = await import('../../triggers/index.js');
+      const { runView } = await import('../../pipeline/executor/index.js');
       const app = createApp(await appConfigOf(cmd));
       const say = (line: string) => {
         if (!flags.json) process.stderr.write(`${line}\n`);
@@ -154,7 +155,7 @@ export function registerDemoCommands(program: Command): void {
                 runId: run.id,
                 phase: run.phase,
                 trigger: run.labels['bookml.io/trigger-reason'] ?? null,
-                result: retrainResult(run.nodes),
+                result: retrainResult(runView(run, Date.now())),
               };
               decided = true;
               break;
@@ -193,17 +194,17 @@ export function registerDemoCommands(program: Command): void {
  * What a finished retrain did to the registry, in words: a run can succeed and still register nothing
  * (the evaluation gate held it back), which its phase alone does not say.
  */
-export function retrainResult(nodes: readonly NodeRecord[]): string | null {
-  const register = nodes.find((n) => n.nodeId === 'register');
+export function retrainResult(run: RunView): string | null {
+  const register = run.nodes.find((n) => n.id === 'register');
   if (register === undefined) return null;
   if (register.phase === 'Skipped')
     return `nothing registered: register skipped, ${register.message ?? 'by its condition'}`;
-  const version = paramOf(register.outputs, 'version');
+  const version = register.outputs.params.version;
   if (typeof version !== 'number') return null;
-  const promote = nodes.find((n) => n.nodeId === 'promote');
-  const alias = paramOf(promote?.inputs ?? null, 'alias');
-  const status = paramOf(promote?.outputs ?? null, 'status');
-  const on = typeof alias === 'string' ? alias : 'its alias';
+  const promote = run.nodes.find((n) => n.id === 'promote');
+  const status = promote?.outputs.params.status;
+  // promote's alias is the run's `alias` parameter.
+  const on = typeof run.parameters.alias === 'string' ? run.parameters.alias : 'its alias';
   // Registering is idempotent per bundle: a refit with the same bytes gets its old version back,
   // and promote then finds the alias already on it.
   if (status === 'unchanged')
@@ -217,12 +218,4 @@ export function retrainResult(nodes: readonly NodeRecord[]): string | null {
           ? `; promote ${promote.phase}${promote.message ? `: ${promote.message}` : ''}`
           : '';
   return `registered recommender v${version}${where}`;
-}
-
-/** A node's input or output parameter: both are stored as `{ params, artifacts }`. */
-function paramOf(io: Record<string, unknown> | null, name: string): unknown {
-  const params = io?.params;
-  return typeof params === 'object' && params !== null
-    ? (params as Record<string, unknown>)[name]
-    : undefined;
 }
