@@ -132,6 +132,19 @@ describe('superviseWorkers', () => {
     await supervisor.stop();
   });
 
+  it('ends a scrape as soon as a worker it waits for exits, not after the 2 s wait', async () => {
+    const { forked, supervisor } = cluster(2);
+    for (const w of forked) w.ready();
+    await supervisor.ready;
+    forked[1].emit('message', { type: 'bookml:metrics-request', id: 3 });
+    forked[1].emit('message', { type: 'bookml:metrics-text', id: forked[1].asked()[0], text: '' });
+    // Worker 0 was asked too and exits without answering; the clock never moves here.
+    forked[0].crash();
+    await new Promise((r) => setImmediate(r));
+    expect(forked[1].sent.some((m) => (m as { type: string }).type === 'bookml:metrics-merged')).toBe(true);
+    await supervisor.stop();
+  });
+
   it('survives an error on a worker, and replaces one the system would not start', async () => {
     const { forked, logs, clock, supervisor } = cluster(2, (nth) => nth === 3);
     for (const w of forked) w.ready();

@@ -123,12 +123,10 @@ export interface Supervisor {
 export function superviseWorkers(opts: SuperviseOptions): Supervisor {
   const log = opts.log ?? (() => undefined);
   const clock = opts.clock ?? systemClock;
-  const handles: WorkerHandle[] = [];
-  const readyTexts: (string | undefined)[] = [];
-  /** When each slot's worker said it was ready (clock ms); undefined until then. */
-  const readyAt: (number | undefined)[] = [];
-  /** Slots whose worker has exited and whose replacement is not started yet. */
-  const gone: boolean[] = [];
+  /** Each slot's live worker; undefined once it has ended, until its replacement is started. */
+  const handles: (WorkerHandle | undefined)[] = [];
+  /** What each slot's worker said when it became ready, and when (clock ms); undefined until then. */
+  const readyOf: ({ text: string; at: number } | undefined)[] = [];
   /** Replacements in a row per slot that did not stay ready for {@link STABLE_MS}. */
   const restarts: number[] = Array.from({ length: opts.workers }, () => 0);
   const pending: (Timer | undefined)[] = [];
@@ -171,9 +169,9 @@ export function superviseWorkers(opts: SuperviseOptions): Supervisor {
         drop: settle,
       });
       for (let slot = 0; slot < handles.length; slot++) {
-        if (readyTexts[slot] !== undefined && handles[slot].isConnected()) waiting.add(slot);
+        if (readyOf[slot] !== undefined && handles[slot]?.isConnected()) waiting.add(slot);
       }
-      for (const slot of waiting) handles[slot].send({ type: 'bookml:metrics-collect', id });
+      for (const slot of waiting) handles[slot]?.send({ type: 'bookml:metrics-collect', id });
       if (waiting.size === 0) finish();
     });
 
@@ -209,17 +207,12 @@ export function superviseWorkers(opts: SuperviseOptions): Supervisor {
     try {
       w = opts.fork();
     } catch (e) {
-      gone[slot] = true;
       replace(slot, undefined, `could not be started (${(e as Error).message})`);
       return;
     }
     handles[slot] = w;
-    gone[slot] = false;
-    // Until it says it is ready, a replacement is not asked for metrics nor counted as serving.
-    readyTexts[slot] = undefined;
-    readyAt[slot] = undefined;
     // IPC may deliver a message after the exit: a dead worker speaks no more for its slot.
-    const current = () => handles[slot] === w && !gone[slot];
+    const current = () => handles[slot] === w;
     w.on('message', (raw) => {
       const m = raw as WorkerMessage;
       if (m?.type === 'bookml:predictions') {
@@ -232,11 +225,10 @@ export function superviseWorkers(opts: SuperviseOptions): Supervisor {
       } else if (!current()) {
         return;
       } else if (m?.type === 'bookml:ready') {
-        readyTexts[slot] = m.text;
-        readyAt[slot] = clock.now();
-        if (!started && readyTexts.filter((t) => t !== undefined).length === opts.workers) {
+        readyOf[slot] = { text: m.text, at: clock.now() };
+        if (!started && readyOf.filter((r) => r !== undefined).length === opts.workers) {
           started = true;
-          resolveReady(readyTexts[0] ?? '');
+          resolveReady(readyOf[0]?.text ?? '');
         }
       } else if (m?.type === 'bookml:failed') {
         const err =
@@ -256,15 +248,14 @@ export function superviseWorkers(opts: SuperviseOptions): Supervisor {
     exited[slot] = new Promise<void>((resolve) => {
       done = resolve;
     });
-    let ended = false;
     const onGone = (what: string) => {
-      if (ended) return;
-      ended = true;
+      // 'exit' and 'error' may both report one end.
+      if (!current()) return;
+      handles[slot] = undefined;
       done();
-      const readySince = readyAt[slot];
-      readyTexts[slot] = undefined;
-      readyAt[slot] = undefined;
-      gone[slot] = true;
+      const readySince = readyOf[slot]?.at;
+      // Until it says it is ready, a replacement is not asked for metrics nor counted as serving.
+      readyOf[slot] = undefined;
       for (const c of collecting.values()) c.drop(slot);
       replace(slot, readySince, what);
     };
@@ -280,8 +271,7 @@ export function superviseWorkers(opts: SuperviseOptions): Supervisor {
 
   return {
     ready,
-    pids: () =>
-      Array.from({ length: opts.workers }, (_, slot) => (gone[slot] ? 0 : (handles[slot]?.process.pid ?? 0))),
+    pids: () => Array.from({ length: opts.workers }, (_, slot) => handles[slot]?.process.pid ?? 0),
     async stop() {
       stopping = true;
       for (const t of pending) t?.cancel();
