@@ -443,7 +443,7 @@ export function readCsvHeader(path: string, trim = true): string[] {
     const from = bomLength(buf, n);
     const rec = newRecord(buf.subarray(0, n));
     if (n === 0 || scanRecord(rec.buf, from, true, rec, name) < 0) return [];
-    return trim ? headerNames(rec) : Array.from({ length: rec.count }, (_, i) => fieldText(rec, i));
+    return trim ? headerNames(rec) : fieldTexts(rec);
   } finally {
     closeSync(fd);
   }
@@ -451,7 +451,12 @@ export function readCsvHeader(path: string, trim = true): string[] {
 
 /** A header record's column names, trimmed. */
 export function headerNames(r: CsvRecord): string[] {
-  return Array.from({ length: r.count }, (_, i) => fieldText(r, i).trim());
+  return fieldTexts(r).map((s) => s.trim());
+}
+
+/** Every field of a record as a string (unescaped). */
+export function fieldTexts(r: CsvRecord): string[] {
+  return Array.from({ length: r.count }, (_, i) => fieldText(r, i));
 }
 
 /** Field `i` as a string (unescaped); "" when the record has fewer fields. */

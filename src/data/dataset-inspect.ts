@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CsvRecord, fieldInt, fieldText, readCsvFile, readCsvHeader } from './csv-reader.js';
+import { type CsvRecord, fieldInt, fieldText, fieldTexts, readCsvFile, readCsvHeader } from './csv-reader.js';
 import type { WrittenFiles } from './dataset-writer.js';
 import { DataBadFileError } from './errors.js';
 import { DATASET_FILES, DATASET_HEADERS, type DatasetFile, type DatasetManifest } from './schema.js';
@@ -67,10 +67,7 @@ export function inspectDatasetDir(
       path,
       (r: CsvRecord) => {
         if (n++ < 0) {
-          checkHeader(
-            f,
-            Array.from({ length: r.count }, (_, i) => fieldText(r, i)),
-          );
+          checkHeader(f, fieldTexts(r));
           return;
         }
         if (
